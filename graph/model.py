@@ -1,0 +1,102 @@
+"""Records handed from one pipeline stage to the next.
+
+Every stage takes and returns these frozen, slotted dataclasses, never loose dicts, so a
+field's meaning is written down once, here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong in the input: reported with its place, never fatal to the build."""
+
+    path: str
+    """File path relative to the input root (POSIX separators)."""
+    line: int
+    """1-based line in the file; 0 when the problem concerns the whole file."""
+    code: str
+    """Stable machine-readable kind, e.g. ``yaml-error`` or ``href-with-space``."""
+    message: str
+    """Human explanation, including what the build did about it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One link occurrence found in an article body."""
+
+    href: str
+    """Destination exactly as written (after Markdown unescaping), not normalised."""
+    text: str
+    """Anchor text as plain text (whitespace collapsed)."""
+    line: int
+    """1-based line in the file (front matter included)."""
+    section: str
+    """Text of the nearest heading above the link; empty before the first heading."""
+    syntax: str
+    """How it was written: ``inline``, ``reference``, ``autolink`` or ``html``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One Markdown file, decoded and split, with its links found."""
+
+    path: str
+    """Path relative to the input root (POSIX)."""
+    slug: str
+    """Concept identity (DESIGN.md §2)."""
+    lang: str | None
+    """Language of the file (front matter, language folder, title script or default)."""
+    site_dir: str
+    """Path prefix of the language root inside the input root (``Arabic``, ``content/en``, or ``""``)."""
+    title: str
+    description: str
+    keywords: tuple[str, ...]
+    aliases: tuple[str, ...]
+    """Extra slugs that resolve to this article (front matter ``aliases``, path before ``slug``)."""
+    links: tuple[Link, ...]
+    body: str = field(repr=False)
+    """Body text after the front matter (kept for text similarity)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Corpus:
+    """Everything read from the input: articles in sorted path order and the problems met."""
+
+    articles: tuple[Article, ...]
+    problems: tuple[Problem, ...]
+    files: int
+    """Markdown files found, including those no article could be made from."""
+    default_lang: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """A link occurrence after resolution: the row of the link audit."""
+
+    source: str
+    """Slug of the linking concept."""
+    path: str
+    """File the link sits in."""
+    link: Link
+    kind: str
+    """``resolved``, ``missing``, ``self``, ``external`` or ``unsafe``."""
+    target: str | None
+    """Target slug for resolved, missing and self; None otherwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """The corpus with every link classified; input of graph building and the report."""
+
+    corpus: Corpus
+    articles: tuple[Article, ...]
+    """Articles that define a concept (duplicates removed, see ``problems``)."""
+    occurrences: tuple[Occurrence, ...]
+    problems: tuple[Problem, ...]
+    """Reader problems plus those found while resolving (duplicate slugs, unsafe links)."""
+    missing_labels: Mapping[str, Mapping[str | None, str]]
+    """Missing slug -> language -> label chosen from anchor text."""

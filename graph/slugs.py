@@ -1,0 +1,44 @@
+"""Slug and path normalisation, shared by article identity (reader) and link lookup (resolve).
+
+One function decides what a path means, so ``/FINRA/``, ``finra.md`` and the file
+``finra.md`` land on the same key.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import unicodedata
+from urllib.parse import quote, unquote
+
+_EXTENSION = re.compile(r"\.(md|markdown|html?)$", re.IGNORECASE)
+INDEX_NAMES = frozenset({"_index", "index"})
+HOME = "index"
+"""Slug of a site's home page (``_index.md`` at the language root, or the link ``/``)."""
+
+
+def decode(href: str) -> str:
+    """Percent-decode as UTF-8 (keeping the text as written when it is not valid UTF-8), NFC."""
+    try:
+        text = unquote(href, errors="strict")
+    except UnicodeDecodeError:
+        text = href
+    return unicodedata.normalize("NFC", text)
+
+
+def page_path(path: str) -> str:
+    """Turn a site path (``functions/_index.md``, ``/finra/``) into a slug (``functions``, ``finra``).
+
+    The path must already be decoded and free of ``?query``/``#fragment``.
+    """
+    path = posixpath.normpath("/" + path).strip("/")
+    path = _EXTENSION.sub("", path)
+    head, _, last = path.rpartition("/")
+    if last in INDEX_NAMES:
+        path = head
+    return path or HOME
+
+
+def iri_path(slug: str) -> str:
+    """The one percent-encoded (UTF-8, upper-case hex) spelling of a slug inside an IRI."""
+    return quote(slug, safe="/-._~")
