@@ -1,0 +1,101 @@
+"""Resolution -> networkx DiGraph: one node per concept, missing target and keyword.
+
+Node keys are slugs for concepts (``finra``) and ``keyword:<folded text>`` for keywords.
+Node attributes (every exporter reads these, through ``graph.fields``):
+
+- ``kind``: ``article`` | ``missing`` | ``keyword``
+- ``slug``: the concept slug, or the folded keyword text
+- ``labels`` / ``descriptions``: {language tag or None: text}
+- ``sources``: article files, relative to the input root; ``aliases``: extra slugs
+- ``keywords``: keyword labels of an article
+
+Edge attributes: ``kind`` (``links_to`` | ``has_keyword``), ``weight`` (occurrences),
+``anchors`` (distinct anchor texts, first seen first).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+import networkx as nx
+
+from graph.model import Resolution
+from graph.resolve import MISSING, RESOLVED
+from graph.text import field_lang
+
+ARTICLE, MISSING_KIND, KEYWORD = "article", "missing", "keyword"
+LINKS_TO, HAS_KEYWORD = "links_to", "has_keyword"
+KEYWORD_PREFIX = "keyword:"
+
+
+def keyword_node(text: str) -> str:
+    """Node key of a keyword: case and spacing do not make two keywords."""
+    return KEYWORD_PREFIX + " ".join(text.casefold().split())
+
+
+def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.DiGraph:
+    """The knowledge graph of a resolved corpus; insertion order is sorted, so output is stable."""
+    G = nx.DiGraph()
+    articles = sorted(resolution.articles, key=lambda a: (a.slug, a.path))
+    lang_counts = Counter(a.lang for a in articles if a.lang)
+    order = ([default_lang] if default_lang else []) + [
+        lang for lang, _ in sorted(lang_counts.items(), key=lambda item: (-item[1], item[0]))
+        if lang != default_lang
+    ]
+    G.graph.update(label_order=tuple(order), default_lang=default_lang)
+
+    concepts: dict[str, dict] = {}
+    keyword_spellings: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for a in articles:
+        node = concepts.setdefault(a.slug, {"kind": ARTICLE, "slug": a.slug, "labels": {}, "descriptions": {},
+                                            "sources": [], "aliases": [], "keywords": []})
+        node["sources"].append(a.path)
+        node["labels"].setdefault(field_lang(a.title, a.lang), a.title)
+        if a.description:
+            node["descriptions"].setdefault(field_lang(a.description, a.lang), a.description)
+        node["aliases"].extend(x for x in a.aliases if x not in node["aliases"])
+        for k in a.keywords:
+            keyword_spellings[keyword_node(k)][field_lang(k, a.lang)][k] += 1
+            if k.casefold() not in (x.casefold() for x in node["keywords"]):
+                node["keywords"].append(k)
+    for slug, labels in resolution.missing_labels.items():
+        concepts[slug] = {"kind": MISSING_KIND, "slug": slug, "labels": dict(labels), "descriptions": {},
+                          "sources": [], "aliases": [], "keywords": []}
+    for slug in sorted(concepts):
+        attrs = concepts[slug]
+        G.add_node(slug, **{k: (_sorted_langs(v) if k in ("labels", "descriptions") else
+                                tuple(v) if isinstance(v, list) else v) for k, v in attrs.items()})
+    for key in sorted(keyword_spellings):
+        labels = {lang: c.most_common(1)[0][0] for lang, c in keyword_spellings[key].items()}
+        if None in labels and labels[None] in {t for lang, t in labels.items() if lang}:
+            del labels[None]
+        G.add_node(key, kind=KEYWORD, slug=key.removeprefix(KEYWORD_PREFIX), labels=_sorted_langs(labels),
+                   descriptions={}, sources=(), aliases=(), keywords=())
+
+    weights: Counter[tuple[str, str]] = Counter()
+    anchors: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
+    for o in resolution.occurrences:
+        if o.kind in (RESOLVED, MISSING) and o.target is not None:
+            weights[(o.source, o.target)] += 1
+            if o.link.text:
+                anchors[(o.source, o.target)][o.link.text] = None
+    for pair in sorted(weights):
+        G.add_edge(*pair, kind=LINKS_TO, weight=weights[pair], anchors=tuple(anchors[pair]))
+    for slug in sorted(concepts):
+        for k in concepts[slug]["keywords"]:
+            G.add_edge(slug, keyword_node(k), kind=HAS_KEYWORD, weight=1, anchors=())
+    return G
+
+
+def preferred(G: nx.DiGraph, texts: dict[str | None, str]) -> tuple[str | None, str]:
+    """(language, text) in the graph's preferred language order; untagged text comes last."""
+    for lang in G.graph.get("label_order", ()):
+        if lang in texts:
+            return lang, texts[lang]
+    for lang, text in texts.items():
+        return lang, text
+    return None, ""
+
+
+def _sorted_langs(texts: dict[str | None, str]) -> dict[str | None, str]:
+    return {lang: texts[lang] for lang in sorted(texts, key=lambda lang: lang or "")}

@@ -1,0 +1,159 @@
+"""Link occurrences -> classes and targets (DESIGN.md §3), and duplicate slugs -> problems.
+
+Lookup order for a path: the linking article's language, then any language, then the same two
+without regard to case. A target no article claims becomes a ``missing`` concept whose one
+spelling is the most frequent one among its case variants.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter, defaultdict
+
+from graph.model import Article, Corpus, Occurrence, Problem, Resolution
+from graph.slugs import decode, page_path
+from graph.text import field_lang
+
+RESOLVED, MISSING, SELF, EXTERNAL, UNSAFE = "resolved", "missing", "self", "external", "unsafe"
+CLASSES = (RESOLVED, MISSING, SELF, EXTERNAL, UNSAFE)
+UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+_WORDY = re.compile(r"[^\W_]")
+
+
+class _Index:
+    """Slug lookup: exact and case-folded, per language and across languages."""
+
+    def __init__(self, articles: list[Article]) -> None:
+        self.exact: dict[tuple[str | None, str], str] = {}
+        self.folded: dict[tuple[str | None, str], str] = {}
+        self.files: dict[str, str] = {}
+        # Real slugs first, so an alias never shadows a concept's own slug.
+        for keys in ((a.slug,) for a in articles), (a.aliases for a in articles):
+            for article, slugs in zip(articles, keys):
+                for key in slugs:
+                    for lang in (article.lang, "*"):
+                        self.exact.setdefault((lang, key), article.slug)
+                        self.folded.setdefault((lang, key.casefold()), article.slug)
+        for a in articles:
+            self.files.setdefault(page_path(a.path), a.slug)
+
+    def find(self, key: str, lang: str | None) -> str | None:
+        folded = key.casefold()
+        return (self.exact.get((lang, key)) or self.exact.get(("*", key))
+                or self.folded.get((lang, folded)) or self.folded.get(("*", folded)))
+
+
+def resolve(corpus: Corpus) -> Resolution:
+    """Classify every link of the corpus and pick the article that defines each concept."""
+    problems = list(corpus.problems)
+    articles = _deduplicate(corpus.articles, problems)
+    index = _Index(articles)
+    occurrences: list[Occurrence] = []
+    for article in articles:
+        for link in article.links:
+            kind, target = classify(article, link.href, index)
+            if kind == UNSAFE:
+                problems.append(Problem(article.path, link.line, "unsafe-link",
+                                        f"unsafe link {link.href!r} ({target}); no edge made"))
+                target = None
+            occurrences.append(Occurrence(article.slug, article.path, link, kind, target))
+    occurrences = _unify_missing_spellings(occurrences)
+    problems.sort(key=lambda p: (p.path, p.line, p.code))
+    return Resolution(corpus, tuple(articles), tuple(occurrences), tuple(problems),
+                      _missing_labels(occurrences, {a.slug: a for a in articles}))
+
+
+def classify(article: Article, href: str, index: _Index) -> tuple[str, str | None]:
+    """(class, target slug) of one href written in ``article``.
+
+    For ``unsafe`` the second item says why, for the problem message.
+    """
+    href = href.strip()
+    scheme = _SCHEME.match(href)
+    if scheme:
+        name = scheme.group(1).lower()
+        return (UNSAFE, f"{name}: scheme") if name in UNSAFE_SCHEMES else (EXTERNAL, None)
+    if href.startswith("//"):
+        return EXTERNAL, None
+    path = decode(href.split("#", 1)[0].split("?", 1)[0])
+    if not path:
+        return SELF, article.slug
+    if path.startswith("/"):
+        if _escapes(path.lstrip("/")):
+            return UNSAFE, "'..' climbs above the site root"
+        key = page_path(path)
+    else:
+        joined = posixpath.join(posixpath.dirname(article.path), path)
+        if _escapes(joined):
+            return UNSAFE, "'..' climbs above the corpus root"
+        joined = posixpath.normpath(joined)
+        prefix = article.site_dir + "/" if article.site_dir else ""
+        if not joined.startswith(prefix):
+            target = index.files.get(page_path(joined))
+            if target is not None:
+                return (SELF if target == article.slug else RESOLVED), target
+        key = page_path(joined[len(prefix):] if joined.startswith(prefix) else joined)
+    target = index.find(key, article.lang)
+    if target is None:
+        return MISSING, key
+    return (SELF if target == article.slug else RESOLVED), target
+
+
+def _escapes(path: str) -> bool:
+    depth = 0
+    for part in path.split("/"):
+        if part == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif part not in ("", "."):
+            depth += 1
+    return False
+
+
+def _deduplicate(articles: tuple[Article, ...], problems: list[Problem]) -> list[Article]:
+    kept: dict[tuple[str, str | None], Article] = {}
+    for article in articles:  # sorted by path: the first one wins
+        first = kept.setdefault((article.slug, article.lang), article)
+        if first is not article:
+            problems.append(Problem(article.path, 1, "duplicate-slug",
+                                    f"slug {article.slug!r} ({article.lang or 'no language'}) is already "
+                                    f"defined by {first.path}; this file is left out of the graph"))
+    return [a for a in articles if kept[(a.slug, a.lang)] is a]
+
+
+def _unify_missing_spellings(occurrences: list[Occurrence]) -> list[Occurrence]:
+    """Give case variants of one missing target (``/Series7``, ``/series7``) one spelling."""
+    counts = Counter(o.target for o in occurrences if o.kind == MISSING)
+    best: dict[str, str] = {}
+    for spelling, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        best.setdefault(spelling.casefold(), spelling)
+    return [
+        Occurrence(o.source, o.path, o.link, o.kind, best[o.target.casefold()])
+        if o.kind == MISSING and o.target is not None else o
+        for o in occurrences
+    ]
+
+
+def _missing_labels(occurrences: list[Occurrence], articles: dict[str, Article]) -> dict[str, dict[str | None, str]]:
+    """Missing slug -> language -> its most frequent wordy anchor text (first seen on ties)."""
+    anchors: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
+    for o in occurrences:
+        if o.kind == MISSING and o.target is not None:
+            per_lang = anchors[o.target]  # created even when no anchor is wordy
+            if _WORDY.search(o.link.text):
+                per_lang[field_lang(o.link.text, articles[o.source].lang)][o.link.text] += 1
+    return {
+        slug: {lang: c.most_common(1)[0][0] for lang, c in anchors[slug].items()}
+        or {None: slug.rpartition("/")[2]}
+        for slug in sorted(anchors)
+    }
+
+
+def link_counts(occurrences: tuple[Occurrence, ...]) -> dict[str, int]:
+    """Occurrences per class, every class present (zero when unseen)."""
+    counts = Counter(o.kind for o in occurrences)
+    return {kind: counts.get(kind, 0) for kind in CLASSES}
+
