@@ -1,0 +1,55 @@
+"""RDF 1.1 Turtle, streamed from ``graph.vocab.statements`` (no second in-memory graph).
+
+Prefixed names are used only where the local part is plain ASCII letters, digits, ``_`` and
+``-``: pyoxigraph would otherwise write escapes (``a:ends\\.``) that rdflib rejects (rdflib #933),
+so anything else is written as a full ``<IRI>``.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+from typing import TextIO
+
+import networkx as nx
+
+from graph.vocab import PREFIXES, IRI, Literal, statements
+
+_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+_RDF_TYPE = PREFIXES["rdf"] + "type"
+
+
+def literal(lit: Literal) -> str:
+    """A Turtle/N-Triples string literal; text is already free of forbidden characters."""
+    quoted = f'"{lit.text.translate(_ESCAPES)}"'
+    return f"{quoted}@{lit.lang}" if lit.lang else quoted
+
+
+class _Names:
+    def __init__(self, prefixes: dict[str, str]) -> None:
+        # Longest namespace first, so the concept base never captures a vocabulary IRI.
+        self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+
+    def __call__(self, iri: str) -> str:
+        for prefix, ns in self.prefixes:
+            if iri.startswith(ns) and _LOCAL.match(iri[len(ns):]):
+                return f"{prefix}:{iri[len(ns):]}"
+        return f"<{iri}>"
+
+
+def write(G: nx.DiGraph, out: TextIO, options) -> None:
+    """Write the graph as Turtle to a text stream."""
+    prefixes = {**PREFIXES, "c": options.base_iri}
+    name = _Names(prefixes)
+    for prefix, ns in prefixes.items():
+        out.write(f"@prefix {prefix}: <{ns}> .\n")
+    for subject, triples in groupby(statements(G, options.base_iri), key=lambda t: t[0]):
+        out.write(f"\n{name(subject)}")
+        sep = " "
+        for predicate, objects in groupby(triples, key=lambda t: t[1]):
+            pred = "a" if predicate == _RDF_TYPE else name(predicate)
+            objs = ", ".join(name(o) if isinstance(o, IRI) else literal(o) for _, _, o in objects)
+            out.write(f"{sep}{pred} {objs}")
+            sep = " ;\n    "
+        out.write(" .\n")

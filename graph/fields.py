@@ -1,0 +1,55 @@
+"""Node and edge attributes as flat, typed fields: the one mapping every tabular or graph-file
+exporter uses (GraphML now; GEXF and CSV later), so a label means the same thing everywhere.
+
+Lists are joined (``keywords`` with ``, ``, ``anchors``/``sources``/``aliases`` with `` | ``)
+because GraphML and CSV cells hold one value; per-language labels become ``label_<lang>``.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from graph.build import preferred
+
+JOIN = " | "
+NODE_FIELD_TYPES = {
+    "slug": "string", "label": "string", "kind": "string", "lang": "string", "description": "string",
+    "keywords": "string", "aliases": "string", "sources": "string", "in_links": "int", "out_links": "int",
+}
+EDGE_FIELD_TYPES = {"kind": "string", "weight": "int", "anchors": "string"}
+
+
+def languages(G: nx.DiGraph) -> list[str]:
+    """Every language tag used by a label in the graph, sorted."""
+    return sorted({lang for _, labels in G.nodes(data="labels") for lang in labels if lang})
+
+
+def node_field_types(G: nx.DiGraph) -> dict[str, str]:
+    """Field name -> GraphML ``attr.type``, in output order (per-language labels last)."""
+    return {**NODE_FIELD_TYPES, **{f"label_{lang}": "string" for lang in languages(G)}}
+
+
+def node_fields(G: nx.DiGraph, node: str) -> dict[str, object]:
+    """The flat fields of one node; empty text is ''."""
+    data = G.nodes[node]
+    lang, label = preferred(G, data["labels"])
+    _, description = preferred(G, data["descriptions"])
+    fields: dict[str, object] = {
+        "slug": data["slug"],
+        "label": label,
+        "kind": data["kind"],
+        "lang": lang or "",
+        "description": description,
+        "keywords": ", ".join(data["keywords"]),
+        "aliases": JOIN.join(data["aliases"]),
+        "sources": JOIN.join(data["sources"]),
+        "in_links": sum(1 for _, _, k in G.in_edges(node, data="kind") if k == "links_to"),
+        "out_links": sum(1 for _, _, k in G.out_edges(node, data="kind") if k == "links_to"),
+    }
+    fields.update({f"label_{lang}": text for lang, text in data["labels"].items() if lang})
+    return fields
+
+
+def edge_fields(edge: dict) -> dict[str, object]:
+    """The flat fields of one edge."""
+    return {"kind": edge["kind"], "weight": edge["weight"], "anchors": JOIN.join(edge["anchors"])}

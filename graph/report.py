@@ -1,0 +1,66 @@
+"""The build report: counts, every problem, and the link audit (``report.json``), plus the
+short human summary the CLI prints."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import networkx as nx
+
+from graph.build import ARTICLE, HAS_KEYWORD, KEYWORD, LINKS_TO, MISSING_KIND, preferred
+from graph.model import Resolution
+from graph.resolve import MISSING, link_counts
+
+REPORT_VERSION = 1
+
+
+def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
+    """Everything a user needs to trust the build, as JSON-ready data in a stable order."""
+    kinds = Counter(kind for _, kind in G.nodes(data="kind"))
+    edges = Counter(kind for _, _, kind in G.edges(data="kind"))
+    demand = Counter(o.target for o in resolution.occurrences if o.kind == MISSING)
+    sources: dict[str, set[str]] = {}
+    for o in resolution.occurrences:
+        if o.kind == MISSING:
+            sources.setdefault(o.target, set()).add(o.source)
+    return {
+        "report_version": REPORT_VERSION,
+        "counts": {
+            "files": resolution.corpus.files,
+            "articles": len(resolution.articles),
+            "nodes": {ARTICLE: kinds[ARTICLE], MISSING_KIND: kinds[MISSING_KIND], KEYWORD: kinds[KEYWORD]},
+            "edges": {LINKS_TO: edges[LINKS_TO], HAS_KEYWORD: edges[HAS_KEYWORD]},
+            "link_occurrences": link_counts(resolution.occurrences),
+            "problems": len(resolution.problems),
+        },
+        "problems": [
+            {"path": p.path, "line": p.line, "code": p.code, "message": p.message} for p in resolution.problems
+        ],
+        "most_wanted_missing": [
+            {"slug": slug, "label": preferred(G, G.nodes[slug]["labels"])[1], "occurrences": n,
+             "linked_from": len(sources[slug])}
+            for slug, n in sorted(demand.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        "links": [
+            {"path": o.path, "line": o.link.line, "href": o.link.href, "text": o.link.text,
+             "section": o.link.section, "syntax": o.link.syntax, "class": o.kind, "target": o.target}
+            for o in resolution.occurrences
+        ],
+    }
+
+
+def summary(report: dict) -> str:
+    """A few lines for a person: what was read, what came out, what is wrong."""
+    c = report["counts"]
+    links = c["link_occurrences"]
+    lines = [
+        f"{c['files']} files, {c['articles']} articles -> {c['nodes'][ARTICLE]} concepts, "
+        f"{c['nodes'][MISSING_KIND]} missing targets, {c['nodes'][KEYWORD]} keywords; "
+        f"{c['edges'][LINKS_TO]} link edges, {c['edges'][HAS_KEYWORD]} keyword edges",
+        "links: " + ", ".join(f"{n} {kind}" for kind, n in links.items()),
+        f"{c['problems']} problems",
+    ]
+    wanted = report["most_wanted_missing"][:5]
+    if wanted:
+        lines.append("most wanted missing: " + ", ".join(f"{m['slug']} ({m['occurrences']})" for m in wanted))
+    return "\n".join(lines)

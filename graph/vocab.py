@@ -1,0 +1,97 @@
+"""The graph as RDF statements: one mapping from nodes to vocabulary (DESIGN.md §4).
+
+Standard vocabularies first (SKOS, schema.org, Dublin Core terms, DBpedia's wiki-link
+property); project terms only where none fits, under ``LG``. Every RDF serializer (Turtle
+now, N-Triples and JSON-LD later) writes what ``statements`` yields and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import networkx as nx
+from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
+
+from graph.build import ARTICLE, HAS_KEYWORD, KEYWORD, KEYWORD_PREFIX, LINKS_TO, MISSING_KIND
+from graph.slugs import iri_path
+
+DBO = "http://dbpedia.org/ontology/"
+LG = "https://w3id.org/linkgraph/ns#"
+"""Project namespace: ``lg:MissingConcept``, ``lg:Keyword``, ``lg:slug`` (concepts only), ``lg:alias``."""
+PREFIXES = {
+    "rdf": str(RDF), "skos": str(SKOS), "schema": str(SDO), "dct": str(DCTERMS), "dbo": DBO, "lg": LG,
+}
+DEFAULT_BASE_IRI = "https://example.org/linkgraph/"
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_ABSOLUTE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^#]*[/#]$|^[A-Za-z][A-Za-z0-9+.\-]*:$")
+
+
+class IRI(str):
+    """An absolute IRI (as opposed to a literal)."""
+
+
+class Literal(NamedTuple):
+    text: str
+    lang: str | None = None
+
+
+Statement = tuple[IRI, str, "IRI | Literal"]
+
+
+def check_base_iri(base: str) -> str:
+    """The base IRI if usable as a prefix for concept IRIs, else ValueError saying why."""
+    if _BAD_IRI.search(base) or not _ABSOLUTE.match(base):
+        raise ValueError(f"base IRI {base!r} must be an absolute IRI ending in '/' or '#', "
+                         "without spaces or <>\"{}|^`\\")
+    return base
+
+
+class Terms:
+    """IRIs of one graph's concepts, keywords and schemes under a base IRI."""
+
+    def __init__(self, base: str) -> None:
+        self.base = check_base_iri(base)
+        self.scheme = IRI(base)
+        self.keyword_scheme = IRI(base + "keywords:")
+
+    def node(self, G: nx.DiGraph, node: str) -> IRI:
+        """The one IRI of a node (keywords live under ``keyword:``, which no slug can spell)."""
+        if G.nodes[node]["kind"] == KEYWORD:
+            return IRI(self.base + "keyword:" + iri_path(node.removeprefix(KEYWORD_PREFIX)))
+        return IRI(self.base + iri_path(node))
+
+
+def statements(G: nx.DiGraph, base: str) -> Iterator[Statement]:
+    """Every triple of the graph, grouped by subject, in a stable order."""
+    t = Terms(base)
+    a = str(RDF.type)
+    yield t.scheme, a, IRI(SKOS.ConceptScheme)
+    yield t.scheme, a, IRI(SDO.DefinedTermSet)
+    yield t.keyword_scheme, a, IRI(SKOS.ConceptScheme)
+    for node, data in G.nodes(data=True):
+        s = t.node(G, node)
+        kind = data["kind"]
+        yield s, a, IRI(SKOS.Concept)
+        if kind == ARTICLE:
+            yield s, a, IRI(SDO.DefinedTerm)
+            yield s, str(SDO.inDefinedTermSet), t.scheme
+        else:
+            yield s, a, IRI(LG + ("MissingConcept" if kind == MISSING_KIND else "Keyword"))
+        yield s, str(SKOS.inScheme), t.keyword_scheme if kind == KEYWORD else t.scheme
+        if kind != KEYWORD:  # a keyword may share its text with a concept's slug
+            yield s, LG + "slug", Literal(data["slug"])
+        for lang, text in data["labels"].items():
+            yield s, str(SKOS.prefLabel), Literal(text, lang)
+        for lang, text in data["descriptions"].items():
+            yield s, str(SKOS.definition), Literal(text, lang)
+        for alias in data["aliases"]:
+            yield s, LG + "alias", Literal(alias)
+        for path in data["sources"]:
+            yield s, str(DCTERMS.source), Literal(path)
+        for _, target, edge in G.out_edges(node, data=True):
+            if edge["kind"] == HAS_KEYWORD:
+                yield s, str(DCTERMS.subject), t.node(G, target)
+            elif edge["kind"] == LINKS_TO:
+                yield s, DBO + "wikiPageWikiLink", t.node(G, target)
