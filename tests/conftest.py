@@ -1,0 +1,71 @@
+"""Shared fixtures: paths, the shared corpora (skipped when absent), a corpus of bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from graph.pipeline import build
+
+HERE = Path(__file__).parent
+PROJECT = HERE.parent
+FIXTURES = HERE / "fixtures"
+GLOSSARY = FIXTURES / "glossary" / "Texts"
+SHARED = PROJECT.parent / "shared"
+INVESTORSWIKI = SHARED / "corpora" / "investorswiki" / "Texts"
+HUGO = SHARED / "corpora" / "hugo-docs-en" / "content" / "en"
+GRAPHML_XSD = SHARED / "schemas" / "graphml" / "graphml.xsd"
+
+
+def need(path: Path) -> Path:
+    """Skip the test, saying why, when ../shared (not part of a user's clone) is not there."""
+    if not path.exists():
+        pytest.skip(f"{path} not found: the shared corpora and schemas sit beside the project "
+                    "(../shared) on developer and CI machines only")
+    return path
+
+
+# Each entry is one kind of bad input (issue 2, point 7), as raw bytes.
+BAD_FILES: dict[str, bytes] = {
+    "malformed-yaml.md": b"---\ntitle: Cash flow\ndescription: the key: value trap\nkeywords: A\n---\nBody [x](/good)\n",
+    "anchor-yaml.md": b"---\ntitle: HNWI\ndescription: &amp; quot; rich people\n---\nBody\n",
+    "unclosed.md": b"---\ntitle: Never closed\n\n# Unclosed heading\n[a](/good)\n",
+    "no-front-matter.md": b"# Plain Title\n\nSee [good](/good).\n",
+    "empty.md": b"",
+    "bom.md": b"\xef\xbb\xbf---\ntitle: With BOM\n---\n[b](/good)\n",
+    "crlf.md": b"---\r\ntitle: Windows\r\n---\r\n\r\nline two\r\n[c](/good)\r\n",
+    "invalid-utf8.md": b"---\ntitle: Latin-1 \xe9t\xe9\n---\n[d](/good)\n",
+    "binary.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00",
+    "python-tag.md": b"---\ntitle: !!python/object/apply:os.system ['touch pwned']\n---\nx\n",
+    "keywords-number.md": b"---\ntitle: Numbers\nkeywords: 401\n---\n",
+    "keywords-null.md": b"---\ntitle: Nothing\nkeywords:\n---\n",
+    "keywords-mapping.md": b"---\ntitle: Mapping\nkeywords: {a: 1}\n---\n",
+    "not-mapping.md": b"---\n- just\n- a list\n---\n# Listy\n",
+    "hrefs.md": (
+        "---\ntitle: Hrefs\n---\n"
+        "[space](/has space) [quote](/a\"b) [gt](</x>y>) [pct](/%D8%A8%D9%86%D9%83) [raw](/بنك)\n"
+        "[js](javascript:alert(1)) [data](data:text/html,x) [up](../../etc/passwd) [root](/../x)\n"
+    ).encode(),
+    "good.md": b"---\ntitle: Good\n---\nfine\n",
+    "zz-dup.md": b"---\nslug: good\ntitle: Good again\n---\nsame slug, same language\n",
+    "bad title.md": '---\ntitle: "Q\\"uote \\\\ back\\nnew\\x01ctl\\u0007"\n---\n'.encode(),
+}
+
+
+def write_files(root: Path, files: dict[str, bytes]) -> Path:
+    for name, data in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+@pytest.fixture
+def bad_corpus(tmp_path: Path) -> Path:
+    return write_files(tmp_path / "bad", BAD_FILES)
+
+
+@pytest.fixture(scope="session")
+def glossary_build(tmp_path_factory):
+    return build([GLOSSARY], tmp_path_factory.mktemp("glossary"), base_iri="https://example.org/terms/")

@@ -1,0 +1,50 @@
+from collections import Counter
+
+from graph.build import build_graph, keyword_node
+from graph.reader import read_corpus
+from graph.resolve import resolve
+from tests.conftest import GLOSSARY, PROJECT
+
+
+def kinds(G):
+    return Counter(kind for _, kind in G.nodes(data="kind")), Counter(kind for *_, kind in G.edges(data="kind"))
+
+
+def test_seed_graph_matches_the_design():
+    G = build_graph(resolve(read_corpus([PROJECT / "seeds"])))
+    nodes, edges = kinds(G)
+    assert nodes == {"article": 1, "missing": 4, "keyword": 1}
+    assert edges == {"links_to": 4, "has_keyword": 1}
+    assert set(G.successors("account-executive")) == {
+        "finra", "broker-dealer", "investmentadvisor", "primebrokerage", keyword_node("Careers")}
+    assert G.nodes["finra"]["labels"] == {None: "FINRA"}  # from its anchor text, English: untagged
+    assert G.nodes["broker-dealer"]["labels"] == {"ar": "الوسطاء والمتعاملين"}
+    assert G.nodes[keyword_node("careers")]["labels"] == {None: "Careers"}  # not @ar
+
+
+def test_language_twins_are_one_concept():
+    G = build_graph(resolve(read_corpus([GLOSSARY])))
+    broker = G.nodes["broker"]
+    assert broker["kind"] == "article"
+    assert broker["labels"] == {"ar": 'سمسار "الأوراق"', "en": "Broker"}
+    assert set(broker["descriptions"]) == {"ar", "en"}
+    assert broker["sources"] == ("Arabic/broker.md", "English/broker.md")
+
+
+def test_glossary_nodes_edges_and_weights():
+    G = build_graph(resolve(read_corpus([GLOSSARY])))
+    nodes, edges = kinds(G)
+    assert nodes == {"article": 3, "missing": 3, "keyword": 5}
+    assert edges == {"links_to": 10, "has_keyword": 6}
+    assert G.edges["broker", "regulator"]["weight"] == 2  # once in Arabic, once in English
+    assert G.edges["exchange", "regulator"]["anchors"] == ("للهيئة",)
+    assert G.nodes["margin-account"]["labels"] == {"ar": "حسابات الهامش", "en": "margin"}
+    assert not G.has_edge("broker", "broker")  # self links are counted, not drawn
+    assert G.nodes[keyword_node("Careers")]["labels"] == {"en": "Careers"}  # untagged duplicate dropped
+
+
+def test_build_is_deterministic():
+    a = build_graph(resolve(read_corpus([GLOSSARY])))
+    b = build_graph(resolve(read_corpus([GLOSSARY])))
+    assert list(a.nodes(data=True)) == list(b.nodes(data=True))
+    assert list(a.edges(data=True)) == list(b.edges(data=True))

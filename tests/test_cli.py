@@ -1,0 +1,68 @@
+import json
+import subprocess
+import sys
+
+import pytest
+
+from graph.cli import main, make_parser
+from tests.conftest import GLOSSARY, PROJECT
+
+
+def test_build_writes_every_format_and_summarises(tmp_path, capsys):
+    assert main(["build", str(GLOSSARY), "-o", str(tmp_path)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.graphml", "graph.ttl", "report.json"]
+    err = capsys.readouterr().err
+    assert "4 files, 4 articles -> 3 concepts, 3 missing targets, 5 keywords" in err
+    assert "0 problems" in err
+
+
+def test_format_selection(tmp_path):
+    assert main(["build", str(GLOSSARY), "-o", str(tmp_path), "--format", "graphml", "-q"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.graphml", "report.json"]
+
+
+def test_unknown_format_names_the_choices(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["build", str(GLOSSARY), "-o", str(tmp_path), "--format", "pdf"])
+    assert exit.value.code == 2
+    assert "choose from: turtle, graphml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args, message", [
+    ([str(GLOSSARY), "--base-iri", "not an iri"], "must be an absolute IRI"),
+    ([str(GLOSSARY), "--default-lang", "English please"], "not a BCP 47 language tag"),
+    ([str(GLOSSARY), "/no/such/dir"], "no such file or folder: /no/such/dir"),
+])
+def test_usage_errors_exit_2(tmp_path, capsys, args, message):
+    with pytest.raises(SystemExit) as exit:
+        main(["build", "-o", str(tmp_path), *args])
+    assert exit.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_problems_are_printed_with_file_and_line_and_strict_fails(bad_corpus, tmp_path, capsys):
+    assert main(["build", str(bad_corpus), "-o", str(tmp_path / "a")]) == 0
+    err = capsys.readouterr().err
+    assert "malformed-yaml.md:3: front matter is not valid YAML" in err
+    assert "hrefs.md:5: unsafe link 'javascript:alert(1)'" in err
+    assert main(["build", str(bad_corpus), "-o", str(tmp_path / "b"), "--strict", "-q"]) == 1
+    assert capsys.readouterr().err == ""
+    report = json.loads((tmp_path / "b" / "report.json").read_text())
+    assert report["counts"]["problems"] == len(report["problems"]) > 10
+
+
+def test_strict_passes_on_clean_input(tmp_path):
+    assert main(["build", str(GLOSSARY), "-o", str(tmp_path), "--strict", "-q"]) == 0
+
+
+def test_python_dash_m_graph_is_the_same_command(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "graph", "build", str(GLOSSARY), "-o", str(tmp_path)],
+                         capture_output=True, text=True, cwd=PROJECT)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "graph.ttl").exists()
+
+
+def test_every_option_has_help():
+    parser = make_parser()
+    for action in parser._subparsers._group_actions[0].choices["build"]._actions:
+        assert action.help, action.dest

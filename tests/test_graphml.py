@@ -1,0 +1,63 @@
+"""GraphML is checked against the XSD and read back by networkx and igraph."""
+
+import igraph
+import networkx as nx
+import pytest
+import xmlschema
+
+from graph.pipeline import build
+from tests.conftest import GRAPHML_XSD, need
+
+
+def graphml_of(result):
+    return next(p for p in result.written if p.suffix == ".graphml")
+
+
+def test_valid_against_the_graphml_schema(glossary_build):
+    xmlschema.XMLSchema(str(need(GRAPHML_XSD))).validate(str(graphml_of(glossary_build)))
+
+
+def test_networkx_and_igraph_read_the_same_graph(glossary_build):
+    path = str(graphml_of(glossary_build))
+    G = nx.read_graphml(path)
+    I = igraph.Graph.Read_GraphML(path)
+    counts = glossary_build.report["counts"]
+    nodes = sum(counts["nodes"].values())
+    edges = sum(counts["edges"].values())
+    assert (G.number_of_nodes(), G.number_of_edges()) == (I.vcount(), I.ecount()) == (nodes, edges)
+    labels = {d["slug"]: d for _, d in G.nodes(data=True)}
+    assert labels["broker"]["label_en"] == "Broker"
+    assert labels["broker"]["label"] == 'سمسار "الأوراق"'  # Arabic: the corpus' main language
+    assert labels["broker"]["in_links"] == 2 and isinstance(labels["broker"]["in_links"], int)
+    assert set(I.vs["kind"]) == {"article", "missing", "keyword"}
+
+
+def test_hostile_input_gives_valid_graphml(bad_corpus, tmp_path):
+    result = build([bad_corpus], tmp_path, formats=["graphml"])
+    path = graphml_of(result)
+    text = path.read_text(encoding="utf-8")
+    assert "\x01" not in text and "\x07" not in text
+    G = nx.read_graphml(str(path))
+    assert G.number_of_nodes() == sum(result.report["counts"]["nodes"].values())
+    if GRAPHML_XSD.exists():
+        xmlschema.XMLSchema(str(GRAPHML_XSD)).validate(str(path))
+
+
+def test_each_key_has_one_type(glossary_build):
+    import xml.etree.ElementTree as ET
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    keys = ET.parse(graphml_of(glossary_build)).getroot().findall("g:key", ns)
+    seen = {}
+    for key in keys:
+        name = (key.get("for"), key.get("attr.name"))
+        assert name not in seen
+        seen[name] = key.get("attr.type")
+    assert seen[("edge", "weight")] == "int" and seen[("node", "label")] == "string"
+
+
+@pytest.mark.parametrize("fmt", ["graphml", "turtle"])
+def test_outputs_are_byte_identical_between_builds(tmp_path, fmt, glossary_build):
+    from tests.conftest import GLOSSARY
+    a = build([GLOSSARY], tmp_path / "a", formats=[fmt])
+    b = build([GLOSSARY], tmp_path / "b", formats=[fmt])
+    assert [p.read_bytes() for p in a.written] == [p.read_bytes() for p in b.written]

@@ -1,0 +1,141 @@
+from pathlib import Path
+
+import pytest
+
+from graph.reader import discover, parse_article, read_corpus
+from tests.conftest import BAD_FILES
+
+
+def parse(text: str, path: str = "a.md", **kw):
+    return parse_article(text, path, **kw)
+
+
+def test_front_matter_fields():
+    article, problems = parse("---\ntitle: T\ndescription: D\nkeywords: A, B،C\n---\n# H\n")
+    assert problems == []
+    assert (article.slug, article.title, article.description, article.keywords) == ("a", "T", "D", ("A", "B", "C"))
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("[x, y]", ("x", "y")), ("'x, y'", ("x", "y")), ("401", ("401",)), ("", ()), ("[]", ()),
+    ("[1, null, z]", ("1", "z")),
+])
+def test_keyword_shapes(value, expected):
+    article, problems = parse(f"---\ntitle: T\nkeywords: {value}\n---\n")
+    assert article.keywords == expected and problems == []
+
+
+def test_keywords_tags_and_categories_merge_without_duplicates():
+    article, _ = parse("---\ntags: [A]\nkeywords: A,B\ncategories: C\n---\n")
+    assert article.keywords == ("A", "B", "C")
+
+
+def test_keyword_mapping_is_reported_with_its_line():
+    article, problems = parse("---\ntitle: T\nkeywords: {a: 1}\n---\n")
+    assert article.keywords == ()
+    assert [(p.line, p.code) for p in problems] == [(3, "bad-field")]
+
+
+def test_yaml_that_breaks_is_read_line_by_line_and_reported():
+    article, problems = parse("---\ntitle: Cash flow\ndescription: the key: value trap\n---\n")
+    assert (article.title, article.description) == ("Cash flow", "the key: value trap")
+    assert [(p.line, p.code) for p in problems] == [(3, "yaml-error")]
+
+
+def test_ampersand_description_read_as_text():
+    article, problems = parse("---\ntitle: HNWI\ndescription: &amp; quot; rich\n---\n")
+    assert article.description == "& quot; rich"
+    assert problems[0].code == "yaml-error"
+
+
+def test_yaml_tags_never_construct_objects(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    article, problems = parse("---\ntitle: !!python/object/apply:os.system ['touch pwned']\n---\nx\n")
+    assert not (tmp_path / "pwned").exists()
+    assert problems[0].code == "yaml-error"
+    assert article is not None
+
+
+def test_unclosed_front_matter_is_reported_and_body_kept():
+    article, problems = parse("---\ntitle: x\n\n# Heading\n[a](/b)\n")
+    assert problems[0].code == "unclosed-front-matter" and problems[0].line == 1
+    assert article.title == "Heading"
+    assert [(link.href, link.line) for link in article.links] == [("/b", 5)]
+
+
+def test_no_front_matter_takes_title_from_h1():
+    article, problems = parse("Intro\n\n# The Title #\n")
+    assert (article.title, problems) == ("The Title", [])
+
+
+def test_title_falls_back_to_slug():
+    assert parse("just text", "folder/some-slug.md")[0].title == "some-slug"
+
+
+def test_empty_file_is_reported_not_an_article():
+    article, problems = parse("  \n")
+    assert article is None and problems[0].code == "empty-file"
+
+
+def test_bom_and_crlf_keep_line_numbers():
+    article, problems = parse("\ufeff---\r\ntitle: W\r\n---\r\n\r\ntext\r\n[c](/c)\r\n")
+    assert problems == [] and article.title == "W"
+    assert article.links[0].line == 6
+
+
+def test_front_matter_that_is_not_a_mapping():
+    article, problems = parse("---\n- a\n- b\n---\n# L\n")
+    assert article.title == "L" and problems[0].code == "front-matter-not-mapping"
+
+
+def test_slug_url_and_aliases():
+    article, _ = parse("---\nslug: Nice\naliases: [/old/x, rel]\n---\n", "docs/sec/file.md")
+    assert article.slug == "docs/sec/Nice"
+    assert article.aliases == ("docs/sec/file", "old/x", "docs/sec/rel")
+    assert parse("---\nurl: /a/b/\n---\n", "z.md")[0].slug == "a/b"
+
+
+def test_index_files_name_their_folder():
+    assert parse("# F", "content/en/functions/_index.md")[0].slug == "functions"
+    assert parse("# F", "content/en/bundle/index.md")[0].slug == "bundle"
+    assert parse("# Home", "content/en/_index.md")[0].slug == "index"
+
+
+def test_language_from_front_matter_folder_script_default():
+    assert parse("---\nlang: fr\ntitle: x\n---\n", "Arabic/a.md")[0].lang == "fr"
+    article = parse("---\ntitle: x\n---\n", "Texts/Arabic/finra.md")[0]
+    assert (article.lang, article.slug, article.site_dir) == ("ar", "finra", "Texts/Arabic")
+    assert parse("---\ntitle: وسيط\n---\n", "a.md")[0].lang == "ar"
+    assert parse("---\ntitle: Broker\n---\n", "a.md")[0].lang is None
+    assert parse("---\ntitle: Broker\n---\n", "a.md", default_lang="en")[0].lang == "en"
+    assert parse("# x", "finra.md", root_name="English")[0].lang == "en"
+
+
+def test_bad_language_tag_is_reported():
+    article, problems = parse("---\ntitle: x\nlang: not a tag\n---\n")
+    assert article.lang is None and [(p.line, p.code) for p in problems] == [(3, "bad-lang")]
+
+
+def test_every_bad_file_is_read_or_reported(bad_corpus: Path):
+    corpus = read_corpus([bad_corpus])
+    paths = {a.path for a in corpus.articles} | {p.path for p in corpus.problems}
+    assert paths == set(BAD_FILES)  # nothing silently dropped
+    codes = {p.path: p.code for p in corpus.problems}
+    assert codes["binary.md"] == "binary-file" and codes["empty.md"] == "empty-file"
+    assert codes["invalid-utf8.md"] == "invalid-utf8"
+    invalid = next(p for p in corpus.problems if p.path == "invalid-utf8.md")
+    assert invalid.line == 2
+    titles = {a.path: a.title for a in corpus.articles}
+    assert titles["invalid-utf8.md"] == "Latin-1 \ufffdt\ufffd"
+    assert titles["bad title.md"] == 'Q"uote \\ back newctl'  # controls gone, text kept
+
+
+def test_discover_is_sorted_and_skips_hidden(tmp_path: Path):
+    for name in ("b.md", "a/c.md", ".git/x.md", "A.markdown", "notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("# x")
+    root, files = discover([tmp_path])
+    assert root == tmp_path.resolve()
+    assert [f.relative_to(root).as_posix() for f in files] == ["A.markdown", "a/c.md", "b.md"]
+    with pytest.raises(FileNotFoundError):
+        discover([tmp_path / "nope"])

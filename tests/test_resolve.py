@@ -1,0 +1,99 @@
+import pytest
+
+from graph.model import Corpus
+from graph.reader import parse_article
+from graph.resolve import resolve
+
+
+def corpus(files: dict[str, str]) -> Corpus:
+    articles, problems = [], []
+    for path in sorted(files):
+        article, found = parse_article(files[path], path)
+        articles.append(article)
+        problems += found
+    return Corpus(tuple(articles), tuple(problems), len(files))
+
+
+SITE = {
+    "Texts/Arabic/finra.md": "---\ntitle: فينرا\n---\n",
+    "Texts/Arabic/bank.md": "---\ntitle: بنك\n---\n",
+    "Texts/Arabic/sub/deep.md": "---\ntitle: عميق\n---\n",
+    "Texts/English/finra.md": "---\ntitle: FINRA\n---\n",
+    "Texts/English/Series7.md": "---\ntitle: Series 7\n---\n",
+    "Texts/Arabic/بنك-مركزي.md": "---\ntitle: بنك مركزي\n---\n",
+}
+
+
+@pytest.mark.parametrize("href, kind, target", [
+    ("/finra", "resolved", "finra"),
+    ("/FINRA/", "resolved", "finra"),
+    ("/finra#history", "resolved", "finra"),
+    ("/finra?x=1", "resolved", "finra"),
+    ("finra.md", "resolved", "finra"),
+    ("sub/deep.md", "resolved", "sub/deep"),
+    ("../English/Series7.md", "resolved", "Series7"),
+    ("/series7", "resolved", "Series7"),
+    ("/%D8%A8%D9%86%D9%83-%D9%85%D8%B1%D9%83%D8%B2%D9%8A", "resolved", "بنك-مركزي"),
+    ("/بنك-مركزي", "resolved", "بنك-مركزي"),
+    ("/bank.html", "resolved", "bank"),
+    ("/nowhere", "missing", "nowhere"),
+    ("/a\"b", "missing", "a\"b"),
+    ("/writer", "self", "writer"),
+    ("#top", "self", "writer"),
+    ("", "self", "writer"),
+    ("https://x.org/finra", "external", None),
+    ("//cdn.example/x", "external", None),
+    ("mailto:a@b.c", "external", None),
+    ("javascript:alert(1)", "unsafe", None),
+    ("JavaScript:void(0)", "unsafe", None),
+    ("data:text/html,hi", "unsafe", None),
+    ("file:///etc/passwd", "unsafe", None),
+    ("../../../etc/passwd", "unsafe", None),
+    ("/../../x", "unsafe", None),
+    ("/%2e%2e/%2e%2e/x", "unsafe", None),
+])
+def test_link_classes(href, kind, target):
+    files = dict(SITE)
+    files["Texts/Arabic/writer.md"] = f"---\ntitle: كاتب\n---\n[x](<{href}>)\n"
+    resolution = resolve(corpus(files))
+    occurrence, = resolution.occurrences
+    assert (occurrence.kind, occurrence.target) == (kind, target)
+    assert any(p.code == "unsafe-link" and p.line == 4 for p in resolution.problems) == (kind == "unsafe")
+
+
+def test_lookup_prefers_the_article_language_then_any_language():
+    files = {
+        "x/en/only-en.md": "# E",
+        "x/ar/page.md": "---\ntitle: ص\n---\n[a](/only-en) [b](/page)",
+    }
+    occurrences = resolve(corpus(files)).occurrences
+    assert [(o.kind, o.target) for o in occurrences] == [("resolved", "only-en"), ("self", "page")]
+
+
+def test_duplicate_slug_in_one_language_is_reported_first_path_wins():
+    files = {"a.md": "---\ntitle: A\n---\n[x](/z)", "b.md": "---\nslug: a\ntitle: B\n---\n[y](/w)"}
+    resolution = resolve(corpus(files))
+    assert [a.path for a in resolution.articles] == ["a.md"]
+    assert [(p.path, p.code) for p in resolution.problems] == [("b.md", "duplicate-slug")]
+    assert "a.md" in resolution.problems[0].message
+
+
+def test_missing_target_case_variants_share_the_most_common_spelling():
+    files = {"a.md": "[x](/Series7) [y](/series7) [z](/series7)"}
+    assert {o.target for o in resolve(corpus(files)).occurrences} == {"series7"}
+
+
+def test_missing_labels_come_from_the_most_frequent_wordy_anchor():
+    files = {"Arabic/a.md": "[.](/m) [FINRA](/m) [هيئة](/m) [هيئة](/m) [الهيئة](/m)\n[،](/n)"}
+    labels = resolve(corpus(files)).missing_labels
+    assert labels["m"] == {None: "FINRA", "ar": "هيئة"}
+    assert labels["n"] == {None: "n"}  # only punctuation: fall back to the slug
+
+
+def test_alias_resolves_but_never_shadows_a_slug():
+    files = {
+        "new.md": "---\naliases: [/old, /other]\n---\n",
+        "other.md": "# other",
+        "w.md": "[a](/old) [b](/other)",
+    }
+    assert [o.target for o in resolve(corpus(files)).occurrences] == ["new", "other"]

@@ -1,0 +1,76 @@
+"""Turtle is checked by reading it back with pyoxigraph (strict) and rdflib."""
+
+import io
+import re
+
+import pyoxigraph
+import pytest
+import rdflib
+
+from graph.exporters import ExportOptions
+from graph.exporters.ttl import write
+from graph.pipeline import build
+from graph.vocab import check_base_iri
+from tests.conftest import write_files
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+
+def read_both(path):
+    ox = list(pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.TURTLE))
+    rd = rdflib.Graph().parse(str(path), format="turtle")
+    assert len(ox) == len(rd) > 0
+    return ox, rd
+
+
+def test_glossary_turtle_is_read_by_both_parsers(glossary_build):
+    ox, rd = read_both(glossary_build.written[0])
+    labels = {(str(s), str(o), o.language) for s, p, o in rd if str(p) == SKOS + "prefLabel"}
+    assert ("https://example.org/terms/broker", 'سمسار "الأوراق"', "ar") in labels
+    assert ("https://example.org/terms/broker", "Broker", "en") in labels
+    links = {(str(s), str(o)) for s, p, o in rd if str(p) == "http://dbpedia.org/ontology/wikiPageWikiLink"}
+    assert len(links) == glossary_build.report["counts"]["edges"]["links_to"]
+
+
+def test_one_iri_per_concept_and_every_iri_is_a_uri(glossary_build):
+    ox, _ = read_both(glossary_build.written[0])
+    iris = {t.subject.value for t in ox} | {t.object.value for t in ox if isinstance(t.object, pyoxigraph.NamedNode)}
+    assert all(re.fullmatch(r"[\x21-\x7e]+", iri) for iri in iris)  # percent-encoded: ASCII only
+    slugs = {}
+    for t in ox:
+        if t.predicate.value == "https://w3id.org/linkgraph/ns#slug":
+            slugs.setdefault(t.object.value, set()).add(t.subject.value)
+    assert all(len(s) == 1 for s in slugs.values())
+
+
+def test_arabic_slug_iri_is_percent_encoded(tmp_path):
+    root = write_files(tmp_path / "in", {"Arabic/بنك.md": "---\ntitle: بنك\n---\n".encode()})
+    result = build([root], tmp_path / "out", formats=["turtle"])
+    text = (tmp_path / "out" / "graph.ttl").read_text()
+    assert "<https://example.org/linkgraph/%D8%A8%D9%86%D9%83>" in text
+    read_both(tmp_path / "out" / "graph.ttl")
+    assert result.report["counts"]["nodes"]["article"] == 1
+
+
+def test_hostile_text_still_gives_a_valid_file(bad_corpus, tmp_path):
+    build([bad_corpus], tmp_path, formats=["turtle"])
+    ox, rd = read_both(tmp_path / "graph.ttl")
+    labels = {str(o) for _, p, o in rd if str(p) == SKOS + "prefLabel"}
+    assert 'Q"uote \\ back newctl' in labels
+
+
+@pytest.mark.parametrize("text", ['quote " in', "back\\slash", "new\nline", "tab\tand\rcr", "trail\\"])
+def test_literal_escapes_round_trip(text):
+    import networkx as nx
+    G = nx.DiGraph(label_order=())
+    G.add_node("x", kind="article", slug="x", labels={"en": text}, descriptions={}, sources=(), aliases=(), keywords=())
+    out = io.StringIO()
+    write(G, out, ExportOptions(base_iri="https://e.org/"))
+    ox = pyoxigraph.parse(out.getvalue(), format=pyoxigraph.RdfFormat.TURTLE)
+    assert text in {t.object.value for t in ox if t.predicate.value == SKOS + "prefLabel"}
+
+
+@pytest.mark.parametrize("base", ["example.org/", "https://e.org/no-slash", "https://e.org/a b/", "https://e.org/<x>/"])
+def test_bad_base_iri_is_refused(base):
+    with pytest.raises(ValueError):
+        check_base_iri(base)
