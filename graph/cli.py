@@ -68,9 +68,7 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    if args.command == "build":
-        return _build(args, parser)
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    return HANDLERS[args.command](args, parser)
 
 
 def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -86,6 +84,10 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(summary(result.report), file=sys.stderr)
         print(f"wrote {', '.join(str(p) for p in result.written)}", file=sys.stderr)
     return 1 if args.strict and problems else 0
+
+
+# Sub-command name -> handler(args, parser) returning the exit code.
+HANDLERS = {"build": _build}
 
 
 if __name__ == "__main__":  # pragma: no cover
