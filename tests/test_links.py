@@ -6,8 +6,11 @@ def hrefs(body: str) -> list[str]:
 
 
 def test_inline_reference_autolink_and_html_links_are_found():
-    body = "[a](/a) [b][ref] [c][] <https://x.org/y> <a href=\"/h\">H</a>\n\n[ref]: /r\n[c]: /c\n"
-    assert hrefs(body) == ["/a", "/r", "/c", "https://x.org/y", "/h"]
+    body = "[a](/a) [b][ref] [c][] [c] <https://x.org/y> <me@x.org> <a href=\"/h\">H</a>\n\n[ref]: /r\n[c]: /c\n"
+    links = find_links(body)[0]
+    assert [(link.href, link.syntax) for link in links] == [
+        ("/a", "inline"), ("/r", "reference"), ("/c", "reference"), ("/c", "reference"),
+        ("https://x.org/y", "autolink"), ("mailto:me@x.org", "autolink"), ("/h", "html")]
 
 
 def test_code_images_and_comments_are_not_links():
