@@ -1,5 +1,5 @@
 """Node and edge attributes as flat, typed fields: the one mapping every tabular or graph-file
-exporter uses (GraphML now; GEXF and CSV later), so a label means the same thing everywhere.
+exporter uses (GraphML, GEXF, property-graph CSV), so a label means the same thing everywhere.
 
 Lists are joined (``keywords`` with ``, ``, ``anchors``/``sources``/``aliases`` with `` | ``)
 because GraphML and CSV cells hold one value; per-language labels become ``label_<lang>``.
@@ -13,8 +13,9 @@ from graph.build import preferred
 
 JOIN = " | "
 NODE_FIELD_TYPES = {
-    "slug": "string", "label": "string", "kind": "string", "lang": "string", "description": "string",
-    "keywords": "string", "aliases": "string", "sources": "string", "in_links": "int", "out_links": "int",
+    "slug": "string", "label": "string", "name": "string", "kind": "string", "lang": "string",
+    "description": "string", "keywords": "string", "aliases": "string", "sources": "string",
+    "in_links": "int", "out_links": "int",
 }
 EDGE_FIELD_TYPES = {"kind": "string", "weight": "int", "anchors": "string"}
 
@@ -37,6 +38,7 @@ def node_fields(G: nx.DiGraph, node: str) -> dict[str, object]:
     fields: dict[str, object] = {
         "slug": data["slug"],
         "label": label,
+        "name": label,  # Cytoscape and Neo4j Browser caption nodes by ``name``, Gephi by ``label``
         "kind": data["kind"],
         "lang": lang or "",
         "description": description,

@@ -47,9 +47,10 @@ def build(
     out = Path(out_dir)
     written = []
     for exporter in exporters:
-        target = out / exporter.filename
-        write_atomic(target, lambda f, e=exporter: e.write(G, f, options))
-        written.append(target)
+        for filename, write in exporter.outputs():
+            target = out / filename
+            write_atomic(target, lambda f, w=write: w(G, f, options))
+            written.append(target)
     report = make_report(G, resolution)
     write_atomic(out / REPORT_FILE, lambda f: f.write(json.dumps(report, ensure_ascii=False, indent=1) + "\n"))
     written.append(out / REPORT_FILE)

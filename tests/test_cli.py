@@ -10,7 +10,9 @@ from tests.conftest import GLOSSARY, PROJECT
 
 def test_build_writes_every_format_and_summarises(tmp_path, capsys):
     assert main(["build", str(GLOSSARY), "-o", str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.graphml", "graph.ttl", "report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "edges.csv", "graph.gexf", "graph.graphml", "graph.jsonld", "graph.nt", "graph.ttl", "load.cypher",
+        "nodes.csv", "report.json"]
     err = capsys.readouterr().err
     assert "4 files, 4 articles -> 3 concepts, 3 missing targets, 5 keywords" in err
     assert "0 problems" in err

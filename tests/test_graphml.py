@@ -61,3 +61,15 @@ def test_outputs_are_byte_identical_between_builds(tmp_path, fmt, glossary_build
     a = build([GLOSSARY], tmp_path / "a", formats=[fmt])
     b = build([GLOSSARY], tmp_path / "b", formats=[fmt])
     assert [p.read_bytes() for p in a.written] == [p.read_bytes() for p in b.written]
+
+
+def test_graphology_reads_it_with_labels(glossary_build):
+    from tests.graphology import read_with_graphology
+    path = graphml_of(glossary_build)
+    js = read_with_graphology(path)
+    G = nx.read_graphml(str(path))
+    assert js["type"] == "directed"
+    assert (js["order"], js["size"]) == (G.number_of_nodes(), G.number_of_edges())
+    assert {k: a["label"] for k, a in js["nodes"].items()} == dict(G.nodes(data="label"))
+    broker = next(a for a in js["nodes"].values() if a["slug"] == "broker")
+    assert broker["name"] == broker["label"] and broker["label_en"] == "Broker" and broker["in_links"] == 2

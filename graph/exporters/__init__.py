@@ -1,7 +1,8 @@
 """The exporter registry: each output format, by name, with the file it writes.
 
 Lookup errors name the valid choices (rdflib ``plugin.py`` style). Add a format by writing a
-module with a ``write(G, out, options)`` function and one line in ``EXPORTERS``.
+module with a ``write(G, out, options)`` function and one line in ``EXPORTERS``; a format of
+several files lists its other (file name, writer) pairs in ``more``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TextIO
 
 import networkx as nx
 
-from graph.exporters import graphml, ttl
+from graph.exporters import gexf, graphml, jsonld, ntriples, property_csv, ttl
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +21,10 @@ class ExportOptions:
     """What an exporter needs besides the graph."""
 
     base_iri: str
+
+
+Writer = Callable[[nx.DiGraph, TextIO, ExportOptions], None]
+"""Writes one file of a format to a text stream."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +35,12 @@ class Exporter:
     """File written in the output folder."""
     write: Callable[[nx.DiGraph, TextIO, ExportOptions], None]
     description: str
+    more: tuple[tuple[str, Writer], ...] = ()
+    """Further (file name, writer) pairs, for a format that is several files (CSV + load script)."""
+
+    def outputs(self) -> tuple[tuple[str, Writer], ...]:
+        """Every (file name, writer) pair of this format, the main file first."""
+        return ((self.filename, self.write), *self.more)
 
 
 EXPORTERS: dict[str, Exporter] = {
@@ -37,6 +48,13 @@ EXPORTERS: dict[str, Exporter] = {
     for e in (
         Exporter("turtle", "graph.ttl", ttl.write, "RDF 1.1 Turtle (SKOS, schema.org, DBpedia wiki links)"),
         Exporter("graphml", "graph.graphml", graphml.write, "GraphML for Gephi, yEd, Cytoscape, igraph, networkx"),
+        Exporter("ntriples", "graph.nt", ntriples.write, "RDF 1.1 N-Triples, one triple per line"),
+        Exporter("jsonld", "graph.jsonld", jsonld.write, "JSON-LD 1.1 with a readable @context"),
+        Exporter("gexf", "graph.gexf", gexf.write, "GEXF 1.3 for Gephi, Gephi Lite, sigma.js/graphology"),
+        Exporter("csv", property_csv.NODES_FILE, property_csv.write_nodes,
+                 "property-graph CSV (neo4j-admin import headers) and a LOAD CSV script",
+                 more=((property_csv.EDGES_FILE, property_csv.write_edges),
+                       (property_csv.LOAD_FILE, property_csv.write_load_script))),
     )
 }
 

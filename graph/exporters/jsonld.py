@@ -1,0 +1,103 @@
+"""JSON-LD 1.1, streamed from ``graph.vocab.statements``: one node object per line under a
+readable ``@context`` (short terms, language maps for labels and definitions).
+
+A predicate the context has no term for is still written, as its prefixed name with expanded
+value objects, so a new statement in ``graph.vocab`` can never be dropped silently here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import groupby
+from typing import TextIO
+
+import networkx as nx
+from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
+
+from graph.vocab import DBO, LG, PREFIXES, IRI, Literal, statements
+
+_ID, _TEXT, _LANGS = "id", "text", "langs"
+# predicate IRI -> (term, how its objects are written)
+TERMS: dict[str, tuple[str, str]] = {
+    str(SKOS.prefLabel): ("prefLabel", _LANGS),
+    str(SKOS.definition): ("definition", _LANGS),
+    LG + "slug": ("slug", _TEXT),
+    LG + "alias": ("alias", _TEXT),
+    str(DCTERMS.source): ("source", _TEXT),
+    str(DCTERMS.subject): ("subject", _ID),
+    DBO + "wikiPageWikiLink": ("links", _ID),
+    str(SKOS.inScheme): ("inScheme", _ID),
+    str(SDO.inDefinedTermSet): ("inDefinedTermSet", _ID),
+}
+_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+_NAMESPACES = sorted(((p, ns) for p, ns in PREFIXES.items() if p != "rdf"), key=lambda item: -len(item[1]))
+
+
+def context() -> dict:
+    """The ``@context``: vocabulary prefixes and one short term per predicate."""
+    ctx: dict = {"@version": 1.1}
+    ctx.update({prefix: ns for prefix, ns in _NAMESPACES})
+    for iri, (term, how) in TERMS.items():
+        definition: dict = {"@id": _compact(iri)}
+        if how == _ID:
+            definition["@type"] = "@id"
+        elif how == _LANGS:
+            definition["@container"] = "@language"
+        ctx[term] = definition
+    return ctx
+
+
+def write(G: nx.DiGraph, out: TextIO, options) -> None:
+    """Write the graph as JSON-LD to a text stream."""
+    out.write('{\n "@context": {\n')
+    out.write(",\n".join(f"  {_dumps(k)}: {_dumps(v)}" for k, v in context().items()))
+    out.write('\n },\n "@graph": [')
+    sep = "\n  "
+    for subject, triples in groupby(statements(G, options.base_iri), key=lambda t: t[0]):
+        out.write(sep + _dumps(_node(subject, triples)))
+        sep = ",\n  "
+    out.write("\n ]\n}\n")
+
+
+def _node(subject: IRI, triples) -> dict:
+    node: dict = {"@id": str(subject)}
+    for predicate, group in groupby(triples, key=lambda t: t[1]):
+        objects = [o for _, _, o in group]
+        if predicate == str(RDF.type) and all(isinstance(o, IRI) for o in objects):
+            node["@type"] = _one_or_many([_compact(o) for o in objects])
+            continue
+        term, how = TERMS.get(predicate, (None, None))
+        if how == _LANGS and all(isinstance(o, Literal) for o in objects):
+            langs: dict[str, list[str]] = {}
+            for o in objects:
+                langs.setdefault(o.lang or "@none", []).append(o.text)
+            node[term] = {lang: _one_or_many(texts) for lang, texts in langs.items()}
+        elif how in (_ID, _TEXT):
+            node[term] = _one_or_many([_value(o, how) for o in objects])
+        else:
+            node[_compact(predicate)] = [_value(o, None) for o in objects]
+    return node
+
+
+def _value(o: IRI | Literal, how: str | None) -> object:
+    if isinstance(o, IRI):
+        return str(o) if how == _ID else {"@id": str(o)}
+    if o.lang:
+        return {"@value": o.text, "@language": o.lang}
+    return o.text if how == _TEXT else {"@value": o.text}
+
+
+def _compact(iri: str) -> str:
+    for prefix, ns in _NAMESPACES:
+        if iri.startswith(ns) and _LOCAL.match(iri[len(ns):]):
+            return f"{prefix}:{iri[len(ns):]}"
+    return iri
+
+
+def _one_or_many(values: list) -> object:
+    return values[0] if len(values) == 1 else values
+
+
+def _dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))

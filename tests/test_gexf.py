@@ -1,0 +1,58 @@
+"""GEXF is read back by networkx (Python) and graphology-gexf (Node.js, as Gephi Lite and sigma.js do)."""
+
+import networkx as nx
+
+from graph.pipeline import build
+from tests.conftest import GLOSSARY
+from tests.graphology import read_with_graphology
+
+
+def gexf_of(result):
+    return next(p for p in result.written if p.suffix == ".gexf")
+
+
+def counts(result):
+    c = result.report["counts"]
+    return sum(c["nodes"].values()), sum(c["edges"].values())
+
+
+def test_networkx_reads_counts_labels_and_attributes(glossary_build):
+    G = nx.read_gexf(str(gexf_of(glossary_build)), version="1.3")
+    assert (G.number_of_nodes(), G.number_of_edges()) == counts(glossary_build)
+    nodes = {d["slug"]: d for _, d in G.nodes(data=True)}
+    broker = nodes["broker"]
+    assert broker["label"] == broker["name"] == 'سمسار "الأوراق"'  # Gephi's Label, Cytoscape's name
+    assert broker["label_en"] == "Broker" and broker["label_ar"] == 'سمسار "الأوراق"'
+    assert broker["kind"] == "article" and broker["keywords"] == "Careers, Brokerage, Trading"
+    assert broker["in_links"] == 2 and isinstance(broker["in_links"], int)
+    assert {d["kind"] for d in nodes.values()} == {"article", "missing", "keyword"}
+    weights = {(G.nodes[u]["slug"], G.nodes[v]["slug"]): d["weight"] for u, v, d in G.edges(data=True)}
+    assert weights[("exchange", "regulator")] == 2
+
+
+def test_graphology_reads_the_same_graph(glossary_build):
+    path = gexf_of(glossary_build)
+    js = read_with_graphology(path)
+    G = nx.read_gexf(str(path), version="1.3")
+    assert js["type"] == "directed"
+    assert (js["order"], js["size"]) == (G.number_of_nodes(), G.number_of_edges()) == counts(glossary_build)
+    assert {k: a["label"] for k, a in js["nodes"].items()} == dict(G.nodes(data="label"))
+    broker = next(a for a in js["nodes"].values() if a["slug"] == "broker")
+    assert broker["label_en"] == "Broker" and broker["in_links"] == 2
+    assert {e["attributes"]["kind"] for e in js["edges"]} == {"links_to", "has_keyword"}
+
+
+def test_hostile_input_gives_a_readable_file(bad_corpus, tmp_path):
+    result = build([bad_corpus], tmp_path, formats=["gexf"])
+    text = gexf_of(result).read_text(encoding="utf-8")
+    assert "\x01" not in text and "\x07" not in text
+    G = nx.read_gexf(str(gexf_of(result)), version="1.3")
+    assert (G.number_of_nodes(), G.number_of_edges()) == counts(result)
+    js = read_with_graphology(gexf_of(result))
+    assert (js["order"], js["size"]) == counts(result)
+
+
+def test_byte_identical_between_builds(tmp_path):
+    a = build([GLOSSARY], tmp_path / "a", formats=["gexf"])
+    b = build([GLOSSARY], tmp_path / "b", formats=["gexf"])
+    assert [p.read_bytes() for p in a.written] == [p.read_bytes() for p in b.written]

@@ -1,0 +1,63 @@
+"""JSON-LD is expanded by pyld, rdflib and pyoxigraph to the same triples as graph.ttl."""
+
+import json
+
+import pyoxigraph
+import rdflib
+from pyld import jsonld
+from rdflib.compare import isomorphic
+
+from graph.pipeline import build
+from tests.conftest import GLOSSARY
+
+
+def out(result, name):
+    return next(p for p in result.written if p.name == name)
+
+
+def turtle(result):
+    return rdflib.Graph().parse(str(out(result, "graph.ttl")), format="turtle")
+
+
+def test_pyld_expands_it_to_the_turtle_triples(glossary_build):
+    doc = json.loads(out(glossary_build, "graph.jsonld").read_text(encoding="utf-8"))
+    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads"})
+    g = rdflib.Graph().parse(data=nquads, format="nt")
+    ttl = turtle(glossary_build)
+    assert len(g) == len(ttl) > 50
+    assert isomorphic(g, ttl)
+
+
+def test_rdflib_and_pyoxigraph_read_the_turtle_triples(glossary_build):
+    path = out(glossary_build, "graph.jsonld")
+    assert isomorphic(rdflib.Graph().parse(str(path), format="json-ld"), turtle(glossary_build))
+    ox = set(pyoxigraph.parse(path=str(path), format=pyoxigraph.RdfFormat.JSON_LD))
+    ttl = set(pyoxigraph.parse(path=str(out(glossary_build, "graph.ttl")), format=pyoxigraph.RdfFormat.TURTLE))
+    assert ox == ttl
+
+
+def test_context_is_readable(glossary_build):
+    doc = json.loads(out(glossary_build, "graph.jsonld").read_text(encoding="utf-8"))
+    ctx = doc["@context"]
+    assert ctx["prefLabel"] == {"@id": "skos:prefLabel", "@container": "@language"}
+    assert ctx["links"] == {"@id": "dbo:wikiPageWikiLink", "@type": "@id"}
+    broker = next(n for n in doc["@graph"] if n["@id"] == "https://example.org/terms/broker")
+    assert broker["prefLabel"] == {"ar": 'سمسار "الأوراق"', "en": "Broker"}
+    assert broker["slug"] == "broker"
+    assert "https://example.org/terms/regulator" in broker["links"]
+    # A keyword read from both an English article and an untagged one keeps its untagged label as @none.
+    keywords = [n for n in doc["@graph"] if "lg:Keyword" in n["@type"]]
+    assert any("@none" in n["prefLabel"] for n in keywords)
+
+
+def test_hostile_text_gives_the_same_triples(bad_corpus, tmp_path):
+    result = build([bad_corpus], tmp_path, formats=["turtle", "jsonld"])
+    doc = json.loads(out(result, "graph.jsonld").read_text(encoding="utf-8"))
+    g = rdflib.Graph().parse(data=jsonld.to_rdf(doc, {"format": "application/n-quads"}), format="nt")
+    assert isomorphic(g, turtle(result))
+
+
+def test_byte_identical_between_builds(tmp_path):
+    a = build([GLOSSARY], tmp_path / "a", formats=["jsonld"])
+    b = build([GLOSSARY], tmp_path / "b", formats=["jsonld"])
+    assert [p.read_bytes() for p in a.written] == [p.read_bytes() for p in b.written]

@@ -1,0 +1,91 @@
+"""Property-graph CSV is loaded into Kùzu, an embedded Cypher database, and queried in Cypher."""
+
+import csv
+
+import kuzu
+import pytest
+
+from graph.exporters.property_csv import EDGES_FILE, LOAD_FILE, NODES_FILE
+from graph.pipeline import build
+from tests.conftest import write_files
+
+FINRA = {
+    "Texts/English/finra.md": b"---\ntitle: FINRA\nkeywords: Regulation\n---\nOverseen by the [SEC](/sec); "
+                              b"licenses every [broker-dealer](/broker-dealer).\n",
+    "Texts/English/sec.md": b"---\ntitle: SEC\nkeywords: Regulation\n---\nDelegates to [FINRA](/finra).\n",
+    "Texts/English/series-7.md": b'---\ntitle: "Series 7, the \\"general\\" exam"\n---\nRun by '
+                                 b"[FINRA](/finra) and again [finra](/FINRA/).\n",
+}
+
+
+@pytest.fixture(scope="module")
+def finra_build(tmp_path_factory):
+    root = write_files(tmp_path_factory.mktemp("in"), FINRA)
+    return build([root / "Texts"], tmp_path_factory.mktemp("out"), formats=["csv"])
+
+
+def load_into_kuzu(out_dir, db_path):
+    """Create tables from the CSV headers (Kùzu reads the typed neo4j-admin names) and copy both files."""
+    conn = kuzu.Connection(kuzu.Database(str(db_path)))
+    nodes, edges = out_dir / NODES_FILE, out_dir / EDGES_FILE
+    probe = conn.execute(f"LOAD FROM '{nodes}' (header=true) RETURN * LIMIT 1")
+    columns = ", ".join(f"`{n}` {t}" for n, t in zip(probe.get_column_names(), probe.get_column_data_types()))
+    conn.execute(f"CREATE NODE TABLE Concept({columns}, PRIMARY KEY(`id:ID`))")
+    conn.execute(f"COPY Concept FROM '{nodes}' (header=true)")
+    types = {row[2] for row in list(csv.reader(edges.open(encoding="utf-8")))[1:]}
+    for rel in sorted(types):
+        conn.execute(f"CREATE REL TABLE {rel}(FROM Concept TO Concept, kind STRING, weight INT64, anchors STRING)")
+        conn.execute(f"COPY {rel} FROM (LOAD FROM '{edges}' (header=true) WHERE `:TYPE` = '{rel}' "
+                     "RETURN `:START_ID`, `:END_ID`, kind, weight, anchors)")
+    return conn
+
+
+def rows(conn, query):
+    result = conn.execute(query)
+    out = []
+    while result.has_next():
+        out.append(result.get_next())
+    return out
+
+
+def test_kuzu_loads_the_csv_and_finds_the_neighbours_of_finra(finra_build, tmp_path):
+    conn = load_into_kuzu(finra_build.written[0].parent, tmp_path / "db")
+    assert rows(conn, "MATCH (f:Concept {slug: 'finra'})-[e:LINKS_TO]->(n) RETURN n.slug, n.kind ORDER BY n.slug") \
+        == [["broker-dealer", "missing"], ["sec", "article"]]
+    assert rows(conn, "MATCH (n)-[e:LINKS_TO]->(f:Concept {slug: 'finra'}) RETURN n.slug, e.weight ORDER BY n.slug") \
+        == [["sec", 1], ["series-7", 2]]
+    assert rows(conn, "MATCH (f:Concept {slug: 'finra'})-[:HAS_KEYWORD]->(k) RETURN k.name") == [["Regulation"]]
+    (series7,) = rows(conn, "MATCH (n:Concept {slug: 'series-7'}) RETURN n.name, n.`:LABEL`, n.in_links, n.out_links")
+    assert series7 == ['Series 7, the "general" exam', "Concept;Article", 0, 1]
+    counts = finra_build.report["counts"]
+    assert rows(conn, "MATCH (n:Concept) RETURN count(*)") == [[sum(counts["nodes"].values())]]
+    assert rows(conn, "MATCH ()-[e]->() RETURN count(*)") == [[sum(counts["edges"].values())]]
+
+
+def test_headers_are_neo4j_admin_import_headers(finra_build):
+    out = finra_build.written[0].parent
+    node_header = next(csv.reader((out / NODES_FILE).open(encoding="utf-8")))
+    assert node_header[:2] == ["id:ID", ":LABEL"] and "name" in node_header and "in_links:int" in node_header
+    edge_header = next(csv.reader((out / EDGES_FILE).open(encoding="utf-8")))
+    assert edge_header == [":START_ID", ":END_ID", ":TYPE", "kind", "weight:int", "anchors"]
+    labels = {row[1] for row in list(csv.reader((out / NODES_FILE).open(encoding="utf-8")))[1:]}
+    assert labels == {"Concept;Article", "Concept;Missing", "Concept;Keyword"}
+
+
+def test_load_script_reads_every_column_and_creates_every_type(finra_build):
+    out = finra_build.written[0].parent
+    script = (out / LOAD_FILE).read_text(encoding="utf-8")
+    for header in (NODES_FILE, EDGES_FILE):
+        for name in next(csv.reader((out / header).open(encoding="utf-8"))):
+            if name not in (":LABEL", ":START_ID", ":END_ID", ":TYPE"):
+                assert f"row.`{name}`" in script, name
+    for statement in ("CREATE (:Concept:Article {", "CREATE (:Concept:Missing {", "CREATE (:Concept:Keyword {",
+                      "CREATE (a)-[:LINKS_TO {", "CREATE (a)-[:HAS_KEYWORD {"):
+        assert statement in script
+    assert script.count("LOAD CSV WITH HEADERS FROM 'file:///") == 5
+
+
+def test_hostile_input_loads(bad_corpus, tmp_path):
+    result = build([bad_corpus], tmp_path / "out", formats=["csv"])
+    conn = load_into_kuzu(tmp_path / "out", tmp_path / "db")
+    assert rows(conn, "MATCH (n:Concept) RETURN count(*)") == [[sum(result.report["counts"]["nodes"].values())]]
