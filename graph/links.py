@@ -35,6 +35,8 @@ class _Anchors(HTMLParser):
         self.line = 0
         self.found: list[tuple[str, str, int]] = []
         self._open: tuple[str, list[str], int] | None = None
+        self.found_open = False
+        """True inside an ``<a href>`` whose text is being collected (a plain attribute: hot loop)."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag != "a":
@@ -43,6 +45,7 @@ class _Anchors(HTMLParser):
         if href is not None:
             self.close_anchor()
             self._open = (href, [], self.line + self.getpos()[0] - 1)
+            self.found_open = True
 
     def handle_data(self, data: str) -> None:
         if self._open is not None:
@@ -57,6 +60,7 @@ class _Anchors(HTMLParser):
             href, parts, line = self._open
             self.found.append((href, plain("".join(parts)), line))
             self._open = None
+            self.found_open = False
 
 
 class _Lines:
@@ -89,63 +93,80 @@ def find_links(body: str, path: str = "", first_line: int = 1) -> tuple[list[Lin
     html_block: list[tuple[str, int]] | None = None
     inline_html = _Anchors()
 
+    # The hot loop of a build: one pass over the parser's events, cheapest tests first.
     for event, span in pyromark.events_with_range(body, options=_OPTIONS, merge_text=True):
-        if type(event) is not dict:
-            if link is not None and event in ("SoftBreak", "HardBreak"):
+        if type(event) is str:
+            if link is not None and (event == "SoftBreak" or event == "HardBreak"):
                 link[2].append(" ")
             continue
-        (kind, value), = event.items()
-        if kind == "Text" or kind == "Code":
+        text = event.get("Text")
+        if text is None:
+            text = event.get("Code")
+        if text is not None:
+            # Most text is plain prose: nothing to collect, only the link-like check.
+            if not (link is not None or heading is not None or in_code or images or inline_html.found_open):
+                if "](" in text and "Text" in event:
+                    problems += _link_like(text, path, line_of(span["start"]))
+                continue
             if in_code or images:
                 continue
             if link is not None:
-                link[2].append(value)
+                link[2].append(text)
             else:
-                inline_html.handle_data(value)
-                if kind == "Text" and "](" in value:
-                    problems += _link_like(value, path, line_of(span["start"]))
+                if inline_html.found_open:
+                    inline_html.handle_data(text)
+                if "](" in text and "Text" in event:
+                    problems += _link_like(text, path, line_of(span["start"]))
             if heading is not None:
-                heading.append(value)
-        elif kind == "Start":
-            if type(value) is dict:
-                (name, attrs), = value.items()
-                if name == "Link":
+                heading.append(text)
+            continue
+        start = event.get("Start")
+        if start is not None:
+            if type(start) is dict:
+                attrs = start.get("Link")
+                if attrs is not None:
                     href = attrs["dest_url"]
                     if attrs["link_type"] == "Email":
                         href = "mailto:" + href
                     link = (href, _SYNTAX.get(attrs["link_type"], "inline"), [], line_of(span["start"]))
-                elif name == "Image":
+                elif "Image" in start:
                     images += 1
-                elif name == "Heading":
+                elif "Heading" in start:
                     heading = []
-                elif name == "CodeBlock":
+                elif "CodeBlock" in start:
                     in_code = True
-            elif value == "HtmlBlock":
+            elif start == "HtmlBlock":
                 html_block = []
-        elif kind == "End":
-            if value == "Link" and link is not None:
+            continue
+        end = event.get("End")
+        if end is not None:
+            if end == "Link" and link is not None:
                 href, syntax, parts, line = link
                 links.append(Link(href, plain("".join(parts)), line, section, syntax))
                 link = None
-            elif value == "Image":
+            elif end == "Paragraph":
+                if inline_html.found or inline_html.found_open:
+                    _flush(inline_html, section, links)
+            elif end == "Image":
                 images -= 1
-            elif value == "CodeBlock":
+            elif end == "CodeBlock":
                 in_code = False
-            elif value == "HtmlBlock" and html_block is not None:
+            elif end == "HtmlBlock" and html_block is not None:
                 _html_block(html_block, line_of, section, path, links, problems)
                 html_block = None
-            elif value == "Paragraph":
-                _flush(inline_html, section, links)
-            elif type(value) is dict and "Heading" in value and heading is not None:
+            elif type(end) is dict and "Heading" in end and heading is not None:
                 _flush(inline_html, section, links)
                 section = plain("".join(heading))
                 heading = None
-        elif kind == "Html" and html_block is not None:
-            html_block.append((value, span["start"]))
-        elif kind == "InlineHtml":
+            continue
+        html = event.get("Html")
+        if html is not None:
+            if html_block is not None:
+                html_block.append((html, span["start"]))
+        elif "InlineHtml" in event:
             # getpos() keeps counting across fragments: offset it so a fragment starts on its line.
             inline_html.line = line_of(span["start"]) - inline_html.getpos()[0] + 1
-            inline_html.feed(value)
+            inline_html.feed(event["InlineHtml"])
     _flush(inline_html, section, links)
     links.sort(key=lambda found: found.line)  # HTML anchors are collected after their line's links
     return links, problems

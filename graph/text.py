@@ -13,7 +13,6 @@ import unicodedata
 # C0 controls except TAB/LF/CR, DEL, C1 controls, lone surrogates and the two noncharacters
 # XML 1.0 forbids: strict RDF and XML parsers reject them and they never carry meaning.
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_SPACE = re.compile(r"\s+")
 _ARABIC_SCRIPT = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff]")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -44,11 +43,17 @@ def plain(text: str) -> str:
     Entities are decoded until stable because the corpus double-escapes (``M&amp;amp;A``).
     """
     for _ in range(3):
+        if "&" not in text:
+            break
         decoded = html.unescape(text)
         if decoded == text:
             break
         text = decoded
-    return _SPACE.sub(" ", clean_text(unicodedata.normalize("NFC", text))).strip()
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    if _FORBIDDEN.search(text):
+        text = clean_text(text)
+    return " ".join(text.split())
 
 
 def has_arabic_script(text: str) -> bool:
