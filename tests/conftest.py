@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,10 @@ def bad_corpus(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def glossary_build(tmp_path_factory):
     return build([GLOSSARY], tmp_path_factory.mktemp("glossary"), base_iri="https://example.org/terms/")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_parse_cache(tmp_path_factory):
+    """Builds run by tests (also in subprocesses) keep their parse cache out of ~/.cache."""
+    from graph.cache import CACHE_ENV
+    os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("parse-cache"))
