@@ -12,6 +12,9 @@ from collections.abc import Sequence
 from graph import __version__
 from graph.exporters import EXPORTERS
 from graph.pipeline import build
+from graph.check import check_links, format_check, verdict
+from graph.query import QueryError, format_result, query
+from graph.stats import format_stats, graph_stats, load_graph
 from graph.report import summary
 from graph.text import valid_lang_tag
 from graph.vocab import DEFAULT_BASE_IRI
@@ -62,6 +65,50 @@ def make_parser() -> argparse.ArgumentParser:
                    "(default: none, such text stays untagged)")
     b.add_argument("--strict", action="store_true", help="exit 1 if the input has any problem")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+    q = commands.add_parser(
+        "query",
+        help="run a SPARQL query over the built graph",
+        description="Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE) over the graph in DIR, "
+        "loaded into an embedded pyoxigraph store. The prefixes rdf:, skos:, schema:, dct:, dbo: "
+        "and lg: are predeclared.",
+    )
+    q.add_argument("sparql", metavar="SPARQL", help="the query text")
+    q.add_argument("--graph", default="exports", metavar="DIR",
+                   help="folder holding graph.nt or graph.ttl (default: exports/)")
+    q.add_argument("--format", dest="result_format", choices=("table", "json", "csv"), default="table",
+                   help="table (default), json (a list of objects) or csv (with a header)")
+
+    s = commands.add_parser(
+        "stats",
+        help="counts, most linked and central concepts, orphans, missing targets, components",
+        description="Describe the graph in DIR (read from graph.graphml): nodes by kind and language, "
+        "top concepts by in-links and by PageRank, orphan articles, the most wanted missing "
+        "targets and the connected components of the link graph.",
+    )
+    s.add_argument("--graph", default="exports", metavar="DIR",
+                   help="folder holding graph.graphml (default: exports/)")
+    s.add_argument("--top", type=_count, default=10, metavar="N", help="length of each ranking (default: 10)")
+    s.add_argument("--format", dest="result_format", choices=("text", "json"), default="text",
+                   help="text (default) or json")
+
+    c = commands.add_parser(
+        "check",
+        help="audit links for CI: print broken and unsafe links, exit 1 if any",
+        description="Read and resolve the Markdown files like a build, write nothing, and print every "
+        "link to a missing target or an unsafe link as path:line: href (class). Exit 1 if there "
+        "is any unsafe link, or any missing one beyond what --allow-missing / --max-missing allow.",
+    )
+    c.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH",
+                   help="Markdown files or folders to check (default: seeds/)")
+    c.add_argument("--allow-missing", action="store_true",
+                   help="links to missing targets are listed but do not fail the check")
+    c.add_argument("--max-missing", type=_count, default=None, metavar="N",
+                   help="fail only when there are more than N links to missing targets")
+    c.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
+                   help="language of files whose front matter, folder and title script do not tell")
+    c.add_argument("--format", dest="result_format", choices=("text", "json"), default="text",
+                   help="text: one path:line: href (class) line each (default); json: the whole audit")
     return parser
 
 
@@ -86,8 +133,44 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 1 if args.strict and problems else 0
 
 
+def _count(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number")
+    return int(value)
+
+
+def _query(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        result = query(args.graph, args.sparql)
+    except (FileNotFoundError, QueryError) as exc:
+        parser.error(str(exc))
+    print(format_result(result, args.result_format))
+    return 0
+
+
+def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        G = load_graph(args.graph)
+    except FileNotFoundError as exc:
+        parser.error(str(exc))
+    print(format_stats(graph_stats(G, args.top), args.result_format))
+    return 0
+
+
+def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        result = check_links(args.paths, args.allow_missing, args.max_missing, args.default_lang)
+    except FileNotFoundError as exc:
+        parser.error(str(exc))
+    text = format_check(result, args.result_format)
+    if text:
+        print(text)
+    print(verdict(result), file=sys.stderr)
+    return 1 if result.failed else 0
+
+
 # Sub-command name -> handler(args, parser) returning the exit code.
-HANDLERS = {"build": _build}
+HANDLERS = {"build": _build, "query": _query, "stats": _stats, "check": _check}
 
 
 if __name__ == "__main__":  # pragma: no cover

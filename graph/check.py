@@ -1,0 +1,79 @@
+"""The link audit as a gate for corpus editors: which links are broken (missing target) or
+unsafe, and whether that should fail a CI job. Reads and resolves like a build; writes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+from graph.reader import discover, read_corpus
+from graph.resolve import MISSING, UNSAFE, resolve
+
+
+@dataclass(frozen=True, slots=True)
+class BadLink:
+    """One link occurrence a reader cannot follow."""
+
+    path: str
+    """File, relative to the current folder when inside it (so editors and CI can open it)."""
+    line: int
+    href: str
+    """As written in the file."""
+    kind: str
+    """``missing`` (no article has that slug) or ``unsafe``."""
+    target: str | None
+    """Slug of the missing target; None for unsafe links."""
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """Every bad link, in file and line order, and whether the gate fails."""
+
+    files: int
+    links: int
+    """Link occurrences checked."""
+    bad: tuple[BadLink, ...]
+    missing: int
+    unsafe: int
+    failed: bool
+    """Unsafe links always fail; missing ones fail unless allowed or within the threshold."""
+
+
+def check_links(
+    paths: Iterable[str | os.PathLike[str]],
+    allow_missing: bool = False,
+    max_missing: int | None = None,
+    default_lang: str | None = None,
+) -> CheckResult:
+    """Audit the links of the Markdown files under ``paths``; ``max_missing`` tolerates that many."""
+    paths = list(paths)
+    root = _shown(discover(paths)[0])
+    resolution = resolve(read_corpus(paths, default_lang))
+    bad = tuple(BadLink(os.path.join(root, o.path) if root != "." else o.path, o.link.line, o.link.href, o.kind, o.target if o.kind == MISSING else None)
+                for o in resolution.occurrences if o.kind in (MISSING, UNSAFE))
+    missing = sum(1 for b in bad if b.kind == MISSING)
+    unsafe = len(bad) - missing
+    missing_fails = not allow_missing and missing > (max_missing or 0)
+    return CheckResult(resolution.corpus.files, len(resolution.occurrences), bad, missing, unsafe,
+                       failed=bool(unsafe) or missing_fails)
+
+
+def _shown(root) -> str:
+    relative = os.path.relpath(root)
+    return str(root) if relative.startswith("..") else relative
+
+
+def format_check(result: CheckResult, fmt: str = "text") -> str:
+    """One ``path:line: href (kind)`` line per bad link, or the whole result as JSON."""
+    if fmt == "json":
+        return json.dumps(asdict(result), ensure_ascii=False, indent=1)
+    return "\n".join(f"{b.path}:{b.line}: {b.href} ({b.kind})" for b in result.bad)
+
+
+def verdict(result: CheckResult) -> str:
+    """One line: what was checked and the verdict."""
+    verdict = "FAIL" if result.failed else "ok"
+    return (f"{result.files} files, {result.links} links: {result.missing} missing, "
+            f"{result.unsafe} unsafe -> {verdict}")

@@ -1,0 +1,57 @@
+"""Graph figures, computed from the exported GraphML and checked on a fixture whose answers are known."""
+
+import json
+
+import pytest
+
+from graph.cli import main
+from graph.pipeline import build
+from graph.stats import format_stats, graph_stats, load_graph
+from tests.conftest import write_files
+
+# a -> b, a -> c, b -> c, c -> gone (missing, twice), d -> e (its own component); lonely links nowhere.
+CORPUS = {
+    "a.md": b"---\ntitle: A\nkeywords: K\n---\n[b](/b) [c](/c)\n",
+    "b.md": b"---\ntitle: B\nkeywords: K\n---\n[c](/c)\n",
+    "c.md": b"---\ntitle: C\n---\n[gone](/gone) and again [gone](/gone)\n",
+    "d.md": b"---\ntitle: D\n---\n[e](/e)\n",
+    "e.md": b"---\ntitle: E\nlang: en\n---\nno links\n",
+    "lonely.md": b"---\ntitle: Lonely\nkeywords: K\n---\nno links\n",
+}
+
+
+@pytest.fixture(scope="module")
+def out_dir(tmp_path_factory):
+    root = write_files(tmp_path_factory.mktemp("in"), CORPUS)
+    out = tmp_path_factory.mktemp("out")
+    build([root], out, formats=["graphml"])
+    return out
+
+
+def test_figures(out_dir):
+    s = graph_stats(load_graph(out_dir), top=3)
+    assert s.nodes == {"article": 6, "missing": 1, "keyword": 1}
+    assert s.edges == {"has_keyword": 3, "links_to": 5}
+    assert s.languages["article"] == {"en": 1, "untagged": 5}
+    assert [(r.slug, r.value) for r in s.top_in_links] == [("c", 2), ("b", 1), ("e", 1)]
+    assert s.top_pagerank[0].slug == "gone"  # everything flows into the missing target
+    assert [(r.slug, r.label, r.value) for r in s.most_wanted] == [("gone", "gone", 2)]
+    assert s.orphans == ("lonely",)
+    # {a, b, c, gone}, {d, e}, {lonely}: keywords do not join components
+    assert (s.components, s.component_sizes) == (3, (4, 2, 1))
+
+
+def test_text_and_json(out_dir, capsys):
+    s = graph_stats(load_graph(out_dir))
+    assert json.loads(format_stats(s, "json"))["orphans"] == ["lonely"]
+    text = format_stats(s)
+    assert "orphans (articles with no links in or out): 1: lonely" in text
+    assert main(["stats", "--graph", str(out_dir), "--top", "1", "--format", "json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["top_in_links"]) == 1
+
+
+def test_no_graph_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["stats", "--graph", str(tmp_path)])
+    assert exit.value.code == 2
+    assert "no graph.graphml" in capsys.readouterr().err
