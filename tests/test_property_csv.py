@@ -28,14 +28,17 @@ def load_into_kuzu(out_dir, db_path):
     """Create tables from the CSV headers (Kùzu reads the typed neo4j-admin names) and copy both files."""
     conn = kuzu.Connection(kuzu.Database(str(db_path)))
     nodes, edges = out_dir / NODES_FILE, out_dir / EDGES_FILE
-    probe = conn.execute(f"LOAD FROM '{nodes}' (header=true) RETURN * LIMIT 1")
+    # Plain RFC 4180, said outright: Kùzu's dialect sniffer reads only the first 256 rows and, when
+    # they hold no quoted cell, misreads a later "a, b" cell (seen on investorswiki's edges.csv).
+    csv_options = "(header=true, auto_detect=false)"
+    probe = conn.execute(f"LOAD FROM '{nodes}' {csv_options} RETURN * LIMIT 1")
     columns = ", ".join(f"`{n}` {t}" for n, t in zip(probe.get_column_names(), probe.get_column_data_types()))
     conn.execute(f"CREATE NODE TABLE Concept({columns}, PRIMARY KEY(`id:ID`))")
-    conn.execute(f"COPY Concept FROM '{nodes}' (header=true)")
+    conn.execute(f"COPY Concept FROM '{nodes}' {csv_options}")
     types = {row[2] for row in list(csv.reader(edges.open(encoding="utf-8")))[1:]}
     for rel in sorted(types):
         conn.execute(f"CREATE REL TABLE {rel}(FROM Concept TO Concept, kind STRING, weight INT64, anchors STRING)")
-        conn.execute(f"COPY {rel} FROM (LOAD FROM '{edges}' (header=true) WHERE `:TYPE` = '{rel}' "
+        conn.execute(f"COPY {rel} FROM (LOAD FROM '{edges}' {csv_options} WHERE `:TYPE` = '{rel}' "
                      "RETURN `:START_ID`, `:END_ID`, kind, weight, anchors)")
     return conn
 
