@@ -6,22 +6,23 @@ all); otherwise it is read and hashed, and re-parsed only when its content hash 
 dropped from the cache when it is saved. The cache is keyed by the input root, the default
 language and a fingerprint of the parsing code, so an upgrade never serves stale results.
 
-It is a pickle of our own records, written atomically beside nothing the user reads; as with
-any pickle, do not point ``--cache-dir`` at files you did not write.
+Entries are stored as plain tuples with ``marshal`` (about twice as fast as pickling the
+dataclasses, and it cannot run code when read back); the file is written atomically.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
-from dataclasses import dataclass
+import marshal
+from dataclasses import dataclass, fields
 from pathlib import Path
 
-from graph.model import Article, Problem
+from graph.model import Article, Link, Problem
 
 CACHE_ENV = "LINKGRAPH_CACHE_DIR"
-_FORMAT = 1
+_FORMAT = 2
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 # Modules whose code decides what a file parses to: any change to them invalidates the cache.
 _PARSING_MODULES = ("reader.py", "links.py", "text.py", "slugs.py", "model.py", "cache.py")
 
@@ -79,13 +80,13 @@ class FileCache:
     def open(cls, cache_dir: str | os.PathLike[str], root: Path, default_lang: str | None) -> FileCache:
         """The cache of this corpus in ``cache_dir``; empty when absent, unreadable or outdated."""
         key = hashlib.blake2b(f"{root}\0{default_lang}\0{_fingerprint()}".encode(), digest_size=12).hexdigest()
-        path = Path(cache_dir) / f"corpus-{key}.pickle"
+        path = Path(cache_dir) / f"corpus-{key}.marshal"
         try:
             with open(path, "rb") as f:
-                entries = pickle.load(f)
-        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
-            entries = {}
-        return cls(path, entries if isinstance(entries, dict) else {})
+                entries = {rel: _unpack(row) for rel, row in marshal.load(f).items()}
+        except (OSError, EOFError, ValueError, TypeError, AttributeError, KeyError):
+            entries = {}  # absent, from another Python version, or damaged: start afresh
+        return cls(path, entries)
 
     def lookup(self, rel: str, file: Path) -> Hit | None:
         """The cached entry of a file, if any, and whether its stamp says it is unchanged."""
@@ -125,8 +126,29 @@ class FileCache:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
             with open(tmp, "wb") as f:
-                pickle.dump(self.entries, f, protocol=pickle.HIGHEST_PROTOCOL)
+                marshal.dump({rel: _pack(e) for rel, e in self.entries.items()}, f)
             os.replace(tmp, self.path)
         finally:
             tmp.unlink(missing_ok=True)
         self.changed = False
+
+
+def _pack(entry: Entry) -> tuple:
+    a = entry.article
+    article = None if a is None else tuple(
+        tuple(map(_link_tuple, a.links)) if name == "links" else getattr(a, name) for name in _ARTICLE_FIELDS
+    )
+    return entry.stamp, entry.digest, article, tuple((p.path, p.line, p.code, p.message) for p in entry.problems)
+
+
+def _link_tuple(link: Link) -> tuple:
+    return link.href, link.text, link.line, link.section, link.syntax
+
+
+def _unpack(row: tuple) -> Entry:
+    stamp, digest, article, problems = row
+    if article is not None:
+        values = dict(zip(_ARTICLE_FIELDS, article))
+        values["links"] = tuple(Link(*link) for link in values["links"])
+        article = Article(**values)
+    return Entry(tuple(stamp), digest, article, tuple(Problem(*p) for p in problems))

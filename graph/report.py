@@ -3,7 +3,9 @@ short human summary the CLI prints."""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from typing import TextIO
 
 import networkx as nx
 
@@ -47,6 +49,21 @@ def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
             for o in resolution.occurrences
         ],
     }
+
+
+def write_report(report: dict, out: TextIO) -> None:
+    """Write the report as JSON, one list item per line: readable, diffable, and fast, since
+    each line goes through the C encoder (an indented dump of a million links takes seconds)."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    out.write("{\n")
+    for i, (key, value) in enumerate(report.items()):
+        out.write(f" {encode(key)}: ")
+        if isinstance(value, list) and value:
+            out.write("[\n  " + ",\n  ".join(map(encode, value)) + "\n ]")
+        else:
+            out.write(encode(value))
+        out.write(",\n" if i < len(report) - 1 else "\n")
+    out.write("}\n")
 
 
 def summary(report: dict) -> str:

@@ -51,9 +51,10 @@ def resolve(corpus: Corpus) -> Resolution:
     articles = _deduplicate(corpus.articles, problems)
     index = _Index(articles)
     occurrences: list[Occurrence] = []
+    memo: dict = {}  # hrefs repeat a lot (popular targets): classify each spelling once per folder
     for article in articles:
         for link in article.links:
-            kind, target = classify(article, link.href, index)
+            kind, target = classify(article, link.href, index, memo)
             if kind == UNSAFE:
                 problems.append(Problem(article.path, link.line, "unsafe-link",
                                         f"unsafe link {link.href!r} ({target}); no edge made"))
@@ -65,11 +66,25 @@ def resolve(corpus: Corpus) -> Resolution:
                       _missing_labels(occurrences, {a.slug: a for a in articles}))
 
 
-def classify(article: Article, href: str, index: _Index) -> tuple[str, str | None]:
+def classify(article: Article, href: str, index: _Index, memo: dict | None = None) -> tuple[str, str | None]:
     """(class, target slug) of one href written in ``article``.
 
     For ``unsafe`` the second item says why, for the problem message.
     """
+    folder = "" if href.startswith("/") else posixpath.dirname(article.path)
+    key = (href, article.lang, article.site_dir, folder)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = _classify(href, article.lang, article.site_dir, folder, index)
+        if memo is not None:
+            memo[key] = found
+    kind, target = found
+    if kind == SELF or (kind == RESOLVED and target == article.slug):
+        return SELF, article.slug
+    return found
+
+
+def _classify(href: str, lang: str | None, site_dir: str, folder: str, index: _Index) -> tuple[str, str | None]:
     href = href.strip()
     scheme = _SCHEME.match(href)
     if scheme:
@@ -79,26 +94,24 @@ def classify(article: Article, href: str, index: _Index) -> tuple[str, str | Non
         return EXTERNAL, None
     path = decode(href.split("#", 1)[0].split("?", 1)[0])
     if not path:
-        return SELF, article.slug
+        return SELF, None
     if path.startswith("/"):
         if _escapes(path.lstrip("/")):
             return UNSAFE, "'..' climbs above the site root"
         key = page_path(path)
     else:
-        joined = posixpath.join(posixpath.dirname(article.path), path)
+        joined = posixpath.join(folder, path)
         if _escapes(joined):
             return UNSAFE, "'..' climbs above the corpus root"
         joined = posixpath.normpath(joined)
-        prefix = article.site_dir + "/" if article.site_dir else ""
+        prefix = site_dir + "/" if site_dir else ""
         if not joined.startswith(prefix):
             target = index.files.get(page_path(joined))
             if target is not None:
-                return (SELF if target == article.slug else RESOLVED), target
+                return RESOLVED, target
         key = page_path(joined[len(prefix):] if joined.startswith(prefix) else joined)
-    target = index.find(key, article.lang)
-    if target is None:
-        return MISSING, key
-    return (SELF if target == article.slug else RESOLVED), target
+    target = index.find(key, lang)
+    return (MISSING, key) if target is None else (RESOLVED, target)
 
 
 def _escapes(path: str) -> bool:

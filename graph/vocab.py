@@ -55,12 +55,18 @@ class Terms:
         self.base = check_base_iri(base)
         self.scheme = IRI(base)
         self.keyword_scheme = IRI(base + "keywords:")
+        self._iris: dict[str, IRI] = {}  # a node is named once per edge pointing at it
 
     def node(self, G: nx.DiGraph, node: str) -> IRI:
         """The one IRI of a node (keywords live under ``keyword:``, which no slug can spell)."""
-        if G.nodes[node]["kind"] == KEYWORD:
-            return IRI(self.base + "keyword:" + iri_path(node.removeprefix(KEYWORD_PREFIX)))
-        return IRI(self.base + iri_path(node))
+        iri = self._iris.get(node)
+        if iri is None:
+            if G.nodes[node]["kind"] == KEYWORD:
+                iri = IRI(self.base + "keyword:" + iri_path(node.removeprefix(KEYWORD_PREFIX)))
+            else:
+                iri = IRI(self.base + iri_path(node))
+            self._iris[node] = iri
+        return iri
 
 
 def statements(G: nx.DiGraph, base: str) -> Iterator[Statement]:

@@ -30,8 +30,15 @@ class _Names:
     def __init__(self, prefixes: dict[str, str]) -> None:
         # Longest namespace first, so the concept base never captures a vocabulary IRI.
         self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
+        self.names: dict[str, str] = {}  # each IRI is written many times: decide its name once
 
     def __call__(self, iri: str) -> str:
+        name = self.names.get(iri)
+        if name is None:
+            name = self.names[iri] = self._name(iri)
+        return name
+
+    def _name(self, iri: str) -> str:
         for prefix, ns in self.prefixes:
             if iri.startswith(ns) and _LOCAL.match(iri[len(ns):]):
                 return f"{prefix}:{iri[len(ns):]}"

@@ -1,0 +1,200 @@
+"""Benchmark ``linkgraph build`` end to end on generated corpora; prints tables, asserts nothing.
+
+    python3 tests/benchmarks/bench_build.py                      # 1,000 / 10,000 / 50,000 files
+    python3 tests/benchmarks/bench_build.py --sizes 10000 --compare-naive
+
+For each size (corpora are generated once by gen_corpus.py into --corpora, default
+/tmp/linkgraph-bench) it runs, each in a fresh process so peak RSS is that run's own:
+
+- the floor: read every file and run one regex over it for links (one process);
+- a cold build with an empty parse cache, stage by stage (wall time, peak RSS so far; the read
+  stage also shows the largest worker's peak);
+- a rebuild after changing one file (the cache serves the others);
+- with ``--compare-naive``, the obvious stack on the same corpus: python-frontmatter per file,
+  our link parser, ``nx.MultiDiGraph`` edge by edge, ``nx.write_graphml`` and rdflib's Turtle
+  serializer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent.parent))  # run from a checkout without installing
+
+
+def rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def floor(root: Path) -> dict:
+    """Read every file and find link-looking text with one regex: the least any build must do."""
+    links = re.compile(rb"\]\(([^)\s]*)\)")
+    start = time.perf_counter()
+    n = found = 0
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            if name.endswith(".md"):
+                found += len(links.findall(Path(dirpath, name).read_bytes()))
+                n += 1
+    return {"seconds": time.perf_counter() - start, "files": n, "links": found, "rss_mb": rss_mb()}
+
+
+def one_build(root: Path, out: Path, cache: Path | None, jobs: int) -> dict:
+    from graph.pipeline import build
+
+    marks: list[tuple[str, float, float, float]] = []
+
+    def observe(stage: str, done: int = 0, total: int = 0) -> None:
+        if not marks or marks[-1][0] != stage:
+            marks.append((stage, time.perf_counter(), rss_mb(), rss_mb(resource.RUSAGE_CHILDREN)))
+
+    start = time.perf_counter()
+    result = build([root], out, jobs=jobs, cache_dir=cache, observe=observe)
+    total = time.perf_counter() - start
+    stages = [
+        {"stage": name, "seconds": marks[i + 1][1] - t, "rss_mb": marks[i + 1][2], "workers_rss_mb": marks[i + 1][3]}
+        for i, (name, t, _, _) in enumerate(marks[:-1])
+    ]
+    counts = result.report["counts"]
+    return {"seconds": total, "stages": stages, "rss_mb": rss_mb(), "workers_rss_mb": rss_mb(resource.RUSAGE_CHILDREN),
+            "links": sum(counts["link_occurrences"].values()), "nodes": sum(counts["nodes"].values()),
+            "edges": sum(counts["edges"].values())}
+
+
+def naive(root: Path, out: Path) -> dict:
+    """The obvious stack, stage by stage."""
+    import frontmatter
+    import networkx as nx
+    import rdflib
+    from rdflib.namespace import RDF, SKOS
+
+    from graph.links import find_links
+
+    times = {}
+    t = time.perf_counter()
+    articles = []
+    for path in sorted(root.rglob("*.md")):
+        post = frontmatter.load(path)
+        articles.append((path.stem, post.metadata, find_links(post.content)[0]))
+    times["frontmatter + parse"] = time.perf_counter() - t
+    t = time.perf_counter()
+    G = nx.MultiDiGraph()
+    for slug, meta, links in articles:
+        G.add_node(slug, label=str(meta.get("title", slug)), keywords=str(meta.get("keywords", "")))
+        for link in links:
+            G.add_edge(slug, link.href.strip("/"), anchor=link.text)
+    times["nx.MultiDiGraph"] = time.perf_counter() - t
+    t = time.perf_counter()
+    nx.write_graphml(G, out / "naive.graphml")
+    times["nx.write_graphml"] = time.perf_counter() - t
+    t = time.perf_counter()
+    g = rdflib.Graph()
+    base = rdflib.Namespace("https://example.org/linkgraph/")
+    wiki = rdflib.URIRef("http://dbpedia.org/ontology/wikiPageWikiLink")
+    for node, data in G.nodes(data=True):
+        g.add((base[node], RDF.type, SKOS.Concept))
+        g.add((base[node], SKOS.prefLabel, rdflib.Literal(data.get("label", node))))
+    for u, v in G.edges():
+        g.add((base[u], wiki, base[v]))
+    times["rdflib graph"] = time.perf_counter() - t
+    t = time.perf_counter()
+    g.serialize(out / "naive.ttl", format="turtle")
+    times["rdflib turtle"] = time.perf_counter() - t
+    return {"seconds": sum(times.values()), "stages": times, "rss_mb": rss_mb()}
+
+
+def run_child(*args: str) -> dict:
+    """Run one measurement in a fresh interpreter; its last stdout line is JSON."""
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def corpus(size: int, corpora: Path) -> Path:
+    root = corpora / str(size)
+    if not (root / "Texts").exists():
+        subprocess.run([sys.executable, str(HERE / "gen_corpus.py"), str(size), str(root)], check=True)
+    return root / "Texts"
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--corpora", type=Path, default=Path(tempfile.gettempdir()) / "linkgraph-bench")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--compare-naive", action="store_true", help="also run the obvious stack")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, root, out, *rest = args.child
+        if kind == "floor":
+            print(json.dumps(floor(Path(root))))
+        elif kind == "naive":
+            print(json.dumps(naive(Path(root), Path(out))))
+        else:
+            print(json.dumps(one_build(Path(root), Path(out), Path(rest[0]) if rest else None, args.jobs)))
+        return
+
+    print(f"# linkgraph build benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, -j {args.jobs}\n")
+    summary = [["files", "MB", "links", "floor s", "cold build s", "build / floor", "peak RSS MB",
+                "rebuild after 1 change s", "rebuild / cold", "s per 1,000 files"]
+               + (["naive s", "naive / build"] if args.compare_naive else [])]
+    for size in args.sizes:
+        root = corpus(size, args.corpora)
+        mb = sum(f.stat().st_size for f in root.rglob("*.md")) / 1e6
+        work = Path(tempfile.mkdtemp(prefix="lg-bench-"))
+        try:
+            low = run_child("--child", "floor", str(root), str(work))
+            cold = run_child("-j", str(args.jobs), "--child", "build", str(root), str(work / "cold"), str(work / "cache"))
+            victim = sorted(root.rglob("*.md"))[size // 2]
+            original = victim.read_bytes()
+            victim.write_bytes(original + b"\nOne more line with [a link](/term-000001).\n")
+            try:
+                warm = run_child("-j", str(args.jobs), "--child", "build", str(root), str(work / "warm"), str(work / "cache"))
+            finally:
+                victim.write_bytes(original)
+            print(f"## {size:,} files ({mb:.0f} MB, {cold['links']:,} links, {cold['nodes']:,} nodes, {cold['edges']:,} edges)\n")
+            rows = [["stage", "cold s", "peak RSS MB (workers)", "rebuild s"]]
+            warm_by_stage = {s["stage"]: s for s in warm["stages"]}
+            for s in cold["stages"]:
+                w = warm_by_stage.get(s["stage"], {"seconds": 0})
+                rows.append([s["stage"], f"{s['seconds']:.2f}", f"{s['rss_mb']:.0f} ({s['workers_rss_mb']:.0f})", f"{w['seconds']:.2f}"])
+            rows.append(["total", f"{cold['seconds']:.2f}", f"{cold['rss_mb']:.0f} ({cold['workers_rss_mb']:.0f})", f"{warm['seconds']:.2f}"])
+            rows.append(["floor: read + link regex", f"{low['seconds']:.2f}", f"{low['rss_mb']:.0f}", ""])
+            print(table(rows) + "\n")
+            line = [f"{size:,}", f"{mb:.0f}", f"{cold['links']:,}", f"{low['seconds']:.2f}", f"{cold['seconds']:.2f}",
+                    f"{cold['seconds'] / low['seconds']:.1f}x", f"{max(cold['rss_mb'], cold['workers_rss_mb']):.0f}",
+                    f"{warm['seconds']:.2f}", f"{warm['seconds'] / cold['seconds']:.0%}",
+                    f"{cold['seconds'] / size * 1000:.2f}"]
+            if args.compare_naive:
+                slow = run_child("--child", "naive", str(root), str(work))
+                rows = [["naive stage", "s"]] + [[k, f"{v:.2f}"] for k, v in slow["stages"].items()]
+                rows.append(["total", f"{slow['seconds']:.2f} (peak RSS {slow['rss_mb']:.0f} MB)"])
+                print(table(rows) + "\n")
+                line += [f"{slow['seconds']:.1f}", f"{slow['seconds'] / cold['seconds']:.1f}x"]
+            summary.append(line)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    print("## Summary\n")
+    print(table(summary))
+
+
+if __name__ == "__main__":
+    main()
