@@ -75,7 +75,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     q.add_argument("sparql", metavar="SPARQL", help="the query text")
     q.add_argument("--graph", default="exports", metavar="DIR",
-                   help="folder holding graph.nt or graph.ttl (default: exports/)")
+                   help="folder holding graph.ttl or graph.nt (default: exports/)")
     q.add_argument("--format", dest="result_format", choices=("table", "json", "csv"), default="table",
                    help="table (default), json (a list of objects) or csv (with a header)")
 

@@ -1,8 +1,8 @@
 """SPARQL over a built graph, in an embedded pyoxigraph store loaded from its RDF export.
 
-pyoxigraph, not rdflib: on a 50,000-article graph (1.35 million triples) it loads the file in
-5-7 s and answers a grouped count in 1.2 s with 0.6 GB; rdflib needs 54 s, 19 s and 1.3 GB
-(README, "Measured"). The store lives in memory for one command and is never written.
+pyoxigraph, not rdflib: on the 50,000-article benchmark corpus (1.34 million triples) it loads
+graph.ttl in 4.2 s and answers a grouped count in 1.0 s with 0.6 GB; rdflib needs 38.5 s, 16.1 s
+and 1.3 GB (README, "Measured"). The store lives in memory for one command and is never written.
 """
 
 from __future__ import annotations
@@ -18,8 +18,9 @@ import pyoxigraph as ox
 
 from graph.vocab import PREFIXES
 
-GRAPH_FILES = (("graph.nt", ox.RdfFormat.N_TRIPLES), ("graph.ttl", ox.RdfFormat.TURTLE))
-"""Read in this order: the first present is loaded (N-Triples parses fastest)."""
+GRAPH_FILES = (("graph.ttl", ox.RdfFormat.TURTLE), ("graph.nt", ox.RdfFormat.N_TRIPLES))
+"""Read in this order, the first present: Turtle loads as fast as N-Triples (4.2 s vs 4.5 s for
+1.34 million triples) from a file a quarter the size."""
 FORMATS = ("table", "json", "csv")
 
 

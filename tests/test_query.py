@@ -54,11 +54,11 @@ def test_formats_are_read_back_by_json_and_csv(graph_dir):
     assert table[0].split() == ["slug", "links"] and table[-1] == f"({len(result.rows)} rows)"
 
 
-def test_falls_back_to_turtle_and_says_when_there_is_no_graph(tmp_path):
+def test_falls_back_to_ntriples_and_says_when_there_is_no_graph(tmp_path):
     from tests.conftest import GLOSSARY
-    build([GLOSSARY], tmp_path / "ttl", formats=["turtle"])
-    assert query(tmp_path / "ttl", "ASK { ?s lg:slug 'broker' }").rows == (("true",),)
-    with pytest.raises(FileNotFoundError, match="graph.nt or graph.ttl"):
+    build([GLOSSARY], tmp_path / "nt", formats=["ntriples"])
+    assert query(tmp_path / "nt", "ASK { ?s lg:slug 'broker' }").rows == (("true",),)
+    with pytest.raises(FileNotFoundError, match="graph.ttl or graph.nt"):
         query(tmp_path, "ASK {}")
 
 
