@@ -61,3 +61,24 @@ def test_byte_identical_between_builds(tmp_path):
     a = build([GLOSSARY], tmp_path / "a", formats=["jsonld"])
     b = build([GLOSSARY], tmp_path / "b", formats=["jsonld"])
     assert [p.read_bytes() for p in a.written] == [p.read_bytes() for p in b.written]
+
+
+def test_a_predicate_without_a_term_is_still_written(monkeypatch):
+    import io
+
+    import networkx as nx
+
+    from graph.exporters import ExportOptions
+    from graph.exporters import jsonld as exporter
+    from graph.vocab import IRI, Literal
+
+    x, y, lg = IRI("https://e.org/x"), IRI("https://e.org/y"), "https://w3id.org/linkgraph/ns#"
+    extra = [(x, lg + "score", Literal("0.5")), (x, lg + "related", y), (x, lg + "note", Literal("نص", "ar"))]
+    monkeypatch.setattr(exporter, "statements", lambda G, base: iter(extra))
+    out = io.StringIO()
+    exporter.write(nx.DiGraph(), out, ExportOptions(base_iri="https://e.org/"))
+    g = rdflib.Graph().parse(data=jsonld.to_rdf(json.loads(out.getvalue()), {"format": "application/n-quads"}),
+                             format="nt")
+    assert set(g) == {(rdflib.URIRef(x), rdflib.URIRef(lg + "score"), rdflib.Literal("0.5")),
+                      (rdflib.URIRef(x), rdflib.URIRef(lg + "related"), rdflib.URIRef(y)),
+                      (rdflib.URIRef(x), rdflib.URIRef(lg + "note"), rdflib.Literal("نص", lang="ar"))}
