@@ -6,6 +6,7 @@ Exit codes: 0 success; 1 problems found under ``--strict``; 2 usage errors.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,8 @@ from graph.pipeline import build
 from graph.check import check_links, format_check, verdict
 from graph.query import QueryError, format_result, query
 from graph.stats import format_stats, graph_stats, load_graph
+from graph.related import Related, UnknownTerm, related
+from graph.related_index import INDEX_FILE, load_index
 from graph.report import summary
 from graph.text import valid_lang_tag
 from graph.vocab import DEFAULT_BASE_IRI
@@ -65,6 +68,24 @@ def make_parser() -> argparse.ArgumentParser:
                    "(default: none, such text stays untagged)")
     b.add_argument("--strict", action="store_true", help="exit 1 if the input has any problem")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    b.add_argument("--related", type=_positive, default=0, metavar="K",
+                   help="also export each concept's K most related concepts with scores "
+                   "(lg:related in Turtle, 'related' edges in GraphML; default: none)")
+
+    r = commands.add_parser(
+        "related",
+        help="rank the concepts most related to a term, with reasons",
+        description="Rank the concepts most related to TERM (a slug, alias or title in any language "
+        "of the corpus; Arabic is matched without tashkeel, hamza or taa marbuta differences) "
+        f"from the {INDEX_FILE} a build wrote. Exit 1 if no concept matches.",
+    )
+    r.add_argument("term", metavar="TERM", help="slug, alias or title of a concept")
+    r.add_argument("-n", type=_positive, default=10, metavar="N", help="number of results (default: 10)")
+    r.add_argument("--json", action="store_true", help="print JSON with per-signal scores and reasons")
+    r.add_argument("--explain", action="store_true", help="print the reasons behind each score")
+    r.add_argument("--graph", default="exports", metavar="DIR",
+                   help=f"folder a build wrote, holding {INDEX_FILE} (default: exports/)")
+
 
     q = commands.add_parser(
         "query",
@@ -112,6 +133,12 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return int(value)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
@@ -121,7 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     formats = [name for group in args.formats for name in group] if args.formats else list(EXPORTERS)
     try:
-        result = build(args.paths, args.out, dict.fromkeys(formats), args.base_iri, args.default_lang)
+        result = build(args.paths, args.out, dict.fromkeys(formats), args.base_iri, args.default_lang,
+                       related=args.related)
     except (FileNotFoundError, ValueError) as exc:
         parser.error(str(exc))
     problems = result.resolution.problems
@@ -169,8 +197,37 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 1 if result.failed else 0
 
 
+def _related(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        G = load_index(args.graph)
+    except (FileNotFoundError, ValueError) as exc:
+        parser.error(str(exc))
+    try:
+        results = related(G, args.term, args.n, explain=args.explain or args.json)
+    except UnknownTerm as exc:
+        closest = "; ".join(f"{name} ({slug})" if name != slug else slug for name, slug in exc.suggestions)
+        print(f"linkgraph: no concept {exc.term!r} in {args.graph}/{INDEX_FILE}"
+              + (f"; closest: {closest}" if closest else ""), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"term": args.term, "results": [_result_json(i, r) for i, r in enumerate(results, 1)]},
+                         ensure_ascii=False, indent=1))
+        return 0
+    width = max((len(r.slug) for r in results), default=0)
+    for i, r in enumerate(results, 1):
+        print(f"{i:>3}  {r.slug:<{width}}  {r.score:.3f}  {r.label}")
+        for reason in r.reasons if args.explain else ():
+            print(f"{'':>5}- {reason}")
+    return 0
+
+
+def _result_json(rank: int, r: Related) -> dict:
+    return {"rank": rank, "slug": r.slug, "label": r.label, "lang": r.lang, "kind": r.kind, "score": r.score,
+            "signals": dict(r.signals), "reasons": list(r.reasons)}
+
+
 # Sub-command name -> handler(args, parser) returning the exit code.
-HANDLERS = {"build": _build, "query": _query, "stats": _stats, "check": _check}
+HANDLERS = {"build": _build, "query": _query, "stats": _stats, "check": _check, "related": _related}
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,6 +7,8 @@ because GraphML and CSV cells hold one value; per-language labels become ``label
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import networkx as nx
 
 from graph.build import preferred
@@ -18,6 +20,8 @@ NODE_FIELD_TYPES = {
     "in_links": "int", "out_links": "int",
 }
 EDGE_FIELD_TYPES = {"kind": "string", "weight": "int", "anchors": "string"}
+RELATED_FIELD_TYPES = {"score": "double", "rank": "int"}
+"""Fields of ``related`` edges (``build --related``), declared only when there are some."""
 
 
 def languages(G: nx.DiGraph) -> list[str]:
@@ -55,3 +59,15 @@ def node_fields(G: nx.DiGraph, node: str) -> dict[str, object]:
 def edge_fields(edge: dict) -> dict[str, object]:
     """The flat fields of one edge."""
     return {"kind": edge["kind"], "weight": edge["weight"], "anchors": JOIN.join(edge["anchors"])}
+
+
+def edge_field_types(G: nx.DiGraph) -> dict[str, str]:
+    """Edge field name -> GraphML ``attr.type``: ``score`` and ``rank`` only with related edges."""
+    return {**EDGE_FIELD_TYPES, **(RELATED_FIELD_TYPES if G.graph.get("related") else {})}
+
+
+def related_edges(G: nx.DiGraph) -> Iterator[tuple[str, str, dict[str, object]]]:
+    """(source, target, fields) of each computed related pair, kept out of G's link edges."""
+    for u, ranked in G.graph.get("related", {}).items():
+        for rank, (v, score) in enumerate(ranked, 1):
+            yield u, v, {"kind": "related", "score": score, "rank": rank}

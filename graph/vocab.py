@@ -19,7 +19,10 @@ from graph.slugs import iri_path
 
 DBO = "http://dbpedia.org/ontology/"
 LG = "https://w3id.org/linkgraph/ns#"
-"""Project namespace: ``lg:MissingConcept``, ``lg:Keyword``, ``lg:slug`` (concepts only), ``lg:alias``."""
+"""Project namespace: ``lg:MissingConcept``, ``lg:Keyword``, ``lg:slug`` (concepts only), ``lg:alias``;
+with ``build --related``, ``lg:related`` and ``lg:Relatedness`` (``lg:source``, ``lg:target``,
+``lg:rank``, ``lg:score``)."""
+XSD = "http://www.w3.org/2001/XMLSchema#"
 PREFIXES = {
     "rdf": str(RDF), "skos": str(SKOS), "schema": str(SDO), "dct": str(DCTERMS), "dbo": DBO, "lg": LG,
 }
@@ -35,6 +38,8 @@ class IRI(str):
 class Literal(NamedTuple):
     text: str
     lang: str | None = None
+    datatype: str | None = None
+    """Datatype IRI of a typed literal (``lg:score`` is an ``xsd:decimal``); None for text."""
 
 
 Statement = tuple[IRI, str, "IRI | Literal"]
@@ -101,3 +106,20 @@ def statements(G: nx.DiGraph, base: str) -> Iterator[Statement]:
                 yield s, str(DCTERMS.subject), t.node(G, target)
             elif edge["kind"] == LINKS_TO:
                 yield s, DBO + "wikiPageWikiLink", t.node(G, target)
+        yield from _related(G, t, node, s)
+
+
+def _related(G: nx.DiGraph, t: Terms, node: str, s: IRI) -> Iterator[Statement]:
+    # Computed relatedness (build --related), kept apart from the links authors wrote: a plain
+    # lg:related triple per pair for SPARQL, and one lg:Relatedness node per pair carrying rank
+    # and score, named under "related:", which no slug can spell (":" is percent-encoded).
+    ranked = G.graph.get("related", {}).get(node, ())
+    for target, _ in ranked:
+        yield s, LG + "related", t.node(G, target)
+    for rank, (target, score) in enumerate(ranked, 1):
+        r = IRI(f"{t.base}related:{iri_path(node)}/{rank}")
+        yield r, str(RDF.type), IRI(LG + "Relatedness")
+        yield r, LG + "source", s
+        yield r, LG + "target", t.node(G, target)
+        yield r, LG + "rank", Literal(str(rank), datatype=XSD + "integer")
+        yield r, LG + "score", Literal(f"{score:.4f}", datatype=XSD + "decimal")

@@ -12,7 +12,7 @@ def test_build_writes_every_format_and_summarises(tmp_path, capsys):
     assert main(["build", str(GLOSSARY), "-o", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "edges.csv", "graph.gexf", "graph.graphml", "graph.jsonld", "graph.nt", "graph.ttl", "load.cypher",
-        "nodes.csv", "report.json"]
+        "nodes.csv", "related-index.json", "report.json"]
     err = capsys.readouterr().err
     assert "4 files, 4 articles -> 3 concepts, 3 missing targets, 5 keywords" in err
     assert "0 problems" in err
@@ -20,7 +20,7 @@ def test_build_writes_every_format_and_summarises(tmp_path, capsys):
 
 def test_format_selection(tmp_path):
     assert main(["build", str(GLOSSARY), "-o", str(tmp_path), "--format", "graphml", "-q"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.graphml", "report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.graphml", "related-index.json", "report.json"]
 
 
 def test_unknown_format_names_the_choices(tmp_path, capsys):
@@ -68,3 +68,40 @@ def test_every_option_has_help():
     parser = make_parser()
     for action in parser._subparsers._group_actions[0].choices["build"]._actions:
         assert action.help, action.dest
+
+
+@pytest.fixture(scope="module")
+def glossary_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("related")
+    assert main(["build", str(GLOSSARY), "-o", str(out), "-q"]) == 0
+    return out
+
+
+def test_related_json_shape(glossary_out, capsys):
+    assert main(["related", "broker", "--graph", str(glossary_out), "-n", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["term"] == "broker" and len(data["results"]) == 2
+    first = data["results"][0]
+    assert set(first) == {"rank", "slug", "label", "lang", "kind", "score", "signals", "reasons"}
+    assert first["rank"] == 1 and first["kind"] in ("article", "missing")
+    assert set(first["signals"]) == {"links", "cocitation", "coupling", "keywords", "text", "pagerank"}
+    assert all(0 <= s <= 1 for s in first["signals"].values()) and first["reasons"]
+
+
+def test_related_by_arabic_title_with_explain(glossary_out, capsys):
+    assert main(["related", "هيئه تنظيم الصناعه الماليه", "--graph", str(glossary_out), "--explain"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("  1  ") and "\n     - " in out
+
+
+def test_related_unknown_term_exits_1_with_closest_matches(glossary_out, capsys):
+    assert main(["related", "brokr", "--graph", str(glossary_out)]) == 1
+    err = capsys.readouterr().err
+    assert "no concept 'brokr'" in err and "closest: " in err and "broker" in err
+
+
+def test_related_without_an_index_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["related", "broker", "--graph", str(tmp_path)])
+    assert exit.value.code == 2
+    assert "run 'linkgraph build" in capsys.readouterr().err

@@ -11,7 +11,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from graph.fields import EDGE_FIELD_TYPES, edge_fields, node_field_types, node_fields
+from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_edges
 
 _HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -26,8 +26,9 @@ def write(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write the graph as GraphML to a text stream."""
     out.write(_HEADER)
     node_keys = {name: f"k{i}" for i, name in enumerate(node_field_types(G))}
-    edge_keys = {name: f"k{i + len(node_keys)}" for i, name in enumerate(EDGE_FIELD_TYPES)}
-    for domain, keys, types in (("node", node_keys, node_field_types(G)), ("edge", edge_keys, EDGE_FIELD_TYPES)):
+    edge_types = edge_field_types(G)
+    edge_keys = {name: f"k{i + len(node_keys)}" for i, name in enumerate(edge_types)}
+    for domain, keys, types in (("node", node_keys, node_field_types(G)), ("edge", edge_keys, edge_types)):
         for name, key in keys.items():
             out.write(f'  <key id="{key}" for="{domain}" attr.name={quoteattr(name)} attr.type="{types[name]}"/>\n')
     out.write('  <graph id="G" edgedefault="directed">\n')
@@ -37,6 +38,8 @@ def write(G: nx.DiGraph, out: TextIO, options=None) -> None:
     for i, (u, v, edge) in enumerate(G.edges(data=True)):
         out.write(f'    <edge id="e{i}" source="{ids[u]}" target="{ids[v]}">\n'
                   f'{_data(edge_keys, edge_fields(edge))}    </edge>\n')
+    for i, (u, v, fields) in enumerate(related_edges(G), G.number_of_edges()):
+        out.write(f'    <edge id="e{i}" source="{ids[u]}" target="{ids[v]}">\n{_data(edge_keys, fields)}    </edge>\n')
     out.write("  </graph>\n</graphml>\n")
 
 

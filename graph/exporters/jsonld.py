@@ -83,6 +83,8 @@ def _node(subject: IRI, triples) -> dict:
 def _value(o: IRI | Literal, how: str | None) -> object:
     if isinstance(o, IRI):
         return str(o) if how == _ID else {"@id": str(o)}
+    if o.datatype:
+        return {"@value": o.text, "@type": o.datatype}
     if o.lang:
         return {"@value": o.text, "@language": o.lang}
     return o.text if how == _TEXT else {"@value": o.text}

@@ -23,6 +23,8 @@ _RDF_TYPE = PREFIXES["rdf"] + "type"
 def literal(lit: Literal) -> str:
     """A Turtle/N-Triples string literal; text is already free of forbidden characters."""
     quoted = f'"{lit.text.translate(_ESCAPES)}"'
+    if lit.datatype:
+        return f"{quoted}^^<{lit.datatype}>"
     return f"{quoted}@{lit.lang}" if lit.lang else quoted
 
 

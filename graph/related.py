@@ -1,0 +1,277 @@
+"""Related terms: signals over the graph, combined with documented weights, with reasons.
+
+Each signal is a function ``signal(G, u) -> {v: score}`` of the graph, ``G`` first as in
+networkx's link prediction. ``G`` is the DiGraph of a build or the ``IndexedGraph`` read back
+from ``related-index.json``: both offer ``successors``, ``predecessors``, ``nodes[n]`` and
+``graph``. Candidates are concepts (articles and missing targets), never keywords.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+
+from graph.related_index import KEYWORD, IndexedGraph, name_key, name_keys, names
+from graph.textindex import shared_terms, similar
+
+WEIGHTS: dict[str, float] = {
+    "links": 2.0, "cocitation": 0.0, "coupling": 0.0, "keywords": 0.0, "text": 0.1, "pagerank": 0.3,
+}
+"""Signal -> weight of its score (scaled to 0..1 per query) in the combined score. Chosen by
+``tests/benchmarks/related_eval.py --tune`` on the Hugo docs and checked on investorswiki (README).
+Zero-weight signals still run: they are reported and explained, they do not move the ranking."""
+PAGERANK_ALPHA = 0.15
+PAGERANK_EPSILON = 1e-4
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """One related concept of a query, with the evidence for it."""
+
+    slug: str
+    label: str
+    lang: str | None
+    """Language of ``label``: the query's when the concept has a label in it."""
+    kind: str
+    """``article`` or ``missing``."""
+    score: float
+    """Weighted sum of ``signals``."""
+    signals: Mapping[str, float]
+    """Signal -> score scaled to 0..1 for this query (1 = the strongest candidate of that signal)."""
+    reasons: tuple[str, ...]
+    """Plain-words evidence, one line per contributing signal."""
+
+
+class UnknownTerm(LookupError):
+    """No concept has this slug, alias or title; ``suggestions`` are the closest names."""
+
+    def __init__(self, term: str, suggestions: tuple[tuple[str, str], ...]) -> None:
+        super().__init__(term)
+        self.term = term
+        self.suggestions = suggestions
+        """(name as the user would type it, concept slug), closest first."""
+
+
+# The index answers these from arrays of their own; a networkx graph mixes links and keywords.
+def _links_out(G, u: str) -> list[str]:
+    if isinstance(G, IndexedGraph):
+        return G.links_out(u)
+    return [v for v in G.successors(u) if G.nodes[v]["kind"] != KEYWORD]
+
+
+def _links_in(G, u: str) -> list[str]:
+    if isinstance(G, IndexedGraph):
+        return G.links_in(u)
+    return [v for v in G.predecessors(u) if G.nodes[v]["kind"] != KEYWORD]
+
+
+def _keywords(G, u: str) -> list[str]:
+    if isinstance(G, IndexedGraph):
+        return G.keywords(u)
+    return [k for k in G.successors(u) if G.nodes[k]["kind"] == KEYWORD]
+
+
+def direct_links(G, u: str) -> dict[str, float]:
+    """1 per direction of a link between ``u`` and each concept (2 when they link each other)."""
+    scores: dict[str, float] = {}
+    for v in _links_out(G, u) + _links_in(G, u):
+        if v != u:
+            scores[v] = scores.get(v, 0.0) + 1.0
+    return scores
+
+
+def co_citation(G, u: str) -> dict[str, float]:
+    """Concepts linked from the same articles as ``u``; each shared source counts 1/log(its out-links)."""
+    scores: dict[str, float] = {}
+    for s in _links_in(G, u):
+        targets = _links_out(G, s)
+        w = 1 / math.log(max(2, len(targets)))
+        for v in targets:
+            if v != u:
+                scores[v] = scores.get(v, 0.0) + w
+    return scores
+
+
+def coupling(G, u: str) -> dict[str, float]:
+    """Articles linking to the same targets as ``u``; each shared target counts 1/log(its in-links)."""
+    scores: dict[str, float] = {}
+    for t in _links_out(G, u):
+        sources = _links_in(G, t)
+        w = 1 / math.log(max(2, len(sources)))
+        for v in sources:
+            if v != u:
+                scores[v] = scores.get(v, 0.0) + w
+    return scores
+
+
+def shared_keywords(G, u: str) -> dict[str, float]:
+    """Concepts sharing keywords with ``u``; each keyword counts 1/log(1 + articles that have it)."""
+    scores: dict[str, float] = {}
+    for k in _keywords(G, u):
+        members = list(G.predecessors(k))
+        w = 1 / math.log(1 + len(members))
+        for v in members:
+            if v != u:
+                scores[v] = scores.get(v, 0.0) + w
+    return scores
+
+
+def text_similarity(G, u: str) -> dict[str, float]:
+    """TF-IDF similarity of title, description and body (``graph.textindex``) to ``u``'s."""
+    index, ids = G.graph.get("text_index"), G.graph.get("text_ids")
+    if index is None or u not in ids:
+        return {}
+    nodes = G.graph["text_nodes"]
+    return {nodes[d]: s for d, s in similar(index, ids[u]).items()}
+
+
+def personalized_pagerank(G, u: str, alpha: float = PAGERANK_ALPHA, epsilon: float = PAGERANK_EPSILON) -> dict[str, float]:
+    """PageRank restarting at ``u`` over links taken both ways, approximated by local push."""
+    neighbours: dict[str, list[str]] = {}
+
+    def around(v: str) -> list[str]:
+        if v not in neighbours:
+            neighbours[v] = _links_out(G, v) + _links_in(G, v)
+        return neighbours[v]
+
+    rank: dict[str, float] = {}
+    residual = {u: 1.0}
+    queue = [u]
+    while queue:
+        v = queue.pop()
+        r = residual.get(v, 0.0)
+        near = around(v)
+        if not near or r < epsilon * len(near):
+            continue
+        rank[v] = rank.get(v, 0.0) + alpha * r
+        residual[v] = 0.0
+        share = (1 - alpha) * r / len(near)
+        for w in near:
+            before = residual.get(w, 0.0)
+            residual[w] = before + share
+            if before < epsilon * len(around(w)) <= before + share:
+                queue.append(w)
+    rank.pop(u, None)
+    return rank
+
+
+SIGNALS: dict[str, Callable[..., dict[str, float]]] = {
+    "links": direct_links, "cocitation": co_citation, "coupling": coupling,
+    "keywords": shared_keywords, "text": text_similarity, "pagerank": personalized_pagerank,
+}
+
+
+def find(G, term: str) -> tuple[str, str | None]:
+    """(node, language of the matched label or None) for a slug, alias or title; UnknownTerm otherwise."""
+    if term in G and G.nodes[term]["kind"] != KEYWORD:
+        return term, None
+    key = name_key(term)
+    node = names(G).get(key)
+    if node is None:
+        raise UnknownTerm(term, suggest(G, term))
+    lang = next((lang for lang, text in G.nodes[node]["labels"].items() if key in name_keys(text)), None)
+    return node, lang
+
+
+def suggest(G, term: str, n: int = 5) -> tuple[tuple[str, str], ...]:
+    """The ``n`` names closest to ``term`` (fuzzy, after normalisation), with their concepts."""
+    from rapidfuzz import fuzz, process  # only an unknown term pays for the import
+
+    known = names(G)
+    found: dict[str, str] = {}
+    for name, _, _ in process.extract(name_key(term), list(known), scorer=fuzz.WRatio, limit=n * 3):
+        found.setdefault(known[name], name)
+        if len(found) == n:
+            break
+    return tuple((_display(G, node, name), node) for node, name in found.items())
+
+
+def related(G, term: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS,
+            exclude: Collection[str] = (), explain: bool = True) -> list[Related]:
+    """The ``n`` concepts most related to ``term`` (slug, alias or title), best first."""
+    u, lang = find(G, term)
+    return rank(G, u, n, weights, exclude, explain, lang)
+
+
+def rank(G, u: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS, exclude: Collection[str] = (),
+         explain: bool = True, lang: str | None = None) -> list[Related]:
+    """The ``n`` concepts most related to node ``u``, best first (ties by slug)."""
+    per_signal = signal_scores(G, u, exclude)
+    total: dict[str, float] = {}
+    for name, weight in weights.items():
+        for v, s in per_signal[name].items() if weight else ():
+            total[v] = total.get(v, 0.0) + weight * s
+    best = sorted(total, key=lambda v: (-total[v], v))[:n]
+    results = []
+    for v in best:
+        signals = {name: round(scores.get(v, 0.0), 4) for name, scores in per_signal.items()}
+        label_lang, label = _label(G, v, lang)
+        results.append(Related(v, label, label_lang, G.nodes[v]["kind"], round(total[v], 4), signals,
+                               reasons(G, u, v, signals) if explain else ()))
+    return results
+
+
+def signal_scores(G, u: str, exclude: Collection[str] = ()) -> dict[str, dict[str, float]]:
+    """Signal -> candidate -> score scaled to 0..1 by the signal's best candidate for ``u``."""
+    scores = {}
+    for name, signal in SIGNALS.items():
+        raw = {v: s for v, s in signal(G, u).items() if s > 0 and v not in exclude}
+        top = max(raw.values(), default=0.0)
+        scores[name] = {v: s / top for v, s in raw.items()}
+    return scores
+
+
+def reasons(G, u: str, v: str, signals: Mapping[str, float]) -> tuple[str, ...]:
+    """Why ``v`` is related to ``u``, in plain words, one line per signal that found it."""
+    lines = []
+    if signals.get("links"):
+        out, back = v in _links_out(G, u), u in _links_out(G, v)
+        lines.append(f"{u} and {v} link to each other" if out and back else
+                     f"{u} links to {v}" if out else f"{v} links to {u}")
+    if signals.get("cocitation"):
+        common = sorted(set(_links_in(G, u)) & set(_links_in(G, v)))
+        lines.append(f"linked from {_some(common)} together (co-cited {len(common)}×)")
+    if signals.get("coupling"):
+        common = sorted(set(_links_out(G, u)) & set(_links_out(G, v)))
+        lines.append(f"both link to {_some(common)} ({len(common)} shared link{'s' * (len(common) > 1)})")
+    if signals.get("keywords"):
+        shared = sorted(set(_keywords(G, u)) & set(_keywords(G, v)))
+        labels = [_label(G, k, None)[1] for k in shared]
+        lines.append(f"shared keyword{'s' * (len(labels) > 1)}: {', '.join(labels)}")
+    if signals.get("text"):
+        ids = G.graph["text_ids"]
+        words = shared_terms(G.graph["text_index"], ids[u], ids[v])
+        lines.append("similar text" + (f" (common words: {', '.join(words)})" if words else ""))
+    if signals.get("pagerank"):
+        lines.append("close in the link graph (personalized PageRank)")
+    return tuple(lines)
+
+
+def _some(items: list[str], shown: int = 3) -> str:
+    head = ", ".join(items[:shown])
+    return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
+
+
+def _label(G, node: str, lang: str | None) -> tuple[str | None, str]:
+    labels = G.nodes[node]["labels"]
+    for choice in (lang, *G.graph.get("label_order", ())):
+        if choice in labels:
+            return choice, labels[choice]
+    for choice, text in labels.items():
+        return choice, text
+    return None, G.nodes[node]["slug"]
+
+
+def _display(G, node: str, name: str) -> str:
+    # Suggest what the user can type back: the label whose normalised form matched, else the slug.
+    for text in G.nodes[node]["labels"].values():
+        if name in name_keys(text):
+            return text
+    return node
+
+
+def related_table(G, k: int) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Every concept -> its ``k`` most related concepts with scores (what ``build --related`` exports)."""
+    return {u: tuple((r.slug, r.score) for r in rank(G, u, k, explain=False))
+            for u, kind in G.nodes(data="kind") if kind != KEYWORD}

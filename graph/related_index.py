@@ -1,0 +1,244 @@
+"""The related index: what ``linkgraph related`` reads instead of re-parsing the corpus.
+
+``related-index.json``, written by every build next to the graph files, holds the link and
+keyword structure of the graph as compressed-sparse-row adjacency (base64 integer arrays), the
+nodes' kinds and labels, the normalised names a term can be looked up by, and the text index
+(``graph.textindex``). Reading it back gives an ``IndexedGraph``: the part of networkx's
+DiGraph reading API that the signals in ``graph.related`` use, so they run unchanged on the
+graph of a build and on the index, and a query reads no Markdown and builds no networkx graph.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from array import array
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import TextIO
+
+from graph.model import Article
+from graph.normalize import normalize
+from graph.textindex import BODY_CHARS, body_chars, build_text_index, decode, encode, pack, unpack
+
+INDEX_FILE = "related-index.json"
+INDEX_VERSION = 2
+# graph.build.KEYWORD and KEYWORD_PREFIX, without importing networkx into every query
+KEYWORD, KEYWORD_PREFIX = "keyword", "keyword:"
+_WORDS = re.compile(r"\w+")
+_PARENS = re.compile(r"\(([^()]*)\)")
+
+
+class IndexedGraph:
+    """Nodes, kinds, labels and adjacency read from the index, with networkx-style accessors.
+
+    Besides ``successors``/``predecessors`` it answers ``links_out``, ``links_in``, ``keywords``
+    and ``members`` straight from their own arrays: filtering hubs' neighbours by kind was most
+    of a query's time at 50,000 articles.
+    """
+
+    def __init__(self, data: dict) -> None:
+        raw = data["nodes"]
+        self._keys = [n[0] for n in raw]
+        self._id = {key: i for i, key in enumerate(self._keys)}
+        self.nodes = _Nodes(raw, self._id)
+        self._adjacency = {name: (unpack(data[name]["ptr"]), unpack(data[name]["ids"]))
+                           for name in ("links", "links_in", "keywords", "members")}
+        self.graph = {
+            "label_order": tuple(data["label_order"]),
+            "names": _Names(data["names"]["keys"], unpack(data["names"]["ids"]), self._keys),
+            "text_index": decode(data["text"]),
+            "text_nodes": self._keys,  # documents are indexed in node order
+            "text_ids": self._id,
+        }
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._id
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def _neighbours(self, name: str, node: str) -> list[str]:
+        ptr, ids = self._adjacency[name]
+        i = self._id[node]
+        keys = self._keys
+        return [keys[j] for j in ids[ptr[i]:ptr[i + 1]]]
+
+    def links_out(self, node: str) -> list[str]:
+        """Concepts ``node`` links to."""
+        return self._neighbours("links", node)
+
+    def links_in(self, node: str) -> list[str]:
+        """Concepts linking to ``node``."""
+        return self._neighbours("links_in", node)
+
+    def keywords(self, node: str) -> list[str]:
+        """Keyword nodes of a concept."""
+        return self._neighbours("keywords", node)
+
+    def members(self, keyword: str) -> list[str]:
+        """Concepts that have a keyword."""
+        return self._neighbours("members", keyword)
+
+    def successors(self, node: str) -> list[str]:
+        """Nodes that ``node`` has an edge to (links and keywords)."""
+        return self.links_out(node) + self.keywords(node)
+
+    def predecessors(self, node: str) -> list[str]:
+        """Nodes that have an edge to ``node``."""
+        return self.links_in(node) + self.members(node)
+
+
+class _Nodes(Mapping):
+    """node -> {kind, slug, labels}, made when asked for: a query looks at a few dozen nodes."""
+
+    def __init__(self, raw: list, ids: dict[str, int]) -> None:
+        self._raw, self._id = raw, ids
+
+    def __getitem__(self, node: str) -> dict:
+        key, kind, labels = self._raw[self._id[node]]
+        return {"kind": kind, "slug": key.removeprefix(KEYWORD_PREFIX) if kind == KEYWORD else key,
+                "labels": {lang: text for lang, text in labels}}
+
+    def __iter__(self) -> Iterator[str]:
+        return (n[0] for n in self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class _Names(Mapping):
+    """Lookup key -> node over sorted keys (binary search), so loading builds no big dict."""
+
+    def __init__(self, keys: list[str], ids: array, nodes: list[str]) -> None:
+        self._keys, self._ids, self._nodes = keys, ids, nodes
+
+    def __getitem__(self, key: str) -> str:
+        i = bisect_left(self._keys, key)
+        if i == len(self._keys) or self._keys[i] != key:
+            raise KeyError(key)
+        return self._nodes[self._ids[i]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def node_text(G, node: str, bodies: dict[str, list[str]], chars: int = BODY_CHARS) -> str:
+    """The text a node is compared by: labels, descriptions and the first ``chars`` of each body."""
+    data = G.nodes[node]
+    if data["kind"] == KEYWORD:
+        return ""
+    parts = [*data["labels"].values(), *data.get("descriptions", {}).values()]
+    parts += [body[:chars] for body in bodies.get(node, ())]
+    return "\n".join(parts)
+
+
+def attach_text_index(G, articles: Iterable[Article]) -> None:
+    """Index the text of every node of a built graph into ``G.graph`` (``text_index``, ``text_ids``)."""
+    bodies: dict[str, list[str]] = {}
+    for a in articles:
+        bodies.setdefault(a.slug, []).append(a.body)
+    chars = body_chars(sum(map(len, bodies.values())))
+    nodes = list(G)
+    G.graph["text_index"] = build_text_index([node_text(G, n, bodies, chars) for n in nodes])
+    G.graph["text_ids"] = {n: i for i, n in enumerate(nodes)}
+    G.graph["text_nodes"] = tuple(nodes)
+
+
+def name_key(text: str) -> str:
+    """What a name is looked up by: normalised words, punctuation ignored."""
+    return " ".join(_WORDS.findall(normalize(text)))
+
+
+def name_keys(text: str) -> list[str]:
+    """Lookup keys of a title: all of it, without its parentheses, and what they hold ("… (FINRA)")."""
+    if "(" not in text:
+        return [name_key(text)]
+    keys = [name_key(text), name_key(_PARENS.sub(" ", text)), *map(name_key, _PARENS.findall(text))]
+    return [k for k in dict.fromkeys(keys) if k]
+
+
+def names(G) -> dict[str, str]:
+    """Lookup key -> node for every slug, alias and title: slugs win, then aliases, then titles."""
+    if "names" in G.graph:
+        return G.graph["names"]
+    found: dict[str, str] = {}
+    concepts = [(n, d) for n, d in G.nodes.items() if d["kind"] != KEYWORD]
+    for n, _ in concepts:
+        found.setdefault(name_key(n), n)
+    for n, d in concepts:
+        for alias in d.get("aliases", ()):
+            found.setdefault(name_key(alias), n)
+    for n, d in concepts:
+        for label in d["labels"].values():
+            for key in name_keys(label):
+                found.setdefault(key, n)
+    found.pop("", None)
+    return found
+
+
+def write_index(G, out: TextIO) -> None:
+    """Write the related index of a graph whose text is attached (``attach_text_index``)."""
+    keys = list(G)
+    ids = {n: i for i, n in enumerate(keys)}
+    kinds = [G.nodes[n]["kind"] for n in keys]
+    found = sorted((name, ids[n]) for name, n in names(G).items())
+    data = {
+        "index_version": INDEX_VERSION,
+        "label_order": list(G.graph.get("label_order", ())),
+        "nodes": [[n, kind, [[lang, text] for lang, text in G.nodes[n]["labels"].items()]]
+                  for n, kind in zip(keys, kinds)],
+        "names": {"keys": [name for name, _ in found], "ids": pack(array("I", (i for _, i in found)))},
+    }
+    is_keyword = {ids[n] for n, kind in zip(keys, kinds) if kind == KEYWORD}
+    # Keyword edges only leave concepts and link edges only join concepts, so the neighbour's
+    # kind splits each adjacency in two: links and keywords out, links in and keyword members.
+    for (links, keywords), neighbours in ((("links", "keywords"), G.successors),
+                                          (("links_in", "members"), G.predecessors)):
+        link_csr, keyword_csr = _Csr(), _Csr()
+        for n in keys:
+            near = [ids[m] for m in neighbours(n)]
+            link_csr.add(j for j in near if j not in is_keyword)
+            keyword_csr.add(j for j in near if j in is_keyword)
+        data[links], data[keywords] = link_csr.encode(), keyword_csr.encode()
+    data["text"] = encode(G.graph["text_index"])
+    # One dumps and one write: json.dump streams thousands of small writes.
+    out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def read_index(text: str) -> IndexedGraph:
+    """The graph view of a related index file's text; ValueError if it is not one."""
+    data = json.loads(text)
+    if not isinstance(data, dict) or data.get("index_version") != INDEX_VERSION:
+        raise ValueError(f"not a linkgraph related index (version {INDEX_VERSION}); rebuild with linkgraph build")
+    return IndexedGraph(data)
+
+
+class _Csr:
+    """Compressed sparse rows being built: one row of neighbour ids per node, in node order."""
+
+    def __init__(self) -> None:
+        self.ptr, self.ids = array("I", [0]), array("I")
+
+    def add(self, row: Iterable[int]) -> None:
+        self.ids.extend(row)
+        self.ptr.append(len(self.ids))
+
+    def encode(self) -> dict[str, str]:
+        return {"ptr": pack(self.ptr), "ids": pack(self.ids)}
+
+
+def load_index(folder: str | os.PathLike[str]) -> IndexedGraph:
+    """The index a build wrote into ``folder``; FileNotFoundError or ValueError saying what to do."""
+    path = Path(folder) / INDEX_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"no {INDEX_FILE} in {folder}: run 'linkgraph build -o {folder}' first")
+    return read_index(path.read_text(encoding="utf-8"))

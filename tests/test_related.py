@@ -1,0 +1,203 @@
+"""Each related signal on small hand-built graphs with known answers; the combination; lookup."""
+
+import io
+import math
+
+import networkx as nx
+import pytest
+
+from graph.related import (UnknownTerm, co_citation, coupling, direct_links, find, personalized_pagerank,
+                           rank, related, shared_keywords, text_similarity)
+from graph.related_index import attach_text_index, read_index, write_index
+
+
+def graph(links=(), keywords=None, missing=(), labels=None):
+    """A DiGraph shaped like graph.build's: articles, missing targets, keywords."""
+    keywords = keywords or {}
+    labels = labels or {}
+    G = nx.DiGraph(label_order=("ar", "en"), default_lang=None)
+    concepts = sorted({n for pair in links for n in pair} | {n for ms in keywords.values() for n in ms}
+                      | set(labels))
+    for n in concepts:
+        G.add_node(n, kind="missing" if n in missing else "article", slug=n,
+                   labels=labels.get(n, {"en": n.title()}), descriptions={}, sources=(), aliases=(), keywords=())
+    for k, members in sorted(keywords.items()):
+        G.add_node(f"keyword:{k}", kind="keyword", slug=k, labels={None: k}, descriptions={}, sources=(),
+                   aliases=(), keywords=())
+        for m in members:
+            G.add_edge(m, f"keyword:{k}", kind="has_keyword", weight=1, anchors=())
+    for u, v in links:
+        G.add_edge(u, v, kind="links_to", weight=1, anchors=())
+    return G
+
+
+def test_direct_links_count_each_direction():
+    G = graph([("a", "b"), ("c", "a"), ("a", "d"), ("d", "a"), ("b", "c")])
+    assert direct_links(G, "a") == {"b": 1.0, "c": 1.0, "d": 2.0}
+
+
+def test_co_citation_discounts_sources_with_many_links():
+    G = graph([("s1", "a"), ("s1", "b"), ("s2", "a"), ("s2", "b"), ("s2", "c")])
+    scores = co_citation(G, "a")
+    assert scores == pytest.approx({"b": 1 / math.log(2) + 1 / math.log(3), "c": 1 / math.log(3)})
+
+
+def test_coupling_discounts_popular_targets():
+    G = graph([("a", "t1"), ("a", "t2"), ("b", "t1"), ("b", "t2"), ("c", "t1")])
+    assert coupling(G, "a") == pytest.approx({"b": 1 / math.log(3) + 1 / math.log(2), "c": 1 / math.log(3)})
+
+
+def test_rare_keywords_weigh_more_and_keywords_are_never_results():
+    G = graph(keywords={"rare": ["a", "b"], "common": ["a", "c", "d", "e"]})
+    scores = shared_keywords(G, "a")
+    assert scores == pytest.approx({"b": 1 / math.log(3), "c": 1 / math.log(5), "d": 1 / math.log(5),
+                                    "e": 1 / math.log(5)})
+    assert [r.slug for r in rank(G, "a", 10, {"keywords": 1.0})][0] == "b"
+    assert all(not r.slug.startswith("keyword:") for r in rank(G, "a", 10))
+
+
+def test_pagerank_prefers_near_concepts_and_ignores_unreachable_ones():
+    G = graph([("a", "b"), ("b", "c"), ("c", "d"), ("x", "y")])
+    scores = personalized_pagerank(G, "a")
+    assert scores["b"] > scores["c"] > scores["d"] > 0
+    assert "x" not in scores and "a" not in scores
+
+
+def test_text_similarity_uses_title_description_and_body():
+    G = graph(labels={"gold": {"ar": "الذهب"}, "oil": {"ar": "النفط"}, "bullion": {"en": "Bullion"},
+                      "bonds": {"en": "Bonds"}})
+    G.nodes["bullion"]["descriptions"] = {"ar": "سبائك ذهب"}
+    attach_text_index(G, [])
+    assert text_similarity(G, "gold") == pytest.approx({"bullion": text_similarity(G, "gold")["bullion"]})
+    assert text_similarity(G, "bonds") == {}
+
+
+def test_missing_concepts_can_be_results_and_exclude_removes_candidates():
+    G = graph([("s1", "a"), ("s1", "m"), ("s2", "a"), ("s2", "m"), ("s2", "b")], missing={"m"})
+    attach_text_index(G, [])
+    ranked = rank(G, "a", 10, {"cocitation": 1.0})
+    assert ranked[0].slug == "m" and ranked[0].kind == "missing"
+    assert "m" not in [r.slug for r in rank(G, "a", 10, exclude={"m"})]
+
+
+def test_combined_score_is_the_weighted_sum_and_ties_sort_by_slug():
+    G = graph([("a", "b"), ("a", "c")])
+    attach_text_index(G, [])
+    results = rank(G, "a", 10, {"links": 2.0, "pagerank": 0.0})
+    assert [(r.slug, r.score) for r in results] == [("b", 2.0), ("c", 2.0)]
+    assert results[0].signals["links"] == 1.0
+    assert set(results[0].signals) == {"links", "cocitation", "coupling", "keywords", "text", "pagerank"}
+
+
+def test_reasons_in_plain_words():
+    G = graph([("a", "sec"), ("b", "sec"), ("a", "series7"), ("b", "series7"), ("s", "a"), ("s", "b"),
+               ("a", "b")], keywords={"Careers": ["a", "b"]})
+    attach_text_index(G, [])
+    reasons = rank(G, "a", 1)[0].reasons
+    assert reasons[:4] == ("a links to b", "linked from s together (co-cited 1×)",
+                           "both link to sec, series7 (2 shared links)", "shared keyword: Careers")
+
+
+ARABIC = {"finra": {"ar": "هيئة تنظيم الصناعة المالية (FINRA)", "en": "Financial Industry Regulatory Authority"},
+          "sec": {"ar": "لجنة الأوراق المالية", "en": "SEC"}}
+
+
+@pytest.mark.parametrize("term, lang", [
+    ("finra", None), ("FINRA", "ar"),  # the Arabic title ends in "(FINRA)"
+    ("هيئة تنظيم الصناعة المالية", "ar"), ("هيئه تنظيم الصناعه الماليه", "ar"),
+    ("هيئة تنظيم الصناعة المالية (FINRA)", "ar"), ("financial industry regulatory authority", "en"),
+])
+def test_find_by_slug_or_title_in_any_language(term, lang):
+    G = graph([("finra", "sec")], labels=ARABIC)
+    assert find(G, term) == ("finra", lang)
+
+
+def test_results_are_labelled_in_the_query_language():
+    G = graph([("finra", "sec")], labels=ARABIC)
+    attach_text_index(G, [])
+    assert related(G, "Financial Industry Regulatory Authority")[0].label == "SEC"
+    assert related(G, "هيئه تنظيم الصناعه الماليه")[0].label == "لجنة الأوراق المالية"
+
+
+def test_unknown_term_names_the_closest_matches():
+    G = graph([("finra", "sec")], labels=ARABIC)
+    with pytest.raises(UnknownTerm) as exc:
+        find(G, "هيئه تنظيم الصناعه")
+    assert exc.value.suggestions[0][1] == "finra"
+    with pytest.raises(UnknownTerm):
+        find(graph(keywords={"Careers": ["a"]}), "keyword:careers")  # keywords are not concepts
+
+
+def test_the_index_answers_like_the_graph(glossary_build):
+    G = glossary_build.graph
+    buf = io.StringIO()
+    write_index(G, buf)
+    index = read_index(buf.getvalue())
+    for u in ("broker", "exchange", "regulator", "margin-account"):
+        assert rank(index, u, 5) == rank(G, u, 5)
+    assert find(index, "Broker") == find(G, "Broker") == ("broker", "en")
+
+
+def test_index_of_another_kind_is_refused():
+    with pytest.raises(ValueError, match="rebuild"):
+        read_index('{"index_version": 0}')
+
+
+@pytest.fixture(scope="module")
+def related_build(tmp_path_factory):
+    from graph.pipeline import build
+    from tests.conftest import GLOSSARY
+    return build([GLOSSARY], tmp_path_factory.mktemp("related"), formats=["turtle", "graphml", "ntriples"],
+                 base_iri="https://example.org/terms/", related=2)
+
+
+def test_related_pairs_export_to_turtle_apart_from_links(related_build):
+    import pyoxigraph
+    import rdflib
+    ttl = next(p for p in related_build.written if p.suffix == ".ttl")
+    store = pyoxigraph.Store()
+    store.load(path=str(ttl), format=pyoxigraph.RdfFormat.TURTLE)
+    g = rdflib.Graph().parse(ttl, format="turtle")
+    assert len(store) == len(g)
+    table = related_build.graph.graph["related"]
+    LG = rdflib.Namespace("https://w3id.org/linkgraph/ns#")
+    c = rdflib.Namespace("https://example.org/terms/")
+    related = set(g.subject_objects(LG.related))
+    assert len(related) == sum(len(v) for v in table.values()) > 0
+    (target, score), = table["regulator"][:1]
+    assert (c.regulator, c[target]) in related
+    rows = list(g.query("""SELECT ?rank ?score WHERE { ?r a lg:Relatedness ; lg:source ?s ; lg:target ?t ;
+                                                     lg:rank ?rank ; lg:score ?score }""",
+                        initNs={"lg": LG}, initBindings={"s": c.regulator, "t": c[target]}))
+    assert [(int(rank), float(s)) for rank, s in rows] == [(1, pytest.approx(score, abs=1e-4))]
+    nt = next(p for p in related_build.written if p.suffix == ".nt")
+    assert len(rdflib.Graph().parse(nt, format="nt")) == len(g)
+
+
+def test_related_pairs_export_as_graphml_edges(related_build):
+    import igraph
+    import xml.etree.ElementTree as ET
+    import xmlschema
+    from tests.conftest import GRAPHML_XSD
+    path = str(next(p for p in related_build.written if p.suffix == ".graphml"))
+    if GRAPHML_XSD.exists():
+        xmlschema.XMLSchema(str(GRAPHML_XSD)).validate(path)
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    keys = {(k.get("for"), k.get("attr.name")): k.get("attr.type") for k in ET.parse(path).getroot().findall("g:key", ns)}
+    assert keys[("edge", "score")] == "double" and keys[("edge", "rank")] == "int"
+    G = nx.read_graphml(path)
+    I = igraph.Graph.Read_GraphML(path)
+    table = related_build.graph.graph["related"]
+    n_related = sum(len(v) for v in table.values())
+    assert G.number_of_edges() == I.ecount() == related_build.graph.number_of_edges() + n_related
+    assert I.es["kind"].count("related") == n_related
+    slug = {n: d["slug"] for n, d in G.nodes(data=True)}
+    edges = [(slug[u], slug[v], d) for u, v, d in G.edges(data=True) if d["kind"] == "related"]
+    first = next((u, v, d) for u, v, d in edges if u == "regulator" and d["rank"] == 1)
+    assert first[1] == table["regulator"][0][0] and first[2]["score"] == pytest.approx(table["regulator"][0][1])
+
+
+def test_without_related_the_exports_have_no_related_keys(glossary_build):
+    path = next(p for p in glossary_build.written if p.suffix == ".graphml")
+    text = path.read_text(encoding="utf-8")
+    assert 'attr.name="score"' not in text and "related" not in text
