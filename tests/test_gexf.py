@@ -56,3 +56,17 @@ def test_byte_identical_between_builds(tmp_path):
     a = build([GLOSSARY], tmp_path / "a", formats=["gexf"])
     b = build([GLOSSARY], tmp_path / "b", formats=["gexf"])
     assert [p.read_bytes() for p in a.written] == [p.read_bytes() for p in b.written]
+
+
+def test_related_edges_are_the_same_as_in_graphml(tmp_path):
+    result = build([GLOSSARY], tmp_path, formats=["gexf", "graphml"], related=2)
+    gexf = nx.read_gexf(str(tmp_path / "graph.gexf"), version="1.3")  # a multigraph: a pair can link and relate
+    graphml = nx.read_graphml(str(tmp_path / "graph.graphml"))
+    assert gexf.number_of_edges() == graphml.number_of_edges() > sum(result.report["counts"]["edges"].values())
+    related = sorted((gexf.nodes[u]["slug"], gexf.nodes[v]["slug"], d["rank"]) for u, v, d in gexf.edges(data=True)
+                     if d["kind"] == "related")
+    assert related == sorted((graphml.nodes[u]["slug"], graphml.nodes[v]["slug"], d["rank"])
+                             for u, v, d in graphml.edges(data=True) if d["kind"] == "related")
+    js = read_with_graphology(tmp_path / "graph.gexf")
+    assert js["size"] == gexf.number_of_edges()
+    assert sum(1 for e in js["edges"] if e["attributes"]["kind"] == "related") == len(related)

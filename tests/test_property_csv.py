@@ -35,11 +35,15 @@ def load_into_kuzu(out_dir, db_path):
     columns = ", ".join(f"`{n}` {t}" for n, t in zip(probe.get_column_names(), probe.get_column_data_types()))
     conn.execute(f"CREATE NODE TABLE Concept({columns}, PRIMARY KEY(`id:ID`))")
     conn.execute(f"COPY Concept FROM '{nodes}' {csv_options}")
+    probe = conn.execute(f"LOAD FROM '{edges}' {csv_options} RETURN * LIMIT 1")
+    props = list(zip(probe.get_column_names(), probe.get_column_data_types()))[3:]  # after START, END, TYPE
+    columns = "".join(f", `{n}` {t}" for n, t in props)
+    values = "".join(f", `{n}`" for n, _ in props)
     types = {row[2] for row in list(csv.reader(edges.open(encoding="utf-8")))[1:]}
     for rel in sorted(types):
-        conn.execute(f"CREATE REL TABLE {rel}(FROM Concept TO Concept, kind STRING, weight INT64, anchors STRING)")
+        conn.execute(f"CREATE REL TABLE {rel}(FROM Concept TO Concept{columns})")
         conn.execute(f"COPY {rel} FROM (LOAD FROM '{edges}' {csv_options} WHERE `:TYPE` = '{rel}' "
-                     "RETURN `:START_ID`, `:END_ID`, kind, weight, anchors)")
+                     f"RETURN `:START_ID`, `:END_ID`{values})")
     return conn
 
 
@@ -92,3 +96,17 @@ def test_hostile_input_loads(bad_corpus, tmp_path):
     result = build([bad_corpus], tmp_path / "out", formats=["csv"])
     conn = load_into_kuzu(tmp_path / "out", tmp_path / "db")
     assert rows(conn, "MATCH (n:Concept) RETURN count(*)") == [[sum(result.report["counts"]["nodes"].values())]]
+
+
+def test_related_edges_load_with_score_and_rank(tmp_path):
+    from tests.conftest import GLOSSARY
+    result = build([GLOSSARY], tmp_path / "out", formats=["csv"], related=2)
+    conn = load_into_kuzu(tmp_path / "out", tmp_path / "db")
+    pairs = [(u, v) for u, ranked in result.graph.graph["related"].items() for v, _ in ranked]
+    assert rows(conn, "MATCH ()-[e:RELATED]->() RETURN count(*)") == [[len(pairs)]]
+    found = rows(conn, "MATCH (a:Concept {slug: 'broker'})-[e:RELATED]->(b) RETURN e.`rank`, b.slug, e.score "
+                       "ORDER BY e.`rank`")
+    assert [(r[0], r[1]) for r in found] == [(i, v) for i, (v, _) in enumerate(result.graph.graph["related"]["broker"], 1)]
+    assert all(isinstance(r[2], float) and r[2] > 0 for r in found)
+    assert rows(conn, "MATCH ()-[e:LINKS_TO]->() WHERE e.score IS NULL RETURN count(*)") == \
+        [[result.report["counts"]["edges"]["links_to"]]]

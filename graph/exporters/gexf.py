@@ -7,12 +7,13 @@ whose id is its name. No ``lastmodifieddate``: the same input gives the same byt
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TextIO
 from xml.sax.saxutils import quoteattr
 
 import networkx as nx
 
-from graph.fields import EDGE_FIELD_TYPES, edge_fields, node_field_types, node_fields
+from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_edges
 
 _HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -29,7 +30,7 @@ def write(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write the graph as GEXF 1.3 to a text stream."""
     out.write(_HEADER)
     node_types = {k: t for k, t in node_field_types(G).items() if k not in _NATIVE_NODE}
-    edge_types = {k: t for k, t in EDGE_FIELD_TYPES.items() if k not in _NATIVE_EDGE}
+    edge_types = {k: t for k, t in edge_field_types(G).items() if k not in _NATIVE_EDGE}
     for cls, types in (("node", node_types), ("edge", edge_types)):
         out.write(f'    <attributes class="{cls}" mode="static">\n')
         for name, kind in types.items():
@@ -43,10 +44,12 @@ def write(G: nx.DiGraph, out: TextIO, options=None) -> None:
         _attvalues(out, fields, node_types)
         out.write("      </node>\n")
     out.write("    </nodes>\n    <edges>\n")
-    for i, (u, v, edge) in enumerate(G.edges(data=True)):
-        fields = edge_fields(edge)
+    edges = chain(((u, v, edge_fields(edge)) for u, v, edge in G.edges(data=True)), related_edges(G))
+    for i, (u, v, fields) in enumerate(edges):
+        # related edges (build --related) carry a score and a rank, not occurrences
+        weight = f' weight="{fields["weight"]}"' if "weight" in fields else ""
         out.write(f'      <edge id="e{i}" source="{ids[u]}" target="{ids[v]}" '
-                  f'label={quoteattr(str(fields["kind"]))} weight="{fields["weight"]}">\n')
+                  f'label={quoteattr(str(fields["kind"]))}{weight}>\n')
         _attvalues(out, fields, edge_types)
         out.write("      </edge>\n")
     out.write("    </edges>\n  </graph>\n</gexf>\n")

@@ -10,11 +10,12 @@ keywords and missing targets are ``skos:Concept`` too) plus a label for its kind
 from __future__ import annotations
 
 import csv
+from itertools import chain
 from typing import TextIO
 
 import networkx as nx
 
-from graph.fields import EDGE_FIELD_TYPES, edge_fields, node_field_types, node_fields
+from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_edges
 
 NODES_FILE, EDGES_FILE, LOAD_FILE = "nodes.csv", "edges.csv", "load.cypher"
 BASE_LABEL = "Concept"
@@ -50,11 +51,11 @@ def write_nodes(G: nx.DiGraph, out: TextIO, options=None) -> None:
 
 def write_edges(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write ``edges.csv``: one row per edge."""
+    types = edge_field_types(G)
     rows = csv.writer(out, lineterminator="\n")
-    rows.writerow([":START_ID", ":END_ID", ":TYPE", *(column(n, t) for n, t in EDGE_FIELD_TYPES.items())])
-    for u, v, edge in G.edges(data=True):
-        fields = edge_fields(edge)
-        rows.writerow([u, v, edge_type(edge["kind"]), *(fields[name] for name in EDGE_FIELD_TYPES)])
+    rows.writerow([":START_ID", ":END_ID", ":TYPE", *(column(n, t) for n, t in types.items())])
+    for u, v, fields in _edges(G):
+        rows.writerow([u, v, edge_type(str(fields["kind"])), *(fields.get(name, "") for name in types)])
 
 
 def write_load_script(G: nx.DiGraph, out: TextIO, options=None) -> None:
@@ -67,12 +68,17 @@ def write_load_script(G: nx.DiGraph, out: TextIO, options=None) -> None:
         out.write(f"\nLOAD CSV WITH HEADERS FROM 'file:///{NODES_FILE}' AS row\n"
                   f"WITH row WHERE row.kind = '{kind}'\n"
                   f"CREATE (:{BASE_LABEL}:{kind_label(kind)} {{{node_props}}});\n")
-    edge_props = ", ".join(_property(n, t) for n, t in EDGE_FIELD_TYPES.items())
-    for kind in sorted({k for _, _, k in G.edges(data="kind")}):
+    edge_props = ", ".join(_property(n, t) for n, t in edge_field_types(G).items())
+    for kind in sorted({str(fields["kind"]) for _, _, fields in _edges(G)}):
         out.write(f"\nLOAD CSV WITH HEADERS FROM 'file:///{EDGES_FILE}' AS row\n"
                   f"WITH row WHERE row.`:TYPE` = '{edge_type(kind)}'\n"
                   f"MATCH (a:{BASE_LABEL} {{id: row.`:START_ID`}}), (b:{BASE_LABEL} {{id: row.`:END_ID`}})\n"
                   f"CREATE (a)-[:{edge_type(kind)} {{{edge_props}}}]->(b);\n")
+
+
+def _edges(G: nx.DiGraph):
+    # link and keyword edges, then the computed related pairs (build --related), as in GraphML
+    return chain(((u, v, edge_fields(edge)) for u, v, edge in G.edges(data=True)), related_edges(G))
 
 
 def _property(name: str, kind: str) -> str:
