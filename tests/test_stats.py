@@ -55,3 +55,13 @@ def test_no_graph_is_a_usage_error(tmp_path, capsys):
         main(["stats", "--graph", str(tmp_path)])
     assert exit.value.code == 2
     assert "no graph.graphml" in capsys.readouterr().err
+
+
+def test_related_edges_change_no_ranking(out_dir, tmp_path):
+    root = write_files(tmp_path / "in", CORPUS)
+    build([root], tmp_path / "out", formats=["graphml"], related=2)
+    G = load_graph(tmp_path / "out")  # a multigraph: a pair can both link and relate
+    with_related, plain = graph_stats(G), graph_stats(load_graph(out_dir))
+    assert with_related.edges["related"] > 0
+    assert (with_related.top_in_links, with_related.top_pagerank, with_related.components) == \
+        (plain.top_in_links, plain.top_pagerank, plain.components)
