@@ -30,15 +30,19 @@ LETTERS = {
     "\u0629": "\u0647",  # taa marbuta -> haa
     "\u0649": "\u064a",  # alef maqsura -> yaa
     "\u06cc": "\u064a", "\u06a9": "\u0643",  # Persian yeh, keheh
+}
+DIGITS = {
     **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
     **{chr(0x06F0 + d): str(d) for d in range(10)},  # Extended Arabic-Indic digits
 }
-RULES: dict[str, str] = {**{c: "" for c in TASHKEEL + TATWEEL}, **LETTERS}
+RULES: dict[str, str] = {**{c: "" for c in TASHKEEL + TATWEEL}, **LETTERS, **DIGITS}
 """Every character the rules change: character -> replacement ('' deletes)."""
 
 # A character class and plain replaces: str.translate walks non-ASCII text one code point
 # at a time through a dict and is 2-3x slower on Arabic.
 _MARKS = re.compile("[" + re.escape(TASHKEEL + TATWEEL) + "]+")
+_DIGITS = re.compile("[" + "".join(DIGITS) + "]")
+_DIGIT_TABLE = str.maketrans(DIGITS)
 
 
 def normalize(text: str) -> str:
@@ -54,4 +58,6 @@ def fold(text: str) -> str:
     for char, replacement in LETTERS.items():
         if char in text:
             text = text.replace(char, replacement)
+    if _DIGITS.search(text):
+        text = text.translate(_DIGIT_TABLE)
     return text

@@ -8,6 +8,7 @@ from ``related-index.json``: both offer ``successors``, ``predecessors``, ``node
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ WEIGHTS: dict[str, float] = {
 """Signal -> weight of its score (scaled to 0..1 per query) in the combined score. Chosen by
 ``tests/benchmarks/related_eval.py --tune`` on the Hugo docs and checked on investorswiki (README).
 Zero-weight signals still run: they are reported and explained, they do not move the ranking."""
+WORK = 20_000
+"""Most neighbour visits co-citation, coupling and shared keywords make per query (hubs last)."""
 PAGERANK_ALPHA = 0.15
 PAGERANK_EPSILON = 1e-4
 
@@ -84,10 +87,9 @@ def direct_links(G, u: str) -> dict[str, float]:
 def co_citation(G, u: str) -> dict[str, float]:
     """Concepts linked from the same articles as ``u``; each shared source counts 1/log(its out-links)."""
     scores: dict[str, float] = {}
-    for s in _links_in(G, u):
-        targets = _links_out(G, s)
-        w = 1 / math.log(max(2, len(targets)))
-        for v in targets:
+    for s, degree in _within_work(_links_in(G, u), lambda s: _degree(G, "links", s)):
+        w = 1 / math.log(max(2, degree))
+        for v in _links_out(G, s):
             if v != u:
                 scores[v] = scores.get(v, 0.0) + w
     return scores
@@ -96,10 +98,9 @@ def co_citation(G, u: str) -> dict[str, float]:
 def coupling(G, u: str) -> dict[str, float]:
     """Articles linking to the same targets as ``u``; each shared target counts 1/log(its in-links)."""
     scores: dict[str, float] = {}
-    for t in _links_out(G, u):
-        sources = _links_in(G, t)
-        w = 1 / math.log(max(2, len(sources)))
-        for v in sources:
+    for t, degree in _within_work(_links_out(G, u), lambda t: _degree(G, "links_in", t)):
+        w = 1 / math.log(max(2, degree))
+        for v in _links_in(G, t):
             if v != u:
                 scores[v] = scores.get(v, 0.0) + w
     return scores
@@ -108,13 +109,37 @@ def coupling(G, u: str) -> dict[str, float]:
 def shared_keywords(G, u: str) -> dict[str, float]:
     """Concepts sharing keywords with ``u``; each keyword counts 1/log(1 + articles that have it)."""
     scores: dict[str, float] = {}
-    for k in _keywords(G, u):
-        members = list(G.predecessors(k))
-        w = 1 / math.log(1 + len(members))
-        for v in members:
+    for k, degree in _within_work(_keywords(G, u), lambda k: _degree(G, "members", k)):
+        w = 1 / math.log(1 + degree)
+        for v in G.predecessors(k):
             if v != u:
                 scores[v] = scores.get(v, 0.0) + w
     return scores
+
+
+def _within_work(nodes: list[str], degree: Callable[[str], int]) -> list[tuple[str, int]]:
+    """(node, degree) from the lowest degree up, while the degrees add up to at most WORK.
+
+    The dropped nodes are hubs, which weigh least (1/log(degree)) and cost most: a term linked
+    from thousands of pages would otherwise walk millions of edges at 50,000 articles.
+    """
+    kept, work = [], 0
+    for d, node in sorted((degree(node), node) for node in nodes):
+        work += d
+        if kept and work > WORK:
+            break
+        kept.append((node, d))
+    return kept
+
+
+def _degree(G, adjacency: str, node: str) -> int:
+    if isinstance(G, IndexedGraph):
+        return G.degree(adjacency, node)
+    if adjacency == "links":
+        return len(_links_out(G, node))
+    if adjacency == "links_in":
+        return len(_links_in(G, node))
+    return sum(1 for _ in G.predecessors(node))
 
 
 def text_similarity(G, u: str) -> dict[str, float]:
@@ -202,7 +227,7 @@ def rank(G, u: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS, exclude
     for name, weight in weights.items():
         for v, s in per_signal[name].items() if weight else ():
             total[v] = total.get(v, 0.0) + weight * s
-    best = sorted(total, key=lambda v: (-total[v], v))[:n]
+    best = heapq.nsmallest(n, total, key=lambda v: (-total[v], v))
     results = []
     for v in best:
         signals = {name: round(scores.get(v, 0.0), 4) for name, scores in per_signal.items()}

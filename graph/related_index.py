@@ -24,7 +24,8 @@ from graph.normalize import normalize
 from graph.textindex import BODY_CHARS, body_chars, build_text_index, decode, encode, pack, unpack
 
 INDEX_FILE = "related-index.json"
-INDEX_VERSION = 2
+INDEX_VERSION = 3
+_KINDS = {"a": "article", "m": "missing", "k": "keyword"}
 # graph.build.KEYWORD and KEYWORD_PREFIX, without importing networkx into every query
 KEYWORD, KEYWORD_PREFIX = "keyword", "keyword:"
 _WORDS = re.compile(r"\w+")
@@ -40,10 +41,9 @@ class IndexedGraph:
     """
 
     def __init__(self, data: dict) -> None:
-        raw = data["nodes"]
-        self._keys = [n[0] for n in raw]
+        self._keys = data["keys"]
         self._id = {key: i for i, key in enumerate(self._keys)}
-        self.nodes = _Nodes(raw, self._id)
+        self.nodes = _Nodes(self._keys, data["kinds"], data["labels"], self._id)
         self._adjacency = {name: (unpack(data[name]["ptr"]), unpack(data[name]["ids"]))
                            for name in ("links", "links_in", "keywords", "members")}
         self.graph = {
@@ -62,6 +62,12 @@ class IndexedGraph:
 
     def __len__(self) -> int:
         return len(self._keys)
+
+    def degree(self, name: str, node: str) -> int:
+        """Length of a node's row in one adjacency (``links``, ``links_in``, ``keywords``, ``members``)."""
+        ptr = self._adjacency[name][0]
+        i = self._id[node]
+        return ptr[i + 1] - ptr[i]
 
     def _neighbours(self, name: str, node: str) -> list[str]:
         ptr, ids = self._adjacency[name]
@@ -97,19 +103,21 @@ class IndexedGraph:
 class _Nodes(Mapping):
     """node -> {kind, slug, labels}, made when asked for: a query looks at a few dozen nodes."""
 
-    def __init__(self, raw: list, ids: dict[str, int]) -> None:
-        self._raw, self._id = raw, ids
+    def __init__(self, keys: list[str], kinds: str, labels: dict[str, list[str]], ids: dict[str, int]) -> None:
+        self._keys, self._kinds, self._labels, self._id = keys, kinds, labels, ids
 
     def __getitem__(self, node: str) -> dict:
-        key, kind, labels = self._raw[self._id[node]]
-        return {"kind": kind, "slug": key.removeprefix(KEYWORD_PREFIX) if kind == KEYWORD else key,
-                "labels": {lang: text for lang, text in labels}}
+        i = self._id[node]
+        kind = _KINDS[self._kinds[i]]
+        labels = {(lang or None): texts[i] for lang, texts in self._labels.items() if texts[i]}
+        return {"kind": kind, "slug": node.removeprefix(KEYWORD_PREFIX) if kind == KEYWORD else node,
+                "labels": labels}
 
     def __iter__(self) -> Iterator[str]:
-        return (n[0] for n in self._raw)
+        return iter(self._keys)
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._keys)
 
 
 class _Names(Mapping):
@@ -194,21 +202,28 @@ def write_index(G, out: TextIO) -> None:
     data = {
         "index_version": INDEX_VERSION,
         "label_order": list(G.graph.get("label_order", ())),
-        "nodes": [[n, kind, [[lang, text] for lang, text in G.nodes[n]["labels"].items()]]
-                  for n, kind in zip(keys, kinds)],
+        # Flat lists and one string of kind letters: JSON parses them several times faster
+        # than a list per node.
+        "keys": keys,
+        "kinds": "".join(kind[0] for kind in kinds),
+        "labels": {lang or "": [G.nodes[n]["labels"].get(lang, "") for n in keys]
+                   for lang in sorted({lang for n in keys for lang in G.nodes[n]["labels"]}, key=lambda x: x or "")},
         "names": {"keys": [name for name, _ in found], "ids": pack(array("I", (i for _, i in found)))},
     }
     is_keyword = {ids[n] for n, kind in zip(keys, kinds) if kind == KEYWORD}
-    # Keyword edges only leave concepts and link edges only join concepts, so the neighbour's
-    # kind splits each adjacency in two: links and keywords out, links in and keyword members.
-    for (links, keywords), neighbours in ((("links", "keywords"), G.successors),
-                                          (("links_in", "members"), G.predecessors)):
-        link_csr, keyword_csr = _Csr(), _Csr()
-        for n in keys:
-            near = [ids[m] for m in neighbours(n)]
-            link_csr.add(j for j in near if j not in is_keyword)
-            keyword_csr.add(j for j in near if j in is_keyword)
-        data[links], data[keywords] = link_csr.encode(), keyword_csr.encode()
+    # Links join concepts; keyword edges go from a concept to a keyword. So a concept's
+    # successors split by their kind into links and keywords, and a node's predecessors are
+    # links in for a concept, members for a keyword.
+    links, keywords, links_in, members = _Csr(), _Csr(), _Csr(), _Csr()
+    for i, n in enumerate(keys):
+        near = [ids[m] for m in G.successors(n)]
+        links.add(j for j in near if j not in is_keyword)
+        keywords.add(j for j in near if j in is_keyword)
+        before = [ids[m] for m in G.predecessors(n)]
+        links_in.add(() if i in is_keyword else before)
+        members.add(before if i in is_keyword else ())
+    data.update(links=links.encode(), keywords=keywords.encode(), links_in=links_in.encode(),
+                members=members.encode())
     data["text"] = encode(G.graph["text_index"])
     # One dumps and one write: json.dump streams thousands of small writes.
     out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")

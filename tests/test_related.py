@@ -136,6 +136,12 @@ def test_the_index_answers_like_the_graph(glossary_build):
     for u in ("broker", "exchange", "regulator", "margin-account"):
         assert rank(index, u, 5) == rank(G, u, 5)
     assert find(index, "Broker") == find(G, "Broker") == ("broker", "en")
+    for n in G:
+        assert index.nodes[n] == {k: G.nodes[n][k] for k in ("kind", "slug", "labels")}
+        assert sorted(index.successors(n)) == sorted(G.successors(n))
+        assert sorted(index.predecessors(n)) == sorted(G.predecessors(n))
+    assert sorted(index.members("keyword:careers")) == ["broker", "regulator"]
+    assert sorted(index.keywords("regulator")) == ["keyword:careers", "keyword:regulation"]
 
 
 def test_index_of_another_kind_is_refused():
