@@ -1,7 +1,5 @@
 """``python -m graph`` runs the ``linkgraph`` command line."""
 
-import sys
+from graph.cli import run
 
-from graph.cli import main
-
-sys.exit(main())
+run()

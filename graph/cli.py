@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
 from graph import __version__
 from graph.exporters import EXPORTERS
+from graph.cache import CACHE_ENV, default_cache_dir
 from graph.pipeline import build
+from graph.progress import Progress
 from graph.check import check_links, format_check, verdict
 from graph.query import QueryError, format_result, query
 from graph.stats import format_stats, graph_stats, load_graph
@@ -68,6 +71,12 @@ def make_parser() -> argparse.ArgumentParser:
                    "(default: none, such text stays untagged)")
     b.add_argument("--strict", action="store_true", help="exit 1 if the input has any problem")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    b.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
+                   help="parse files in N processes (default: all cores, here %(default)s)")
+    b.add_argument("--no-cache", action="store_true",
+                   help="parse every file again and leave the parse cache untouched")
+    b.add_argument("--cache-dir", default=None, metavar="DIR",
+                   help=f"where the parse cache lives (default: ${CACHE_ENV}, else ~/.cache/linkgraph)")
     b.add_argument("--related", type=_positive, default=0, metavar="K",
                    help="also export each concept's K most related concepts with scores "
                    "(lg:related in Turtle, 'related' edges in GraphML; default: none)")
@@ -85,7 +94,6 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("--explain", action="store_true", help="print the reasons behind each score")
     r.add_argument("--graph", default="exports", metavar="DIR",
                    help=f"folder a build wrote, holding {INDEX_FILE} (default: exports/)")
-
 
     q = commands.add_parser(
         "query",
@@ -148,8 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     formats = [name for group in args.formats for name in group] if args.formats else list(EXPORTERS)
     try:
+        cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+        progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
         result = build(args.paths, args.out, dict.fromkeys(formats), args.base_iri, args.default_lang,
-                       related=args.related)
+                       related=args.related, jobs=args.jobs, cache_dir=cache_dir, observe=progress)
     except (FileNotFoundError, ValueError) as exc:
         parser.error(str(exc))
     problems = result.resolution.problems
@@ -159,6 +169,35 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(summary(result.report), file=sys.stderr)
         print(f"wrote {', '.join(str(p) for p in result.written)}", file=sys.stderr)
     return 1 if args.strict and problems else 0
+
+
+def _related(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        G = load_index(args.graph)
+    except (FileNotFoundError, ValueError) as exc:
+        parser.error(str(exc))
+    try:
+        results = related(G, args.term, args.n, explain=args.explain or args.json)
+    except UnknownTerm as exc:
+        closest = "; ".join(f"{name} ({slug})" if name != slug else slug for name, slug in exc.suggestions)
+        print(f"linkgraph: no concept {exc.term!r} in {args.graph}/{INDEX_FILE}"
+              + (f"; closest: {closest}" if closest else ""), file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"term": args.term, "results": [_result_json(i, r) for i, r in enumerate(results, 1)]},
+                         ensure_ascii=False, indent=1))
+        return 0
+    width = max((len(r.slug) for r in results), default=0)
+    for i, r in enumerate(results, 1):
+        print(f"{i:>3}  {r.slug:<{width}}  {r.score:.3f}  {r.label}")
+        for reason in r.reasons if args.explain else ():
+            print(f"{'':>5}- {reason}")
+    return 0
+
+
+def _result_json(rank: int, r: Related) -> dict:
+    return {"rank": rank, "slug": r.slug, "label": r.label, "lang": r.lang, "kind": r.kind, "score": r.score,
+            "signals": dict(r.signals), "reasons": list(r.reasons)}
 
 
 def _count(value: str) -> int:
@@ -197,38 +236,18 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 1 if result.failed else 0
 
 
-def _related(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    try:
-        G = load_index(args.graph)
-    except (FileNotFoundError, ValueError) as exc:
-        parser.error(str(exc))
-    try:
-        results = related(G, args.term, args.n, explain=args.explain or args.json)
-    except UnknownTerm as exc:
-        closest = "; ".join(f"{name} ({slug})" if name != slug else slug for name, slug in exc.suggestions)
-        print(f"linkgraph: no concept {exc.term!r} in {args.graph}/{INDEX_FILE}"
-              + (f"; closest: {closest}" if closest else ""), file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps({"term": args.term, "results": [_result_json(i, r) for i, r in enumerate(results, 1)]},
-                         ensure_ascii=False, indent=1))
-        return 0
-    width = max((len(r.slug) for r in results), default=0)
-    for i, r in enumerate(results, 1):
-        print(f"{i:>3}  {r.slug:<{width}}  {r.score:.3f}  {r.label}")
-        for reason in r.reasons if args.explain else ():
-            print(f"{'':>5}- {reason}")
-    return 0
-
-
-def _result_json(rank: int, r: Related) -> dict:
-    return {"rank": rank, "slug": r.slug, "label": r.label, "lang": r.lang, "kind": r.kind, "score": r.score,
-            "signals": dict(r.signals), "reasons": list(r.reasons)}
-
-
 # Sub-command name -> handler(args, parser) returning the exit code.
-HANDLERS = {"build": _build, "query": _query, "stats": _stats, "check": _check, "related": _related}
+HANDLERS = {"build": _build, "related": _related, "query": _query, "stats": _stats, "check": _check}
+
+
+def run() -> None:
+    """Console entry point: exit without tearing the heap down object by object, which takes
+    seconds after a large build; output streams are flushed first."""
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
