@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from graph.related_index import KEYWORD, IndexedGraph, name_key, name_keys, names
+from graph.related_index import KEYWORD, IndexedGraph, index_data, name_key, name_keys, names
 from graph.textindex import shared_terms, similar
 
 WEIGHTS: dict[str, float] = {
@@ -25,7 +25,7 @@ Zero-weight signals still run: they are reported and explained, they do not move
 WORK = 20_000
 """Most neighbour visits co-citation, coupling and shared keywords make per query (hubs last)."""
 PAGERANK_ALPHA = 0.15
-PAGERANK_EPSILON = 1e-4
+PAGERANK_EPSILON = 1e-3
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,19 +154,16 @@ def text_similarity(G, u: str) -> dict[str, float]:
 def personalized_pagerank(G, u: str, alpha: float = PAGERANK_ALPHA, epsilon: float = PAGERANK_EPSILON) -> dict[str, float]:
     """PageRank restarting at ``u`` over links taken both ways, approximated by local push."""
     neighbours: dict[str, list[str]] = {}
-
-    def around(v: str) -> list[str]:
-        if v not in neighbours:
-            neighbours[v] = _links_out(G, v) + _links_in(G, v)
-        return neighbours[v]
-
+    limits: dict[str, float] = {}  # a node is pushed once its residual reaches epsilon × degree
     rank: dict[str, float] = {}
     residual = {u: 1.0}
     queue = [u]
     while queue:
         v = queue.pop()
-        r = residual.get(v, 0.0)
-        near = around(v)
+        near = neighbours.get(v)
+        if near is None:
+            near = neighbours[v] = _links_out(G, v) + _links_in(G, v)
+        r = residual[v]
         if not near or r < epsilon * len(near):
             continue
         rank[v] = rank.get(v, 0.0) + alpha * r
@@ -174,8 +171,11 @@ def personalized_pagerank(G, u: str, alpha: float = PAGERANK_ALPHA, epsilon: flo
         share = (1 - alpha) * r / len(near)
         for w in near:
             before = residual.get(w, 0.0)
-            residual[w] = before + share
-            if before < epsilon * len(around(w)) <= before + share:
+            after = residual[w] = before + share
+            limit = limits.get(w)
+            if limit is None:
+                limit = limits[w] = epsilon * (_degree(G, "links", w) + _degree(G, "links_in", w))
+            if before < limit <= after:
                 queue.append(w)
     rank.pop(u, None)
     return rank
@@ -222,7 +222,8 @@ def related(G, term: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS,
 def rank(G, u: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS, exclude: Collection[str] = (),
          explain: bool = True, lang: str | None = None) -> list[Related]:
     """The ``n`` concepts most related to node ``u``, best first (ties by slug)."""
-    per_signal = signal_scores(G, u, exclude)
+    # Without explanations only the weighted signals matter: build --related asks every concept.
+    per_signal = signal_scores(G, u, exclude, None if explain else [name for name, w in weights.items() if w])
     total: dict[str, float] = {}
     for name, weight in weights.items():
         for v, s in per_signal[name].items() if weight else ():
@@ -230,17 +231,20 @@ def rank(G, u: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS, exclude
     best = heapq.nsmallest(n, total, key=lambda v: (-total[v], v))
     results = []
     for v in best:
-        signals = {name: round(scores.get(v, 0.0), 4) for name, scores in per_signal.items()}
+        signals = {name: round(per_signal[name].get(v, 0.0), 4) if name in per_signal else 0.0 for name in SIGNALS}
         label_lang, label = _label(G, v, lang)
         results.append(Related(v, label, label_lang, G.nodes[v]["kind"], round(total[v], 4), signals,
                                reasons(G, u, v, signals) if explain else ()))
     return results
 
 
-def signal_scores(G, u: str, exclude: Collection[str] = ()) -> dict[str, dict[str, float]]:
-    """Signal -> candidate -> score scaled to 0..1 by the signal's best candidate for ``u``."""
+def signal_scores(G, u: str, exclude: Collection[str] = (),
+                  names: Collection[str] | None = None) -> dict[str, dict[str, float]]:
+    """Signal -> candidate -> score scaled to 0..1 by the signal's best candidate for ``u`` (all signals, or ``names``)."""
     scores = {}
     for name, signal in SIGNALS.items():
+        if names is not None and name not in names:
+            continue
         raw = {v: s for v, s in signal(G, u).items() if s > 0 and v not in exclude}
         top = max(raw.values(), default=0.0)
         scores[name] = {v: s / top for v, s in raw.items()}
@@ -297,6 +301,11 @@ def _display(G, node: str, name: str) -> str:
 
 
 def related_table(G, k: int) -> dict[str, tuple[tuple[str, float], ...]]:
-    """Every concept -> its ``k`` most related concepts with scores (what ``build --related`` exports)."""
-    return {u: tuple((r.slug, r.score) for r in rank(G, u, k, explain=False))
-            for u, kind in G.nodes(data="kind") if kind != KEYWORD}
+    """Every concept -> its ``k`` most related concepts with scores (what ``build --related`` exports).
+
+    Asked of the index view of the graph (its text attached), so the answers are those of
+    ``linkgraph related``, and neighbour lists are array slices rather than filtered views.
+    """
+    view = G if isinstance(G, IndexedGraph) else IndexedGraph(index_data(G))
+    return {u: tuple((r.slug, r.score) for r in rank(view, u, k, explain=False))
+            for u in view if view.nodes[u]["kind"] != KEYWORD}

@@ -195,6 +195,12 @@ def names(G) -> dict[str, str]:
 
 def write_index(G, out: TextIO) -> None:
     """Write the related index of a graph whose text is attached (``attach_text_index``)."""
+    # One dumps and one write: json.dump streams thousands of small writes.
+    out.write(json.dumps(index_data(G), ensure_ascii=False, separators=(",", ":")) + "\n")
+
+
+def index_data(G) -> dict:
+    """The related index of a graph whose text is attached, as JSON-ready data."""
     keys = list(G)
     ids = {n: i for i, n in enumerate(keys)}
     kinds = [G.nodes[n]["kind"] for n in keys]
@@ -225,8 +231,7 @@ def write_index(G, out: TextIO) -> None:
     data.update(links=links.encode(), keywords=keywords.encode(), links_in=links_in.encode(),
                 members=members.encode())
     data["text"] = encode(G.graph["text_index"])
-    # One dumps and one write: json.dump streams thousands of small writes.
-    out.write(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    return data
 
 
 def read_index(text: str) -> IndexedGraph:
