@@ -25,7 +25,7 @@ Zero-weight signals still run: they are reported and explained, they do not move
 WORK = 20_000
 """Most neighbour visits co-citation, coupling and shared keywords make per query (hubs last)."""
 PAGERANK_ALPHA = 0.15
-PAGERANK_EPSILON = 1e-3
+PAGERANK_EPSILON = 1e-4
 
 
 @dataclass(frozen=True, slots=True)
