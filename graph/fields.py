@@ -49,8 +49,10 @@ def node_fields(G: nx.DiGraph, node: str) -> dict[str, object]:
         "keywords": ", ".join(data["keywords"]),
         "aliases": JOIN.join(data["aliases"]),
         "sources": JOIN.join(data["sources"]),
-        "in_links": sum(1 for _, _, k in G.in_edges(node, data="kind") if k == "links_to"),
-        "out_links": sum(1 for _, _, k in G.out_edges(node, data="kind") if k == "links_to"),
+        # Degrees, not edge scans: only links end at concepts, and an article's other out-edges
+        # are one per keyword (this runs for every node in every graph-file exporter).
+        "in_links": 0 if data["kind"] == "keyword" else G.in_degree(node),
+        "out_links": G.out_degree(node) - len(data["keywords"]),
     }
     fields.update({f"label_{lang}": text for lang, text in data["labels"].items() if lang})
     return fields

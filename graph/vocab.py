@@ -74,38 +74,50 @@ class Terms:
         return iri
 
 
+# Term IRIs as plain strings, looked up once (rdflib namespace attributes cost a call each).
+_TYPE = str(RDF.type)
+_CONCEPT, _CONCEPT_SCHEME = IRI(SKOS.Concept), IRI(SKOS.ConceptScheme)
+_TERM, _TERM_SET = IRI(SDO.DefinedTerm), IRI(SDO.DefinedTermSet)
+_MISSING, _KEYWORD = IRI(LG + "MissingConcept"), IRI(LG + "Keyword")
+_IN_TERM_SET, _IN_SCHEME = str(SDO.inDefinedTermSet), str(SKOS.inScheme)
+_PREF_LABEL, _DEFINITION = str(SKOS.prefLabel), str(SKOS.definition)
+_SLUG, _ALIAS = LG + "slug", LG + "alias"
+_SOURCE, _SUBJECT = str(DCTERMS.source), str(DCTERMS.subject)
+_WIKI_LINK = DBO + "wikiPageWikiLink"
+
+
 def statements(G: nx.DiGraph, base: str) -> Iterator[Statement]:
     """Every triple of the graph, grouped by subject, in a stable order."""
     t = Terms(base)
-    a = str(RDF.type)
-    yield t.scheme, a, IRI(SKOS.ConceptScheme)
-    yield t.scheme, a, IRI(SDO.DefinedTermSet)
-    yield t.keyword_scheme, a, IRI(SKOS.ConceptScheme)
+    yield t.scheme, _TYPE, _CONCEPT_SCHEME
+    yield t.scheme, _TYPE, _TERM_SET
+    yield t.keyword_scheme, _TYPE, _CONCEPT_SCHEME
+    succ = G.succ
     for node, data in G.nodes(data=True):
         s = t.node(G, node)
         kind = data["kind"]
-        yield s, a, IRI(SKOS.Concept)
+        yield s, _TYPE, _CONCEPT
         if kind == ARTICLE:
-            yield s, a, IRI(SDO.DefinedTerm)
-            yield s, str(SDO.inDefinedTermSet), t.scheme
+            yield s, _TYPE, _TERM
+            yield s, _IN_TERM_SET, t.scheme
         else:
-            yield s, a, IRI(LG + ("MissingConcept" if kind == MISSING_KIND else "Keyword"))
-        yield s, str(SKOS.inScheme), t.keyword_scheme if kind == KEYWORD else t.scheme
+            yield s, _TYPE, _MISSING if kind == MISSING_KIND else _KEYWORD
+        yield s, _IN_SCHEME, t.keyword_scheme if kind == KEYWORD else t.scheme
         if kind != KEYWORD:  # a keyword may share its text with a concept's slug
-            yield s, LG + "slug", Literal(data["slug"])
+            yield s, _SLUG, Literal(data["slug"])
         for lang, text in data["labels"].items():
-            yield s, str(SKOS.prefLabel), Literal(text, lang)
+            yield s, _PREF_LABEL, Literal(text, lang)
         for lang, text in data["descriptions"].items():
-            yield s, str(SKOS.definition), Literal(text, lang)
+            yield s, _DEFINITION, Literal(text, lang)
         for alias in data["aliases"]:
-            yield s, LG + "alias", Literal(alias)
+            yield s, _ALIAS, Literal(alias)
         for path in data["sources"]:
-            yield s, str(DCTERMS.source), Literal(path)
-        for _, target, edge in G.out_edges(node, data=True):
+            yield s, _SOURCE, Literal(path)
+        for target, edge in succ[node].items():
             if edge["kind"] == HAS_KEYWORD:
-                yield s, str(DCTERMS.subject), t.node(G, target)
+                yield s, _SUBJECT, t.node(G, target)
             elif edge["kind"] == LINKS_TO:
-                yield s, DBO + "wikiPageWikiLink", t.node(G, target)
+                yield s, _WIKI_LINK, t.node(G, target)
         yield from _related(G, t, node, s)
 
 
