@@ -15,14 +15,13 @@ from __future__ import annotations
 import hashlib
 import os
 import marshal
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
-from graph.model import Article, Link, Problem
+from graph.model import Article, Problem, article_from_tuple, article_to_tuple
 
 CACHE_ENV = "LINKGRAPH_CACHE_DIR"
 _FORMAT = 2
-_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
 # Modules whose code decides what a file parses to: any change to them invalidates the cache.
 _PARSING_MODULES = ("reader.py", "links.py", "text.py", "slugs.py", "model.py", "cache.py")
 
@@ -134,21 +133,11 @@ class FileCache:
 
 
 def _pack(entry: Entry) -> tuple:
-    a = entry.article
-    article = None if a is None else tuple(
-        tuple(map(_link_tuple, a.links)) if name == "links" else getattr(a, name) for name in _ARTICLE_FIELDS
-    )
+    article = None if entry.article is None else article_to_tuple(entry.article)
     return entry.stamp, entry.digest, article, tuple((p.path, p.line, p.code, p.message) for p in entry.problems)
-
-
-def _link_tuple(link: Link) -> tuple:
-    return link.href, link.text, link.line, link.section, link.syntax
 
 
 def _unpack(row: tuple) -> Entry:
     stamp, digest, article, problems = row
-    if article is not None:
-        values = dict(zip(_ARTICLE_FIELDS, article))
-        values["links"] = tuple(Link(*link) for link in values["links"])
-        article = Article(**values)
+    article = None if article is None else article_from_tuple(article)
     return Entry(tuple(stamp), digest, article, tuple(Problem(*p) for p in problems))

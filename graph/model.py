@@ -1,13 +1,15 @@
 """Records handed from one pipeline stage to the next.
 
-Every stage takes and returns these frozen, slotted dataclasses, never loose dicts, so a
-field's meaning is written down once, here.
+Every stage takes and returns these immutable records, never loose dicts, so a field's meaning
+is written down once, here. The two records made once per link occurrence (a million at
+50,000 articles), ``Link`` and ``Occurrence``, are named tuples: built in C, they cost a third
+of a frozen dataclass, and they cross process boundaries as plain tuples.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Mapping, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +26,7 @@ class Problem:
     """Human explanation, including what the build did about it."""
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
     """One link occurrence found in an article body."""
 
     href: str
@@ -73,8 +74,7 @@ class Corpus:
     default_lang: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """A link occurrence after resolution: the row of the link audit."""
 
     source: str
@@ -100,3 +100,19 @@ class Resolution:
     """Reader problems plus those found while resolving (duplicate slugs, unsafe links)."""
     missing_labels: Mapping[str, Mapping[str | None, str]]
     """Missing slug -> language -> label chosen from anchor text."""
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
+
+
+def article_to_tuple(article: Article) -> tuple:
+    """An Article as nested plain tuples: fast to pickle, and marshal-able (dataclasses are not)."""
+    return tuple(tuple(map(tuple, article.links)) if name == "links" else getattr(article, name)
+                 for name in _ARTICLE_FIELDS)
+
+
+def article_from_tuple(values: tuple) -> Article:
+    """The inverse of ``article_to_tuple`` (links may come back as plain tuples)."""
+    record = dict(zip(_ARTICLE_FIELDS, values))
+    record["links"] = tuple(map(Link._make, record["links"]))
+    return Article(**record)

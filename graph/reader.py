@@ -18,7 +18,7 @@ from frontmatter.default_handlers import YAMLHandler
 
 from graph.cache import FileCache, content_digest
 from graph.links import find_links
-from graph.model import Article, Corpus, Problem
+from graph.model import Article, Corpus, Problem, article_from_tuple, article_to_tuple
 from graph.slugs import decode, page_path
 from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
 
@@ -82,6 +82,8 @@ def read_corpus(
     for i, rel, stamp, digest, parsed in _map(_read_task, tasks, jobs):
         if parsed is None:  # content unchanged since the cache entry: only its stamp moved
             parsed = cache.reuse(rel, stamp)
+        elif isinstance(parsed[0], tuple):  # from a worker process: see _read_task
+            parsed = (article_from_tuple(parsed[0]), parsed[1])
         elif cache is not None:
             cache.store(rel, stamp, digest, *parsed)
         results[i] = parsed
@@ -118,7 +120,11 @@ def _read_task(task: tuple) -> tuple:
     stamp = (stat.st_size, stat.st_mtime_ns)
     if digest == cached_digest:
         return i, rel, stamp, digest, None
-    return i, rel, stamp, digest, parse_bytes(data, rel, default_lang, root_name)
+    article, problems = parse_bytes(data, rel, default_lang, root_name)
+    if article is not None and multiprocessing.parent_process() is not None:
+        # Pickling a dataclass costs a Python call per object; plain tuples are pickled in C.
+        return i, rel, stamp, digest, (article_to_tuple(article), problems)
+    return i, rel, stamp, digest, (article, problems)
 
 
 def read_article(root: Path, file: Path, default_lang: str | None = None) -> tuple[Article | None, list[Problem]]:
