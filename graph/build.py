@@ -72,18 +72,20 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
         G.add_node(key, kind=KEYWORD, slug=key.removeprefix(KEYWORD_PREFIX), labels=_sorted_langs(labels),
                    descriptions={}, sources=(), aliases=(), keywords=())
 
-    weights: Counter[tuple[str, str]] = Counter()
-    anchors: dict[tuple[str, str], dict[str, None]] = defaultdict(dict)
-    for o in resolution.occurrences:
-        if o.kind in (RESOLVED, MISSING) and o.target is not None:
-            weights[(o.source, o.target)] += 1
-            if o.link.text:
-                anchors[(o.source, o.target)][o.link.text] = None
-    for pair in sorted(weights):
-        G.add_edge(*pair, kind=LINKS_TO, weight=weights[pair], anchors=tuple(anchors[pair]))
-    for slug in sorted(concepts):
-        for k in concepts[slug]["keywords"]:
-            G.add_edge(slug, keyword_node(k), kind=HAS_KEYWORD, weight=1, anchors=())
+    # One pass over a million occurrences: pair -> [occurrences, distinct anchors in order].
+    pairs: dict[tuple[str, str], list] = {}
+    for source, _, link, kind, target in resolution.occurrences:
+        if (kind == RESOLVED or kind == MISSING) and target is not None:
+            entry = pairs.get((source, target))
+            if entry is None:
+                entry = pairs[(source, target)] = [0, {}]
+            entry[0] += 1
+            if link.text:
+                entry[1][link.text] = None
+    G.add_edges_from((u, v, {"kind": LINKS_TO, "weight": pairs[u, v][0], "anchors": tuple(pairs[u, v][1])})
+                     for u, v in sorted(pairs))
+    G.add_edges_from((slug, keyword_node(k), {"kind": HAS_KEYWORD, "weight": 1, "anchors": ()})
+                     for slug in sorted(concepts) for k in concepts[slug]["keywords"])
     return G
 
 
