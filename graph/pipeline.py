@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import networkx as nx
 
@@ -24,8 +26,9 @@ from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 
 REPORT_FILE = "report.json"
 Observer = Callable[..., None]
-"""``observe(stage, done=0, total=0)``: a stage starts (``read``, ``resolve``, ``graph``, each
-format, ``report``, ``done``), or reading has done ``done`` of ``total`` files."""
+"""``observe(stage, done=0, total=0)``: a stage starts (``read``, ``resolve``, ``graph``,
+``index``, ``write`` — every output file, in parallel when ``jobs`` > 1 — and ``done``), or
+reading has done ``done`` of ``total`` files."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +61,34 @@ def build(
         return _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe)
 
 
+PARALLEL_WRITE_EDGES = 20_000
+"""Below this many edges, files are written one after the other: a process costs more than it saves."""
+_TASKS: list[tuple[Path, Callable[[TextIO], None]]] = []
+
+
+def _write_all(tasks: list[tuple[Path, Callable[[TextIO], None]]], jobs: int) -> None:
+    """Write each (path, writer) atomically; with ``jobs`` > 1, in forked processes that share
+    the finished graph copy-on-write. Each file has one writer, so bytes never depend on order."""
+    global _TASKS
+    if jobs <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for path, write in tasks:
+            write_atomic(path, write)
+        return
+    _TASKS = tasks  # read by the forked workers; the writers are closures and cannot be pickled
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+            # A worker's exception is re-raised here, so a failed write fails the build.
+            for _ in pool.imap_unordered(_write_task, range(len(tasks))):
+                pass
+    finally:
+        _TASKS = []
+
+
+def _write_task(i: int) -> None:
+    path, write = _TASKS[i]
+    write_atomic(path, write)
+
+
 @contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """Pause the cyclic garbage collector: a build allocates millions of small, acyclic objects
@@ -87,18 +118,13 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
     if related:
         G.graph["related"] = related_table(G, related)
     out = Path(out_dir)
-    written = []
-    for exporter in exporters:
-        stage(exporter.name)
-        for filename, write in exporter.outputs():
-            target = out / filename
-            write_atomic(target, lambda f, w=write: w(G, f, options))
-            written.append(target)
-    stage("report")
     report = make_report(G, resolution)
-    write_atomic(out / REPORT_FILE, lambda f: write_report(report, f))
-    written.append(out / REPORT_FILE)
-    write_atomic(out / INDEX_FILE, lambda f: write_index(G, f))
-    written.append(out / INDEX_FILE)
+    tasks = [(out / filename, lambda f, w=write: w(G, f, options))
+             for exporter in exporters for filename, write in exporter.outputs()]
+    tasks.append((out / REPORT_FILE, lambda f: write_report(report, f)))
+    tasks.append((out / INDEX_FILE, lambda f: write_index(G, f)))
+    stage("write")
+    _write_all(tasks, jobs if G.number_of_edges() >= PARALLEL_WRITE_EDGES else 1)
+    written = [path for path, _ in tasks]
     stage("done")
     return BuildResult(G, resolution, report, tuple(written))

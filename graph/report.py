@@ -83,8 +83,8 @@ def write_report(report: dict, out: TextIO) -> None:
     out.write("{\n")
     for i, (key, value) in enumerate(report.items()):
         out.write(f" {encode(key)}: ")
-        if isinstance(value, LinkAudit) and len(value):
-            out.write("[\n  " + ",\n  ".join(value.json_lines()) + "\n ]")
+        if isinstance(value, LinkAudit):
+            out.write("[\n  " + ",\n  ".join(value.json_lines()) + "\n ]" if len(value) else "[]")
         elif isinstance(value, list) and value:
             out.write("[\n  " + ",\n  ".join(map(encode, value)) + "\n ]")
         else:

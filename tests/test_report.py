@@ -24,3 +24,11 @@ def test_most_wanted_missing_is_ordered_by_demand(tmp_path):
         ("margin-account", 3, 2), ("trader", 1, 1), ("trading", 1, 1)]
     assert wanted[0]["label"] == "حسابات الهامش"
     assert "most wanted missing: margin-account (3)" in summary(result.report)
+
+
+def test_report_of_a_corpus_without_links(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.md").write_text("# Alone\n")
+    build([tmp_path / "in"], tmp_path / "out")
+    written = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert written["links"] == [] and written["counts"]["articles"] == 1

@@ -1,0 +1,38 @@
+"""The pipeline: parallel writing gives the same bytes as serial writing, and errors surface."""
+
+import pytest
+
+import graph.pipeline as pipeline
+from graph.pipeline import build
+from tests.conftest import GLOSSARY
+
+
+def test_parallel_writes_equal_serial_writes(tmp_path, monkeypatch):
+    serial = build([GLOSSARY], tmp_path / "serial", jobs=1)
+    monkeypatch.setattr(pipeline, "PARALLEL_WRITE_EDGES", 0)
+    parallel = build([GLOSSARY], tmp_path / "parallel", jobs=2)
+    assert [p.name for p in serial.written] == [p.name for p in parallel.written]
+    for a, b in zip(serial.written, parallel.written):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_a_failing_writer_in_a_worker_fails_the_build_and_leaves_no_file(tmp_path, monkeypatch):
+    def broken(G, out, options):
+        out.write("partial")
+        raise RuntimeError("disk on fire")
+
+    exporter = pipeline.get_exporter("graphml")
+    monkeypatch.setattr(pipeline, "PARALLEL_WRITE_EDGES", 0)
+    monkeypatch.setattr(type(exporter), "outputs", lambda self: ((self.filename, broken),))
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        build([GLOSSARY], tmp_path, formats=["graphml"], jobs=2)
+    assert not (tmp_path / "graph.graphml").exists()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_observer_sees_every_stage(tmp_path):
+    stages = []
+    build([GLOSSARY], tmp_path, observe=lambda stage, done=0, total=0: stages.append((stage, done, total)))
+    names = list(dict.fromkeys(s for s, _, _ in stages))
+    assert names == ["read", "resolve", "graph", "index", "write", "done"]
+    assert ("read", 4, 4) in stages
