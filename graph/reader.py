@@ -1,17 +1,18 @@
 """Files -> articles: discover, decode, split front matter, decide identity and language.
 
-Text functions (``parse_article``) sit apart from file functions (``read_article``) so tests can
-feed strings. A bad file is recorded as a ``Problem`` and the reading goes on (pelican style).
+Text functions (``parse_article``, ``parse_bytes``) sit apart from file functions
+(``discover``, ``read_corpus``) so tests can feed strings. A bad file is recorded as a ``Problem`` and the reading goes on (pelican style).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
@@ -127,16 +128,6 @@ def _read_task(task: tuple) -> tuple:
     return i, rel, stamp, digest, (article, problems)
 
 
-def read_article(root: Path, file: Path, default_lang: str | None = None) -> tuple[Article | None, list[Problem]]:
-    """Read one file; None (with the reason among the problems) when no article can be made."""
-    rel = file.relative_to(root).as_posix()
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        return None, [Problem(rel, 0, "unreadable", f"cannot read file: {exc.strerror}")]
-    return parse_bytes(data, rel, default_lang, root.name)
-
-
 def parse_bytes(data: bytes, rel: str, default_lang: str | None = None,
                 root_name: str = "") -> tuple[Article | None, list[Problem]]:
     """Decode the bytes of the file at ``rel`` and parse them; binary files are refused."""
@@ -183,7 +174,7 @@ def parse_article(
     path_slug = page_path(site_path)
     slug = path_slug
     if fm_slug := field("slug"):
-        slug = page_path(posix_join(PurePosixPath(path_slug).parent.as_posix(), fm_slug))
+        slug = page_path(_join(posixpath.dirname(path_slug), fm_slug))
     elif fm_url := field("url"):
         slug = page_path(decode(fm_url.split("#")[0].split("?")[0]))
     aliases = [path_slug] if path_slug != slug else []
@@ -217,7 +208,7 @@ def parse_article(
     ), problems + link_problems
 
 
-def posix_join(folder: str, path: str) -> str:
+def _join(folder: str, path: str) -> str:
     """Join a path to a folder; an absolute (``/``) path is taken from the site root."""
     return path if path.startswith("/") else f"{folder}/{path}"
 
@@ -286,8 +277,8 @@ def _aliases(value: object, path_slug: str, at: Problem, problems: list[Problem]
     if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
         problems.append(replace(at, message="front matter 'aliases' is not a list of strings; ignored"))
         return []
-    folder = PurePosixPath(path_slug).parent.as_posix()
-    return [page_path(posix_join(folder, decode(a.split("#")[0].split("?")[0]))) for a in items if a.strip()]
+    folder = posixpath.dirname(path_slug)
+    return [page_path(_join(folder, decode(a.split("#")[0].split("?")[0]))) for a in items if a.strip()]
 
 
 def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem]) -> tuple[str, ...]:
