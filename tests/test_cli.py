@@ -11,7 +11,7 @@ from tests.conftest import GLOSSARY, PROJECT
 def test_build_writes_every_format_and_summarises(tmp_path, capsys):
     assert main(["build", str(GLOSSARY), "-o", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "edges.csv", "graph.gexf", "graph.graphml", "graph.jsonld", "graph.nt", "graph.ttl", "load.cypher",
+        "edges.csv", "graph.gexf", "graph.graphml", "graph.html", "graph.jsonld", "graph.nt", "graph.ttl", "load.cypher",
         "nodes.csv", "related-index.json", "report.json"]
     err = capsys.readouterr().err
     assert "4 files, 4 articles -> 3 concepts, 3 missing targets, 5 keywords" in err

@@ -13,7 +13,7 @@ from typing import TextIO
 
 import networkx as nx
 
-from graph.exporters import gexf, graphml, jsonld, ntriples, property_csv, ttl
+from graph.exporters import gexf, graphml, html, jsonld, ntriples, property_csv, ttl
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +55,8 @@ EXPORTERS: dict[str, Exporter] = {
                  "property-graph CSV (neo4j-admin import headers) and a LOAD CSV script",
                  more=((property_csv.EDGES_FILE, property_csv.write_edges),
                        (property_csv.LOAD_FILE, property_csv.write_load_script))),
+        Exporter("html", "graph.html", html.write,
+                 "one self-contained HTML page to explore the graph offline (layout, search, related terms)"),
     )
 }
 

@@ -1,0 +1,113 @@
+"""The HTML explorer file: self-contained, complete, safe and deterministic (no browser here;
+tests/test_html_browser.py drives it in Chromium)."""
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from graph.build import LINKS_TO
+from graph.exporters import EXPORTERS, html
+from graph.normalize import RULES, normalize
+from graph.pipeline import build
+from graph.related_index import name_key, name_keys
+from tests.conftest import FIXTURES, GLOSSARY
+
+EXPLORER = FIXTURES / "explorer" / "Texts"
+NORMALIZE_JS = Path(html.__file__).parent / "html_assets" / "normalize.js"
+# Spellings a reader types, and the rules' corners: tashkeel, hamza, taa marbuta, alef maqsura,
+# Persian letters, tatweel, ligatures, Arabic-Indic digits, full-width Latin, casefold, parentheses.
+CASES = [
+    "إدارة الأصول", "اداره الاصول", "هيئة", "هيئه", "إِسْتِثْمَار", "مُسْتَشَارٌ", "مصطفى", "ی ک",
+    "مـــال", "ﻻ ﷲ", "١٢٣ ۴۵", "Ｆｕｌｌ  Width", "Straße ΣΊΣΥΦΟΣ", "FINRA (هيئة تنظيم)", "e\u0301 café",
+    "  spaced\tout\n", "snake_case-slug", "Asset Management (AM)", "",
+]
+
+
+def page_data(text: str) -> dict:
+    """The JSON block the page embeds."""
+    m = re.search(r'<script id="lg-data" type="application/json">(.*?)</script>', text, re.S)
+    assert m, "no data block"
+    return json.loads(m.group(1))
+
+
+@pytest.fixture(scope="module")
+def explorer_build(tmp_path_factory):
+    return build([EXPLORER], tmp_path_factory.mktemp("explorer"), formats=["html"])
+
+
+def page_text(result) -> str:
+    return next(p for p in result.written if p.name == "graph.html").read_text(encoding="utf-8")
+
+
+def test_html_is_a_default_format():
+    assert EXPORTERS["html"].filename == "graph.html"
+
+
+def test_one_file_with_nothing_to_fetch(explorer_build):
+    text = page_text(explorer_build)
+    assert text.startswith("<!DOCTYPE html>") and text.rstrip().endswith("</html>")
+    assert "default-src 'none'" in text  # the page's own policy forbids any fetch
+    assert not re.search(r"""<(link|img|iframe)\b|\bsrc=|https?://|url\(|@import|fetch\(|XMLHttpRequest""", text)
+
+
+def test_data_holds_every_node_edge_and_field(explorer_build):
+    G = explorer_build.graph
+    data = page_data(page_text(explorer_build))
+    assert data["counts"]["nodes"] == len(data["nodes"]) == G.number_of_nodes()
+    links = [(u, v) for u, v, k in G.edges(data="kind") if k == LINKS_TO]
+    assert data["counts"]["links"] == len(data["links"]) // 3 == len(links)
+    slugs = [row[0] for row in data["nodes"]]
+    assert {(slugs[a], slugs[b]) for a, b in zip(data["links"][::3], data["links"][1::3])} == \
+        {(G.nodes[u]["slug"], G.nodes[v]["slug"]) for u, v in links}
+    row = dict(zip(slugs, data["nodes"]))["asset-management"]
+    slug, kind, x, y, in_links, lang, labels, descriptions, aliases, keywords = row
+    assert data["kinds"][kind] == "article" and in_links == 2
+    assert dict(labels) == {"ar": "إدارة الأصول", "en": "Asset Management"}
+    assert dict(descriptions)["en"] == "Asset management is investing clients' money on their behalf."
+    assert sorted(slugs[k] for k in keywords) == ["investing", "أسهم", "استثمار"]
+    assert all(0 <= r[2] <= html.LAYOUT_SIZE and 0 <= r[3] <= html.LAYOUT_SIZE for r in data["nodes"])
+    assert data["rules"] == RULES
+
+
+def test_related_terms_with_reasons_from_the_related_feature(explorer_build):
+    data = page_data(page_text(explorer_build))
+    slugs = [row[0] for row in data["nodes"]]
+    related = {slugs[int(i)]: [(slugs[j], score, reasons) for j, score, reasons in rows]
+               for i, rows in data["related"].items()}
+    articles = {row[0] for row in data["nodes"] if data["kinds"][row[1]] == "article"}
+    assert set(related) == articles and data["related_info"]["computed"] == len(articles)
+    top, score, reasons = related["asset-management"][0]
+    assert top in {"portfolio", "broker"} and score > 0
+    assert any("link to each other" in r for r in reasons)
+
+
+def test_text_cannot_close_the_script(explorer_build):
+    text = page_text(explorer_build)
+    assert "<script>alert(1)" not in text
+    descriptions = {row[0]: dict(row[7]) for row in page_data(text)["nodes"]}
+    assert "<script>alert(1)</script>" in descriptions["hedge-fund"]["ar"]
+
+
+def test_byte_identical_between_builds(tmp_path):
+    a = build([GLOSSARY], tmp_path / "a", formats=["html"])
+    b = build([GLOSSARY], tmp_path / "b", formats=["html"])
+    assert page_text(a) == page_text(b)
+
+
+def test_empty_graph(tmp_path):
+    (tmp_path / "in").mkdir()
+    result = build([tmp_path / "in"], tmp_path / "out", formats=["html"])
+    assert page_data(page_text(result))["nodes"] == []
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="Node.js not installed: cannot run the explorer's JavaScript")
+def test_javascript_normalisation_agrees_with_python():
+    script = (f"const {{makeNormalizer}} = require({json.dumps(str(NORMALIZE_JS))});"
+              f"const n = makeNormalizer({json.dumps(RULES)});"
+              f"console.log(JSON.stringify({json.dumps(CASES)}.map(c => [n.normalize(c), n.nameKey(c), n.nameKeys(c)])));")
+    out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [[normalize(c), name_key(c), name_keys(c)] for c in CASES]
