@@ -84,7 +84,7 @@ def test_related_json_shape(glossary_out, capsys):
     first = data["results"][0]
     assert set(first) == {"rank", "slug", "label", "lang", "kind", "score", "signals", "reasons"}
     assert first["rank"] == 1 and first["kind"] in ("article", "missing")
-    assert set(first["signals"]) == {"links", "cocitation", "coupling", "keywords", "text", "pagerank"}
+    assert set(first["signals"]) == {"links", "cocitation", "coupling", "keywords", "text", "pagerank", "section"}
     assert all(0 <= s <= 1 for s in first["signals"].values()) and first["reasons"]
 
 

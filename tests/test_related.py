@@ -6,8 +6,8 @@ import math
 import networkx as nx
 import pytest
 
-from graph.related import (UnknownTerm, co_citation, coupling, direct_links, find, personalized_pagerank,
-                           rank, related, shared_keywords, text_similarity)
+from graph.related import (SIGNALS, UnknownTerm, co_citation, coupling, direct_links, find,
+                           personalized_pagerank, rank, related, same_section, shared_keywords, text_similarity)
 from graph.related_index import attach_text_index, read_index, write_index
 
 
@@ -63,6 +63,15 @@ def test_pagerank_prefers_near_concepts_and_ignores_unreachable_ones():
     assert "x" not in scores and "a" not in scores
 
 
+def test_same_section_is_the_folder_and_its_index_page():
+    G = graph(labels={n: {"en": n} for n in ("functions", "functions/strings", "functions/strings/len",
+                                              "functions/strings/trim", "functions/math/add", "about")})
+    assert same_section(G, "functions/strings/len") == {"functions/strings": 1.0, "functions/strings/trim": 1.0}
+    assert same_section(G, "about") == {}  # flat slugs (a glossary) have no sections
+    attach_text_index(G, [])
+    assert "same section: functions/strings" in rank(G, "functions/strings/len", 1)[0].reasons
+
+
 def test_text_similarity_uses_title_description_and_body():
     G = graph(labels={"gold": {"ar": "الذهب"}, "oil": {"ar": "النفط"}, "bullion": {"en": "Bullion"},
                       "bonds": {"en": "Bonds"}})
@@ -86,7 +95,7 @@ def test_combined_score_is_the_weighted_sum_and_ties_sort_by_slug():
     results = rank(G, "a", 10, {"links": 2.0, "pagerank": 0.0})
     assert [(r.slug, r.score) for r in results] == [("b", 2.0), ("c", 2.0)]
     assert results[0].signals["links"] == 1.0
-    assert set(results[0].signals) == {"links", "cocitation", "coupling", "keywords", "text", "pagerank"}
+    assert set(results[0].signals) == set(SIGNALS)
 
 
 def test_reasons_in_plain_words():
