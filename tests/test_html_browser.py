@@ -36,7 +36,7 @@ def browser():
 class Page:
     """A page opened from disk with every network request refused and recorded, and every error kept."""
 
-    def __init__(self, browser, path: Path) -> None:
+    def __init__(self, browser, path: Path, fragment: str = "") -> None:
         self.context = browser.new_context(viewport={"width": 1280, "height": 800}, offline=True)
         self.network: list[str] = []
         self.errors: list[str] = []
@@ -45,7 +45,7 @@ class Page:
         self.page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "blob:")) else self.network.append(r.url))
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(path.resolve().as_uri())
+        self.page.goto(path.resolve().as_uri() + fragment)
         self.page.wait_for_selector("body[data-ready]", state="attached", timeout=60_000)
 
     def _refuse(self, route) -> None:
@@ -130,6 +130,17 @@ def test_filters_zoom_and_pan(explorer):
     after = page.page.evaluate("({...linkgraph.view})")
     assert after["s"] > before["s"] and after["tx"] != before["tx"]
     assert page.errors == []
+
+
+def test_the_address_names_the_selection(browser, explorer):
+    result, page = explorer
+    page.page.evaluate("linkgraph.select('broker')")
+    assert page.page.evaluate("location.hash") == "#broker"
+    again = Page(browser, result.written[0], "#asset-management")
+    try:
+        assert again.panel_slug() == "asset-management" and again.errors == []
+    finally:
+        again.close()
 
 
 def test_browser_normalisation_agrees_with_python(explorer):

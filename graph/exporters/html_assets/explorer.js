@@ -183,7 +183,13 @@
     canvas.setPointerCapture(e.pointerId);
   });
   canvas.addEventListener("pointermove", (e) => {
-    if (!drag) return;
+    if (!drag) {  // most nodes carry no label at a large size: name the one under the pointer
+      const rect = canvas.getBoundingClientRect();
+      const hit = nodeAt(e.clientX - rect.left, e.clientY - rect.top);
+      canvas.title = hit >= 0 ? `${nodes[hit].name} (${nodes[hit].slug})` : "";
+      canvas.style.cursor = hit >= 0 ? "pointer" : "";
+      return;
+    }
     const dx = e.clientX - drag.x, dy = e.clientY - drag.y;
     if (Math.abs(dx) + Math.abs(dy) > 4) { drag.moved = true; canvas.classList.add("dragging"); }
     if (drag.moved) { view.tx = drag.tx + dx; view.ty = drag.ty + dy; moved(); }
@@ -314,6 +320,8 @@
 
   function select(i, center) {
     selected = i;
+    // The address names the selection, so a link to "graph.html#finra" opens on that term.
+    history.replaceState(null, "", "#" + encodeURIComponent(nodes[i].slug));
     renderPanel(nodes[i]);
     panel.scrollTop = 0;
     if (center) centerOn(nodes[i]);
@@ -388,7 +396,8 @@
   KIND_NAMES.forEach((name, kind) => legend.append(
     el("div", {}, el("span", { class: "dot", style: `background:${COLORS[kind]}` }), `${name} (${fmt(counts[kind])})`)));
   legend.append(el("div", { class: "note" }, "size: links in (keywords: articles)"));
-  if (data.counts.links > EDGE_LIMIT) legend.append(el("div", { class: "note" }, "links drawn for the selection"));
+  legend.append(el("div", { class: "note" }, (data.counts.links > EDGE_LIMIT ? "links drawn for the selection: " : "selection: ")
+    + "out blue, in red, keywords green"));
 
   // For tests and the console: what a script needs to drive the page without reading pixels.
   const bySlug = (slug) => nodes.find((n) => n.slug === slug);
@@ -403,6 +412,8 @@
   window.addEventListener("resize", resize);
   resize();
   fit();
+  const start = bySlug(decodeURIComponent(location.hash.slice(1)));
+  if (start) select(start.i, true);
   requestAnimationFrame(() => {
     explorer.stats.readyMs = performance.now();
     explorer.stats.scriptMs = performance.now() - started;
