@@ -33,9 +33,9 @@ RELATED_N = 8
 """Related terms shown per concept."""
 RELATED_LIMIT = (5000, 300, 50)
 """(articles, k, k for more articles): related terms are precomputed for the k most linked
-articles. Ranking one costs ~7 ms in investorswiki but ~100 ms for a hub of the 30,000-article
+articles. Ranking one costs ~7 ms in investorswiki but 25-100 ms for a hub of the 30,000-article
 benchmark corpus, so a glossary-sized corpus gets every article (or its 300 hubs) and a large
-one its 50 hubs in ~5 s; the page tells the command that answers for the others."""
+one its 50 hubs in seconds; the page tells the command that answers for the others."""
 
 
 def write(G: nx.DiGraph, out: TextIO, options: object = None) -> None:
