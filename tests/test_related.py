@@ -216,3 +216,12 @@ def test_without_related_the_exports_have_no_related_keys(glossary_build):
     path = next(p for p in glossary_build.written if p.suffix == ".graphml")
     text = path.read_text(encoding="utf-8")
     assert 'attr.name="score"' not in text and "related" not in text
+
+
+def test_index_and_related_exports_are_byte_identical_between_builds(tmp_path):
+    from graph.pipeline import build
+    from tests.conftest import GLOSSARY
+    a = build([GLOSSARY], tmp_path / "a", formats=["turtle", "graphml"], related=3)
+    b = build([GLOSSARY], tmp_path / "b", formats=["turtle", "graphml"], related=3)
+    assert [p.name for p in a.written] == [p.name for p in b.written]
+    assert [p.read_bytes() for p in a.written] == [p.read_bytes() for p in b.written]
