@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import io
-import itertools
 import random
 import sys
 import time
