@@ -72,21 +72,27 @@ def read_corpus(
     cache = FileCache.open(cache_dir, root, default_lang) if cache_dir is not None else None
     results: list[tuple[Article | None, list[Problem]] | None] = [None] * len(files)
     tasks = []
+    stale = {}
     for i, file in enumerate(files):
         rel = file.relative_to(root).as_posix()
         hit = cache.lookup(rel, file) if cache is not None else None
         if hit is not None and hit.fresh:
             results[i] = (hit.article, list(hit.problems))
         else:
+            if hit is not None:
+                stale[rel] = hit
             tasks.append((i, str(file), rel, root.name, default_lang, hit.digest if hit else None))
     done = len(files) - len(tasks)
     for i, rel, stamp, digest, parsed in _map(_read_task, tasks, jobs):
         if parsed is None:  # content unchanged since the cache entry: only its stamp moved
-            parsed = cache.reuse(rel, stamp)
-        elif isinstance(parsed[0], tuple):  # from a worker process: see _read_task
-            parsed = (article_from_tuple(parsed[0]), parsed[1])
-        elif cache is not None:
-            cache.store(rel, stamp, digest, *parsed)
+            parsed = cache.reuse(rel, stamp, stale[rel])
+        else:
+            packed = None
+            if isinstance(parsed[0], tuple):  # from a worker process: see _read_task
+                packed = parsed[0]
+                parsed = (article_from_tuple(packed), parsed[1])
+            if cache is not None:
+                cache.store(rel, stamp, digest, *parsed, packed=packed)
         results[i] = parsed
         done += 1
         if progress is not None:

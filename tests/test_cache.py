@@ -86,8 +86,10 @@ def test_cache_keyed_by_default_language(corpus, tmp_path, parsed):
 
 def test_corrupt_cache_is_ignored(corpus, tmp_path, parsed):
     read(corpus, tmp_path / "cache")
-    for f in (tmp_path / "cache").iterdir():
-        f.write_bytes(b"not a pickle")
+    shards = list((tmp_path / "cache").rglob("*.marshal"))
+    assert shards
+    for f in shards:
+        f.write_bytes(b"not marshal data")
     parsed.clear()
     assert len(read(corpus, tmp_path / "cache").articles) == 3 and len(parsed) == 3
 
@@ -104,3 +106,21 @@ def test_parallel_read_keeps_sorted_order(tmp_path):
     files = {f"{i:03d}.md": article(f"T{i}", f"/{i + 1:03d}") for i in range(150)}
     root = write_files(tmp_path / "many", files)
     assert read_corpus([root], jobs=2) == read_corpus([root], jobs=1)
+
+
+def test_one_change_rewrites_one_shard(corpus, tmp_path):
+    read(corpus, tmp_path / "cache")
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache").rglob("*.marshal")}
+    (corpus / "b.md").write_bytes(article("B2"))
+    read(corpus, tmp_path / "cache")
+    after = {p: p.stat().st_mtime_ns for p in (tmp_path / "cache").rglob("*.marshal")}
+    assert len(before) == 3 and sum(before[p] != after[p] for p in before) == 1
+
+
+def test_parallel_read_fills_the_cache(tmp_path):
+    from graph.cache import FileCache
+    files = {f"{i:03d}.md": article(f"T{i}", f"/{i + 1:03d}") for i in range(150)}
+    root = write_files(tmp_path / "many", files)
+    first = read_corpus([root], jobs=2, cache_dir=tmp_path / "cache")  # 150 files: worker processes
+    assert len(FileCache.open(tmp_path / "cache", root.resolve(), None).rows) == 150
+    assert read_corpus([root], jobs=2, cache_dir=tmp_path / "cache") == first
