@@ -19,7 +19,7 @@ from graph.model import Resolution
 from graph.output import write_atomic
 from graph.reader import read_corpus
 from graph.related import related_table
-from graph.related_index import INDEX_FILE, attach_text_index, write_index
+from graph.related_index import INDEX_FILE, attach_text_index, index_view, write_index
 from graph.report import make_report, write_report
 from graph.resolve import resolve
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
@@ -115,6 +115,7 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
     G = build_graph(resolution, default_lang)
     stage("index")
     attach_text_index(G, resolution.articles)
+    index_view(G)  # once, here: the index file, --related and the explorer all read it
     if related:
         G.graph["related"] = related_table(G, related)
     out = Path(out_dir)

@@ -13,7 +13,7 @@ import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
-from graph.related_index import KEYWORD, IndexedGraph, index_data, name_key, name_keys, names
+from graph.related_index import KEYWORD, IndexedGraph, index_view, name_key, name_keys, names
 from graph.textindex import shared_terms, similar
 
 WEIGHTS: dict[str, float] = {
@@ -320,6 +320,6 @@ def related_table(G, k: int) -> dict[str, tuple[tuple[str, float], ...]]:
     Asked of the index view of the graph (its text attached), so the answers are those of
     ``linkgraph related``, and neighbour lists are array slices rather than filtered views.
     """
-    view = G if isinstance(G, IndexedGraph) else IndexedGraph(index_data(G))
+    view = index_view(G)
     return {u: tuple((r.slug, r.score) for r in rank(view, u, k, explain=False))
             for u in view if view.nodes[u]["kind"] != KEYWORD}

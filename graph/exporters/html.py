@@ -9,7 +9,6 @@ as ``\\u003c`` so no text can close the script element.
 
 from __future__ import annotations
 
-import io
 import json
 import random
 from collections.abc import Sequence
@@ -22,7 +21,7 @@ from graph.build import ARTICLE, HAS_KEYWORD, KEYWORD, LINKS_TO
 from graph.fields import node_fields
 from graph.normalize import RULES
 from graph.related import rank
-from graph.related_index import read_index, write_index
+from graph.related_index import index_view
 
 ASSETS = files("graph.exporters") / "html_assets"
 KINDS = ("article", "missing", "keyword")
@@ -127,15 +126,9 @@ def layout(G: nx.DiGraph, order: Sequence[str], ids: dict[str, int]) -> list[tup
 def related_terms(G: nx.DiGraph, limit: int, n: int = RELATED_N) -> dict[str, list]:
     """The ``n`` related terms, with reasons, of the ``limit`` most linked articles (``graph.related``)."""
     articles = [u for u, kind in G.nodes(data="kind") if kind == ARTICLE]
-    in_links = {u: sum(1 for _, _, k in G.in_edges(u, data="kind") if k == LINKS_TO) for u in articles}
-    chosen = sorted(articles, key=lambda u: (-in_links[u], u))[:limit]
-    source = _index(G) if "text_index" in G.graph else G
-    return {u: rank(source, u, n, explain=True) for u in sorted(chosen)}
-
-
-def _index(G: nx.DiGraph):
+    # only links end at articles, so in-degree is in-links (as in graph.fields)
+    chosen = sorted(articles, key=lambda u: (-G.in_degree(u), u))[:limit]
     # The index is what ``linkgraph related`` answers from, so the page shows the same results;
     # its arrays also rank hubs several times faster than the networkx graph.
-    buffer = io.StringIO()
-    write_index(G, buffer)
-    return read_index(buffer.getvalue())
+    source = index_view(G) if "text_index" in G.graph else G
+    return {u: rank(source, u, n, explain=True) for u in sorted(chosen)}
