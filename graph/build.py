@@ -1,6 +1,6 @@
 """Resolution -> networkx DiGraph: one node per concept, missing target and keyword.
 
-Node keys are slugs for concepts (``finra``) and ``keyword:<folded text>`` for keywords.
+Node keys are slugs for concepts (``finra``) and ``model.keyword_key(text)`` for keywords.
 Node attributes (every exporter reads these, through ``graph.fields``):
 
 - ``kind``: ``article`` | ``missing`` | ``keyword``
@@ -19,18 +19,8 @@ from collections import Counter, defaultdict
 
 import networkx as nx
 
-from graph.model import Resolution
-from graph.resolve import MISSING, RESOLVED
+from graph.model import KEYWORD_PREFIX, EdgeKind, LinkClass, NodeKind, Resolution, keyword_key
 from graph.text import field_lang
-
-ARTICLE, MISSING_KIND, KEYWORD = "article", "missing", "keyword"
-LINKS_TO, HAS_KEYWORD = "links_to", "has_keyword"
-KEYWORD_PREFIX = "keyword:"
-
-
-def keyword_node(text: str) -> str:
-    """Node key of a keyword: case and spacing do not make two keywords."""
-    return KEYWORD_PREFIX + " ".join(text.casefold().split())
 
 
 def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.DiGraph:
@@ -47,7 +37,7 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     concepts: dict[str, dict] = {}
     keyword_spellings: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     for a in articles:
-        node = concepts.setdefault(a.slug, {"kind": ARTICLE, "slug": a.slug, "labels": {}, "descriptions": {},
+        node = concepts.setdefault(a.slug, {"kind": NodeKind.ARTICLE, "slug": a.slug, "labels": {}, "descriptions": {},
                                             "sources": [], "aliases": [], "keywords": []})
         node["sources"].append(a.path)
         node["labels"].setdefault(field_lang(a.title, a.lang), a.title)
@@ -55,11 +45,11 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
             node["descriptions"].setdefault(field_lang(a.description, a.lang), a.description)
         node["aliases"].extend(x for x in a.aliases if x not in node["aliases"])
         for k in a.keywords:
-            keyword_spellings[keyword_node(k)][field_lang(k, a.lang)][k] += 1
+            keyword_spellings[keyword_key(k)][field_lang(k, a.lang)][k] += 1
             if k.casefold() not in (x.casefold() for x in node["keywords"]):
                 node["keywords"].append(k)
     for slug, labels in resolution.missing_labels.items():
-        concepts[slug] = {"kind": MISSING_KIND, "slug": slug, "labels": dict(labels), "descriptions": {},
+        concepts[slug] = {"kind": NodeKind.MISSING, "slug": slug, "labels": dict(labels), "descriptions": {},
                           "sources": [], "aliases": [], "keywords": []}
     for slug in sorted(concepts):
         attrs = concepts[slug]
@@ -69,11 +59,12 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
         labels = {lang: c.most_common(1)[0][0] for lang, c in keyword_spellings[key].items()}
         if None in labels and labels[None] in {t for lang, t in labels.items() if lang}:
             del labels[None]
-        G.add_node(key, kind=KEYWORD, slug=key.removeprefix(KEYWORD_PREFIX), labels=_sorted_langs(labels),
+        G.add_node(key, kind=NodeKind.KEYWORD, slug=key.removeprefix(KEYWORD_PREFIX), labels=_sorted_langs(labels),
                    descriptions={}, sources=(), aliases=(), keywords=())
 
     # One pass over a million occurrences: pair -> [occurrences, distinct anchors in order].
     pairs: dict[tuple[str, str], list] = {}
+    RESOLVED, MISSING = LinkClass.RESOLVED, LinkClass.MISSING
     for source, _, link, kind, target in resolution.occurrences:
         if (kind == RESOLVED or kind == MISSING) and target is not None:
             entry = pairs.get((source, target))
@@ -82,9 +73,9 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
             entry[0] += 1
             if link.text:
                 entry[1][link.text] = None
-    G.add_edges_from((u, v, {"kind": LINKS_TO, "weight": pairs[u, v][0], "anchors": tuple(pairs[u, v][1])})
+    G.add_edges_from((u, v, {"kind": EdgeKind.LINKS_TO, "weight": pairs[u, v][0], "anchors": tuple(pairs[u, v][1])})
                      for u, v in sorted(pairs))
-    G.add_edges_from((slug, keyword_node(k), {"kind": HAS_KEYWORD, "weight": 1, "anchors": ()})
+    G.add_edges_from((slug, keyword_key(k), {"kind": EdgeKind.HAS_KEYWORD, "weight": 1, "anchors": ()})
                      for slug in sorted(concepts) for k in concepts[slug]["keywords"])
     return G
 

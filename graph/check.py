@@ -9,7 +9,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from graph.reader import discover, read_corpus
-from graph.resolve import MISSING, UNSAFE, resolve
+from graph.model import LinkClass
+from graph.resolve import resolve
+
+MISSING, UNSAFE = LinkClass.MISSING, LinkClass.UNSAFE
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,48 @@ from dataclasses import dataclass, field, fields
 from typing import Mapping, NamedTuple
 
 
+class NodeKind:
+    """What a graph node stands for: its ``kind`` attribute in every output."""
+
+    ARTICLE = "article"
+    """A concept at least one article defines."""
+    MISSING = "missing"
+    """A link target no article claims (labelled from anchor text)."""
+    KEYWORD = "keyword"
+    """A front matter keyword, tag or category, shared by the articles that name it."""
+    ALL = (ARTICLE, MISSING, KEYWORD)
+
+
+class EdgeKind:
+    """What a graph edge stands for: its ``kind`` attribute."""
+
+    LINKS_TO = "links_to"
+    HAS_KEYWORD = "has_keyword"
+    RELATED = "related"
+    """Computed by ``build --related``; never part of the graph's own edges."""
+
+
+class LinkClass:
+    """What the link audit says of one link occurrence (README, "Link rules")."""
+
+    RESOLVED = "resolved"
+    MISSING = "missing"
+    SELF = "self"
+    EXTERNAL = "external"
+    UNSAFE = "unsafe"
+    ALL = (RESOLVED, MISSING, SELF, EXTERNAL, UNSAFE)
+
+
+KEYWORD_PREFIX = "/keyword:"
+"""Start of a keyword's node key. A slug never starts with ``/``, so no concept, missing target
+included (a link to ``/keyword:careers``), can share a key with a keyword."""
+
+
+def keyword_key(text: str) -> str:
+    """Node key of a keyword: case and spacing do not make two keywords."""
+    return KEYWORD_PREFIX + " ".join(text.casefold().split())
+
+
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong in the input: reported with its place, never fatal to the build."""
@@ -48,7 +90,7 @@ class Article:
     path: str
     """Path relative to the input root (POSIX)."""
     slug: str
-    """Concept identity (DESIGN.md §2)."""
+    """Concept identity (README, "How articles become concepts")."""
     lang: str | None
     """Language of the file (front matter, language folder, title script or default)."""
     site_dir: str

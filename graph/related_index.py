@@ -19,15 +19,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
-from graph.model import Article
+from graph.model import KEYWORD_PREFIX, Article, NodeKind
 from graph.normalize import normalize
 from graph.textindex import BODY_CHARS, body_chars, build_text_index, decode, encode, pack, unpack
 
 INDEX_FILE = "related-index.json"
 INDEX_VERSION = 3
-_KINDS = {"a": "article", "m": "missing", "k": "keyword"}
-# graph.build.KEYWORD and KEYWORD_PREFIX, without importing networkx into every query
-KEYWORD, KEYWORD_PREFIX = "keyword", "keyword:"
+_KINDS = {kind[0]: kind for kind in NodeKind.ALL}
+KEYWORD = NodeKind.KEYWORD
 _WORDS = re.compile(r"\w+")
 _PARENS = re.compile(r"\(([^()]*)\)")
 

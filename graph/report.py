@@ -11,9 +11,12 @@ from typing import TextIO
 
 import networkx as nx
 
-from graph.build import ARTICLE, HAS_KEYWORD, KEYWORD, LINKS_TO, MISSING_KIND, preferred
-from graph.model import Occurrence, Resolution
-from graph.resolve import MISSING, link_counts
+from graph.build import preferred
+from graph.model import EdgeKind, LinkClass, NodeKind, Occurrence, Resolution
+from graph.resolve import link_counts
+
+ARTICLE, MISSING_NODE, KEYWORD = NodeKind.ARTICLE, NodeKind.MISSING, NodeKind.KEYWORD
+LINKS_TO, HAS_KEYWORD, MISSING = EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD, LinkClass.MISSING
 
 REPORT_VERSION = 1
 
@@ -32,7 +35,7 @@ def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
         "counts": {
             "files": resolution.corpus.files,
             "articles": len(resolution.articles),
-            "nodes": {ARTICLE: kinds[ARTICLE], MISSING_KIND: kinds[MISSING_KIND], KEYWORD: kinds[KEYWORD]},
+            "nodes": {kind: kinds[kind] for kind in NodeKind.ALL},
             "edges": {LINKS_TO: edges[LINKS_TO], HAS_KEYWORD: edges[HAS_KEYWORD]},
             "link_occurrences": link_counts(resolution.occurrences),
             "problems": len(resolution.problems),
@@ -99,7 +102,7 @@ def summary(report: dict) -> str:
     links = c["link_occurrences"]
     lines = [
         f"{c['files']} files, {c['articles']} articles -> {c['nodes'][ARTICLE]} concepts, "
-        f"{c['nodes'][MISSING_KIND]} missing targets, {c['nodes'][KEYWORD]} keywords; "
+        f"{c['nodes'][MISSING_NODE]} missing targets, {c['nodes'][KEYWORD]} keywords; "
         f"{c['edges'][LINKS_TO]} link edges, {c['edges'][HAS_KEYWORD]} keyword edges",
         "links: " + ", ".join(f"{n} {kind}" for kind, n in links.items()),
         f"{c['problems']} problems",

@@ -1,4 +1,4 @@
-"""Link occurrences -> classes and targets (DESIGN.md §3), and duplicate slugs -> problems.
+"""Link occurrences -> classes and targets (README, "Link rules"), and duplicate slugs -> problems.
 
 Lookup order for a path: the linking article's language, then any language, then the same two
 without regard to case. A target no article claims becomes a ``missing`` concept whose one
@@ -11,12 +11,12 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 
-from graph.model import Article, Corpus, Occurrence, Problem, Resolution
+from graph.model import Article, Corpus, LinkClass, Occurrence, Problem, Resolution
 from graph.slugs import decode, page_path
 from graph.text import field_lang
 
-RESOLVED, MISSING, SELF, EXTERNAL, UNSAFE = "resolved", "missing", "self", "external", "unsafe"
-CLASSES = (RESOLVED, MISSING, SELF, EXTERNAL, UNSAFE)
+RESOLVED, MISSING, SELF = LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF
+EXTERNAL, UNSAFE = LinkClass.EXTERNAL, LinkClass.UNSAFE
 UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _WORDY = re.compile(r"[^\W_]")
@@ -168,5 +168,5 @@ def _missing_labels(occurrences: list[Occurrence], articles: dict[str, Article])
 def link_counts(occurrences: tuple[Occurrence, ...]) -> dict[str, int]:
     """Occurrences per class, every class present (zero when unseen)."""
     counts = Counter(o.kind for o in occurrences)
-    return {kind: counts.get(kind, 0) for kind in CLASSES}
+    return {kind: counts.get(kind, 0) for kind in LinkClass.ALL}
 

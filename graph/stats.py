@@ -15,7 +15,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from graph.build import ARTICLE, KEYWORD, LINKS_TO, MISSING_KIND
+from graph.model import EdgeKind, NodeKind
 
 GRAPH_FILE = "graph.graphml"
 UNTAGGED = "untagged"
@@ -62,7 +62,7 @@ def load_graph(graph_dir: str | os.PathLike[str]) -> nx.DiGraph:
 
 def graph_stats(G: nx.DiGraph, top: int = 10) -> Stats:
     """The figures of a graph read by ``load_graph``; rankings keep the ``top`` first."""
-    kinds = {kind: 0 for kind in (ARTICLE, MISSING_KIND, KEYWORD)}
+    kinds = {kind: 0 for kind in NodeKind.ALL}
     languages: dict[str, dict[str, int]] = {}
     for _, data in G.nodes(data=True):
         kinds[data["kind"]] = kinds.get(data["kind"], 0) + 1
@@ -75,8 +75,8 @@ def graph_stats(G: nx.DiGraph, top: int = 10) -> Stats:
         edge_kinds[kind] = edge_kinds.get(kind, 0) + 1
 
     links = nx.DiGraph()
-    links.add_nodes_from(n for n, kind in G.nodes(data="kind") if kind != KEYWORD)
-    links.add_edges_from((u, v, {"weight": w}) for u, v, d in G.edges(data=True) if d["kind"] == LINKS_TO
+    links.add_nodes_from(n for n, kind in G.nodes(data="kind") if kind != NodeKind.KEYWORD)
+    links.add_edges_from((u, v, {"weight": w}) for u, v, d in G.edges(data=True) if d["kind"] == EdgeKind.LINKS_TO
                          for w in [d.get("weight", 1)])
 
     def ranked(scores: dict[str, float]) -> tuple[Ranked, ...]:
@@ -85,7 +85,7 @@ def graph_stats(G: nx.DiGraph, top: int = 10) -> Stats:
 
     in_links = {n: links.in_degree(n) for n in links if links.in_degree(n)}
     pagerank = nx.pagerank(links, weight="weight") if links.number_of_edges() else {}
-    wanted = {n: links.in_degree(n, weight="weight") for n in links if G.nodes[n]["kind"] == MISSING_KIND}
+    wanted = {n: links.in_degree(n, weight="weight") for n in links if G.nodes[n]["kind"] == NodeKind.MISSING}
     components = sorted((len(c) for c in nx.weakly_connected_components(links)), reverse=True)
     return Stats(
         nodes=kinds,
@@ -95,7 +95,7 @@ def graph_stats(G: nx.DiGraph, top: int = 10) -> Stats:
         top_pagerank=ranked({n: round(s, 6) for n, s in pagerank.items()}),
         most_wanted=ranked(wanted),
         orphans=tuple(sorted(G.nodes[n]["slug"] for n in links
-                             if G.nodes[n]["kind"] == ARTICLE and links.degree(n) == 0)),
+                             if G.nodes[n]["kind"] == NodeKind.ARTICLE and links.degree(n) == 0)),
         components=len(components),
         component_sizes=tuple(components[:top]),
     )

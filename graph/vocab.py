@@ -1,4 +1,4 @@
-"""The graph as RDF statements: one mapping from nodes to vocabulary (DESIGN.md §4).
+"""The graph as RDF statements: one mapping from nodes to vocabulary (README, "Output vocabulary").
 
 Standard vocabularies first (SKOS, schema.org, Dublin Core terms, DBpedia's wiki-link
 property); project terms only where none fits, under ``LG``. Every RDF serializer (Turtle
@@ -14,7 +14,7 @@ from typing import NamedTuple
 import networkx as nx
 from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
 
-from graph.build import ARTICLE, HAS_KEYWORD, KEYWORD, KEYWORD_PREFIX, LINKS_TO, MISSING_KIND
+from graph.model import KEYWORD_PREFIX, EdgeKind, NodeKind
 from graph.slugs import iri_path
 
 DBO = "http://dbpedia.org/ontology/"
@@ -66,7 +66,7 @@ class Terms:
         """The one IRI of a node (keywords live under ``keyword:``, which no slug can spell)."""
         iri = self._iris.get(node)
         if iri is None:
-            if G.nodes[node]["kind"] == KEYWORD:
+            if G.nodes[node]["kind"] == NodeKind.KEYWORD:
                 iri = IRI(self.base + "keyword:" + iri_path(node.removeprefix(KEYWORD_PREFIX)))
             else:
                 iri = IRI(self.base + iri_path(node))
@@ -97,13 +97,13 @@ def statements(G: nx.DiGraph, base: str) -> Iterator[Statement]:
         s = t.node(G, node)
         kind = data["kind"]
         yield s, _TYPE, _CONCEPT
-        if kind == ARTICLE:
+        if kind == NodeKind.ARTICLE:
             yield s, _TYPE, _TERM
             yield s, _IN_TERM_SET, t.scheme
         else:
-            yield s, _TYPE, _MISSING if kind == MISSING_KIND else _KEYWORD
-        yield s, _IN_SCHEME, t.keyword_scheme if kind == KEYWORD else t.scheme
-        if kind != KEYWORD:  # a keyword may share its text with a concept's slug
+            yield s, _TYPE, _MISSING if kind == NodeKind.MISSING else _KEYWORD
+        yield s, _IN_SCHEME, t.keyword_scheme if kind == NodeKind.KEYWORD else t.scheme
+        if kind != NodeKind.KEYWORD:  # a keyword may share its text with a concept's slug
             yield s, _SLUG, Literal(data["slug"])
         for lang, text in data["labels"].items():
             yield s, _PREF_LABEL, Literal(text, lang)
@@ -114,9 +114,9 @@ def statements(G: nx.DiGraph, base: str) -> Iterator[Statement]:
         for path in data["sources"]:
             yield s, _SOURCE, Literal(path)
         for target, edge in succ[node].items():
-            if edge["kind"] == HAS_KEYWORD:
+            if edge["kind"] == EdgeKind.HAS_KEYWORD:
                 yield s, _SUBJECT, t.node(G, target)
-            elif edge["kind"] == LINKS_TO:
+            elif edge["kind"] == EdgeKind.LINKS_TO:
                 yield s, _WIKI_LINK, t.node(G, target)
         yield from _related(G, t, node, s)
 

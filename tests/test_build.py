@@ -1,6 +1,8 @@
 from collections import Counter
 
-from graph.build import build_graph, keyword_node
+from graph.build import build_graph
+from graph.model import keyword_key as keyword_node
+from tests.conftest import write_files
 from graph.reader import read_corpus
 from graph.resolve import resolve
 from tests.conftest import GLOSSARY, PROJECT
@@ -48,3 +50,14 @@ def test_build_is_deterministic():
     b = build_graph(resolve(read_corpus([GLOSSARY])))
     assert list(a.nodes(data=True)) == list(b.nodes(data=True))
     assert list(a.edges(data=True)) == list(b.edges(data=True))
+
+
+def test_a_link_spelled_like_a_keyword_key_keeps_its_missing_node(tmp_path):
+    # Before keyword keys were given a prefix no slug can have, the keyword node replaced the
+    # missing target `keyword:careers` and its links_to edge, while the report still counted it.
+    root = write_files(tmp_path, {"a.md": b"---\ntitle: A\nkeywords: Careers\n---\n[k](/keyword:careers)\n"})
+    G = build_graph(resolve(read_corpus([root])))
+    assert G.nodes["keyword:careers"]["kind"] == "missing"
+    assert G.edges["a", "keyword:careers"]["kind"] == "links_to"
+    assert G.nodes[keyword_node("Careers")]["kind"] == "keyword"
+    assert kinds(G) == ({"article": 1, "missing": 1, "keyword": 1}, {"links_to": 1, "has_keyword": 1})

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.build import LINKS_TO
+from graph.model import EdgeKind
+LINKS_TO = EdgeKind.LINKS_TO
 from graph.exporters import EXPORTERS, html
 from graph.normalize import RULES, normalize
 from graph.pipeline import build

@@ -22,10 +22,10 @@ def graph(links=(), keywords=None, missing=(), labels=None):
         G.add_node(n, kind="missing" if n in missing else "article", slug=n,
                    labels=labels.get(n, {"en": n.title()}), descriptions={}, sources=(), aliases=(), keywords=())
     for k, members in sorted(keywords.items()):
-        G.add_node(f"keyword:{k}", kind="keyword", slug=k, labels={None: k}, descriptions={}, sources=(),
+        G.add_node(f"/keyword:{k}", kind="keyword", slug=k, labels={None: k}, descriptions={}, sources=(),
                    aliases=(), keywords=())
         for m in members:
-            G.add_edge(m, f"keyword:{k}", kind="has_keyword", weight=1, anchors=())
+            G.add_edge(m, f"/keyword:{k}", kind="has_keyword", weight=1, anchors=())
     for u, v in links:
         G.add_edge(u, v, kind="links_to", weight=1, anchors=())
     return G
@@ -53,7 +53,7 @@ def test_rare_keywords_weigh_more_and_keywords_are_never_results():
     assert scores == pytest.approx({"b": 1 / math.log(3), "c": 1 / math.log(5), "d": 1 / math.log(5),
                                     "e": 1 / math.log(5)})
     assert [r.slug for r in rank(G, "a", 10, {"keywords": 1.0})][0] == "b"
-    assert all(not r.slug.startswith("keyword:") for r in rank(G, "a", 10))
+    assert all(not r.slug.startswith("/keyword:") for r in rank(G, "a", 10))
 
 
 def test_pagerank_prefers_near_concepts_and_ignores_unreachable_ones():
@@ -134,7 +134,7 @@ def test_unknown_term_names_the_closest_matches():
         find(G, "هيئه تنظيم الصناعه")
     assert exc.value.suggestions[0][1] == "finra"
     with pytest.raises(UnknownTerm):
-        find(graph(keywords={"Careers": ["a"]}), "keyword:careers")  # keywords are not concepts
+        find(graph(keywords={"Careers": ["a"]}), "/keyword:careers")  # keywords are not concepts
 
 
 def test_the_index_answers_like_the_graph(glossary_build):
@@ -149,8 +149,8 @@ def test_the_index_answers_like_the_graph(glossary_build):
         assert index.nodes[n] == {k: G.nodes[n][k] for k in ("kind", "slug", "labels")}
         assert sorted(index.successors(n)) == sorted(G.successors(n))
         assert sorted(index.predecessors(n)) == sorted(G.predecessors(n))
-    assert sorted(index.members("keyword:careers")) == ["broker", "regulator"]
-    assert sorted(index.keywords("regulator")) == ["keyword:careers", "keyword:regulation"]
+    assert sorted(index.members("/keyword:careers")) == ["broker", "regulator"]
+    assert sorted(index.keywords("regulator")) == ["/keyword:careers", "/keyword:regulation"]
 
 
 def test_index_of_another_kind_is_refused():

@@ -1,4 +1,4 @@
-"""GraphML, streamed: keys declared once with one type each, safe node ids (DESIGN.md §5).
+"""GraphML, streamed: keys declared once with one type each, safe node ids (README, "Graph keys").
 
 networkx's writers build a whole XML tree first and raise on (lxml) or silently emit (stdlib)
 XML-forbidden characters; text here is cleaned when read and escaped as it is written.

@@ -17,14 +17,14 @@ from typing import TextIO
 
 import networkx as nx
 
-from graph.build import ARTICLE, HAS_KEYWORD, KEYWORD, LINKS_TO
+from graph.model import EdgeKind, NodeKind
 from graph.fields import node_fields
 from graph.normalize import RULES
 from graph.related import rank
 from graph.related_index import index_view
 
 ASSETS = files("graph.exporters") / "html_assets"
-KINDS = ("article", "missing", "keyword")
+KINDS = NodeKind.ALL
 LAYOUT_SEED = 20260601
 LAYOUT_SIZE = 1000.0
 """Positions are scaled into a square of this side and rounded to 0.1: small, stable numbers."""
@@ -60,7 +60,7 @@ def _write_data(G: nx.DiGraph, order: list[str], ids: dict[str, int], out: TextI
     for i, node in enumerate(order):
         data = G.nodes[node]
         fields = node_fields(G, node)
-        keywords = [ids[k] for k in G.successors(node) if G.nodes[k]["kind"] == KEYWORD]
+        keywords = [ids[k] for k in G.successors(node) if G.nodes[k]["kind"] == NodeKind.KEYWORD]
         row = [fields["slug"], KINDS.index(data["kind"]), *positions[i], fields["in_links"], fields["lang"],
                [[lang or "", text] for lang, text in data["labels"].items()],
                [[lang or "", text] for lang, text in data["descriptions"].items()],
@@ -70,8 +70,8 @@ def _write_data(G: nx.DiGraph, order: list[str], ids: dict[str, int], out: TextI
     links = keyword_edges = 0
     chunk: list[str] = []
     for u, v, e in G.edges(data=True):
-        if e["kind"] != LINKS_TO:
-            keyword_edges += e["kind"] == HAS_KEYWORD
+        if e["kind"] != EdgeKind.LINKS_TO:
+            keyword_edges += e["kind"] == EdgeKind.HAS_KEYWORD
             continue
         chunk.append(f"{ids[u]},{ids[v]},{e['weight']}")
         if len(chunk) == 4096:
@@ -81,7 +81,7 @@ def _write_data(G: nx.DiGraph, order: list[str], ids: dict[str, int], out: TextI
     if chunk:
         out.write(("," if links else "") + ",".join(chunk))
         links += len(chunk)
-    articles = sum(1 for _, kind in G.nodes(data="kind") if kind == ARTICLE)
+    articles = sum(1 for _, kind in G.nodes(data="kind") if kind == NodeKind.ARTICLE)
     small, k, k_large = RELATED_LIMIT
     limit = k if articles <= small else k_large
     out.write('],"related":{\n')
@@ -125,7 +125,7 @@ def layout(G: nx.DiGraph, order: Sequence[str], ids: dict[str, int]) -> list[tup
 
 def related_terms(G: nx.DiGraph, limit: int, n: int = RELATED_N) -> dict[str, list]:
     """The ``n`` related terms, with reasons, of the ``limit`` most linked articles (``graph.related``)."""
-    articles = [u for u, kind in G.nodes(data="kind") if kind == ARTICLE]
+    articles = [u for u, kind in G.nodes(data="kind") if kind == NodeKind.ARTICLE]
     # only links end at articles, so in-degree is in-links (as in graph.fields)
     chosen = sorted(articles, key=lambda u: (-G.in_degree(u), u))[:limit]
     # The index is what ``linkgraph related`` answers from, so the page shows the same results;

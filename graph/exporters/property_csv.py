@@ -2,7 +2,7 @@
 neo4j-admin import headers (``id:ID``, ``:LABEL``, ``:START_ID``, ``:END_ID``, ``:TYPE``, typed
 columns such as ``in_links:int``), and ``load.cypher``, the same load as LOAD CSV statements.
 
-Columns are ``graph.fields``; ids are node keys (the slug, ``keyword:<text>`` for keywords), so a
+Columns are ``graph.fields``; ids are node keys (the slug, ``/keyword:<text>`` for keywords), so a
 Cypher query can name a concept by its slug. Every node is a ``Concept`` (as in the RDF, where
 keywords and missing targets are ``skos:Concept`` too) plus a label for its kind.
 """
