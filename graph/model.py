@@ -34,7 +34,7 @@ class EdgeKind:
 
 
 class LinkClass:
-    """What the link audit says of one link occurrence (README, "Link rules")."""
+    """What the link audit says of one link occurrence (docs/link-rules.md)."""
 
     RESOLVED = "resolved"
     MISSING = "missing"
@@ -90,7 +90,7 @@ class Article:
     path: str
     """Path relative to the input root (POSIX)."""
     slug: str
-    """Concept identity (README, "How articles become concepts")."""
+    """Concept identity (docs/link-rules.md)."""
     lang: str | None
     """Language of the file (front matter, language folder, title script or default)."""
     site_dir: str

@@ -2,7 +2,7 @@
 
 pyoxigraph, not rdflib: on the 50,000-article benchmark corpus (1.34 million triples) it loads
 graph.ttl in 4.2 s and answers a grouped count in 1.0 s with 0.6 GB; rdflib needs 38.5 s, 16.1 s
-and 1.3 GB (README, "Measured"). The store lives in memory for one command and is never written.
+and 1.3 GB (docs/performance.md, "Measured"). The store lives in memory for one command and is never written.
 """
 
 from __future__ import annotations

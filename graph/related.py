@@ -22,7 +22,7 @@ WEIGHTS: dict[str, float] = {
 }
 """Signal -> weight of its score (scaled to 0..1 per query) in the combined score. Chosen by
 ``tests/benchmarks/related_eval.py … --tune-seeds 1,2,3`` on both real corpora and reported on
-seed 7, which tuning never saw (README). Zero-weight signals still run and are explained."""
+seed 7, which tuning never saw (docs/related.md). Zero-weight signals still run and are explained."""
 WORK = 20_000
 """Most neighbour visits co-citation, coupling and shared keywords make per query (hubs last)."""
 PAGERANK_ALPHA = 0.15

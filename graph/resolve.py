@@ -1,4 +1,4 @@
-"""Link occurrences -> classes and targets (README, "Link rules"), and duplicate slugs -> problems.
+"""Link occurrences -> classes and targets (docs/link-rules.md), and duplicate slugs -> problems.
 
 Lookup order for a path: the linking article's language, then any language, then the same two
 without regard to case. A target no article claims becomes a ``missing`` concept whose one

@@ -1,4 +1,4 @@
-"""The graph as RDF statements: one mapping from nodes to vocabulary (README, "Output vocabulary").
+"""The graph as RDF statements: one mapping from nodes to vocabulary (docs/formats.md, "Output vocabulary").
 
 Standard vocabularies first (SKOS, schema.org, Dublin Core terms, DBpedia's wiki-link
 property); project terms only where none fits, under ``LG``. Every RDF serializer (Turtle

@@ -1,4 +1,4 @@
-"""GraphML, streamed: keys declared once with one type each, safe node ids (README, "Graph keys").
+"""GraphML, streamed: keys declared once with one type each, safe node ids (docs/formats.md, "Graph keys").
 
 networkx's writers build a whole XML tree first and raise on (lxml) or silently emit (stdlib)
 XML-forbidden characters; text here is cleaned when read and escaped as it is written.
