@@ -1,6 +1,9 @@
 """The command line: a thin shell over the library, one library call per command.
 
-Exit codes: 0 success; 1 problems found under ``--strict``; 2 usage errors.
+Exit codes: 0 success; 1 a runtime failure (one line naming the path or the cause) or problems
+found under ``--strict``; 2 usage errors, under the sub-command's usage line. Each command
+imports what it uses when it runs, so ``linkgraph related`` never loads networkx, rdflib or
+pyoxigraph.
 """
 
 from __future__ import annotations
@@ -12,18 +15,14 @@ import sys
 from collections.abc import Sequence
 
 from graph import __version__
-from graph.exporters import EXPORTERS
 from graph.cache import CACHE_ENV, default_cache_dir
-from graph.pipeline import build
-from graph.progress import Progress
-from graph.check import check_links, format_check, verdict
-from graph.query import QueryError, format_result, query
-from graph.stats import format_stats, graph_stats, load_graph
-from graph.related import Related, UnknownTerm, related
-from graph.related_index import INDEX_FILE, load_index
-from graph.report import summary
+from graph.errors import LinkgraphError, UnknownTerm, UsageError
+from graph.exporters import EXPORTERS
+from graph.related_index import INDEX_FILE
 from graph.text import valid_lang_tag
-from graph.vocab import DEFAULT_BASE_IRI
+from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
+
+
 
 
 def _formats(value: str) -> list[str]:
@@ -32,6 +31,13 @@ def _formats(value: str) -> list[str]:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown format {unknown[0]!r}; choose from: {', '.join(EXPORTERS)}")
     return names
+
+
+def _base_iri(value: str) -> str:
+    try:
+        return check_base_iri(value)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _lang(value: str) -> str:
@@ -64,7 +70,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--format", dest="formats", type=_formats, action="append", metavar="NAME[,NAME]",
                    help=f"formats to write, repeatable or comma-separated; choices: {', '.join(EXPORTERS)} "
                    "(default: all)")
-    b.add_argument("--base-iri", default=DEFAULT_BASE_IRI, metavar="IRI",
+    b.add_argument("--base-iri", type=_base_iri, default=DEFAULT_BASE_IRI, metavar="IRI",
                    help=f"IRI that concept slugs are appended to (default: {DEFAULT_BASE_IRI})")
     b.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
                    help="language of files whose front matter, folder and title script do not tell "
@@ -150,18 +156,28 @@ def _positive(value: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args = parser.parse_args(argv)
-    return HANDLERS[args.command](args, parser)
-
-
-def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    formats = [name for group in args.formats for name in group] if args.formats else list(EXPORTERS)
     try:
-        cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
-        progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
-        result = build(args.paths, args.out, dict.fromkeys(formats), args.base_iri, args.default_lang,
-                       related=args.related, jobs=args.jobs, cache_dir=cache_dir, observe=progress)
-    except (FileNotFoundError, ValueError) as exc:
-        parser.error(str(exc))
+        return HANDLERS[args.command](args)
+    except UsageError as exc:
+        command = parser._subparsers._group_actions[0].choices[args.command]
+        command.print_usage(sys.stderr)
+        print(f"{command.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except LinkgraphError as exc:
+        print(f"linkgraph {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _build(args: argparse.Namespace) -> int:
+    from graph.pipeline import build
+    from graph.progress import Progress
+    from graph.report import summary
+
+    formats = [name for group in args.formats for name in group] if args.formats else list(EXPORTERS)
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
+    result = build(args.paths, args.out, dict.fromkeys(formats), args.base_iri, args.default_lang,
+                   related=args.related, jobs=args.jobs, cache_dir=cache_dir, observe=progress)
     problems = result.resolution.problems
     if not args.quiet:
         for p in problems:
@@ -171,11 +187,11 @@ def _build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 1 if args.strict and problems else 0
 
 
-def _related(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    try:
-        G = load_index(args.graph)
-    except (FileNotFoundError, ValueError) as exc:
-        parser.error(str(exc))
+def _related(args: argparse.Namespace) -> int:
+    from graph.related import related
+    from graph.related_index import load_index
+
+    G = load_index(args.graph)
     try:
         results = related(G, args.term, args.n, explain=args.explain or args.json)
     except UnknownTerm as exc:
@@ -195,7 +211,7 @@ def _related(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 0
 
 
-def _result_json(rank: int, r: Related) -> dict:
+def _result_json(rank: int, r) -> dict:
     return {"rank": rank, "slug": r.slug, "label": r.label, "lang": r.lang, "kind": r.kind, "score": r.score,
             "signals": dict(r.signals), "reasons": list(r.reasons)}
 
@@ -206,29 +222,24 @@ def _count(value: str) -> int:
     return int(value)
 
 
-def _query(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    try:
-        result = query(args.graph, args.sparql)
-    except (FileNotFoundError, QueryError) as exc:
-        parser.error(str(exc))
-    print(format_result(result, args.result_format))
+def _query(args: argparse.Namespace) -> int:
+    from graph.query import format_result, query
+
+    print(format_result(query(args.graph, args.sparql), args.result_format))
     return 0
 
 
-def _stats(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    try:
-        G = load_graph(args.graph)
-    except FileNotFoundError as exc:
-        parser.error(str(exc))
-    print(format_stats(graph_stats(G, args.top), args.result_format))
+def _stats(args: argparse.Namespace) -> int:
+    from graph.stats import format_stats, graph_stats, load_graph
+
+    print(format_stats(graph_stats(load_graph(args.graph), args.top), args.result_format))
     return 0
 
 
-def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    try:
-        result = check_links(args.paths, args.allow_missing, args.max_missing, args.default_lang)
-    except FileNotFoundError as exc:
-        parser.error(str(exc))
+def _check(args: argparse.Namespace) -> int:
+    from graph.check import check_links, format_check, verdict
+
+    result = check_links(args.paths, args.allow_missing, args.max_missing, args.default_lang)
     text = format_check(result, args.result_format)
     if text:
         print(text)
@@ -236,7 +247,7 @@ def _check(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     return 1 if result.failed else 0
 
 
-# Sub-command name -> handler(args, parser) returning the exit code.
+# Sub-command name -> handler(args) returning the exit code.
 HANDLERS = {"build": _build, "related": _related, "query": _query, "stats": _stats, "check": _check}
 
 

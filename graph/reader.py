@@ -18,6 +18,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from graph.cache import FileCache, content_digest
+from graph.errors import UsageError
 from graph.links import find_links
 from graph.model import Article, Corpus, Problem, article_from_tuple, article_to_tuple
 from graph.slugs import decode, page_path
@@ -43,7 +44,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[Path, list[Path]]
     inputs = [Path(p).resolve() for p in paths]
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
-        raise FileNotFoundError(f"no such file or folder: {', '.join(missing)}")
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
     root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in inputs]))
     found: set[Path] = set()
     for p in inputs:

@@ -13,6 +13,7 @@ import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
+from graph.errors import UnknownTerm
 from graph.related_index import KEYWORD, IndexedGraph, index_view, name_key, name_keys, names
 from graph.textindex import shared_terms, similar
 
@@ -45,16 +46,6 @@ class Related:
     """Signal -> score scaled to 0..1 for this query (1 = the strongest candidate of that signal)."""
     reasons: tuple[str, ...]
     """Plain-words evidence, one line per contributing signal."""
-
-
-class UnknownTerm(LookupError):
-    """No concept has this slug, alias or title; ``suggestions`` are the closest names."""
-
-    def __init__(self, term: str, suggestions: tuple[tuple[str, str], ...]) -> None:
-        super().__init__(term)
-        self.term = term
-        self.suggestions = suggestions
-        """(name as the user would type it, concept slug), closest first."""
 
 
 # The index answers these from arrays of their own; a networkx graph mixes links and keywords.

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TextIO
 
+from graph.errors import GraphFolderError
 from graph.model import KEYWORD_PREFIX, Article, NodeKind
 from graph.normalize import normalize
 from graph.textindex import BODY_CHARS, body_chars, build_text_index, decode, encode, pack, unpack
@@ -251,11 +252,20 @@ def index_data(G) -> dict:
 
 
 def read_index(text: str) -> IndexedGraph:
-    """The graph view of a related index file's text; ValueError if it is not one."""
-    data = json.loads(text)
+    """The graph view of a related index file's text; GraphFolderError if it is not a whole one."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
     if not isinstance(data, dict) or data.get("index_version") != INDEX_VERSION:
-        raise ValueError(f"not a linkgraph related index (version {INDEX_VERSION}); rebuild with linkgraph build")
-    return IndexedGraph(data)
+        raise GraphFolderError(f"not a linkgraph related index (version {INDEX_VERSION}); "
+                               "rebuild with linkgraph build")
+    try:
+        return IndexedGraph(data)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        # Valid JSON of the right version with a field missing or of the wrong shape.
+        raise GraphFolderError(f"damaged linkgraph related index ({type(exc).__name__}: {exc}); "
+                               "rebuild with linkgraph build") from None
 
 
 class _Csr:
@@ -273,8 +283,14 @@ class _Csr:
 
 
 def load_index(folder: str | os.PathLike[str]) -> IndexedGraph:
-    """The index a build wrote into ``folder``; FileNotFoundError or ValueError saying what to do."""
+    """The index a build wrote into ``folder``; GraphFolderError saying what to do otherwise."""
     path = Path(folder) / INDEX_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"no {INDEX_FILE} in {folder}: run 'linkgraph build -o {folder}' first")
-    return read_index(path.read_text(encoding="utf-8"))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+        raise GraphFolderError(f"cannot read {path} ({reason}): run 'linkgraph build -o {folder}' first") from None
+    try:
+        return read_index(text)
+    except GraphFolderError as exc:
+        raise GraphFolderError(f"{path}: {exc}") from None

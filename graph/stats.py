@@ -12,9 +12,11 @@ import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from xml.etree import ElementTree
 
 import networkx as nx
 
+from graph.errors import GraphFolderError
 from graph.model import EdgeKind, NodeKind
 
 GRAPH_FILE = "graph.graphml"
@@ -56,8 +58,12 @@ def load_graph(graph_dir: str | os.PathLike[str]) -> nx.DiGraph:
     """The graph exported to ``graph_dir``, read back from its GraphML file."""
     path = Path(graph_dir) / GRAPH_FILE
     if not path.is_file():
-        raise FileNotFoundError(f"no {GRAPH_FILE} in {graph_dir}: build the graph first (linkgraph build -o {graph_dir})")
-    return nx.read_graphml(str(path))
+        raise GraphFolderError(f"no {GRAPH_FILE} in {graph_dir}: build the graph first (linkgraph build -o {graph_dir})")
+    try:
+        return nx.read_graphml(str(path))
+    except (OSError, ValueError, KeyError, TypeError, nx.NetworkXError, ElementTree.ParseError) as exc:
+        raise GraphFolderError(f"cannot read {path} ({type(exc).__name__}: {exc}); rebuild it with "
+                               f"linkgraph build -o {graph_dir}") from None
 
 
 def graph_stats(G: nx.DiGraph, top: int = 10) -> Stats:

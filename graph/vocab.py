@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-import networkx as nx
-from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
-
+from graph.errors import UsageError
 from graph.model import KEYWORD_PREFIX, EdgeKind, NodeKind
 from graph.slugs import iri_path
 
+if TYPE_CHECKING:
+    import networkx as nx
+
+# Namespaces as plain strings: the CLI reads them without loading rdflib.
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SDO = "https://schema.org/"
+DCTERMS = "http://purl.org/dc/terms/"
 DBO = "http://dbpedia.org/ontology/"
 LG = "https://w3id.org/linkgraph/ns#"
 """Project namespace: ``lg:MissingConcept``, ``lg:Keyword``, ``lg:slug`` (concepts only), ``lg:alias``;
@@ -24,7 +30,7 @@ with ``build --related``, ``lg:related`` and ``lg:Relatedness`` (``lg:source``, 
 ``lg:rank``, ``lg:score``)."""
 XSD = "http://www.w3.org/2001/XMLSchema#"
 PREFIXES = {
-    "rdf": str(RDF), "skos": str(SKOS), "schema": str(SDO), "dct": str(DCTERMS), "dbo": DBO, "lg": LG,
+    "rdf": RDF, "skos": SKOS, "schema": SDO, "dct": DCTERMS, "dbo": DBO, "lg": LG,
 }
 DEFAULT_BASE_IRI = "https://example.org/linkgraph/"
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -46,9 +52,9 @@ Statement = tuple[IRI, str, "IRI | Literal"]
 
 
 def check_base_iri(base: str) -> str:
-    """The base IRI if usable as a prefix for concept IRIs, else ValueError saying why."""
+    """The base IRI if usable as a prefix for concept IRIs, else UsageError saying why."""
     if _BAD_IRI.search(base) or not _ABSOLUTE.match(base):
-        raise ValueError(f"base IRI {base!r} must be an absolute IRI ending in '/' or '#', "
+        raise UsageError(f"base IRI {base!r} must be an absolute IRI ending in '/' or '#', "
                          "without spaces or <>\"{}|^`\\")
     return base
 
@@ -75,14 +81,14 @@ class Terms:
 
 
 # Term IRIs as plain strings, looked up once (rdflib namespace attributes cost a call each).
-_TYPE = str(RDF.type)
-_CONCEPT, _CONCEPT_SCHEME = IRI(SKOS.Concept), IRI(SKOS.ConceptScheme)
-_TERM, _TERM_SET = IRI(SDO.DefinedTerm), IRI(SDO.DefinedTermSet)
+_TYPE = RDF + "type"
+_CONCEPT, _CONCEPT_SCHEME = IRI(SKOS + "Concept"), IRI(SKOS + "ConceptScheme")
+_TERM, _TERM_SET = IRI(SDO + "DefinedTerm"), IRI(SDO + "DefinedTermSet")
 _MISSING, _KEYWORD = IRI(LG + "MissingConcept"), IRI(LG + "Keyword")
-_IN_TERM_SET, _IN_SCHEME = str(SDO.inDefinedTermSet), str(SKOS.inScheme)
-_PREF_LABEL, _DEFINITION = str(SKOS.prefLabel), str(SKOS.definition)
+_IN_TERM_SET, _IN_SCHEME = SDO + "inDefinedTermSet", SKOS + "inScheme"
+_PREF_LABEL, _DEFINITION = SKOS + "prefLabel", SKOS + "definition"
 _SLUG, _ALIAS = LG + "slug", LG + "alias"
-_SOURCE, _SUBJECT = str(DCTERMS.source), str(DCTERMS.subject)
+_SOURCE, _SUBJECT = DCTERMS + "source", DCTERMS + "subject"
 _WIKI_LINK = DBO + "wikiPageWikiLink"
 
 
@@ -130,7 +136,7 @@ def _related(G: nx.DiGraph, t: Terms, node: str, s: IRI) -> Iterator[Statement]:
         yield s, LG + "related", t.node(G, target)
     for rank, (target, score) in enumerate(ranked, 1):
         r = IRI(f"{t.base}related:{iri_path(node)}/{rank}")
-        yield r, str(RDF.type), IRI(LG + "Relatedness")
+        yield r, _TYPE, IRI(LG + "Relatedness")
         yield r, LG + "source", s
         yield r, LG + "target", t.node(G, target)
         yield r, LG + "rank", Literal(str(rank), datatype=XSD + "integer")

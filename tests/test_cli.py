@@ -36,10 +36,13 @@ def test_unknown_format_names_the_choices(tmp_path, capsys):
     ([str(GLOSSARY), "/no/such/dir"], "no such file or folder: /no/such/dir"),
 ])
 def test_usage_errors_exit_2(tmp_path, capsys, args, message):
-    with pytest.raises(SystemExit) as exit:
-        main(["build", "-o", str(tmp_path), *args])
-    assert exit.value.code == 2
-    assert message in capsys.readouterr().err
+    try:  # argparse itself exits on bad option values; the library's UsageError is returned
+        code = main(["build", "-o", str(tmp_path), *args])
+    except SystemExit as exit:
+        code = exit.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: linkgraph build") and message in err
 
 
 def test_problems_are_printed_with_file_and_line_and_strict_fails(bad_corpus, tmp_path, capsys):
@@ -100,8 +103,26 @@ def test_related_unknown_term_exits_1_with_closest_matches(glossary_out, capsys)
     assert "no concept 'brokr'" in err and "closest: " in err and "broker" in err
 
 
-def test_related_without_an_index_is_a_usage_error(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit:
-        main(["related", "broker", "--graph", str(tmp_path)])
-    assert exit.value.code == 2
-    assert "run 'linkgraph build" in capsys.readouterr().err
+def test_related_without_an_index_is_one_line_exit_1(tmp_path, capsys):
+    assert main(["related", "broker", "--graph", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("linkgraph related: error: cannot read") and "run 'linkgraph build" in err
+    assert len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("where", ["file", "below-file"])
+def test_unwritable_output_folder_is_one_line_exit_1(tmp_path, capsys, where):
+    (tmp_path / "file").write_text("x")
+    out = tmp_path / "file" if where == "file" else tmp_path / "file" / "sub"
+    assert main(["build", str(GLOSSARY), "-o", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("linkgraph build: error: cannot write") and str(tmp_path / "file") in err
+    assert len(err.splitlines()) == 1
+
+
+def test_related_imports_no_heavy_package(glossary_out):
+    code = ("import sys; from graph.cli import main; main(['related', 'broker', '--graph', %r]); "
+            "print(sorted(m for m in ('networkx', 'rdflib', 'pyoxigraph') if m in sys.modules))" % str(glossary_out))
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "[]"

@@ -8,7 +8,8 @@ import pytest
 
 from graph.cli import main
 from graph.pipeline import build
-from graph.query import QueryError, format_result, load_store, query, run_query
+from graph.errors import GraphFolderError, QueryError
+from graph.query import format_result, load_store, query, run_query
 
 MOST_LINKED = ("SELECT ?slug (COUNT(?s) AS ?links) WHERE { ?s dbo:wikiPageWikiLink ?c . ?c lg:slug ?slug } "
                "GROUP BY ?slug ORDER BY DESC(?links) ?slug")
@@ -58,7 +59,7 @@ def test_falls_back_to_ntriples_and_says_when_there_is_no_graph(tmp_path):
     from tests.conftest import GLOSSARY
     build([GLOSSARY], tmp_path / "nt", formats=["ntriples"])
     assert query(tmp_path / "nt", "ASK { ?s lg:slug 'broker' }").rows == (("true",),)
-    with pytest.raises(FileNotFoundError, match="graph.ttl or graph.nt"):
+    with pytest.raises(GraphFolderError, match="graph.ttl or graph.nt"):
         query(tmp_path, "ASK {}")
 
 
@@ -70,7 +71,6 @@ def test_syntax_errors_are_query_errors(graph_dir):
 def test_cli(graph_dir, capsys):
     assert main(["query", MOST_LINKED, "--graph", str(graph_dir), "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "slug,links"
-    with pytest.raises(SystemExit) as exit:
-        main(["query", "SELEC", "--graph", str(graph_dir)])
-    assert exit.value.code == 2
-    assert "SPARQL syntax error" in capsys.readouterr().err
+    assert main(["query", "SELEC", "--graph", str(graph_dir)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("usage: linkgraph query") and "SPARQL syntax error" in err

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from graph.errors import UsageError
 from graph.reader import discover, parse_article, read_corpus
 from tests.conftest import BAD_FILES
 
@@ -137,5 +138,5 @@ def test_discover_is_sorted_and_skips_hidden(tmp_path: Path):
     root, files = discover([tmp_path])
     assert root == tmp_path.resolve()
     assert [f.relative_to(root).as_posix() for f in files] == ["A.markdown", "a/c.md", "b.md"]
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(UsageError):
         discover([tmp_path / "nope"])

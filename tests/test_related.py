@@ -8,7 +8,8 @@ import pytest
 
 from graph.related import (SIGNALS, UnknownTerm, co_citation, coupling, direct_links, find,
                            personalized_pagerank, rank, related, same_section, shared_keywords, text_similarity)
-from graph.related_index import attach_text_index, read_index, write_index
+from graph.errors import GraphFolderError
+from graph.related_index import INDEX_VERSION, attach_text_index, read_index, write_index
 
 
 def graph(links=(), keywords=None, missing=(), labels=None):
@@ -154,8 +155,10 @@ def test_the_index_answers_like_the_graph(glossary_build):
 
 
 def test_index_of_another_kind_is_refused():
-    with pytest.raises(ValueError, match="rebuild"):
+    with pytest.raises(GraphFolderError, match="rebuild"):
         read_index('{"index_version": 0}')
+    with pytest.raises(GraphFolderError, match="damaged"):
+        read_index('{"index_version": %d, "keys": 5}' % INDEX_VERSION)
 
 
 @pytest.fixture(scope="module")

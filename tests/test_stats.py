@@ -50,11 +50,15 @@ def test_text_and_json(out_dir, capsys):
     assert len(json.loads(capsys.readouterr().out)["top_in_links"]) == 1
 
 
-def test_no_graph_is_a_usage_error(tmp_path, capsys):
-    with pytest.raises(SystemExit) as exit:
-        main(["stats", "--graph", str(tmp_path)])
-    assert exit.value.code == 2
-    assert "no graph.graphml" in capsys.readouterr().err
+def test_no_graph_is_a_runtime_failure_in_one_line(tmp_path, capsys):
+    assert main(["stats", "--graph", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith(f"linkgraph stats: error: no graph.graphml in {tmp_path}")
+
+
+def test_a_damaged_graphml_is_one_line_not_a_traceback(tmp_path, capsys):
+    (tmp_path / "graph.graphml").write_text("<graphml><graph><node id='n0'>", encoding="utf-8")
+    assert main(["stats", "--graph", str(tmp_path)]) == 1
+    assert "cannot read" in capsys.readouterr().err
 
 
 def test_related_edges_change_no_ranking(out_dir, tmp_path):

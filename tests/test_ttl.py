@@ -7,6 +7,7 @@ import pyoxigraph
 import pytest
 import rdflib
 
+from graph.errors import UsageError
 from graph.exporters import ExportOptions
 from graph.exporters.ttl import write
 from graph.pipeline import build
@@ -72,5 +73,5 @@ def test_literal_escapes_round_trip(text):
 
 @pytest.mark.parametrize("base", ["example.org/", "https://e.org/no-slash", "https://e.org/a b/", "https://e.org/<x>/"])
 def test_bad_base_iri_is_refused(base):
-    with pytest.raises(ValueError):
+    with pytest.raises(UsageError):
         check_base_iri(base)

@@ -1,19 +1,23 @@
-"""The exporter registry: each output format, by name, with the file it writes.
+"""The exporter registry: each output format, by name, with the files it writes.
 
 Lookup errors name the valid choices (rdflib ``plugin.py`` style). Add a format by writing a
-module with a ``write(G, out, options)`` function and one line in ``EXPORTERS``; a format of
-several files lists its other (file name, writer) pairs in ``more``.
+module with a ``write(G, out, options)`` function and one entry in ``EXPORTERS``; a format of
+several files lists its other (file name, function) pairs in ``more``. The registry names
+modules and functions rather than importing them, so asking which formats exist (the CLI does,
+for every command) loads no exporter and none of networkx or rdflib.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TextIO
+from importlib import import_module
+from typing import TYPE_CHECKING, TextIO
 
-import networkx as nx
+from graph.errors import UsageError
 
-from graph.exporters import gexf, graphml, html, jsonld, ntriples, property_csv, ttl
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +27,7 @@ class ExportOptions:
     base_iri: str
 
 
-Writer = Callable[[nx.DiGraph, TextIO, ExportOptions], None]
+Writer = Callable[["nx.DiGraph", TextIO, ExportOptions], None]
 """Writes one file of a format to a text stream."""
 
 
@@ -33,37 +37,47 @@ class Exporter:
     """The ``--format`` choice."""
     filename: str
     """File written in the output folder."""
-    write: Callable[[nx.DiGraph, TextIO, ExportOptions], None]
+    module: str
+    """Module under ``graph.exporters`` holding the writers."""
     description: str
-    more: tuple[tuple[str, Writer], ...] = ()
-    """Further (file name, writer) pairs, for a format that is several files (CSV + load script)."""
+    function: str = "write"
+    """Writer of ``filename`` in ``module``."""
+    more: tuple[tuple[str, str], ...] = ()
+    """Further (file name, writer function) pairs, for a format that is several files (CSV + load script)."""
 
     def outputs(self) -> tuple[tuple[str, Writer], ...]:
         """Every (file name, writer) pair of this format, the main file first."""
-        return ((self.filename, self.write), *self.more)
+        module = import_module(f"graph.exporters.{self.module}")
+        return tuple((filename, getattr(module, function))
+                     for filename, function in ((self.filename, self.function), *self.more))
+
+    @property
+    def filenames(self) -> tuple[str, ...]:
+        """Every file this format writes, the main file first."""
+        return (self.filename, *(filename for filename, _ in self.more))
 
 
 EXPORTERS: dict[str, Exporter] = {
     e.name: e
     for e in (
-        Exporter("turtle", "graph.ttl", ttl.write, "RDF 1.1 Turtle (SKOS, schema.org, DBpedia wiki links)"),
-        Exporter("graphml", "graph.graphml", graphml.write, "GraphML for Gephi, yEd, Cytoscape, igraph, networkx"),
-        Exporter("ntriples", "graph.nt", ntriples.write, "RDF 1.1 N-Triples, one triple per line"),
-        Exporter("jsonld", "graph.jsonld", jsonld.write, "JSON-LD 1.1 with a readable @context"),
-        Exporter("gexf", "graph.gexf", gexf.write, "GEXF 1.3 for Gephi, Gephi Lite, sigma.js/graphology"),
-        Exporter("csv", property_csv.NODES_FILE, property_csv.write_nodes,
+        Exporter("turtle", "graph.ttl", "ttl", "RDF 1.1 Turtle (SKOS, schema.org, DBpedia wiki links)"),
+        Exporter("graphml", "graph.graphml", "graphml", "GraphML for Gephi, yEd, Cytoscape, igraph, networkx"),
+        Exporter("ntriples", "graph.nt", "ntriples", "RDF 1.1 N-Triples, one triple per line"),
+        Exporter("jsonld", "graph.jsonld", "jsonld", "JSON-LD with a readable @context"),
+        Exporter("gexf", "graph.gexf", "gexf", "GEXF 1.3 for Gephi, Gephi Lite, sigma.js/graphology"),
+        Exporter("csv", "nodes.csv", "property_csv",
                  "property-graph CSV (neo4j-admin import headers) and a LOAD CSV script",
-                 more=((property_csv.EDGES_FILE, property_csv.write_edges),
-                       (property_csv.LOAD_FILE, property_csv.write_load_script))),
-        Exporter("html", "graph.html", html.write,
+                 function="write_nodes",
+                 more=(("edges.csv", "write_edges"), ("load.cypher", "write_load_script"))),
+        Exporter("html", "graph.html", "html",
                  "one self-contained HTML page to explore the graph offline (layout, search, related terms)"),
     )
 }
 
 
 def get_exporter(name: str) -> Exporter:
-    """The exporter called ``name``; KeyError naming the valid choices otherwise."""
+    """The exporter called ``name``; UsageError naming the valid choices otherwise."""
     try:
         return EXPORTERS[name]
     except KeyError:
-        raise KeyError(f"unknown format {name!r}; choose from: {', '.join(EXPORTERS)}") from None
+        raise UsageError(f"unknown format {name!r}; choose from: {', '.join(EXPORTERS)}") from None

@@ -13,22 +13,21 @@ from itertools import groupby
 from typing import TextIO
 
 import networkx as nx
-from rdflib.namespace import DCTERMS, RDF, SDO, SKOS
 
-from graph.vocab import DBO, LG, PREFIXES, IRI, Literal, statements
+from graph.vocab import DBO, DCTERMS, LG, PREFIXES, RDF, SDO, SKOS, IRI, Literal, statements
 
 _ID, _TEXT, _LANGS = "id", "text", "langs"
 # predicate IRI -> (term, how its objects are written)
 TERMS: dict[str, tuple[str, str]] = {
-    str(SKOS.prefLabel): ("prefLabel", _LANGS),
-    str(SKOS.definition): ("definition", _LANGS),
+    SKOS + "prefLabel": ("prefLabel", _LANGS),
+    SKOS + "definition": ("definition", _LANGS),
     LG + "slug": ("slug", _TEXT),
     LG + "alias": ("alias", _TEXT),
-    str(DCTERMS.source): ("source", _TEXT),
-    str(DCTERMS.subject): ("subject", _ID),
+    DCTERMS + "source": ("source", _TEXT),
+    DCTERMS + "subject": ("subject", _ID),
     DBO + "wikiPageWikiLink": ("links", _ID),
-    str(SKOS.inScheme): ("inScheme", _ID),
-    str(SDO.inDefinedTermSet): ("inDefinedTermSet", _ID),
+    SKOS + "inScheme": ("inScheme", _ID),
+    SDO + "inDefinedTermSet": ("inDefinedTermSet", _ID),
 }
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _NAMESPACES = sorted(((p, ns) for p, ns in PREFIXES.items() if p != "rdf"), key=lambda item: -len(item[1]))
@@ -64,7 +63,7 @@ def _node(subject: IRI, triples) -> dict:
     node: dict = {"@id": str(subject)}
     for predicate, group in groupby(triples, key=lambda t: t[1]):
         objects = [o for _, _, o in group]
-        if predicate == str(RDF.type) and all(isinstance(o, IRI) for o in objects):
+        if predicate == RDF + "type" and all(isinstance(o, IRI) for o in objects):
             node["@type"] = _one_or_many([_compact(o) for o in objects])
             continue
         term, how = TERMS.get(predicate, (None, None))
