@@ -41,7 +41,9 @@ class LinkClass:
     SELF = "self"
     EXTERNAL = "external"
     UNSAFE = "unsafe"
-    ALL = (RESOLVED, MISSING, SELF, EXTERNAL, UNSAFE)
+    TEMPLATE = "template"
+    """Template syntax (``{{ … }}``, ``{% … %}``) a site generator would have replaced: no address."""
+    ALL = (RESOLVED, MISSING, SELF, EXTERNAL, UNSAFE, TEMPLATE)
 
 
 KEYWORD_PREFIX = "/keyword:"
@@ -125,7 +127,7 @@ class Occurrence(NamedTuple):
     """File the link sits in."""
     link: Link
     kind: str
-    """``resolved``, ``missing``, ``self``, ``external`` or ``unsafe``."""
+    """``resolved``, ``missing``, ``self``, ``external``, ``unsafe`` or ``template``."""
     target: str | None
     """Target slug for resolved, missing and self; None otherwise."""
 

@@ -16,10 +16,13 @@ from graph.slugs import decode, page_path
 from graph.text import field_lang
 
 RESOLVED, MISSING, SELF = LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF
-EXTERNAL, UNSAFE = LinkClass.EXTERNAL, LinkClass.UNSAFE
+EXTERNAL, UNSAFE, TEMPLATE = LinkClass.EXTERNAL, LinkClass.UNSAFE, LinkClass.TEMPLATE
 UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _WORDY = re.compile(r"[^\W_]")
+# Hugo shortcodes ({{< ref >}}, {{% eturl %}}), Go and Jinja/Liquid templates ({{ .Site }}, {% url %}):
+# text a site generator replaces before any link exists, so no page can be named by it.
+_TEMPLATE = re.compile(r"\{\{|\{%")
 
 
 class _Index:
@@ -59,6 +62,10 @@ def resolve(corpus: Corpus) -> Resolution:
                 problems.append(Problem(article.path, link.line, "unsafe-link",
                                         f"unsafe link {link.href!r} ({target}); no edge made"))
                 target = None
+            elif kind == TEMPLATE:
+                problems.append(Problem(article.path, link.line, "template-link",
+                                        f"link destination {link.href!r} is template syntax, not an "
+                                        "address; no node or edge made"))
             occurrences.append(Occurrence(article.slug, article.path, link, kind, target))
     occurrences = _unify_missing_spellings(occurrences)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
@@ -86,6 +93,8 @@ def classify(article: Article, href: str, index: _Index, memo: dict | None = Non
 
 def _classify(href: str, lang: str | None, site_dir: str, folder: str, index: _Index) -> tuple[str, str | None]:
     href = href.strip()
+    if _TEMPLATE.search(href):
+        return TEMPLATE, None
     scheme = _SCHEME.match(href)
     if scheme:
         name = scheme.group(1).lower()

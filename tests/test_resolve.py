@@ -51,6 +51,12 @@ SITE = {
     ("../../../etc/passwd", "unsafe", None),
     ("/../../x", "unsafe", None),
     ("/%2e%2e/%2e%2e/x", "unsafe", None),
+    ("{{% eturl alias %}}", "template", None),
+    ("_common/{{% relref \"x.md\" %}}", "template", None),
+    ("{{ .Site.BaseURL }}/finra", "template", None),
+    ("https://{{ site.host }}/x", "template", None),
+    ("{% url 'finra' %}", "template", None),
+    ("/a{b}", "missing", "a{b}"),
 ])
 def test_link_classes(href, kind, target):
     files = dict(SITE)
@@ -59,6 +65,7 @@ def test_link_classes(href, kind, target):
     occurrence, = resolution.occurrences
     assert (occurrence.kind, occurrence.target) == (kind, target)
     assert any(p.code == "unsafe-link" and p.line == 4 for p in resolution.problems) == (kind == "unsafe")
+    assert any(p.code == "template-link" and p.line == 4 for p in resolution.problems) == (kind == "template")
 
 
 def test_lookup_prefers_the_article_language_then_any_language():
