@@ -6,6 +6,7 @@ import math
 import networkx as nx
 import pytest
 
+from graph.model import Article
 from graph.related import (SIGNALS, UnknownTerm, co_citation, coupling, direct_links, find,
                            personalized_pagerank, rank, related, same_section, shared_keywords, text_similarity)
 from graph.errors import GraphFolderError
@@ -75,10 +76,14 @@ def test_same_section_is_the_folder_and_its_index_page():
 
 def test_text_similarity_uses_title_description_and_body():
     G = graph(labels={"gold": {"ar": "الذهب"}, "oil": {"ar": "النفط"}, "bullion": {"en": "Bullion"},
-                      "bonds": {"en": "Bonds"}})
-    G.nodes["bullion"]["descriptions"] = {"ar": "سبائك ذهب"}
-    attach_text_index(G, [])
-    assert text_similarity(G, "gold") == pytest.approx({"bullion": text_similarity(G, "gold")["bullion"]})
+                      "bonds": {"en": "Bonds"}, "coupons": {"en": "Coupons"}, "wells": {"en": "Wells"}})
+    G.nodes["bullion"]["descriptions"] = {"ar": "سبائك ذهب"}  # shares gold's title word, without its article
+    wells = Article("wells.md", "wells", "en", "", "Wells", "", (), (), (), body="Drilling for النفط.")
+    attach_text_index(G, [wells])
+    gold = text_similarity(G, "gold")
+    assert set(gold) == {"bullion"} and 0 < gold["bullion"] <= 1
+    assert text_similarity(G, "bullion")["gold"] == pytest.approx(gold["bullion"])  # a cosine is symmetric
+    assert set(text_similarity(G, "oil")) == {"wells"}  # through the body alone
     assert text_similarity(G, "bonds") == {}
 
 
