@@ -62,6 +62,22 @@ def write_files(root: Path, files: dict[str, bytes]) -> Path:
     return root
 
 
+def written_file(result, name: str) -> Path:
+    """The file called ``name`` that a build wrote (``BuildResult.written``)."""
+    found = [p for p in result.written if p.name == name]
+    assert found, f"the build wrote no {name}: {[p.name for p in result.written]}"
+    return found[0]
+
+
+def assert_same_files(*results) -> None:
+    """Builds wrote the same file names with the same bytes."""
+    first, *others = results
+    for other in others:
+        assert [p.name for p in other.written] == [p.name for p in first.written]
+        for a, b in zip(first.written, other.written):
+            assert a.read_bytes() == b.read_bytes(), a.name
+
+
 @pytest.fixture
 def bad_corpus(tmp_path: Path) -> Path:
     return write_files(tmp_path / "bad", BAD_FILES)

@@ -7,7 +7,7 @@ import pytest
 import graph.reader as reader
 from graph.pipeline import build
 from graph.reader import read_corpus
-from tests.conftest import GLOSSARY, write_files
+from tests.conftest import GLOSSARY, assert_same_files, write_files
 
 
 @pytest.fixture
@@ -98,8 +98,7 @@ def test_parallel_cached_and_plain_builds_write_identical_bytes(tmp_path):
     plain = build([GLOSSARY], tmp_path / "plain")
     cold = build([GLOSSARY], tmp_path / "cold", jobs=2, cache_dir=tmp_path / "cache")
     warm = build([GLOSSARY], tmp_path / "warm", jobs=2, cache_dir=tmp_path / "cache")
-    for a, b, c in zip(plain.written, cold.written, warm.written):
-        assert a.read_bytes() == b.read_bytes() == c.read_bytes(), a.name
+    assert_same_files(plain, cold, warm)
 
 
 def test_parallel_read_keeps_sorted_order(tmp_path):

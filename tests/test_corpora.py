@@ -11,7 +11,7 @@ import rdflib
 import xmlschema
 
 from graph.pipeline import build
-from tests.conftest import GRAPHML_XSD, HUGO, INVESTORSWIKI, need
+from tests.conftest import GRAPHML_XSD, HUGO, INVESTORSWIKI, need, written_file
 
 _SOURCE_RULE = re.compile(r"\]\(/([^)#?]*)")  # SOURCE.md's counting rule
 
@@ -71,7 +71,7 @@ def test_front_matter_entities_read_as_text(investorswiki):
 
 
 def test_investorswiki_outputs_read_back(investorswiki):
-    ttl, graphml = (next(p for p in investorswiki.written if p.suffix == s) for s in (".ttl", ".graphml"))
+    ttl, graphml = (written_file(investorswiki, name) for name in ("graph.ttl", "graph.graphml"))
     n = len(list(pyoxigraph.parse(path=str(ttl), format=pyoxigraph.RdfFormat.TURTLE)))
     assert n == len(rdflib.Graph().parse(str(ttl), format="turtle"))
     xmlschema.XMLSchema(str(need(GRAPHML_XSD))).validate(str(graphml))

@@ -4,16 +4,14 @@ import pytest
 
 import graph.pipeline as pipeline
 from graph.pipeline import build
-from tests.conftest import GLOSSARY
+from tests.conftest import GLOSSARY, assert_same_files
 
 
 def test_parallel_writes_equal_serial_writes(tmp_path, monkeypatch):
     serial = build([GLOSSARY], tmp_path / "serial", jobs=1)
     monkeypatch.setattr(pipeline, "PARALLEL_WRITE_EDGES", 0)
     parallel = build([GLOSSARY], tmp_path / "parallel", jobs=2)
-    assert [p.name for p in serial.written] == [p.name for p in parallel.written]
-    for a, b in zip(serial.written, parallel.written):
-        assert a.read_bytes() == b.read_bytes(), a.name
+    assert_same_files(serial, parallel)
 
 
 def test_a_failing_writer_in_a_worker_fails_the_build_and_leaves_no_file(tmp_path, monkeypatch):
