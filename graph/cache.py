@@ -18,13 +18,17 @@ import marshal
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graph.model import Article, Problem, article_from_tuple, article_to_tuple
+
+if TYPE_CHECKING:
+    from graph.parse import ParseOptions
 
 CACHE_ENV = "LINKGRAPH_CACHE_DIR"
 _FORMAT = 3
 # Modules whose code decides what a file parses to: any change to them invalidates the cache.
-_PARSING_MODULES = ("reader.py", "links.py", "text.py", "slugs.py", "model.py", "cache.py")
+_PARSING_MODULES = ("parse.py", "reader.py", "links.py", "text.py", "slugs.py", "model.py", "cache.py")
 
 
 def default_cache_dir() -> Path:
@@ -75,9 +79,9 @@ class FileCache:
         self.dirty: set[str] = set()
 
     @classmethod
-    def open(cls, cache_dir: str | os.PathLike[str], root: Path, default_lang: str | None) -> FileCache:
-        """The cache of this corpus in ``cache_dir``; empty when absent, unreadable or outdated."""
-        key = hashlib.blake2b(f"{root}\0{default_lang}\0{_fingerprint()}".encode(), digest_size=12).hexdigest()
+    def open(cls, cache_dir: str | os.PathLike[str], root: Path, options: ParseOptions) -> FileCache:
+        """The cache of this corpus read with ``options`` in ``cache_dir``; empty when absent, unreadable or outdated."""
+        key = hashlib.blake2b(f"{root}\0{options!r}\0{_fingerprint()}".encode(), digest_size=12).hexdigest()
         folder = Path(cache_dir) / f"corpus-{key}"
         rows: dict[str, Row] = {}
         for shard in sorted(folder.glob("*.marshal")) if folder.is_dir() else ():

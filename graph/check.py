@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
+from graph.parse import ParseOptions
 from graph.reader import discover, read_corpus
 from graph.model import LinkClass
 from graph.resolve import resolve
@@ -53,7 +54,7 @@ def check_links(
     """Audit the links of the Markdown files under ``paths``; ``max_missing`` tolerates that many."""
     paths = list(paths)
     root = _shown(discover(paths)[0])
-    resolution = resolve(read_corpus(paths, default_lang))
+    resolution = resolve(read_corpus(paths, ParseOptions(default_lang)))
     bad = tuple(BadLink(os.path.join(root, o.path) if root != "." else o.path, o.link.line, o.link.href, o.kind, o.target if o.kind == MISSING else None)
                 for o in resolution.occurrences if o.kind in (MISSING, UNSAFE))
     missing = sum(1 for b in bad if b.kind == MISSING)

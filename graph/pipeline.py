@@ -17,6 +17,7 @@ from graph.build import build_graph
 from graph.exporters import EXPORTERS, ExportOptions, get_exporter
 from graph.model import Resolution
 from graph.output import write_atomic
+from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
 from graph.related_index import INDEX_FILE, attach_text_index, index_view, write_index
@@ -108,7 +109,7 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
     exporters = [get_exporter(name) for name in formats]
     options = ExportOptions(base_iri=check_base_iri(base_iri))
     stage("read")
-    corpus = read_corpus(paths, default_lang, jobs, cache_dir, lambda done, total: stage("read", done, total))
+    corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total))
     stage("resolve")
     resolution = resolve(corpus)
     stage("graph")

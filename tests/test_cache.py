@@ -6,6 +6,7 @@ import pytest
 
 import graph.reader as reader
 from graph.pipeline import build
+from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from tests.conftest import GLOSSARY, assert_same_files, write_files
 
@@ -80,7 +81,7 @@ def test_added_deleted_and_renamed_files(corpus, tmp_path, parsed):
 def test_cache_keyed_by_default_language(corpus, tmp_path, parsed):
     read(corpus, tmp_path / "cache")
     parsed.clear()
-    result = read_corpus([corpus], default_lang="en", cache_dir=tmp_path / "cache")
+    result = read_corpus([corpus], ParseOptions(default_lang="en"), cache_dir=tmp_path / "cache")
     assert len(parsed) == 3 and {a.lang for a in result.articles} == {"en"}
 
 
@@ -121,5 +122,5 @@ def test_parallel_read_fills_the_cache(tmp_path):
     files = {f"{i:03d}.md": article(f"T{i}", f"/{i + 1:03d}") for i in range(150)}
     root = write_files(tmp_path / "many", files)
     first = read_corpus([root], jobs=2, cache_dir=tmp_path / "cache")  # 150 files: worker processes
-    assert len(FileCache.open(tmp_path / "cache", root.resolve(), None).rows) == 150
+    assert len(FileCache.open(tmp_path / "cache", root.resolve(), ParseOptions(root_name="many")).rows) == 150
     assert read_corpus([root], jobs=2, cache_dir=tmp_path / "cache") == first

@@ -3,12 +3,13 @@ from pathlib import Path
 import pytest
 
 from graph.errors import UsageError
-from graph.reader import discover, parse_article, read_corpus
+from graph.parse import ParseOptions, parse_article
+from graph.reader import discover, read_corpus
 from tests.conftest import BAD_FILES
 
 
 def parse(text: str, path: str = "a.md", **kw):
-    return parse_article(text, path, **kw)
+    return parse_article(text, path, ParseOptions(**kw))
 
 
 def test_front_matter_fields():

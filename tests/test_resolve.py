@@ -1,7 +1,7 @@
 import pytest
 
 from graph.model import Corpus
-from graph.reader import parse_article
+from graph.parse import parse_article
 from graph.resolve import resolve
 
 

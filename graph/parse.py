@@ -1,0 +1,218 @@
+"""Bytes of one file -> an Article and its problems: the pure part of reading.
+
+Nothing here touches the file system, a process pool or the cache: every function is a function
+of the file's bytes (or text), its path relative to the input root, and one ``ParseOptions``
+value. The local build's worker processes and the Spark engine's executors import this module
+(and what it imports: links, slugs, text, model) and nothing else of the pipeline.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from graph.links import find_links
+from graph.model import Article, Problem
+from graph.slugs import decode, page_path
+from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
+
+_YAML = YAMLHandler()  # python-frontmatter's loader: yaml.CSafeLoader when libyaml is present
+_FENCE = YAMLHandler.FM_BOUNDARY
+_CLOSE = re.compile(r"^(-{3,}|\.{3})\s*$")
+_FLAT_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*$")
+_LIST_ITEM = re.compile(r"^\s*-\s+(.*?)\s*$")
+_H1 = re.compile(r"^#\s+(.+?)(?:\s+#+)?\s*$", re.MULTILINE)
+_KEYWORD_SPLIT = re.compile("[,\u060c]")
+_KEYWORD_FIELDS = ("keywords", "tags", "categories")
+
+
+@dataclass(frozen=True, slots=True)
+class ParseOptions:
+    """Everything besides a file's bytes and path that decides what it parses to.
+
+    One value, so a new option changes this class and the code that reads it, and the parse
+    cache (which keys on it) and the Spark engine (which ships it to executors) follow.
+    """
+
+    default_lang: str | None = None
+    """Language of files whose front matter, folder and title script do not tell (None: untagged)."""
+    root_name: str = ""
+    """Name of the input root folder (set by discovery): a root called ``English`` is a language root."""
+
+
+def parse_bytes(data: bytes, rel: str, options: ParseOptions = ParseOptions()) -> tuple[Article | None, list[Problem]]:
+    """Decode the bytes of the file at ``rel`` and parse them; binary files are refused."""
+    if b"\x00" in data[:8192]:
+        return None, [Problem(rel, 0, "binary-file", "file contains NUL bytes (binary, not Markdown); skipped")]
+    problems: list[Problem] = []
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        problems.append(Problem(rel, line, "invalid-utf8",
+                                f"invalid UTF-8 at byte {exc.start}; undecodable bytes replaced by U+FFFD"))
+        text = data.decode("utf-8", errors="replace")
+    article, found = parse_article(text, rel, options)
+    return article, problems + found
+
+
+def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) -> tuple[Article | None, list[Problem]]:
+    """Parse the text of the file at ``path`` (relative to the input root) into an Article."""
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return None, [Problem(path, 0, "empty-file", "file is empty; no concept made")]
+    meta, body, body_line, problems = split_front_matter(text, path)
+    site_dir, folder_lang, site_path = _language_root(path, options.root_name)
+    front = text.split("\n", body_line - 1)[: body_line - 1] if meta else []
+
+    def line_of(name: str) -> int:
+        """The file line of a front matter key, for problems about its value."""
+        pattern = re.compile(rf"^{re.escape(name)}\s*:")
+        return next((n for n, line in enumerate(front, 1) if pattern.match(line)), 1)
+
+    def field(name: str) -> str:
+        value = meta.get(name)
+        if value is None:
+            return ""
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+            return plain(str(value))
+        problems.append(Problem(path, line_of(name), "bad-field",
+                                f"front matter {name!r} is a {type(value).__name__}, not text; ignored"))
+        return ""
+
+    path_slug = page_path(site_path)
+    slug = path_slug
+    if fm_slug := field("slug"):
+        slug = page_path(_join(posixpath.dirname(path_slug), fm_slug))
+    elif fm_url := field("url"):
+        slug = page_path(decode(fm_url.split("#")[0].split("?")[0]))
+    aliases = [path_slug] if path_slug != slug else []
+    aliases += _aliases(meta.get("aliases"), path_slug, Problem(path, line_of("aliases"), "bad-field", ""), problems)
+
+    title = field("title") or field("linkTitle")
+    if not title:
+        h1 = _H1.search(body)
+        title = plain(h1.group(1)) if h1 else slug.rpartition("/")[2]
+
+    lang = None
+    for name in ("lang", "language"):
+        if meta.get(name) is not None:
+            lang = valid_lang_tag(meta[name])
+            if lang is None:
+                problems.append(Problem(path, line_of(name), "bad-lang", f"front matter {name}: {meta[name]!r} is not a language tag; ignored"))
+    lang = lang or folder_lang or ("ar" if has_arabic_script(title) else options.default_lang)
+
+    links, link_problems = find_links(body, path, body_line)
+    return Article(
+        path=path,
+        slug=slug,
+        lang=lang,
+        site_dir=site_dir,
+        title=title,
+        description=field("description") or field("summary"),
+        keywords=_keywords(meta, lambda name: Problem(path, line_of(name), "bad-field", ""), problems),
+        aliases=tuple(dict.fromkeys(a for a in aliases if a != slug)),
+        links=tuple(links),
+        body=body,
+    ), problems + link_problems
+
+
+def _join(folder: str, path: str) -> str:
+    """Join a path to a folder; an absolute (``/``) path is taken from the site root."""
+    return path if path.startswith("/") else f"{folder}/{path}"
+
+
+def split_front_matter(text: str, path: str) -> tuple[dict, str, int, list[Problem]]:
+    """(metadata, body, file line where the body starts, problems) of a normalised text."""
+    lines = text.split("\n")
+    if not _FENCE.match(lines[0]):
+        return {}, text, 1, []
+    end = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), None)
+    if end is None:
+        problem = Problem(path, 1, "unclosed-front-matter",
+                          "front matter opened with '---' is never closed; whole file read as body")
+        return {}, "\n".join(lines[1:]), 2, [problem]
+    block = "\n".join(lines[1:end])
+    body = "\n".join(lines[end + 1:])
+    try:
+        meta = _YAML.load(block)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = 2 + mark.line if mark is not None else 1
+        reason = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        problem = Problem(path, line, "yaml-error",
+                          f"front matter is not valid YAML ({reason}); read as flat 'key: value' lines")
+        return _flat_front_matter(lines[1:end]), body, end + 2, [problem]
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        problem = Problem(path, 2, "front-matter-not-mapping",
+                          f"front matter is a YAML {type(meta).__name__}, not a mapping; ignored")
+        return {}, body, end + 2, [problem]
+    return {str(k): v for k, v in meta.items()}, body, end + 2, []
+
+
+def _flat_front_matter(lines: list[str]) -> dict[str, object]:
+    """Recover ``key: value`` lines (and ``- item`` lists) from front matter YAML rejects."""
+    meta: dict[str, object] = {}
+    key = None
+    for line in lines:
+        if (m := _FLAT_LINE.match(line)) is not None:
+            key, value = m.group(1), m.group(2) or ""
+            if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+                value = value[1:-1]
+            meta[key] = value or None
+        elif key is not None and (item := _LIST_ITEM.match(line)) is not None:
+            existing = meta.get(key)
+            meta[key] = (existing if isinstance(existing, list) else []) + [item.group(1).strip("'\"")]
+    return meta
+
+
+def _language_root(path: str, root_name: str) -> tuple[str, str | None, str]:
+    """(language root prefix, its language, path below it) for a file path."""
+    parts = path.split("/")
+    if root_name.lower() in LANGUAGE_FOLDERS:
+        return "", LANGUAGE_FOLDERS[root_name.lower()], path
+    for i, part in enumerate(parts[:-1]):
+        if part.lower() in LANGUAGE_FOLDERS:
+            return "/".join(parts[: i + 1]), LANGUAGE_FOLDERS[part.lower()], "/".join(parts[i + 1:])
+    return "", None, path
+
+
+def _aliases(value: object, path_slug: str, at: Problem, problems: list[Problem]) -> list[str]:
+    if value is None:
+        return []
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
+        problems.append(replace(at, message="front matter 'aliases' is not a list of strings; ignored"))
+        return []
+    folder = posixpath.dirname(path_slug)
+    return [page_path(_join(folder, decode(a.split("#")[0].split("?")[0]))) for a in items if a.strip()]
+
+
+def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem]) -> tuple[str, ...]:
+    found: list[str] = []
+    for name in _KEYWORD_FIELDS:
+        for item in _as_items(meta.get(name), name, at(name), problems):
+            found.extend(plain(k) for k in _KEYWORD_SPLIT.split(item))
+    return tuple(dict.fromkeys(k for k in found if k))
+
+
+def _as_items(value: object, name: str, at: Problem, problems: list[Problem]) -> Iterator[str]:
+    if value is None:
+        return
+    if isinstance(value, (str, int, float)):
+        yield str(value)
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, (str, int, float)):
+                yield str(item)
+            elif item is not None:
+                problems.append(replace(at, message=f"front matter {name!r} holds a {type(item).__name__}; item ignored"))
+    else:
+        problems.append(replace(at, message=f"front matter {name!r} is a {type(value).__name__}; ignored"))
