@@ -18,7 +18,7 @@ from frontmatter.default_handlers import YAMLHandler
 
 from graph.links import find_links
 from graph.model import Article, Problem
-from graph.slugs import decode, page_path
+from graph.slugs import decode_path, page_path
 from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
 
 _YAML = YAMLHandler()  # python-frontmatter's loader: yaml.CSafeLoader when libyaml is present
@@ -90,7 +90,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     if fm_slug := field("slug"):
         slug = page_path(_join(posixpath.dirname(path_slug), fm_slug))
     elif fm_url := field("url"):
-        slug = page_path(decode(fm_url.split("#")[0].split("?")[0]))
+        slug = page_path(decode_path(fm_url.split("#")[0].split("?")[0]))
     aliases = [path_slug] if path_slug != slug else []
     aliases += _aliases(meta.get("aliases"), path_slug, Problem(path, line_of("aliases"), "bad-field", ""), problems)
 
@@ -192,7 +192,7 @@ def _aliases(value: object, path_slug: str, at: Problem, problems: list[Problem]
         problems.append(replace(at, message="front matter 'aliases' is not a list of strings; ignored"))
         return []
     folder = posixpath.dirname(path_slug)
-    return [page_path(_join(folder, decode(a.split("#")[0].split("?")[0]))) for a in items if a.strip()]
+    return [page_path(_join(folder, decode_path(a.split("#")[0].split("?")[0]))) for a in items if a.strip()]
 
 
 def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem]) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from typing import TextIO
 from graph.errors import GraphFolderError
 from graph.model import KEYWORD_PREFIX, Article, NodeKind
 from graph.normalize import normalize
-from graph.textindex import BODY_CHARS, body_chars, build_text_index, decode, encode, pack, unpack
+from graph.textindex import BODY_CHARS, body_chars, build_text_index, index_from_json, index_to_json, pack, unpack
 
 INDEX_FILE = "related-index.json"
 INDEX_VERSION = 3
@@ -50,8 +50,8 @@ class IndexedGraph:
                            for name in ("links", "links_in", "keywords", "members")}
         self.graph = {
             "label_order": tuple(data["label_order"]),
-            "names": _Names(data["names"]["keys"], unpack(data["names"]["ids"]), self._keys),
-            "text_index": decode(data["text"]),
+            "names": _NameLookup(data["names"]["keys"], unpack(data["names"]["ids"]), self._keys),
+            "text_index": index_from_json(data["text"]),
             "text_nodes": self._keys,  # documents are indexed in node order
             "text_ids": self._id,
         }
@@ -122,7 +122,7 @@ class _Nodes(Mapping):
         return len(self._keys)
 
 
-class _Names(Mapping):
+class _NameLookup(Mapping):
     """Lookup key -> node over sorted keys (binary search), so loading builds no big dict."""
 
     def __init__(self, keys: list[str], ids: array, nodes: list[str]) -> None:
@@ -247,7 +247,7 @@ def index_data(G) -> dict:
         members.add(before if i in is_keyword else ())
     data.update(links=links.encode(), keywords=keywords.encode(), links_in=links_in.encode(),
                 members=members.encode())
-    data["text"] = encode(G.graph["text_index"])
+    data["text"] = index_to_json(G.graph["text_index"])
     return data
 
 

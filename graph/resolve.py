@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 
 from graph.model import Article, Corpus, LinkClass, Occurrence, Problem, Resolution
-from graph.slugs import decode, page_path
+from graph.slugs import decode_path, page_path
 from graph.text import field_lang
 
 RESOLVED, MISSING, SELF = LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF
@@ -101,7 +101,7 @@ def _classify(href: str, lang: str | None, site_dir: str, folder: str, index: _I
         return (UNSAFE, f"{name}: scheme") if name in UNSAFE_SCHEMES else (EXTERNAL, None)
     if href.startswith("//"):
         return EXTERNAL, None
-    path = decode(href.split("#", 1)[0].split("?", 1)[0])
+    path = decode_path(href.split("#", 1)[0].split("?", 1)[0])
     if not path:
         return SELF, None
     if path.startswith("/"):

@@ -17,7 +17,7 @@ HOME = "index"
 """Slug of a site's home page (``_index.md`` at the language root, or the link ``/``)."""
 
 
-def decode(href: str) -> str:
+def decode_path(href: str) -> str:
     """Percent-decode as UTF-8 (keeping the text as written when it is not valid UTF-8), NFC."""
     try:
         text = unquote(href, errors="strict")

@@ -180,7 +180,7 @@ def shared_terms(index: TextIndex, a: int, b: int, n: int = 3) -> list[str]:
     return [term for _, term in both[:n]]
 
 
-def encode(index: TextIndex) -> dict:
+def index_to_json(index: TextIndex) -> dict:
     """The index as JSON-ready data: integer arrays as little-endian base64."""
     data: dict = {"terms": list(index.terms)}
     for name in ("doc_ptr", "doc_terms", "doc_weights", "term_ptr", "term_docs", "term_weights"):
@@ -188,8 +188,8 @@ def encode(index: TextIndex) -> dict:
     return data
 
 
-def decode(data: dict) -> TextIndex:
-    """The inverse of ``encode``."""
+def index_from_json(data: dict) -> TextIndex:
+    """The inverse of ``index_to_json``."""
     return TextIndex(tuple(data["terms"]), *(unpack(data[name]) for name in (
         "doc_ptr", "doc_terms", "doc_weights", "term_ptr", "term_docs", "term_weights")))
 

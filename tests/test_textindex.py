@@ -2,7 +2,7 @@
 
 import json
 
-from graph.textindex import SCALE, build_text_index, decode, encode, shared_terms, similar, tokens
+from graph.textindex import SCALE, build_text_index, index_from_json, index_to_json, shared_terms, similar, tokens
 
 
 def test_tokens_are_normalised_words_without_addresses():
@@ -36,11 +36,11 @@ def test_terms_in_one_document_are_not_stored():
 
 def test_encoding_round_trips_through_json():
     index = build_text_index(["stock market", "stock bond", "bond market", "cash"])
-    again = decode(json.loads(json.dumps(encode(index))))
+    again = index_from_json(json.loads(json.dumps(index_to_json(index))))
     assert again == index
     assert all(0 < w <= SCALE for w in again.doc_weights)
 
 
 def test_same_input_same_index():
     docs = ["a b c stock", "stock c", "b c d"] * 3
-    assert json.dumps(encode(build_text_index(docs))) == json.dumps(encode(build_text_index(docs)))
+    assert json.dumps(index_to_json(build_text_index(docs))) == json.dumps(index_to_json(build_text_index(docs)))
