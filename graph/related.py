@@ -1,9 +1,9 @@
 """Related terms: signals over the graph, combined with documented weights, with reasons.
 
-Each signal is a function ``signal(G, u) -> {v: score}`` of the graph, ``G`` first as in
-networkx's link prediction. ``G`` is the DiGraph of a build or the ``IndexedGraph`` read back
-from ``related-index.json``: both offer ``successors``, ``predecessors``, ``nodes[n]`` and
-``graph``. Candidates are concepts (articles and missing targets), never keywords.
+Each signal is a function ``signal(G, u) -> {v: score}``, ``G`` first as in networkx's link
+prediction. ``G`` is an ``IndexedGraph`` (``graph.related_index``): the index read back from
+``related-index.json``, or ``IndexedGraph.from_graph`` of a build's networkx graph.
+Candidates are concepts (articles and missing targets), never keywords.
 """
 
 from __future__ import annotations
@@ -12,10 +12,13 @@ import heapq
 import math
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from graph.errors import UnknownTerm
-from graph.related_index import KEYWORD, IndexedGraph, index_view, name_key, name_keys, names
-from graph.textindex import shared_terms, similar
+from graph.related_index import KEYWORD, IndexedGraph, index_view, name_key, name_keys
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 WEIGHTS: dict[str, float] = {
     "links": 0.05, "cocitation": 0.1, "coupling": 0.0, "keywords": 0.2, "text": 0.5, "pagerank": 1.5,
@@ -48,62 +51,43 @@ class Related:
     """Plain-words evidence, one line per contributing signal."""
 
 
-# The index answers these from arrays of their own; a networkx graph mixes links and keywords.
-def _links_out(G, u: str) -> list[str]:
-    if isinstance(G, IndexedGraph):
-        return G.links_out(u)
-    return [v for v in G.successors(u) if G.nodes[v]["kind"] != KEYWORD]
-
-
-def _links_in(G, u: str) -> list[str]:
-    if isinstance(G, IndexedGraph):
-        return G.links_in(u)
-    return [v for v in G.predecessors(u) if G.nodes[v]["kind"] != KEYWORD]
-
-
-def _keywords(G, u: str) -> list[str]:
-    if isinstance(G, IndexedGraph):
-        return G.keywords(u)
-    return [k for k in G.successors(u) if G.nodes[k]["kind"] == KEYWORD]
-
-
-def direct_links(G, u: str) -> dict[str, float]:
+def direct_links(G: IndexedGraph, u: str) -> dict[str, float]:
     """1 per direction of a link between ``u`` and each concept (2 when they link each other)."""
     scores: dict[str, float] = {}
-    for v in _links_out(G, u) + _links_in(G, u):
+    for v in G.links_out(u) + G.links_in(u):
         if v != u:
             scores[v] = scores.get(v, 0.0) + 1.0
     return scores
 
 
-def co_citation(G, u: str) -> dict[str, float]:
+def co_citation(G: IndexedGraph, u: str) -> dict[str, float]:
     """Concepts linked from the same articles as ``u``; each shared source counts 1/log(its out-links)."""
     scores: dict[str, float] = {}
-    for s, degree in _within_work(_links_in(G, u), lambda s: _degree(G, "links", s)):
+    for s, degree in _within_work(G.links_in(u), lambda s: G.degree("links", s)):
         w = 1 / math.log(max(2, degree))
-        for v in _links_out(G, s):
+        for v in G.links_out(s):
             if v != u:
                 scores[v] = scores.get(v, 0.0) + w
     return scores
 
 
-def coupling(G, u: str) -> dict[str, float]:
+def coupling(G: IndexedGraph, u: str) -> dict[str, float]:
     """Articles linking to the same targets as ``u``; each shared target counts 1/log(its in-links)."""
     scores: dict[str, float] = {}
-    for t, degree in _within_work(_links_out(G, u), lambda t: _degree(G, "links_in", t)):
+    for t, degree in _within_work(G.links_out(u), lambda t: G.degree("links_in", t)):
         w = 1 / math.log(max(2, degree))
-        for v in _links_in(G, t):
+        for v in G.links_in(t):
             if v != u:
                 scores[v] = scores.get(v, 0.0) + w
     return scores
 
 
-def shared_keywords(G, u: str) -> dict[str, float]:
+def shared_keywords(G: IndexedGraph, u: str) -> dict[str, float]:
     """Concepts sharing keywords with ``u``; each keyword counts 1/log(1 + articles that have it)."""
     scores: dict[str, float] = {}
-    for k, degree in _within_work(_keywords(G, u), lambda k: _degree(G, "members", k)):
+    for k, degree in _within_work(G.keywords(u), lambda k: G.degree("members", k)):
         w = 1 / math.log(1 + degree)
-        for v in G.predecessors(k):
+        for v in G.members(k):
             if v != u:
                 scores[v] = scores.get(v, 0.0) + w
     return scores
@@ -124,36 +108,23 @@ def _within_work(nodes: list[str], degree: Callable[[str], int]) -> list[tuple[s
     return kept
 
 
-def _degree(G, adjacency: str, node: str) -> int:
-    if isinstance(G, IndexedGraph):
-        return G.degree(adjacency, node)
-    if adjacency == "links":
-        return len(_links_out(G, node))
-    if adjacency == "links_in":
-        return len(_links_in(G, node))
-    return sum(1 for _ in G.predecessors(node))
-
-
-def same_section(G, u: str) -> dict[str, float]:
+def same_section(G: IndexedGraph, u: str) -> dict[str, float]:
     """Concepts in ``u``'s section: slugs under the same folder (``functions/strings/…``), and its index page."""
     section, slash, _ = u.rpartition("/")
     if not slash:
         return {}  # a flat slug space (a glossary) has no sections
-    prefix = section + "/"
-    return {v: 1.0 for v in G if v != u and (v == section or (v.startswith(prefix) and "/" not in v[len(prefix):]))
-            and G.nodes[v]["kind"] != KEYWORD}
+    scores = {v: 1.0 for v in G.section(section) if v != u}
+    if section in G and G.nodes[section]["kind"] != KEYWORD:
+        scores[section] = 1.0
+    return scores
 
 
-def text_similarity(G, u: str) -> dict[str, float]:
+def text_similarity(G: IndexedGraph, u: str) -> dict[str, float]:
     """TF-IDF similarity of title, description and body (``graph.textindex``) to ``u``'s."""
-    index, ids = G.graph.get("text_index"), G.graph.get("text_ids")
-    if index is None or u not in ids:
-        return {}
-    nodes = G.graph["text_nodes"]
-    return {nodes[d]: s for d, s in similar(index, ids[u]).items()}
+    return G.similar_text(u)
 
 
-def personalized_pagerank(G, u: str, alpha: float = PAGERANK_ALPHA, epsilon: float = PAGERANK_EPSILON) -> dict[str, float]:
+def personalized_pagerank(G: IndexedGraph, u: str, alpha: float = PAGERANK_ALPHA, epsilon: float = PAGERANK_EPSILON) -> dict[str, float]:
     """PageRank restarting at ``u`` over links taken both ways, approximated by local push."""
     neighbours: dict[str, list[str]] = {}
     limits: dict[str, float] = {}  # a node is pushed once its residual reaches epsilon × degree
@@ -164,7 +135,7 @@ def personalized_pagerank(G, u: str, alpha: float = PAGERANK_ALPHA, epsilon: flo
         v = queue.pop()
         near = neighbours.get(v)
         if near is None:
-            near = neighbours[v] = _links_out(G, v) + _links_in(G, v)
+            near = neighbours[v] = G.links_out(v) + G.links_in(v)
         r = residual[v]
         if not near or r < epsilon * len(near):
             continue
@@ -176,7 +147,7 @@ def personalized_pagerank(G, u: str, alpha: float = PAGERANK_ALPHA, epsilon: flo
             after = residual[w] = before + share
             limit = limits.get(w)
             if limit is None:
-                limit = limits[w] = epsilon * (_degree(G, "links", w) + _degree(G, "links_in", w))
+                limit = limits[w] = epsilon * (G.degree("links", w) + G.degree("links_in", w))
             if before < limit <= after:
                 queue.append(w)
     rank.pop(u, None)
@@ -190,23 +161,23 @@ SIGNALS: dict[str, Callable[..., dict[str, float]]] = {
 }
 
 
-def find(G, term: str) -> tuple[str, str | None]:
+def find(G: IndexedGraph, term: str) -> tuple[str, str | None]:
     """(node, language of the matched label or None) for a slug, alias or title; UnknownTerm otherwise."""
     if term in G and G.nodes[term]["kind"] != KEYWORD:
         return term, None
     key = name_key(term)
-    node = names(G).get(key)
+    node = G.names.get(key)
     if node is None:
         raise UnknownTerm(term, suggest(G, term))
     lang = next((lang for lang, text in G.nodes[node]["labels"].items() if key in name_keys(text)), None)
     return node, lang
 
 
-def suggest(G, term: str, n: int = 5) -> tuple[tuple[str, str], ...]:
+def suggest(G: IndexedGraph, term: str, n: int = 5) -> tuple[tuple[str, str], ...]:
     """The ``n`` names closest to ``term`` (fuzzy, after normalisation), with their concepts."""
     from rapidfuzz import fuzz, process  # only an unknown term pays for the import
 
-    known = names(G)
+    known = G.names
     found: dict[str, str] = {}
     for name, _, _ in process.extract(name_key(term), list(known), scorer=fuzz.WRatio, limit=n * 3):
         found.setdefault(known[name], name)
@@ -215,14 +186,14 @@ def suggest(G, term: str, n: int = 5) -> tuple[tuple[str, str], ...]:
     return tuple((_display(G, node, name), node) for node, name in found.items())
 
 
-def related(G, term: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS,
+def related(G: IndexedGraph, term: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS,
             exclude: Collection[str] = (), explain: bool = True) -> list[Related]:
     """The ``n`` concepts most related to ``term`` (slug, alias or title), best first."""
     u, lang = find(G, term)
     return rank(G, u, n, weights, exclude, explain, lang)
 
 
-def rank(G, u: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS, exclude: Collection[str] = (),
+def rank(G: IndexedGraph, u: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS, exclude: Collection[str] = (),
          explain: bool = True, lang: str | None = None) -> list[Related]:
     """The ``n`` concepts most related to node ``u``, best first (ties by slug)."""
     # Without explanations only the weighted signals matter: build --related asks every concept.
@@ -241,7 +212,7 @@ def rank(G, u: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS, exclude
     return results
 
 
-def signal_scores(G, u: str, exclude: Collection[str] = (),
+def signal_scores(G: IndexedGraph, u: str, exclude: Collection[str] = (),
                   names: Collection[str] | None = None) -> dict[str, dict[str, float]]:
     """Signal -> candidate -> score scaled to 0..1 by the signal's best candidate for ``u`` (all signals, or ``names``)."""
     scores = {}
@@ -254,26 +225,25 @@ def signal_scores(G, u: str, exclude: Collection[str] = (),
     return scores
 
 
-def reasons(G, u: str, v: str, signals: Mapping[str, float]) -> tuple[str, ...]:
+def reasons(G: IndexedGraph, u: str, v: str, signals: Mapping[str, float]) -> tuple[str, ...]:
     """Why ``v`` is related to ``u``, in plain words, one line per signal that found it."""
     lines = []
     if signals.get("links"):
-        out, back = v in _links_out(G, u), u in _links_out(G, v)
+        out, back = v in G.links_out(u), u in G.links_out(v)
         lines.append(f"{u} and {v} link to each other" if out and back else
                      f"{u} links to {v}" if out else f"{v} links to {u}")
     if signals.get("cocitation"):
-        common = sorted(set(_links_in(G, u)) & set(_links_in(G, v)))
+        common = sorted(set(G.links_in(u)) & set(G.links_in(v)))
         lines.append(f"linked from {_some(common)} together (co-cited {len(common)}×)")
     if signals.get("coupling"):
-        common = sorted(set(_links_out(G, u)) & set(_links_out(G, v)))
+        common = sorted(set(G.links_out(u)) & set(G.links_out(v)))
         lines.append(f"both link to {_some(common)} ({len(common)} shared link{'s' * (len(common) > 1)})")
     if signals.get("keywords"):
-        shared = sorted(set(_keywords(G, u)) & set(_keywords(G, v)))
+        shared = sorted(set(G.keywords(u)) & set(G.keywords(v)))
         labels = [_label(G, k, None)[1] for k in shared]
         lines.append(f"shared keyword{'s' * (len(labels) > 1)}: {', '.join(labels)}")
     if signals.get("text"):
-        ids = G.graph["text_ids"]
-        words = shared_terms(G.graph["text_index"], ids[u], ids[v])
+        words = G.common_words(u, v)
         lines.append("similar text" + (f" (common words: {', '.join(words)})" if words else ""))
     if signals.get("pagerank"):
         lines.append("close in the link graph (personalized PageRank)")
@@ -287,9 +257,9 @@ def _some(items: list[str], shown: int = 3) -> str:
     return head + (f" and {len(items) - shown} more" if len(items) > shown else "")
 
 
-def _label(G, node: str, lang: str | None) -> tuple[str | None, str]:
+def _label(G: IndexedGraph, node: str, lang: str | None) -> tuple[str | None, str]:
     labels = G.nodes[node]["labels"]
-    for choice in (lang, *G.graph.get("label_order", ())):
+    for choice in (lang, *G.label_order):
         if choice in labels:
             return choice, labels[choice]
     for choice, text in labels.items():
@@ -297,7 +267,7 @@ def _label(G, node: str, lang: str | None) -> tuple[str | None, str]:
     return None, G.nodes[node]["slug"]
 
 
-def _display(G, node: str, name: str) -> str:
+def _display(G: IndexedGraph, node: str, name: str) -> str:
     # Suggest what the user can type back: the label whose normalised form matched, else the slug.
     for text in G.nodes[node]["labels"].values():
         if name in name_keys(text):
@@ -305,11 +275,10 @@ def _display(G, node: str, name: str) -> str:
     return node
 
 
-def related_table(G, k: int) -> dict[str, tuple[tuple[str, float], ...]]:
-    """Every concept -> its ``k`` most related concepts with scores (what ``build --related`` exports).
+def related_table(G: nx.DiGraph, k: int) -> dict[str, tuple[tuple[str, float], ...]]:
+    """Every concept of a build's graph -> its ``k`` most related concepts with scores (``build --related``).
 
-    Asked of the index view of the graph (its text attached), so the answers are those of
-    ``linkgraph related``, and neighbour lists are array slices rather than filtered views.
+    Asked of the graph's index view, so the answers are those of ``linkgraph related``.
     """
     view = index_view(G)
     return {u: tuple((r.slug, r.score) for r in rank(view, u, k, explain=False))

@@ -3,9 +3,9 @@
 ``related-index.json``, written by every build next to the graph files, holds the link and
 keyword structure of the graph as compressed-sparse-row adjacency (base64 integer arrays), the
 nodes' kinds and labels, the normalised names a term can be looked up by, and the text index
-(``graph.textindex``). Reading it back gives an ``IndexedGraph``: the part of networkx's
-DiGraph reading API that the signals in ``graph.related`` use, so they run unchanged on the
-graph of a build and on the index, and a query reads no Markdown and builds no networkx graph.
+(``graph.textindex``). Reading it back gives an ``IndexedGraph``, the one interface the signals
+in ``graph.related`` read; a build converts its networkx graph once (``IndexedGraph.from_graph``),
+so the signals answer the same on both, and a query reads no Markdown and builds no networkx graph.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from typing import TextIO
 from graph.errors import GraphFolderError
 from graph.model import KEYWORD_PREFIX, Article, NodeKind
 from graph.normalize import normalize
-from graph.textindex import BODY_CHARS, body_chars, build_text_index, index_from_json, index_to_json, pack, unpack
+from graph.textindex import (BODY_CHARS, body_chars, build_text_index, index_from_json, index_to_json, pack,
+                             shared_terms, similar, unpack)
 
 INDEX_FILE = "related-index.json"
 INDEX_VERSION = 3
@@ -33,11 +34,12 @@ _PARENS = re.compile(r"\(([^()]*)\)")
 
 
 class IndexedGraph:
-    """Nodes, kinds, labels and adjacency read from the index, with networkx-style accessors.
+    """The one graph the related signals read: nodes, kinds, labels, adjacency and text, from the index.
 
-    Besides ``successors``/``predecessors`` it answers ``links_out``, ``links_in``, ``keywords``
-    and ``members`` straight from their own arrays: filtering hubs' neighbours by kind was most
-    of a query's time at 50,000 articles.
+    Read back from ``related-index.json`` (``read_index``) or converted once from the networkx
+    graph of a build (``from_graph``). Besides ``successors``/``predecessors`` it answers
+    ``links_out``, ``links_in``, ``keywords`` and ``members`` straight from their own arrays:
+    filtering hubs' neighbours by kind was most of a query's time at 50,000 articles.
     """
 
     def __init__(self, data: dict) -> None:
@@ -48,13 +50,16 @@ class IndexedGraph:
         self.nodes = _Nodes(self._keys, data["kinds"], data["labels"], self._id)
         self._adjacency = {name: (unpack(data[name]["ptr"]), unpack(data[name]["ids"]))
                            for name in ("links", "links_in", "keywords", "members")}
-        self.graph = {
-            "label_order": tuple(data["label_order"]),
-            "names": _NameLookup(data["names"]["keys"], unpack(data["names"]["ids"]), self._keys),
-            "text_index": index_from_json(data["text"]),
-            "text_nodes": self._keys,  # documents are indexed in node order
-            "text_ids": self._id,
-        }
+        self.label_order: tuple[str, ...] = tuple(data["label_order"])
+        self.names: Mapping[str, str] = _NameLookup(data["names"]["keys"], unpack(data["names"]["ids"]), self._keys)
+        """Lookup key (``name_key``) -> node, for every slug, alias and title."""
+        self._text = index_from_json(data["text"])  # documents are indexed in node order
+        self._sections: dict[str, list[str]] | None = None
+
+    @classmethod
+    def from_graph(cls, G) -> IndexedGraph:
+        """The index of a networkx graph of a build, its text index included when attached."""
+        return cls(index_data(G))
 
     def __contains__(self, node: object) -> bool:
         return node in self._id
@@ -100,6 +105,34 @@ class IndexedGraph:
     def predecessors(self, node: str) -> list[str]:
         """Nodes that have an edge to ``node``."""
         return self.links_in(node) + self.members(node)
+
+    def section(self, name: str) -> list[str]:
+        """Concepts whose slug is directly under folder ``name`` (``functions/strings`` -> ``functions/strings/len``)."""
+        if self._sections is None:
+            # One pass over the nodes, the first time a section is asked for: scanning them per
+            # query made ``build --related`` quadratic on nested slugs.
+            sections: dict[str, list[str]] = {}
+            for n, kind in zip(self._keys, self.data["kinds"]):
+                folder, slash, _ = n.rpartition("/")
+                if slash and kind != KEYWORD[0]:
+                    sections.setdefault(folder, []).append(n)
+            self._sections = sections
+        return self._sections.get(name, [])
+
+    def similar_text(self, node: str) -> dict[str, float]:
+        """Concept -> TF-IDF similarity of its text to ``node``'s (``graph.textindex``); empty without text."""
+        i = self._id[node]
+        if i + 1 >= len(self._text.doc_ptr):
+            return {}
+        keys = self._keys
+        return {keys[d]: s for d, s in similar(self._text, i).items()}
+
+    def common_words(self, a: str, b: str) -> list[str]:
+        """The words that make the texts of two nodes most alike, strongest first."""
+        i, j = self._id[a], self._id[b]
+        if max(i, j) + 1 >= len(self._text.doc_ptr):
+            return []
+        return shared_terms(self._text, i, j)
 
 
 class _Nodes(Mapping):
@@ -177,9 +210,7 @@ def name_keys(text: str) -> list[str]:
 
 
 def names(G) -> dict[str, str]:
-    """Lookup key -> node for every slug, alias and title: slugs win, then aliases, then titles."""
-    if "names" in G.graph:
-        return G.graph["names"]
+    """Lookup key -> node for every slug, alias and title of a networkx graph: slugs win, then aliases, then titles."""
     found: dict[str, str] = {}
     concepts = [(n, d) for n, d in G.nodes.items() if d["kind"] != KEYWORD]
     for n, _ in concepts:
@@ -196,28 +227,26 @@ def names(G) -> dict[str, str]:
 
 
 def index_view(G) -> IndexedGraph:
-    """The index view of a graph whose text is attached: what ``linkgraph related`` reads back.
+    """``IndexedGraph.from_graph(G)``, made once per graph and kept in ``G.graph``.
 
-    Made once per graph and kept in ``G.graph``: the index file, ``build --related`` and the
-    explorer all need it, and building it is seconds at 50,000 articles. The pipeline makes it
-    before writing, so forked writers share it; the graph must not change afterwards.
+    The index file, ``build --related`` and the explorer all need it, and building it is seconds
+    at 50,000 articles. The pipeline makes it before writing, so forked writers share it; the
+    graph (and its text index) must not change afterwards.
     """
-    if isinstance(G, IndexedGraph):
-        return G
     view = G.graph.get("index_view")
     if view is None:
-        view = G.graph["index_view"] = IndexedGraph(index_data(G))
+        view = G.graph["index_view"] = IndexedGraph.from_graph(G)
     return view
 
 
 def write_index(G, out: TextIO) -> None:
-    """Write the related index of a graph whose text is attached (``attach_text_index``)."""
+    """Write the related index of a graph (its text attached by ``attach_text_index``)."""
     # One dumps and one write: json.dump streams thousands of small writes.
     out.write(json.dumps(index_view(G).data, ensure_ascii=False, separators=(",", ":")) + "\n")
 
 
 def index_data(G) -> dict:
-    """The related index of a graph whose text is attached, as JSON-ready data."""
+    """The related index of a networkx graph as JSON-ready data; its text index when attached, else an empty one."""
     keys = list(G)
     ids = {n: i for i, n in enumerate(keys)}
     kinds = [G.nodes[n]["kind"] for n in keys]
@@ -247,7 +276,7 @@ def index_data(G) -> dict:
         members.add(before if i in is_keyword else ())
     data.update(links=links.encode(), keywords=keywords.encode(), links_in=links_in.encode(),
                 members=members.encode())
-    data["text"] = index_to_json(G.graph["text_index"])
+    data["text"] = index_to_json(G.graph.get("text_index") or build_text_index([]))
     return data
 
 

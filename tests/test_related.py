@@ -10,12 +10,18 @@ from graph.model import Article
 from graph.related import (SIGNALS, UnknownTerm, co_citation, coupling, direct_links, find,
                            personalized_pagerank, rank, related, same_section, shared_keywords, text_similarity)
 from graph.errors import GraphFolderError
-from graph.related_index import INDEX_VERSION, attach_text_index, read_index, write_index
+from graph.related_index import INDEX_VERSION, IndexedGraph, attach_text_index, index_view, read_index, write_index
 from tests.conftest import written_file
 
 
-def graph(links=(), keywords=None, missing=(), labels=None):
-    """A DiGraph shaped like graph.build's: articles, missing targets, keywords."""
+def graph(links=(), keywords=None, missing=(), labels=None, descriptions=None, articles=None):
+    """The index of a DiGraph shaped like graph.build's (articles, missing targets, keywords), its
+    text indexed when ``articles`` (with bodies) are given."""
+    return IndexedGraph.from_graph(nx_graph(links, keywords, missing, labels, descriptions, articles))
+
+
+def nx_graph(links=(), keywords=None, missing=(), labels=None, descriptions=None, articles=None):
+    """A DiGraph shaped like graph.build's."""
     keywords = keywords or {}
     labels = labels or {}
     G = nx.DiGraph(label_order=("ar", "en"), default_lang=None)
@@ -31,6 +37,10 @@ def graph(links=(), keywords=None, missing=(), labels=None):
             G.add_edge(m, f"/keyword:{k}", kind="has_keyword", weight=1, anchors=())
     for u, v in links:
         G.add_edge(u, v, kind="links_to", weight=1, anchors=())
+    for n, text in (descriptions or {}).items():
+        G.nodes[n]["descriptions"] = text
+    if articles is not None:
+        attach_text_index(G, articles)
     return G
 
 
@@ -71,16 +81,46 @@ def test_same_section_is_the_folder_and_its_index_page():
                                               "functions/strings/trim", "functions/math/add", "about")})
     assert same_section(G, "functions/strings/len") == {"functions/strings": 1.0, "functions/strings/trim": 1.0}
     assert same_section(G, "about") == {}  # flat slugs (a glossary) have no sections
-    attach_text_index(G, [])
     assert "same section: functions/strings" in rank(G, "functions/strings/len", 1)[0].reasons
 
 
+class _CountingList(list):
+    """A list that counts how often it is walked through."""
+
+    walks = 0
+
+    def __iter__(self):
+        type(self).walks += 1
+        return super().__iter__()
+
+
+def test_same_section_looks_members_up_instead_of_scanning_every_node():
+    slugs = [f"docs/s{i}/p{j}" for i in range(30) for j in range(5)] + [f"docs/s{i}" for i in range(30)]
+    G = graph(labels={n: {"en": n} for n in slugs})
+    G._keys = _CountingList(G._keys)  # every walk over the nodes goes through this list
+    _CountingList.walks = 0
+    answers = {u: same_section(G, u) for u in slugs}
+    assert _CountingList.walks <= 1  # one pass builds the lookup; scanning per query made it O(N²)
+    assert answers["docs/s3/p0"] == {"docs/s3": 1.0, **{f"docs/s3/p{j}": 1.0 for j in range(1, 5)}}
+    assert set(answers["docs/s3"]) == {f"docs/s{i}" for i in range(30) if i != 3}
+
+
+def test_from_graph_works_without_a_text_index():
+    G = nx_graph([("a", "b"), ("b", "c")], keywords={"k": ["a", "c"]})
+    view = IndexedGraph.from_graph(G)
+    assert text_similarity(view, "a") == {}
+    assert [r.slug for r in rank(view, "a", 2)] == ["b", "c"]
+    assert "shared keyword: k" in rank(view, "a", 2)[1].reasons
+    assert index_view(G) is index_view(G)  # converted once per graph
+    assert [r.slug for r in rank(index_view(G), "a", 2)] == ["b", "c"]
+
+
 def test_text_similarity_uses_title_description_and_body():
-    G = graph(labels={"gold": {"ar": "الذهب"}, "oil": {"ar": "النفط"}, "bullion": {"en": "Bullion"},
-                      "bonds": {"en": "Bonds"}, "coupons": {"en": "Coupons"}, "wells": {"en": "Wells"}})
-    G.nodes["bullion"]["descriptions"] = {"ar": "سبائك ذهب"}  # shares gold's title word, without its article
     wells = Article("wells.md", "wells", "en", "", "Wells", "", (), (), (), body="Drilling for النفط.")
-    attach_text_index(G, [wells])
+    G = graph(labels={"gold": {"ar": "الذهب"}, "oil": {"ar": "النفط"}, "bullion": {"en": "Bullion"},
+                      "bonds": {"en": "Bonds"}, "coupons": {"en": "Coupons"}, "wells": {"en": "Wells"}},
+              descriptions={"bullion": {"ar": "سبائك ذهب"}},  # shares gold's title word, without its article
+              articles=[wells])
     gold = text_similarity(G, "gold")
     assert set(gold) == {"bullion"} and 0 < gold["bullion"] <= 1
     assert text_similarity(G, "bullion")["gold"] == pytest.approx(gold["bullion"])  # a cosine is symmetric
@@ -90,7 +130,6 @@ def test_text_similarity_uses_title_description_and_body():
 
 def test_missing_concepts_can_be_results_and_exclude_removes_candidates():
     G = graph([("s1", "a"), ("s1", "m"), ("s2", "a"), ("s2", "m"), ("s2", "b")], missing={"m"})
-    attach_text_index(G, [])
     ranked = rank(G, "a", 10, {"cocitation": 1.0})
     assert ranked[0].slug == "m" and ranked[0].kind == "missing"
     assert "m" not in [r.slug for r in rank(G, "a", 10, exclude={"m"})]
@@ -98,7 +137,6 @@ def test_missing_concepts_can_be_results_and_exclude_removes_candidates():
 
 def test_combined_score_is_the_weighted_sum_and_ties_sort_by_slug():
     G = graph([("a", "b"), ("a", "c")])
-    attach_text_index(G, [])
     results = rank(G, "a", 10, {"links": 2.0, "pagerank": 0.0})
     assert [(r.slug, r.score) for r in results] == [("b", 2.0), ("c", 2.0)]
     assert results[0].signals["links"] == 1.0
@@ -108,7 +146,6 @@ def test_combined_score_is_the_weighted_sum_and_ties_sort_by_slug():
 def test_reasons_in_plain_words():
     G = graph([("a", "sec"), ("b", "sec"), ("a", "series7"), ("b", "series7"), ("s", "a"), ("s", "b"),
                ("a", "b")], keywords={"Careers": ["a", "b"]})
-    attach_text_index(G, [])
     reasons = rank(G, "a", 1)[0].reasons
     assert reasons[:4] == ("a links to b", "linked from s together (co-cited 1×)",
                            "both link to sec, series7 (2 shared links)", "shared keyword: Careers")
@@ -130,7 +167,6 @@ def test_find_by_slug_or_title_in_any_language(term, lang):
 
 def test_results_are_labelled_in_the_query_language():
     G = graph([("finra", "sec")], labels=ARABIC)
-    attach_text_index(G, [])
     assert related(G, "Financial Industry Regulatory Authority")[0].label == "SEC"
     assert related(G, "هيئه تنظيم الصناعه الماليه")[0].label == "لجنة الأوراق المالية"
 
@@ -149,9 +185,11 @@ def test_the_index_answers_like_the_graph(glossary_build):
     buf = io.StringIO()
     write_index(G, buf)
     index = read_index(buf.getvalue())
+    view = IndexedGraph.from_graph(G)
     for u in ("broker", "exchange", "regulator", "margin-account"):
-        assert rank(index, u, 5) == rank(G, u, 5)
-    assert find(index, "Broker") == find(G, "Broker") == ("broker", "en")
+        assert rank(index, u, 5) == rank(view, u, 5)
+        assert rank(index, u, 5)[0].signals["text"] > 0  # the text index went through
+    assert find(index, "Broker") == find(view, "Broker") == ("broker", "en")
     for n in G:
         assert index.nodes[n] == {k: G.nodes[n][k] for k in ("kind", "slug", "labels")}
         assert sorted(index.successors(n)) == sorted(G.successors(n))

@@ -130,5 +130,5 @@ def related_terms(G: nx.DiGraph, limit: int, n: int = RELATED_N) -> dict[str, li
     chosen = sorted(articles, key=lambda u: (-G.in_degree(u), u))[:limit]
     # The index is what ``linkgraph related`` answers from, so the page shows the same results;
     # its arrays also rank hubs several times faster than the networkx graph.
-    source = index_view(G) if "text_index" in G.graph else G
-    return {u: rank(source, u, n, explain=True) for u in sorted(chosen)}
+    view = index_view(G)
+    return {u: rank(view, u, n, explain=True) for u in sorted(chosen)}
