@@ -52,9 +52,9 @@ def check_links(
     default_lang: str | None = None,
 ) -> CheckResult:
     """Audit the links of the Markdown files under ``paths``; ``max_missing`` tolerates that many."""
-    paths = list(paths)
-    root = _shown(discover(paths)[0])
-    resolution = resolve(read_corpus(paths, ParseOptions(default_lang)))
+    found = discover(paths)
+    root = _shown(found.root)
+    resolution = resolve(read_corpus(found, ParseOptions(default_lang)))
     bad = tuple(BadLink(os.path.join(root, o.path) if root != "." else o.path, o.link.line, o.link.href, o.kind, o.target if o.kind == MISSING else None)
                 for o in resolution.occurrences if o.kind in (MISSING, UNSAFE))
     missing = sum(1 for b in bad if b.kind == MISSING)

@@ -43,6 +43,8 @@ class ParseOptions:
     """Language of files whose front matter, folder and title script do not tell (None: untagged)."""
     root_name: str = ""
     """Name of the input root folder (set by discovery): a root called ``English`` is a language root."""
+    max_file_bytes: int = 8 * 1024 * 1024
+    """A larger file is reported and not read (docs/faults.md, "Limits")."""
 
 
 def parse_bytes(data: bytes, rel: str, options: ParseOptions = ParseOptions()) -> tuple[Article | None, list[Problem]]:

@@ -1,16 +1,23 @@
 """Files -> corpus: discover the Markdown files, read them (in worker processes, through the
 parse cache) and parse each with ``graph.parse``, the pure part that tests feed strings.
 
-A bad file is recorded as a ``Problem`` and the reading goes on (pelican style).
+A bad file is recorded as a ``Problem`` and the reading goes on (pelican style). What is read
+and what is refused is the policy of docs/faults.md, "What linkgraph promises under faults and
+hostile input": nothing outside the input root, no FIFO, socket or device, at most
+``ParseOptions.max_file_bytes`` per file.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+import stat
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from graph.cache import FileCache, content_digest
 from graph.errors import UsageError
@@ -18,58 +25,170 @@ from graph.model import Article, Corpus, Problem, article_from_tuple, article_to
 from graph.parse import ParseOptions, parse_bytes
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+# O_NOFOLLOW: a file swapped for a symlink after discovery is refused, not followed;
+# O_NONBLOCK: a file swapped for a FIFO cannot block the open (fstat then refuses it).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
-def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[Path, list[Path]]:
-    """The input root (common folder of the inputs) and every Markdown file, in sorted order.
+class Source(NamedTuple):
+    """One Markdown file to read."""
 
-    Hidden folders (``.git``) are skipped. Paths are sorted by their POSIX form relative to
-    the root so the order, and every output, is the same on every machine.
+    rel: str
+    """Its name in every output: the path relative to the input root, POSIX, NFC, with
+    undecodable bytes and control characters spelled ``\\xNN`` (docs/faults.md)."""
+    path: str
+    """What to open: the file itself, or the target of a symbolic link that stays inside the root."""
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """The input root, the files to read (sorted by ``rel``) and every entry refused, as problems."""
+
+    root: Path
+    files: tuple[Source, ...]
+    problems: tuple[Problem, ...]
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
+    """The input root (common folder of the inputs), every Markdown file under it, and what was refused.
+
+    Hidden folders (``.git``) are skipped. A symbolic link to a file is followed only when its
+    target is a regular file inside the root; links to folders are not followed; FIFOs, sockets
+    and devices are never opened. Each refused entry is a Problem naming it. An input path that
+    does not exist, is not a file or folder, or is a file without a Markdown suffix is a UsageError.
     """
     inputs = [Path(p).resolve() for p in paths]
     missing = [str(p) for p in inputs if not p.exists()]
     if missing:
         raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    for p in inputs:
+        if not (p.is_dir() or p.is_file()):
+            raise UsageError(f"{p} is not a regular file or a folder")
+        if p.is_file() and not p.name.lower().endswith(MARKDOWN_SUFFIXES):
+            raise UsageError(f"{p} is not a Markdown file ({', '.join(MARKDOWN_SUFFIXES)})")
     root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in inputs]))
-    found: set[Path] = set()
+    found: dict[str, Source] = {}
+    problems: list[Problem] = []
+
+    def add(file: str, target: str) -> None:
+        rel, exact = safe_name(os.path.relpath(file, root).replace(os.sep, "/"))
+        if not exact:
+            problems.append(Problem(rel, 0, "unsafe-file-name", "file name is not valid UTF-8 or holds control "
+                                    "characters; read under the name shown (such bytes written as \\xNN)"))
+        first = found.setdefault(rel, Source(rel, target))
+        if first.path != target:
+            problems.append(Problem(rel, 0, "duplicate-file-name", "another file has the same name once "
+                                    "Unicode-normalised (NFC) and safely spelled; this one is not read"))
+
     for p in inputs:
         if p.is_file():
-            found.add(p)
+            add(str(p), str(p))
             continue
-        for dirpath, dirnames, filenames in os.walk(p):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            found.update(Path(dirpath, f) for f in filenames if f.lower().endswith(MARKDOWN_SUFFIXES))
-    return root, sorted(found, key=lambda f: f.relative_to(root).as_posix())
+
+        def unreadable(exc: OSError) -> None:
+            name = safe_name(os.path.relpath(exc.filename or str(p), root).replace(os.sep, "/"))[0]
+            problems.append(Problem(name, 0, "unreadable-folder", f"cannot list folder: {exc.strerror}; skipped"))
+
+        for dirpath, dirnames, filenames in os.walk(p, onerror=unreadable):
+            kept = []
+            for d in dirnames:
+                if d.startswith("."):
+                    continue
+                if os.path.islink(os.path.join(dirpath, d)):
+                    rel = safe_name(os.path.relpath(os.path.join(dirpath, d), root).replace(os.sep, "/"))[0]
+                    problems.append(Problem(rel, 0, "symlink-folder",
+                                            "symbolic link to a folder; not followed (docs/faults.md)"))
+                else:
+                    kept.append(d)
+            dirnames[:] = kept
+            for f in filenames:
+                if f.lower().endswith(MARKDOWN_SUFFIXES):
+                    file = os.path.join(dirpath, f)
+                    target, refusal = _check_entry(file, root)
+                    if refusal is None:
+                        add(file, target)
+                    else:
+                        rel = safe_name(os.path.relpath(file, root).replace(os.sep, "/"))[0]
+                        problems.append(Problem(rel, 0, refusal[0], refusal[1]))
+    return Discovery(root, tuple(sorted(found.values())), tuple(sorted(problems, key=lambda q: (q.path, q.code))))
+
+
+def _check_entry(file: str, root: Path) -> tuple[str, tuple[str, str] | None]:
+    """(path to open, None) for a readable entry, else (file, (problem code, message)); never opens it."""
+    try:
+        st = os.lstat(file)
+        if stat.S_ISLNK(st.st_mode):
+            target = os.path.realpath(file)
+            if os.path.commonpath([target, root]) != str(root):
+                return file, ("outside-root", "symbolic link to a file outside the input root; not read")
+            st = os.stat(target)
+            file = target
+    except OSError as exc:
+        return file, ("unreadable", f"cannot read entry: {exc.strerror}; skipped")
+    except ValueError:  # commonpath of paths on different drives (Windows)
+        return file, ("outside-root", "symbolic link to a file outside the input root; not read")
+    if not stat.S_ISREG(st.st_mode):
+        return file, ("not-a-file", f"{_file_type(st.st_mode)}, not a regular file; not opened")
+    return file, None
+
+
+def _file_type(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return name
+    return "a special file"
+
+
+def safe_name(rel: str) -> tuple[str, bool]:
+    """(the spelling of a relative path used in outputs, whether it is the name itself).
+
+    NFC, so a file stored in NFD (macOS) resolves from links typed in NFC; bytes that are not
+    UTF-8 (which os.fsdecode keeps as lone surrogates) and control characters become ``\\xNN``,
+    so no output, XML or CSV or terminal, ever receives them raw.
+    """
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        rel = os.fsencode(rel).decode("utf-8", "backslashreplace")
+        exact = False
+    else:
+        exact = True
+    if _UNSAFE_NAME.search(rel):
+        rel = _UNSAFE_NAME.sub(lambda m: f"\\x{ord(m.group()):02x}", rel)
+        exact = False
+    return unicodedata.normalize("NFC", rel), exact
 
 
 def read_corpus(
-    paths: Iterable[str | os.PathLike[str]],
+    paths: Iterable[str | os.PathLike[str]] | Discovery,
     options: ParseOptions = ParseOptions(),
     jobs: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Corpus:
-    """Read every Markdown file under ``paths`` into a Corpus, in sorted path order.
+    """Read every Markdown file under ``paths`` (or of a finished ``discover``) into a Corpus, in sorted path order.
 
     ``options.root_name`` is filled in from the discovered root. ``jobs`` > 1 parses in that many
-    processes; ``cache_dir`` reuses what an earlier build parsed from unchanged files (see
-    graph.cache); ``progress(done, total)`` is called as files are read.
+    processes (never more than the cores); ``cache_dir`` reuses what an earlier build parsed from
+    unchanged files (see graph.cache); ``progress(done, total)`` is called as files are read.
     """
-    root, files = discover(paths)
+    found = paths if isinstance(paths, Discovery) else discover(paths)
+    root, files = found.root, found.files
     options = replace(options, root_name=root.name)
     cache = FileCache.open(cache_dir, root, options) if cache_dir is not None else None
     results: list[tuple[Article | None, list[Problem]] | None] = [None] * len(files)
     tasks = []
     stale = {}
-    for i, file in enumerate(files):
-        rel = file.relative_to(root).as_posix()
-        hit = cache.lookup(rel, file) if cache is not None else None
+    for i, (rel, file) in enumerate(files):
+        hit = cache.lookup(rel, Path(file)) if cache is not None else None
         if hit is not None and hit.fresh:
             results[i] = (hit.article, list(hit.problems))
         else:
             if hit is not None:
                 stale[rel] = hit
-            tasks.append((i, str(file), rel, options, hit.digest if hit else None))
+            tasks.append((i, file, rel, options, hit.digest if hit else None))
     done = len(files) - len(tasks)
     for i, rel, stamp, digest, parsed in _map(_read_task, tasks, jobs):
         if parsed is None:  # content unchanged since the cache entry: only its stamp moved
@@ -86,14 +205,24 @@ def read_corpus(
         if progress is not None:
             progress(done, len(files))
     if cache is not None:
-        cache.save(keep=[f.relative_to(root).as_posix() for f in files])
+        cache.save(keep=[rel for rel, _ in files])
     articles = [a for a, _ in results if a is not None]
-    problems = [p for _, found in results for p in found]
+    problems = list(found.problems) + [p for _, found_here in results for p in found_here]
     return Corpus(tuple(articles), tuple(problems), len(files), options.default_lang)
+
+
+def usable_jobs(jobs: int) -> int:
+    """``jobs`` capped to the cores this process may use: more processes only compete for them."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(jobs, cores))
 
 
 def _map(function, tasks: list, jobs: int) -> Iterator:
     """``map`` over tasks in order, in ``jobs`` processes when that pays off."""
+    jobs = usable_jobs(jobs)
     if jobs <= 1 or len(tasks) < 64:
         yield from map(function, tasks)
         return
@@ -103,16 +232,46 @@ def _map(function, tasks: list, jobs: int) -> Iterator:
         yield from pool.imap(function, tasks, chunksize=max(1, min(256, len(tasks) // (jobs * 16))))
 
 
+def read_bounded(file: str, limit: int) -> tuple[os.stat_result, bytes]:
+    """The stat and bytes of a regular file of at most ``limit`` bytes.
+
+    Opened without following a symbolic link and without blocking, checked to be a regular file
+    before any read, and never read past ``limit`` + 1 bytes, so a device, a FIFO or a file that
+    grows while read cannot exhaust memory or hang. OSError otherwise (``ValueError`` when too large).
+    """
+    fd = os.open(file, _OPEN_FLAGS)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise IsADirectoryError(0, f"{_file_type(st.st_mode)}, not a regular file; not read")
+        if st.st_size > limit:
+            raise ValueError(st.st_size)
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise ValueError(size)
+        return st, b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def _read_task(task: tuple) -> tuple:
     """Worker: read, hash and (unless the content is the cached one) parse one file."""
     i, file, rel, options, cached_digest = task
     try:
-        stat = os.stat(file)
-        data = Path(file).read_bytes()
+        st, data = read_bounded(file, options.max_file_bytes)
+    except ValueError:
+        return i, rel, None, None, (None, [Problem(rel, 0, "file-too-large", f"file is larger than "
+                                                   f"{options.max_file_bytes:,} bytes (docs/faults.md); not read")])
     except OSError as exc:
         return i, rel, None, None, (None, [Problem(rel, 0, "unreadable", f"cannot read file: {exc.strerror}")])
     digest = content_digest(data)
-    stamp = (stat.st_size, stat.st_mtime_ns)
+    stamp = (st.st_size, st.st_mtime_ns)
     if digest == cached_digest:
         return i, rel, stamp, digest, None
     article, problems = parse_bytes(data, rel, options)

@@ -136,8 +136,9 @@ def test_discover_is_sorted_and_skips_hidden(tmp_path: Path):
     for name in ("b.md", "a/c.md", ".git/x.md", "A.markdown", "notes.txt"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("# x")
-    root, files = discover([tmp_path])
-    assert root == tmp_path.resolve()
-    assert [f.relative_to(root).as_posix() for f in files] == ["A.markdown", "a/c.md", "b.md"]
+    found = discover([tmp_path])
+    assert found.root == tmp_path.resolve()
+    assert [f.rel for f in found.files] == ["A.markdown", "a/c.md", "b.md"]
+    assert found.problems == ()
     with pytest.raises(UsageError):
         discover([tmp_path / "nope"])
