@@ -1,15 +1,39 @@
-"""Atomic file output: write beside the target, then rename, so an interrupted build never
-leaves a half-written file where a finished one is expected."""
+"""The output folder, all or nothing: a build writes every file into a private staging folder,
+then swaps it with the output folder in one step, so a reader sees the whole previous build or
+the whole new one, never a mixture (see docs/faults.md#the-output-folder).
+
+Layout beside the output folder ``OUT``::
+
+    OUT.parent/.OUT.name.linkgraph-staging/
+        lock      flock()ed by the build that owns OUT; a second build is refused
+        new/      the build being written; after the swap it holds the previous build, removed
+
+On Linux the swap is ``renameat2(RENAME_EXCHANGE)``; where that is missing (other systems, some
+network file systems) each file is moved with ``os.replace`` and the manifest goes last, so a
+folder without a current manifest is known to be mid-swap.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import errno
+import fcntl
 import os
+import shutil
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
 from graph.errors import OutputError
+
+STATE_DIR = ".linkgraph"
+"""Inside the output folder: what describes the outputs (manifest, rebuild state), so it always
+matches them."""
+MANIFEST = "manifest.json"
+_STAGING_SUFFIX = ".linkgraph-staging"
 
 
 def write_atomic(path: Path, write: Callable[[TextIO], None]) -> None:
@@ -33,3 +57,225 @@ def write_atomic(path: Path, write: Callable[[TextIO], None]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_file(path: Path, write: Callable[[TextIO], None], shown: Path | None = None) -> None:
+    """Call ``write`` on ``path`` opened as a new UTF-8 text file (LF line ends); the staging
+    folder is private, so no temporary name is needed. OutputError names ``shown`` (the final
+    path) when it cannot be written."""
+    try:
+        with open(path, "w", encoding="utf-8", newline="\n") as out:
+            write(out)
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown or path}: {exc.strerror or exc}") from None
+
+
+class OutputFolder:
+    """One build's hold on an output folder: ``with OutputFolder(out, names) as folder:`` locks
+    it, sweeps what crashed builds left, checks that it holds only linkgraph's files, and gives
+    ``folder.staging``, where every file is written; ``folder.commit()`` swaps it in. Leaving the
+    block without a commit (an error, Ctrl-C) removes the staging folder and keeps OUT as it was.
+    """
+
+    def __init__(self, out: str | os.PathLike[str], names: Iterable[str]) -> None:
+        # A symlinked output folder is written where it points: swapping the link itself away
+        # would surprise its owner.
+        self.out = Path(os.path.realpath(out))
+        self.names = frozenset(names) | {STATE_DIR}
+        self.root = self.out.parent / f".{self.out.name}{_STAGING_SUFFIX}"
+        self.staging = self.root / "new"
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> OutputFolder:
+        if self.out.exists() and not self.out.is_dir():
+            raise OutputError(f"cannot write to {self.out}: it is not a folder")
+        try:
+            self.out.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise OutputError(f"cannot write to {self.out}: {exc.filename} is not a folder") from None
+        except OSError as exc:
+            raise OutputError(f"cannot write to {self.out}: {exc.strerror or exc}") from None
+        self._lock()
+        try:
+            self._sweep()
+            self.check()
+            self.staging.mkdir()
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        try:
+            _remove(self.staging)
+        finally:
+            self._release()
+
+    def check(self) -> None:
+        """OutputError unless OUT holds only files a build writes (and crashed writers' ``.*.tmp``):
+        the swap replaces the whole folder, so anything else would be lost with it."""
+        foreign = [entry for entry in _entries(self.out) if not self._ours(entry)]
+        if foreign:
+            raise OutputError(f"{self.out} holds {foreign[0].name!r}, which linkgraph did not write; "
+                              "choose an empty or new output folder with -o (nothing was changed)")
+
+    def commit(self) -> None:
+        """Swap the staging folder in for OUT in one step and remove the previous build."""
+        self.check()  # again: someone may have put a file there during the build
+        new = self.staging
+        try:
+            if self.out.is_dir():
+                mode = stat.S_IMODE(self.out.stat().st_mode)
+                os.chmod(new, mode)
+            if not self.out.exists():
+                os.rename(new, self.out)
+            elif not _exchange(new, self.out):
+                self._replace_each(new)
+            _fsync_dir(self.out.parent)
+        except OSError as exc:
+            raise OutputError(f"cannot replace {self.out}: {exc.strerror or exc}") from None
+        # ``new`` now holds the previous build (or what is left of it): gone in __exit__.
+
+    def _replace_each(self, new: Path) -> None:
+        # No atomic exchange here: move file by file, the manifest last, then drop the files
+        # of the previous build that this one does not write.
+        state = new / STATE_DIR
+        moved = {p.name for p in new.iterdir()}
+        for entry in sorted(new.iterdir(), key=lambda p: p.name == STATE_DIR):
+            if entry.name == STATE_DIR:
+                continue
+            os.replace(entry, self.out / entry.name)
+        if state.exists():
+            (self.out / STATE_DIR).mkdir(exist_ok=True)
+            for entry in sorted(state.iterdir(), key=lambda p: p.name == MANIFEST):
+                target = self.out / STATE_DIR / entry.name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                os.replace(entry, target)
+        for entry in _entries(self.out):
+            if entry.name not in moved:
+                _remove(entry)
+
+    def _ours(self, entry: os.DirEntry) -> bool:
+        name = entry.name
+        if name.startswith(".") and name.endswith(".tmp"):
+            return entry.is_file(follow_symlinks=False)
+        if name == STATE_DIR:
+            return entry.is_dir(follow_symlinks=False)
+        return name in self.names and entry.is_file(follow_symlinks=False)
+
+    def _sweep(self) -> None:
+        # We hold the lock, so anything in the staging folder but the lock is a crashed build's.
+        for entry in _entries(self.root):
+            if entry.name != "lock":
+                _remove(Path(entry.path))
+        for entry in _entries(self.out):  # temporary files of writers of older versions
+            if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
+                _remove(Path(entry.path))
+
+    def _lock(self) -> None:
+        lock = self.root / "lock"
+        for _ in range(100):
+            try:
+                self.root.mkdir(exist_ok=True)
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            except FileNotFoundError:
+                continue  # the previous holder removed the folder between our two steps
+            except OSError as exc:
+                raise OutputError(f"cannot write to {self.out}: {exc.strerror or exc} ({self.root})") from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+                    raise OutputError(f"{self.out} is being written by another linkgraph build "
+                                      f"(it holds {lock}); try again when it ends") from None
+                raise OutputError(f"cannot lock {lock}: {exc.strerror or exc}") from None
+            try:
+                same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._lock_fd = fd
+                return
+            os.close(fd)  # we locked a file its holder had just removed: take the new one
+        raise OutputError(f"cannot lock {lock}: it keeps being replaced")
+
+    def _release(self) -> None:
+        if self._lock_fd is None:
+            return
+        # Unlink while holding the lock: a build that opened the old file sees it is gone (the
+        # inode check in _lock) and takes a fresh one.
+        try:
+            (self.root / "lock").unlink(missing_ok=True)
+            self.root.rmdir()
+        except OSError:
+            pass  # another build is already waiting in it, or it is not ours to clean
+        finally:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as it:
+            return sorted(it, key=lambda e: e.name)
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise OutputError(f"cannot read {folder}: {exc.strerror or exc}") from None
+
+
+def _remove(path: Path) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise OutputError(f"cannot remove {path}: {exc.strerror or exc}") from None
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _renameat2() -> Callable | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
+        function = libc.renameat2  # glibc 2.28+
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+_RENAMEAT2 = _renameat2()
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders atomically; False when this system or file system cannot."""
+    if _RENAMEAT2 is None:
+        return False
+    if _RENAMEAT2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EXDEV, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-import multiprocessing
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,7 +16,7 @@ import networkx as nx
 from graph.build import build_graph
 from graph.exporters import EXPORTERS, ExportOptions, get_exporter
 from graph.model import Resolution
-from graph.output import write_atomic
+from graph.output import MANIFEST, STATE_DIR, OutputFolder, write_file
 from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
@@ -24,6 +24,7 @@ from graph.related_index import INDEX_FILE, attach_text_index, index_view, write
 from graph.report import make_report, write_report
 from graph.resolve import resolve
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
+from graph.workers import fork_available, pool
 
 REPORT_FILE = "report.json"
 Observer = Callable[..., None]
@@ -64,30 +65,30 @@ def build(
 
 PARALLEL_WRITE_EDGES = 20_000
 """Below this many edges, files are written one after the other: a process costs more than it saves."""
-_TASKS: list[tuple[Path, Callable[[TextIO], None]]] = []
+_TASKS: list[tuple[Path, Callable[[TextIO], None], Path]] = []
 
 
-def _write_all(tasks: list[tuple[Path, Callable[[TextIO], None]]], jobs: int) -> None:
-    """Write each (path, writer) atomically; with ``jobs`` > 1, in forked processes that share
-    the finished graph copy-on-write. Each file has one writer, so bytes never depend on order."""
+def _write_all(tasks: list[tuple[Path, Callable[[TextIO], None], Path]], jobs: int) -> None:
+    """Write each (path, writer, path shown in errors); with ``jobs`` > 1, in forked processes
+    that share the finished graph copy-on-write. Each file has one writer, so bytes never
+    depend on order."""
     global _TASKS
-    if jobs <= 1 or len(tasks) < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for path, write in tasks:
-            write_atomic(path, write)
+    if jobs <= 1 or len(tasks) < 2 or not fork_available():
+        for task in tasks:
+            write_file(*task)
         return
     _TASKS = tasks  # read by the forked workers; the writers are closures and cannot be pickled
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(tasks))) as pool:
+        with pool(min(jobs, len(tasks))) as workers:
             # A worker's exception is re-raised here, so a failed write fails the build.
-            for _ in pool.imap_unordered(_write_task, range(len(tasks))):
+            for _ in workers.imap_unordered(_write_task, range(len(tasks))):
                 pass
     finally:
         _TASKS = []
 
 
 def _write_task(i: int) -> None:
-    path, write = _TASKS[i]
-    write_atomic(path, write)
+    write_file(*_TASKS[i])
 
 
 @contextmanager
@@ -105,9 +106,18 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe) -> BuildResult:
-    stage = observe or (lambda name, done=0, total=0: None)
     exporters = [get_exporter(name) for name in formats]
     options = ExportOptions(base_iri=check_base_iri(base_iri))
+    # Locked and checked before any work, so a folder that cannot take the outputs (or that
+    # another build is writing) is reported at once, not after a minute of parsing.
+    with OutputFolder(out_dir, output_names()) as folder:
+        result = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
+                       observe or (lambda name, done=0, total=0: None))
+        folder.commit()
+    return result
+
+
+def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage) -> BuildResult:
     stage("read")
     corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total))
     stage("resolve")
@@ -119,14 +129,28 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
     index_view(G)  # once, here: the index file, --related and the explorer all read it
     if related:
         G.graph["related"] = related_table(G, related)
-    out = Path(out_dir)
     report = make_report(G, resolution)
-    tasks = [(out / filename, lambda f, w=write: w(G, f, options))
-             for exporter in exporters for filename, write in exporter.outputs()]
-    tasks.append((out / REPORT_FILE, lambda f: write_report(report, f)))
-    tasks.append((out / INDEX_FILE, lambda f: write_index(G, f)))
+    writers = [(filename, lambda f, w=write: w(G, f, options))
+               for exporter in exporters for filename, write in exporter.outputs()]
+    writers.append((REPORT_FILE, lambda f: write_report(report, f)))
+    writers.append((INDEX_FILE, lambda f: write_index(G, f)))
     stage("write")
-    _write_all(tasks, jobs if G.number_of_edges() >= PARALLEL_WRITE_EDGES else 1)
-    written = [path for path, _ in tasks]
+    new = folder.staging
+    _write_all([(new / name, write, folder.out / name) for name, write in writers],
+               jobs if G.number_of_edges() >= PARALLEL_WRITE_EDGES else 1)
+    _write_manifest(new, [name for name, _ in writers])
     stage("done")
-    return BuildResult(G, resolution, report, tuple(written))
+    return BuildResult(G, resolution, report, tuple(folder.out / name for name, _ in writers))
+
+
+def output_names() -> set[str]:
+    """Every file name a build may write into its output folder (of any format)."""
+    return {REPORT_FILE, INDEX_FILE, *(name for e in EXPORTERS.values() for name in e.filenames)}
+
+
+def _write_manifest(new: Path, names: list[str]) -> None:
+    """``.linkgraph/manifest.json``: the files of this build and their sizes, written last, so
+    a folder whose files do not match it was caught mid-swap (see graph.output)."""
+    (new / STATE_DIR).mkdir()
+    files = {name: (new / name).stat().st_size for name in sorted(names)}
+    write_file(new / STATE_DIR / MANIFEST, lambda f: f.write(json.dumps({"version": 1, "files": files}, indent=1) + "\n"))

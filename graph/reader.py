@@ -23,6 +23,7 @@ from graph.cache import FileCache, content_digest
 from graph.errors import UsageError
 from graph.model import Article, Corpus, Problem, article_from_tuple, article_to_tuple
 from graph.parse import ParseOptions, parse_bytes
+from graph.workers import pool
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # O_NOFOLLOW: a file swapped for a symlink after discovery is refused, not followed;
@@ -227,9 +228,8 @@ def _map(function, tasks: list, jobs: int) -> Iterator:
         yield from map(function, tasks)
         return
     # fork shares the loaded modules with the workers; elsewhere the platform default.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    with multiprocessing.get_context(method).Pool(jobs) as pool:
-        yield from pool.imap(function, tasks, chunksize=max(1, min(256, len(tasks) // (jobs * 16))))
+    with pool(jobs) as workers:
+        yield from workers.imap(function, tasks, chunksize=max(1, min(256, len(tasks) // (jobs * 16))))
 
 
 def read_bounded(file: str, limit: int) -> tuple[os.stat_result, bytes]:

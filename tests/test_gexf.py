@@ -39,7 +39,7 @@ def test_graphology_reads_the_same_graph(glossary_build):
 
 
 def test_hostile_input_gives_a_readable_file(bad_corpus, tmp_path):
-    result = build([bad_corpus], tmp_path, formats=["gexf"])
+    result = build([bad_corpus], tmp_path / "out", formats=["gexf"])
     text = written_file(result, "graph.gexf").read_text(encoding="utf-8")
     assert "\x01" not in text and "\x07" not in text
     G = nx.read_gexf(str(written_file(result, "graph.gexf")), version="1.3")

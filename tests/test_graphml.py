@@ -28,7 +28,7 @@ def test_networkx_and_igraph_read_the_same_graph(glossary_build):
 
 
 def test_hostile_input_gives_valid_graphml(bad_corpus, tmp_path):
-    result = build([bad_corpus], tmp_path, formats=["graphml"])
+    result = build([bad_corpus], tmp_path / "out", formats=["graphml"])
     path = written_file(result, "graph.graphml")
     text = path.read_text(encoding="utf-8")
     assert "\x01" not in text and "\x07" not in text

@@ -47,7 +47,7 @@ def test_context_is_readable(glossary_build):
 
 
 def test_hostile_text_gives_the_same_triples(bad_corpus, tmp_path):
-    result = build([bad_corpus], tmp_path, formats=["turtle", "jsonld"])
+    result = build([bad_corpus], tmp_path / "out", formats=["turtle", "jsonld"])
     doc = json.loads(written_file(result, "graph.jsonld").read_text(encoding="utf-8"))
     g = rdflib.Graph().parse(data=jsonld.to_rdf(doc, {"format": "application/n-quads"}), format="nt")
     assert isomorphic(g, turtle(result))

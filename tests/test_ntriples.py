@@ -25,7 +25,7 @@ def test_one_triple_per_line(glossary_build):
 
 
 def test_hostile_text_still_gives_a_valid_file(bad_corpus, tmp_path):
-    result = build([bad_corpus], tmp_path, formats=["turtle", "ntriples"])
+    result = build([bad_corpus], tmp_path / "out", formats=["turtle", "ntriples"])
     nt = set(pyoxigraph.parse(path=str(written_file(result, "graph.nt")), format=pyoxigraph.RdfFormat.N_TRIPLES))
     ttl = set(pyoxigraph.parse(path=str(written_file(result, "graph.ttl")), format=pyoxigraph.RdfFormat.TURTLE))
     assert nt == ttl

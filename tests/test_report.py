@@ -6,8 +6,8 @@ from tests.conftest import GLOSSARY
 
 
 def test_report_json_holds_every_occurrence_and_problem(bad_corpus, tmp_path):
-    result = build([bad_corpus], tmp_path)
-    written = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    result = build([bad_corpus], tmp_path / "out")
+    written = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
     assert written["links"] == list(result.report["links"])  # the fast writer = the JSON encoder
     assert len(written["links"]) == sum(written["counts"]["link_occurrences"].values())
     assert written["problems"] == result.report["problems"]

@@ -54,8 +54,8 @@ def test_arabic_slug_iri_is_percent_encoded(tmp_path):
 
 
 def test_hostile_text_still_gives_a_valid_file(bad_corpus, tmp_path):
-    build([bad_corpus], tmp_path, formats=["turtle"])
-    ox, rd = read_both(tmp_path / "graph.ttl")
+    build([bad_corpus], tmp_path / "out", formats=["turtle"])
+    ox, rd = read_both(tmp_path / "out" / "graph.ttl")
     labels = {str(o) for _, p, o in rd if str(p) == SKOS + "prefLabel"}
     assert 'Q"uote \\ back newctl' in labels
 
