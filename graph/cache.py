@@ -9,6 +9,11 @@ language and a fingerprint of the parsing code, so an upgrade never serves stale
 Rows are plain tuples stored with ``marshal`` (about twice as fast as pickling the
 dataclasses, and it cannot run code when read back) in 256 shard files per corpus, each
 written atomically; only shards holding a changed file are rewritten.
+
+The cache is disposable (docs/faults.md, "The parse cache"): ``marshal`` trusts its input and
+hostile bytes can make it allocate gigabytes, so a shard is only unmarshalled after its header,
+length and checksum match what this module wrote; a damaged shard, or a cache folder that cannot
+be read or written, becomes a warning in ``FileCache.warnings`` and the build goes on without it.
 """
 
 from __future__ import annotations
@@ -26,7 +31,11 @@ if TYPE_CHECKING:
     from graph.parse import ParseOptions
 
 CACHE_ENV = "LINKGRAPH_CACHE_DIR"
-_FORMAT = 3
+_FORMAT = 4
+_MAGIC = b"LGcache4"
+_HEADER = len(_MAGIC) + 8 + 16  # magic, payload length (8 bytes, big-endian), BLAKE2b-128 of the payload
+MAX_SHARD_BYTES = 256 * 1024 * 1024
+"""A larger shard is not read: 256 shards of this size would hold millions of articles."""
 # Modules whose code decides what a file parses to: any change to them invalidates the cache.
 _PARSING_MODULES = ("parse.py", "reader.py", "links.py", "text.py", "slugs.py", "model.py", "cache.py")
 
@@ -73,10 +82,12 @@ class FileCache:
     one small shard instead of the whole cache.
     """
 
-    def __init__(self, folder: Path, rows: dict[str, Row]) -> None:
+    def __init__(self, folder: Path, rows: dict[str, Row], warnings: list[str] | None = None) -> None:
         self.folder = folder
         self.rows = rows
         self.dirty: set[str] = set()
+        self.warnings: list[str] = warnings or []
+        """What went wrong with the cache (one line each); the results are right regardless."""
 
     @classmethod
     def open(cls, cache_dir: str | os.PathLike[str], root: Path, options: ParseOptions) -> FileCache:
@@ -84,15 +95,20 @@ class FileCache:
         key = hashlib.blake2b(f"{root}\0{options!r}\0{_fingerprint()}".encode(), digest_size=12).hexdigest()
         folder = Path(cache_dir) / f"corpus-{key}"
         rows: dict[str, Row] = {}
-        for shard in sorted(folder.glob("*.marshal")) if folder.is_dir() else ():
-            try:
-                with open(shard, "rb") as f:
-                    loaded = marshal.load(f)
-                if isinstance(loaded, dict):
-                    rows.update(loaded)
-            except (OSError, EOFError, ValueError, TypeError):
-                pass  # damaged or from another Python version: those files are parsed again
-        return cls(folder, rows)
+        damaged: list[str] = []
+        try:
+            shards = sorted(folder.glob("*.marshal")) if folder.is_dir() else []
+        except OSError as exc:
+            return cls(folder, rows, [f"cache folder {folder} cannot be read ({exc.strerror}); building without it"])
+        for shard in shards:
+            loaded = _read_shard(shard)
+            if isinstance(loaded, dict):
+                rows.update(loaded)
+            else:
+                damaged.append(shard.name)
+        warnings = [f"{len(damaged)} damaged cache shard(s) in {folder} ({', '.join(damaged[:3])}"
+                    f"{', …' if len(damaged) > 3 else ''}) ignored; their files are parsed again"] if damaged else []
+        return cls(folder, rows, warnings)
 
     def lookup(self, rel: str, file: Path) -> Hit | None:
         """The cached entry of a file, if any, and whether its stamp says it is unchanged."""
@@ -131,26 +147,67 @@ class FileCache:
             self.dirty.add(_shard(rel))
         if not self.dirty:
             return
-        self.folder.mkdir(parents=True, exist_ok=True)
         shards: dict[str, dict[str, Row]] = {name: {} for name in self.dirty}
         for rel, row in self.rows.items():
             name = _shard(rel)
             if name in shards:
                 shards[name][rel] = row
+        self.dirty.clear()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.warnings.append(f"cache folder {self.folder} cannot be made ({exc.strerror}); nothing cached")
+            return
+        failed: list[str] = []
         for name, rows in sorted(shards.items()):
             path = self.folder / f"{name}.marshal"
             tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            payload = marshal.dumps(rows)
             try:
                 with open(tmp, "wb") as f:
-                    marshal.dump(rows, f)
+                    f.write(_MAGIC + len(payload).to_bytes(8, "big") + _checksum(payload) + payload)
                 os.replace(tmp, path)
+            except OSError as exc:
+                failed.append(f"{path.name} ({exc.strerror})")
             finally:
-                tmp.unlink(missing_ok=True)
-        self.dirty.clear()
+                try:
+                    tmp.unlink(missing_ok=True)
+                except OSError:
+                    pass
+        if failed:
+            self.warnings.append(f"{len(failed)} cache shard(s) in {self.folder} could not be written "
+                                 f"({', '.join(failed[:3])}{', …' if len(failed) > 3 else ''}); "
+                                 "those files will be parsed again next time")
 
     def _set(self, rel: str, row: Row) -> None:
         self.rows[rel] = row
         self.dirty.add(_shard(rel))
+
+
+def _checksum(payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, digest_size=16).digest()
+
+
+def _read_shard(path: Path) -> dict | None:
+    """The rows of a shard this module wrote, or None for anything else, never reading more than
+    ``MAX_SHARD_BYTES`` or unmarshalling bytes whose length and checksum do not match."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size > MAX_SHARD_BYTES:
+                return None
+            head = f.read(_HEADER)
+            if len(head) != _HEADER or not head.startswith(_MAGIC):
+                return None
+            length = int.from_bytes(head[len(_MAGIC):len(_MAGIC) + 8], "big")
+            if length > MAX_SHARD_BYTES:
+                return None
+            payload = f.read(length + 1)
+        if len(payload) != length or _checksum(payload) != head[-16:]:
+            return None
+        rows = marshal.loads(payload)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None  # unreadable, a folder, or from another Python version: its files are parsed again
+    return rows if isinstance(rows, dict) else None
 
 
 def _shard(rel: str) -> str:

@@ -180,6 +180,8 @@ def _build(args: argparse.Namespace) -> int:
                    related=args.related, jobs=args.jobs, cache_dir=cache_dir, observe=progress)
     problems = result.resolution.problems
     if not args.quiet:
+        for warning in result.resolution.corpus.warnings:
+            print(f"linkgraph build: warning: {warning}", file=sys.stderr)
         for p in problems:
             print(f"{p.path}:{p.line}: {p.message} [{p.code}]", file=sys.stderr)
         print(summary(result.report), file=sys.stderr)

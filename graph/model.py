@@ -116,6 +116,8 @@ class Corpus:
     files: int
     """Markdown files found, including those no article could be made from."""
     default_lang: str | None = None
+    warnings: tuple[str, ...] = ()
+    """Faults that did not change the result (a damaged or unusable parse cache), one line each."""
 
 
 class Occurrence(NamedTuple):

@@ -173,7 +173,8 @@ def read_corpus(
 
     ``options.root_name`` is filled in from the discovered root. ``jobs`` > 1 parses in that many
     processes (never more than the cores); ``cache_dir`` reuses what an earlier build parsed from
-    unchanged files (see graph.cache); ``progress(done, total)`` is called as files are read.
+    unchanged files (see graph.cache); ``progress(done, total)`` is called as files are read. A parse cache that cannot be
+    used is a warning in ``Corpus.warnings``, never a failure.
     """
     found = paths if isinstance(paths, Discovery) else discover(paths)
     root, files = found.root, found.files
@@ -209,7 +210,8 @@ def read_corpus(
         cache.save(keep=[rel for rel, _ in files])
     articles = [a for a, _ in results if a is not None]
     problems = list(found.problems) + [p for _, found_here in results for p in found_here]
-    return Corpus(tuple(articles), tuple(problems), len(files), options.default_lang)
+    warnings = tuple(cache.warnings) if cache is not None else ()
+    return Corpus(tuple(articles), tuple(problems), len(files), options.default_lang, warnings)
 
 
 def usable_jobs(jobs: int) -> int:

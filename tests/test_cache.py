@@ -124,3 +124,77 @@ def test_parallel_read_fills_the_cache(tmp_path):
     first = read_corpus([root], jobs=2, cache_dir=tmp_path / "cache")  # 150 files: worker processes
     assert len(FileCache.open(tmp_path / "cache", root.resolve(), ParseOptions(root_name="many")).rows) == 150
     assert read_corpus([root], jobs=2, cache_dir=tmp_path / "cache") == first
+
+
+# The cache is disposable (issue 10, point 4): damage means a warning and a correct build.
+
+def test_hostile_shard_bytes_are_never_unmarshalled(corpus, tmp_path, parsed):
+    import tracemalloc
+
+    read(corpus, tmp_path / "cache")
+    shards = sorted((tmp_path / "cache").rglob("*.marshal"))
+    # A marshalled tuple that claims 50 million items: marshal.load allocates them all up front.
+    shards[0].write_bytes(b")" + (50_000_000).to_bytes(4, "little"))
+    shards[1].write_bytes(os.urandom(5))
+    parsed.clear()
+    tracemalloc.start()
+    try:
+        result = read(corpus, tmp_path / "cache")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20_000_000
+    assert len(result.articles) == 3 and len(parsed) == 2
+    assert len(result.warnings) == 1 and "2 damaged cache shard(s)" in result.warnings[0]
+    parsed.clear()
+    assert read(corpus, tmp_path / "cache").warnings == () and parsed == []  # rewritten whole
+
+
+def test_a_shard_with_a_wrong_checksum_is_ignored(corpus, tmp_path, parsed):
+    read(corpus, tmp_path / "cache")
+    shard = sorted((tmp_path / "cache").rglob("*.marshal"))[0]
+    data = bytearray(shard.read_bytes())
+    data[-1] ^= 1
+    shard.write_bytes(bytes(data))
+    parsed.clear()
+    assert [a.title for a in read(corpus, tmp_path / "cache").articles] == ["A", "B", "C"] and len(parsed) == 1
+
+
+def break_cache(kind: str, cache, monkeypatch):
+    """Make the cache folder unusable in one of the ways issue 10 met."""
+    import errno
+
+    import graph.cache
+
+    if kind == "file":
+        cache.write_text("not a folder")
+    elif kind == "shard-is-folder":
+        for shard in cache.rglob("*.marshal"):
+            shard.unlink()
+            shard.mkdir()
+    else:  # read-only or full: root ignores permissions, so the failing call is made to fail
+        code = errno.EROFS if kind == "read-only" else errno.ENOSPC
+
+        def refuse_writes(file, mode="r", *args, **kwargs):
+            if "w" in mode:
+                raise OSError(code, os.strerror(code))
+            return open(file, mode, *args, **kwargs)
+        monkeypatch.setattr(graph.cache, "open", refuse_writes, raising=False)
+
+
+@pytest.mark.parametrize("kind", ["file", "shard-is-folder", "read-only", "full"])
+def test_an_unusable_cache_folder_is_a_warning_and_a_correct_build(corpus, tmp_path, kind, monkeypatch, capsys):
+    from graph.cli import main
+
+    cache = tmp_path / "cache"
+    if kind == "shard-is-folder":
+        read(corpus, cache)
+    break_cache(kind, cache, monkeypatch)
+    result = read(corpus, cache)
+    assert [a.title for a in result.articles] == ["A", "B", "C"] and result.warnings
+    assert main(["build", str(corpus), "-o", str(tmp_path / "out"), "--cache-dir", str(cache)]) == 0
+    err = capsys.readouterr().err
+    assert "linkgraph build: warning:" in err and "Traceback" not in err
+    assert main(["build", str(corpus), "-o", str(tmp_path / "plain"), "--no-cache", "-q"]) == 0
+    for name in ("graph.ttl", "report.json"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
