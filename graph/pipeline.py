@@ -21,12 +21,11 @@ from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
 from graph.related_index import INDEX_FILE, attach_text_index, index_view, write_index
-from graph.report import make_report, write_report
+from graph.report import LINKS_FILE, REPORT_FILE, make_report, write_links, write_report
 from graph.resolve import resolve
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 from graph.workers import fork_available, pool
 
-REPORT_FILE = "report.json"
 Observer = Callable[..., None]
 """``observe(stage, done=0, total=0)``: a stage starts (``read``, ``resolve``, ``graph``,
 ``index``, ``write`` — every output file, in parallel when ``jobs`` > 1 — and ``done``), or
@@ -133,6 +132,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     writers = [(filename, lambda f, w=write: w(G, f, options))
                for exporter in exporters for filename, write in exporter.outputs()]
     writers.append((REPORT_FILE, lambda f: write_report(report, f)))
+    writers.append((LINKS_FILE, lambda f: write_links(resolution.occurrences, f)))
     writers.append((INDEX_FILE, lambda f: write_index(G, f)))
     stage("write")
     new = folder.staging
@@ -145,7 +145,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
 
 def output_names() -> set[str]:
     """Every file name a build may write into its output folder (of any format)."""
-    return {REPORT_FILE, INDEX_FILE, *(name for e in EXPORTERS.values() for name in e.filenames)}
+    return {REPORT_FILE, LINKS_FILE, INDEX_FILE, *(name for e in EXPORTERS.values() for name in e.filenames)}
 
 
 def _write_manifest(new: Path, names: list[str]) -> None:

@@ -1,11 +1,12 @@
-"""The build report: counts, every problem, and the link audit (``report.json``), plus the
-short human summary the CLI prints."""
+"""The build report (``report.json``: counts, every problem, the most-wanted missing targets),
+the per-link audit (``links.jsonl``: one JSON object per link occurrence, streamed, so tools can
+read it line by line and no build holds it whole), and the short summary the CLI prints."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
 from typing import TextIO
 
@@ -18,7 +19,10 @@ from graph.resolve import link_counts
 ARTICLE, MISSING_NODE, KEYWORD = NodeKind.ARTICLE, NodeKind.MISSING, NodeKind.KEYWORD
 LINKS_TO, HAS_KEYWORD, MISSING = EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD, LinkClass.MISSING
 
-REPORT_VERSION = 1
+REPORT_VERSION = 2
+"""2: the per-link audit moved from report.json's ``links`` to LINKS_FILE."""
+REPORT_FILE = "report.json"
+LINKS_FILE = "links.jsonl"
 
 
 def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
@@ -48,47 +52,39 @@ def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
              "linked_from": len(sources[slug])}
             for slug, n in sorted(demand.items(), key=lambda item: (-item[1], item[0]))
         ],
-        "links": LinkAudit(resolution.occurrences),
+        "links_file": LINKS_FILE,
     }
 
 
-class LinkAudit:
-    """The ``links`` entry of a report: one dict per occurrence, made only when iterated (a
-    million dicts at 50,000 articles cost seconds and most of a gigabyte)."""
+def link_records(occurrences: Iterable[Occurrence]) -> Iterator[dict]:
+    """The audit record of each link occurrence, as LINKS_FILE holds it."""
+    for o in occurrences:
+        link = o.link
+        yield {"path": o.path, "line": link.line, "href": link.href, "text": link.text,
+               "section": link.section, "syntax": link.syntax, "class": o.kind, "target": o.target}
 
-    def __init__(self, occurrences: Sequence[Occurrence]) -> None:
-        self.occurrences = occurrences
 
-    def __len__(self) -> int:
-        return len(self.occurrences)
-
-    def __iter__(self) -> Iterator[dict]:
-        for o in self.occurrences:
-            link = o.link
-            yield {"path": o.path, "line": link.line, "href": link.href, "text": link.text,
-                   "section": link.section, "syntax": link.syntax, "class": o.kind, "target": o.target}
-
-    def json_lines(self) -> Iterator[str]:
-        """Each entry as the JSON encoder would write it, straight from the occurrence."""
-        s = encode_basestring  # the C string encoder behind json.dumps(..., ensure_ascii=False)
-        for o in self.occurrences:
-            link = o.link
-            target = "null" if o.target is None else s(o.target)
-            yield (f'{{"path": {s(o.path)}, "line": {link.line}, "href": {s(link.href)}, "text": {s(link.text)}, '
-                   f'"section": {s(link.section)}, "syntax": {s(link.syntax)}, "class": {s(o.kind)}, '
-                   f'"target": {target}}}')
+def write_links(occurrences: Iterable[Occurrence], out: TextIO) -> None:
+    """Write LINKS_FILE: one JSON object per occurrence and line, in file and line order, each
+    encoded straight from the occurrence with the C string encoder and written at once."""
+    s = encode_basestring  # the C string encoder behind json.dumps(..., ensure_ascii=False)
+    write = out.write
+    for o in occurrences:
+        link = o.link
+        target = "null" if o.target is None else s(o.target)
+        write(f'{{"path": {s(o.path)}, "line": {link.line}, "href": {s(link.href)}, "text": {s(link.text)}, '
+              f'"section": {s(link.section)}, "syntax": {s(link.syntax)}, "class": {s(o.kind)}, '
+              f'"target": {target}}}\n')
 
 
 def write_report(report: dict, out: TextIO) -> None:
     """Write the report as JSON, one list item per line: readable, diffable, and fast, since
-    each line goes through the C encoder (an indented dump of a million links takes seconds)."""
+    each line goes through the C encoder."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
     out.write("{\n")
     for i, (key, value) in enumerate(report.items()):
         out.write(f" {encode(key)}: ")
-        if isinstance(value, LinkAudit):
-            out.write("[\n  " + ",\n  ".join(value.json_lines()) + "\n ]" if len(value) else "[]")
-        elif isinstance(value, list) and value:
+        if isinstance(value, list) and value:
             out.write("[\n  " + ",\n  ".join(map(encode, value)) + "\n ]")
         else:
             out.write(encode(value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -67,6 +68,12 @@ def written_file(result, name: str) -> Path:
     found = [p for p in result.written if p.name == name]
     assert found, f"the build wrote no {name}: {[p.name for p in result.written]}"
     return found[0]
+
+
+def read_links(result) -> list[dict]:
+    """The per-link audit a build wrote (links.jsonl), each line parsed on its own."""
+    with written_file(result, "links.jsonl").open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
 
 
 def assert_same_files(*results) -> None:

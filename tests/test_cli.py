@@ -11,8 +11,8 @@ from tests.conftest import GLOSSARY, PROJECT
 def test_build_writes_every_format_and_summarises(tmp_path, capsys):
     assert main(["build", str(GLOSSARY), "-o", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        ".linkgraph", "edges.csv", "graph.gexf", "graph.graphml", "graph.html", "graph.jsonld", "graph.nt", "graph.ttl", "load.cypher",
-        "nodes.csv", "related-index.json", "report.json"]
+        ".linkgraph", "edges.csv", "graph.gexf", "graph.graphml", "graph.html", "graph.jsonld", "graph.nt", "graph.ttl", "links.jsonl",
+        "load.cypher", "nodes.csv", "related-index.json", "report.json"]
     err = capsys.readouterr().err
     assert "4 files, 4 articles -> 3 concepts, 3 missing targets, 5 keywords" in err
     assert "0 problems" in err
@@ -20,7 +20,8 @@ def test_build_writes_every_format_and_summarises(tmp_path, capsys):
 
 def test_format_selection(tmp_path):
     assert main(["build", str(GLOSSARY), "-o", str(tmp_path), "--format", "graphml", "-q"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".linkgraph", "graph.graphml", "related-index.json", "report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".linkgraph", "graph.graphml", "links.jsonl", "related-index.json",
+                                                             "report.json"]
 
 
 def test_unknown_format_names_the_choices(tmp_path, capsys):

@@ -11,7 +11,7 @@ import rdflib
 import xmlschema
 
 from graph.pipeline import build
-from tests.conftest import GRAPHML_XSD, HUGO, INVESTORSWIKI, need, written_file
+from tests.conftest import GRAPHML_XSD, HUGO, INVESTORSWIKI, need, read_links, written_file
 
 _SOURCE_RULE = re.compile(r"\]\(/([^)#?]*)")  # SOURCE.md's counting rule
 
@@ -23,7 +23,7 @@ def investorswiki(tmp_path_factory):
 
 def test_source_md_link_counts_are_reproduced_or_accounted_for(investorswiki):
     report = investorswiki.report
-    ours = Counter(l["path"] for l in report["links"] if l["syntax"] in ("inline", "reference") and l["href"].startswith("/"))
+    ours = Counter(l["path"] for l in read_links(investorswiki) if l["syntax"] in ("inline", "reference") and l["href"].startswith("/"))
     reported = Counter(p["path"] for p in report["problems"] if p["code"] == "not-a-link")
     unclosed = Counter(p["path"] for p in report["problems"] if "not closed" in p["message"])
     totals = Counter()
@@ -41,7 +41,7 @@ def test_source_md_link_counts_are_reproduced_or_accounted_for(investorswiki):
 def test_resolution_inside_the_sample_matches_source_md(investorswiki):
     have = {p.relative_to(INVESTORSWIKI).as_posix()[:-3] for p in INVESTORSWIKI.rglob("*.md")}
     same_language, any_language = Counter(), Counter()
-    for l in investorswiki.report["links"]:
+    for l in read_links(investorswiki):
         if l["syntax"] in ("inline", "reference") and l["href"].startswith("/") and l["class"] in ("resolved", "self"):
             lang = l["path"].split("/")[0]
             any_language[lang] += 1
@@ -82,7 +82,7 @@ def test_investorswiki_outputs_read_back(investorswiki):
 
 def test_hugo_root_relative_links_resolve(tmp_path):
     result = build([need(HUGO)], tmp_path)
-    rooted = [l for l in result.report["links"] if l["href"].startswith("/") and not l["href"].startswith("//")]
+    rooted = [l for l in read_links(result) if l["href"].startswith("/") and not l["href"].startswith("//")]
     ok = sum(l["class"] in ("resolved", "self") for l in rooted)
     rate = ok / len(rooted)
     G = result.graph

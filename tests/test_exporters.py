@@ -1,16 +1,17 @@
-"""The exporter registry: every file of every format, plus report.json and related-index.json, is
+"""The exporter registry: every file of every format, plus report.json, links.jsonl and related-index.json, is
 byte-identical across two builds of the same input into different folders; lookups name the choices."""
 
 import pytest
 
 from graph.errors import UsageError
 from graph.exporters import EXPORTERS, get_exporter
-from graph.pipeline import REPORT_FILE, build
+from graph.pipeline import build
 from graph.related_index import INDEX_FILE
+from graph.report import LINKS_FILE, REPORT_FILE
 from tests.conftest import GLOSSARY, written_file
 
 FILES = [(e.name, filename) for e in EXPORTERS.values() for filename, _ in e.outputs()]
-FILES += [("report", REPORT_FILE), ("index", INDEX_FILE)]
+FILES += [("report", REPORT_FILE), ("links", LINKS_FILE), ("index", INDEX_FILE)]
 
 
 @pytest.fixture(scope="module")

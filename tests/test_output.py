@@ -18,10 +18,8 @@ import graph.pipeline as pipeline
 from graph.errors import OutputError
 from graph.output import OutputFolder, write_atomic
 from graph.pipeline import build
+from tests.benchmarks.gen_corpus import generate
 from tests.conftest import GLOSSARY, PROJECT, write_files
-
-sys.path.insert(0, str(PROJECT / "tests" / "benchmarks"))
-from gen_corpus import generate  # noqa: E402
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -53,7 +51,7 @@ def test_a_rebuild_replaces_the_whole_folder_and_leaves_nothing_behind(tmp_path)
     out = tmp_path / "out"
     build([GLOSSARY], out)
     build([GLOSSARY], out, formats=["graphml"])  # fewer formats: the old files go with the old build
-    assert sorted(p.name for p in out.iterdir()) == [".linkgraph", "graph.graphml", "related-index.json", "report.json"]
+    assert sorted(p.name for p in out.iterdir()) == [".linkgraph", "graph.graphml", "links.jsonl", "related-index.json", "report.json"]
     assert sorted(snapshot(out / ".linkgraph")) == ["manifest.json"]
     assert leftovers(out) == []
 

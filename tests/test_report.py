@@ -1,19 +1,23 @@
 import json
+import os
 
 from graph.pipeline import build
-from graph.report import summary
-from tests.conftest import GLOSSARY
+from graph.report import link_records, summary
+from tests.benchmarks.gen_corpus import generate
+from tests.conftest import GLOSSARY, read_links, written_file
 
 
-def test_report_json_holds_every_occurrence_and_problem(bad_corpus, tmp_path):
+def test_links_jsonl_holds_every_occurrence_and_report_json_every_problem(bad_corpus, tmp_path):
     result = build([bad_corpus], tmp_path / "out")
-    written = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))
-    assert written["links"] == list(result.report["links"])  # the fast writer = the JSON encoder
-    assert len(written["links"]) == sum(written["counts"]["link_occurrences"].values())
-    assert written["problems"] == result.report["problems"]
-    hrefs = {link["href"] for link in written["links"]}
+    written = json.loads(written_file(result, "report.json").read_text(encoding="utf-8"))
+    links = read_links(result)
+    assert links == list(link_records(result.resolution.occurrences))  # the fast writer = the JSON encoder
+    assert len(links) == sum(written["counts"]["link_occurrences"].values())
+    assert written["problems"] == result.report["problems"] and written["problems"]
+    assert "links" not in written and written["links_file"] == "links.jsonl"
+    hrefs = {link["href"] for link in links}
     assert {"/a\"b", "javascript:alert(1)", "/بنك"} <= hrefs
-    unsafe = [link for link in written["links"] if link["class"] == "unsafe"]
+    unsafe = [link for link in links if link["class"] == "unsafe"]
     assert unsafe and all(link["target"] is None for link in unsafe)
 
 
@@ -29,6 +33,14 @@ def test_most_wanted_missing_is_ordered_by_demand(tmp_path):
 def test_report_of_a_corpus_without_links(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "a.md").write_text("# Alone\n")
-    build([tmp_path / "in"], tmp_path / "out")
+    result = build([tmp_path / "in"], tmp_path / "out")
     written = json.loads((tmp_path / "out" / "report.json").read_text())
-    assert written["links"] == [] and written["counts"]["articles"] == 1
+    assert written["counts"]["articles"] == 1 and read_links(result) == []
+    assert written_file(result, "links.jsonl").read_bytes() == b""
+
+
+def test_report_json_is_smaller_than_graph_nt(tmp_path):
+    generate(300, tmp_path / "in", seed=3)
+    result = build([tmp_path / "in"], tmp_path / "out", formats=["ntriples"])
+    report, nt = written_file(result, "report.json"), written_file(result, "graph.nt")
+    assert os.path.getsize(report) < os.path.getsize(nt) / 4
