@@ -22,6 +22,9 @@ from graph.related_index import INDEX_FILE
 from graph.text import valid_lang_tag
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 
+DEFAULT_TIMEOUT = 60.0
+"""Of ``query --timeout``: graph.query.DEFAULT_TIMEOUT, repeated so the CLI starts without pyoxigraph."""
+
 
 
 
@@ -113,6 +116,10 @@ def make_parser() -> argparse.ArgumentParser:
                    help="folder holding graph.ttl or graph.nt (default: exports/)")
     q.add_argument("--format", dest="result_format", choices=("table", "json", "csv"), default="table",
                    help="table (default), json (a list of objects) or csv (with a header)")
+    q.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"stop the query after this long, loading included; 0: no limit (default: {DEFAULT_TIMEOUT:g})")
+    q.add_argument("--allow-service", action="store_true",
+                   help="let SERVICE clauses send requests to other machines (refused by default)")
 
     s = commands.add_parser(
         "stats",
@@ -147,6 +154,16 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(value: str) -> float | None:
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0: no limit)")
+    return seconds or None
+
+
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
@@ -166,6 +183,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LinkgraphError as exc:
         print(f"linkgraph {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"linkgraph {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -227,7 +247,8 @@ def _count(value: str) -> int:
 def _query(args: argparse.Namespace) -> int:
     from graph.query import format_result, query
 
-    print(format_result(query(args.graph, args.sparql), args.result_format))
+    result = query(args.graph, args.sparql, timeout=args.timeout, allow_service=args.allow_service)
+    print(format_result(result, args.result_format))
     return 0
 
 

@@ -74,3 +74,116 @@ def test_cli(graph_dir, capsys):
     assert main(["query", "SELEC", "--graph", str(graph_dir)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("usage: linkgraph query") and "SPARQL syntax error" in err
+
+
+# Local and stoppable (issue 10, point 3).
+
+EXPENSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+
+@pytest.fixture
+def loopback_server():
+    """An HTTP server on 127.0.0.1 that answers every request with 500 and counts them."""
+    import http.server
+    import threading
+
+    hits = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            hits.append(self.path)
+            self.send_error(500)
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    server.timeout = 5
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/sparql", hits
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("template", [
+    "SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    "select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}",
+    "SELECT * WHERE {{ ?x lg:slug ?y . SERVICE\n<{url}>{{ ?s ?p ?o }} }}",
+])
+def test_service_is_refused_and_no_request_is_made(graph_dir, loopback_server, capsys, template):
+    url, hits = loopback_server
+    with pytest.raises(QueryError, match="SERVICE"):
+        query(graph_dir, template.format(url=url))
+    assert main(["query", template.format(url=url), "--graph", str(graph_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--allow-service" in err
+    assert hits == []
+
+
+def test_service_named_in_strings_iris_and_variables_is_not_the_keyword(graph_dir):
+    result = query(graph_dir, 'SELECT ?service WHERE { ?service lg:slug "SERVICE" } # SERVICE <x>')
+    assert result.rows == ()
+
+
+def test_allowed_service_reaches_only_where_asked_and_fails_as_one_line(graph_dir, loopback_server, capsys):
+    url, hits = loopback_server
+    code = main(["query", f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}", "--graph", str(graph_dir),
+                 "--allow-service", "--timeout", "20"])
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert len(hits) >= 1
+
+
+def test_timeout_stops_an_expensive_query(graph_dir, capsys):
+    import time
+
+    started = time.monotonic()
+    assert main(["query", EXPENSIVE, "--graph", str(graph_dir), "--timeout", "1"]) == 1
+    assert time.monotonic() - started < 10
+    assert "did not finish within 1 s" in capsys.readouterr().err
+
+
+def test_ctrl_c_stops_a_query_promptly(graph_dir):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import PROJECT
+
+    child = subprocess.Popen([sys.executable, "-m", "graph", "query", EXPENSIVE, "--graph", str(graph_dir)],
+                             cwd=PROJECT, stderr=subprocess.PIPE, text=True,
+                             env={**__import__("os").environ, "PYTHONPATH": str(PROJECT)})
+    time.sleep(3)  # imports and loading done: the query is being evaluated
+    sent = time.monotonic()
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=30)
+    assert time.monotonic() - sent < 3
+    assert child.returncode == 130 and err.strip() == "linkgraph query: interrupted"
+
+
+def test_the_cli_default_timeout_is_the_library_one():
+    import graph.cli
+    import graph.query
+
+    assert graph.cli.DEFAULT_TIMEOUT == graph.query.DEFAULT_TIMEOUT
+
+
+@pytest.mark.parametrize("content", [b"<a> <b> .\n\x00garbage {", b"@prefix : <http://[::1/> .\n:a :b :c .\n", b""])
+def test_a_damaged_graph_file_is_one_line_exit_1(tmp_path, capsys, content):
+    (tmp_path / "graph.ttl").write_bytes(content)
+    code = main(["query", "ASK { ?s ?p ?o }", "--graph", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert (code, "Traceback" in err) == ((1, False) if content else (0, False))
+    if content:
+        assert err.count("\n") == 1 and "graph.ttl" in err
+
+
+def test_graph_file_that_is_a_folder_is_one_line_exit_1(tmp_path, capsys):
+    (tmp_path / "graph.ttl").mkdir()
+    (tmp_path / "graph.nt").mkdir()
+    assert main(["query", "ASK { ?s ?p ?o }", "--graph", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.count("\n") == 1
