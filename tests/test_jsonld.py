@@ -41,9 +41,20 @@ def test_context_is_readable(glossary_build):
     assert broker["prefLabel"] == {"ar": 'سمسار "الأوراق"', "en": "Broker"}
     assert broker["slug"] == "broker"
     assert "https://example.org/terms/regulator" in broker["links"]
-    # A keyword read from both an English article and an untagged one keeps its untagged label as @none.
+    # A keyword read from both an English article and an untagged one keeps its untagged label under
+    # a plain term: JSON-LD 1.0 has no @none language-map key.
+    assert ctx["prefLabelUntagged"] == {"@id": "skos:prefLabel"}
     keywords = [n for n in doc["@graph"] if "lg:Keyword" in n["@type"]]
-    assert any("@none" in n["prefLabel"] for n in keywords)
+    assert any(isinstance(n.get("prefLabelUntagged"), str) for n in keywords)
+
+
+def test_reads_as_json_ld_1_0(glossary_build):
+    # Jena riot's JSON-LD 1.0 reader stops at "@version": 1.1 (issue 14); tests/test_consumers.py runs it
+    text = written_file(glossary_build, "graph.jsonld").read_text(encoding="utf-8")
+    assert '"@version"' not in text and '"@none"' not in text
+    doc = json.loads(text)
+    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads", "processingMode": "json-ld-1.0"})
+    assert isomorphic(rdflib.Graph().parse(data=nquads, format="nt"), turtle(glossary_build))
 
 
 def test_hostile_text_gives_the_same_triples(bad_corpus, tmp_path):

@@ -1,13 +1,17 @@
 """Property-graph CSV is loaded into Kùzu, an embedded Cypher database, and queried in Cypher."""
 
 import csv
+import json
+import shutil
+import subprocess
 
 import kuzu
 import pytest
 
-from graph.exporters.property_csv import EDGES_FILE, LOAD_FILE, NODES_FILE
+from graph.exporters.property_csv import BATCH_ROWS, CLEAN_UP, EDGES_FILE, LOAD_FILE, NODES_FILE
 from graph.pipeline import build
 from tests.conftest import write_files
+from tests.graphology import NODE_DIR
 
 FINRA = {
     "Texts/English/finra.md": b"---\ntitle: FINRA\nkeywords: Regulation\n---\nOverseen by the [SEC](/sec); "
@@ -28,9 +32,8 @@ def load_into_kuzu(out_dir, db_path):
     """Create tables from the CSV headers (Kùzu reads the typed neo4j-admin names) and copy both files."""
     conn = kuzu.Connection(kuzu.Database(str(db_path)))
     nodes, edges = out_dir / NODES_FILE, out_dir / EDGES_FILE
-    # Plain RFC 4180, said outright: Kùzu's dialect sniffer reads only the first 256 rows and, when
-    # they hold no quoted cell, misreads a later "a, b" cell (seen on investorswiki's edges.csv).
-    csv_options = "(header=true, auto_detect=false)"
+    # Kùzu's defaults (dialect sniffing): every text cell is quoted, so the sniffer sees quoting
+    csv_options = "(header=true)"
     probe = conn.execute(f"LOAD FROM '{nodes}' {csv_options} RETURN * LIMIT 1")
     columns = ", ".join(f"`{n}` {t}" for n, t in zip(probe.get_column_names(), probe.get_column_data_types()))
     conn.execute(f"CREATE NODE TABLE Concept({columns}, PRIMARY KEY(`id:ID`))")
@@ -86,10 +89,41 @@ def test_load_script_reads_every_column_and_creates_every_type(finra_build):
         for name in next(csv.reader((out / header).open(encoding="utf-8"))):
             if name not in (":LABEL", ":START_ID", ":END_ID", ":TYPE"):
                 assert f"row.`{name}`" in script, name
-    for statement in ("CREATE (:Concept:Article {", "CREATE (:Concept:Missing {", "CREATE (:Concept:Keyword {",
-                      "CREATE (a)-[:LINKS_TO {", "CREATE (a)-[:HAS_KEYWORD {"):
+    for statement in ("SET c:Article REMOVE c:Missing:Keyword", "SET c:Missing REMOVE c:Article:Keyword",
+                      "SET c:Keyword REMOVE c:Article:Missing", "MERGE (a)-[r:LINKS_TO]->(b)",
+                      "MERGE (a)-[r:HAS_KEYWORD]->(b)", "CREATE INDEX concept_slug IF NOT EXISTS FOR (c:Concept) ON (c.slug)"):
         assert statement in script
     assert script.count("LOAD CSV WITH HEADERS FROM 'file:///") == 5
+    assert script.count(f"\n}} IN TRANSACTIONS OF {BATCH_ROWS} ROWS;") == 5
+
+
+def test_load_script_is_valid_neo4j_5_without_a_warning(finra_build):
+    """Neo4j's own Cypher parser and semantic analysis (npm @neo4j-cypher/language-support): the
+    linter that flags a cartesian product, a deprecated form or a syntax error in Neo4j's editors."""
+    node = shutil.which("node")
+    if node is None or not (NODE_DIR / "node_modules" / "@neo4j-cypher" / "language-support").is_dir():
+        pytest.skip("node or @neo4j-cypher/language-support missing: run `npm ci --prefix tests/node`")
+    out = finra_build.written[0].parent
+    clean_up = out / "clean-up.cypher"
+    clean_up.write_text(CLEAN_UP + "\n", encoding="utf-8")
+    for script in (out / LOAD_FILE, clean_up):
+        run = subprocess.run([node, str(NODE_DIR / "lint-cypher.mjs"), str(script)], capture_output=True,
+                             text=True, timeout=300)
+        assert run.returncode == 0, run.stderr
+        assert json.loads(run.stdout) == [], script.name
+    bad = out / "bad.cypher"  # the linter can fail: the cartesian product load.cypher used to have
+    bad.write_text("MATCH (a:Concept {id: 'x'}), (b:Concept {id: 'y'}) CREATE (a)-[:LINKS_TO]->(b);\n")
+    run = subprocess.run([node, str(NODE_DIR / "lint-cypher.mjs"), str(bad)], capture_output=True, text=True, timeout=300)
+    assert "cartesian product" in run.stdout
+
+
+def test_text_cells_are_quoted_and_numbers_are_not(finra_build):
+    out = finra_build.written[0].parent
+    lines = (out / EDGES_FILE).read_text(encoding="utf-8").splitlines()
+    assert lines[0] == ":START_ID,:END_ID,:TYPE,kind,weight:int,anchors"
+    assert '"series-7","finra","LINKS_TO","links_to",2,"FINRA | finra"' in lines
+    assert '"finra","/keyword:regulation","HAS_KEYWORD","has_keyword",1,' in lines  # no anchors: empty, unquoted
+    assert '"Series 7, the ""general"" exam"' in (out / NODES_FILE).read_text(encoding="utf-8")
 
 
 def test_hostile_input_loads(bad_corpus, tmp_path):

@@ -9,7 +9,7 @@ import rdflib
 
 from graph.errors import UsageError
 from graph.exporters import ExportOptions
-from graph.exporters.ttl import write
+from graph.exporters.ttl import MAX_LOCAL_NAME, write
 from graph.pipeline import build
 from graph.vocab import check_base_iri
 from tests.conftest import write_files
@@ -75,3 +75,16 @@ def test_literal_escapes_round_trip(text):
 def test_bad_base_iri_is_refused(base):
     with pytest.raises(UsageError):
         check_base_iri(base)
+
+
+def test_long_local_names_are_full_iris(tmp_path):
+    # Virtuoso rejects prefixed names with a local part over 498 characters (issue 14)
+    at_limit, over = "a" * MAX_LOCAL_NAME, "b" * (MAX_LOCAL_NAME + 1)
+    root = write_files(tmp_path / "in", {"x.md": f"[one](/{at_limit}) [two](/{over}) [three](/{over * 5})".encode()})
+    build([root], tmp_path / "out", formats=["turtle"])
+    text = (tmp_path / "out" / "graph.ttl").read_text()
+    assert f"c:{at_limit} " in text or f"c:{at_limit}," in text
+    assert f"<https://example.org/linkgraph/{over}>" in text and f"c:{over}" not in text
+    longest = max(len(m) for m in re.findall(r"\bc:([A-Za-z0-9_-]+)", text))
+    assert longest == MAX_LOCAL_NAME
+    read_both(tmp_path / "out" / "graph.ttl")

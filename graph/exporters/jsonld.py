@@ -1,5 +1,9 @@
-"""JSON-LD 1.1, streamed from ``graph.vocab.statements``: one node object per line under a
-readable ``@context`` (short terms, language maps for labels and definitions).
+"""JSON-LD, streamed from ``graph.vocab.statements``: one node object per line under a readable
+``@context`` (short terms, language maps for labels and definitions).
+
+No JSON-LD 1.1 feature is used, so the context declares no ``@version`` and JSON-LD 1.0 processors
+(Jena riot's jsonld-java reader) read every document: text whose language is unknown goes under
+its own plain term (``prefLabelUntagged``) rather than a 1.1 ``@none`` language-map key.
 
 A predicate the context has no term for is still written, as its prefixed name with expanded
 value objects, so a new statement in ``graph.vocab`` can never be dropped silently here.
@@ -14,6 +18,7 @@ from typing import TextIO
 
 import networkx as nx
 
+from graph.exporters.ttl import MAX_LOCAL_NAME
 from graph.vocab import DBO, DCTERMS, LG, PREFIXES, RDF, SDO, SKOS, IRI, Literal, statements
 
 _ID, _TEXT, _LANGS = "id", "text", "langs"
@@ -29,14 +34,15 @@ TERMS: dict[str, tuple[str, str]] = {
     SKOS + "inScheme": ("inScheme", _ID),
     SDO + "inDefinedTermSet": ("inDefinedTermSet", _ID),
 }
-_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+UNTAGGED = "Untagged"
+"""Suffix of the plain term that holds a language-mapped predicate's text of unknown language."""
+_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,%d}$" % (MAX_LOCAL_NAME - 1))
 _NAMESPACES = sorted(((p, ns) for p, ns in PREFIXES.items() if p != "rdf"), key=lambda item: -len(item[1]))
 
 
 def context() -> dict:
     """The ``@context``: vocabulary prefixes and one short term per predicate."""
-    ctx: dict = {"@version": 1.1}
-    ctx.update({prefix: ns for prefix, ns in _NAMESPACES})
+    ctx: dict = {prefix: ns for prefix, ns in _NAMESPACES}
     for iri, (term, how) in TERMS.items():
         definition: dict = {"@id": _compact(iri)}
         if how == _ID:
@@ -44,6 +50,8 @@ def context() -> dict:
         elif how == _LANGS:
             definition["@container"] = "@language"
         ctx[term] = definition
+        if how == _LANGS:
+            ctx[term + UNTAGGED] = {"@id": _compact(iri)}
     return ctx
 
 
@@ -69,9 +77,14 @@ def _node(subject: IRI, triples) -> dict:
         term, how = TERMS.get(predicate, (None, None))
         if how == _LANGS and all(isinstance(o, Literal) for o in objects):
             langs: dict[str, list[str]] = {}
+            untagged = [o.text for o in objects if not o.lang]
             for o in objects:
-                langs.setdefault(o.lang or "@none", []).append(o.text)
-            node[term] = {lang: _one_or_many(texts) for lang, texts in langs.items()}
+                if o.lang:
+                    langs.setdefault(o.lang, []).append(o.text)
+            if langs:
+                node[term] = {lang: _one_or_many(texts) for lang, texts in langs.items()}
+            if untagged:
+                node[term + UNTAGGED] = _one_or_many(untagged)
         elif how in (_ID, _TEXT):
             node[term] = _one_or_many([_value(o, how) for o in objects])
         else:

@@ -1,6 +1,11 @@
 """Property-graph CSV for Neo4j and other Cypher databases: ``nodes.csv`` and ``edges.csv`` with
 neo4j-admin import headers (``id:ID``, ``:LABEL``, ``:START_ID``, ``:END_ID``, ``:TYPE``, typed
-columns such as ``in_links:int``), and ``load.cypher``, the same load as LOAD CSV statements.
+columns such as ``in_links:int``), and ``load.cypher``, the same load as batched, re-runnable
+LOAD CSV statements for Neo4j 5.
+
+Every non-empty text cell is quoted (RFC 4180), numbers and empty cells are not: readers that guess
+the dialect from the first rows (Kùzu's sniffer reads 256) then see the quoting before they meet a
+cell like ``a, b`` or ``x | y`` far down the file.
 
 Columns are ``graph.fields``; ids are node keys (the slug, ``/keyword:<text>`` for keywords), so a
 Cypher query can name a concept by its slug. Every node is a ``Concept`` (as in the RDF, where
@@ -9,12 +14,12 @@ keywords and missing targets are ``skos:Concept`` too) plus a label for its kind
 
 from __future__ import annotations
 
-import csv
 from itertools import chain
 from typing import TextIO
 
 import networkx as nx
 
+from graph.model import NodeKind
 from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_edges
 
 NODES_FILE, EDGES_FILE, LOAD_FILE = "nodes.csv", "edges.csv", "load.cypher"
@@ -41,39 +46,77 @@ def column(name: str, kind: str) -> str:
 def write_nodes(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write ``nodes.csv``: one row per node."""
     types = node_field_types(G)
-    rows = csv.writer(out, lineterminator="\n")
-    rows.writerow(["id:ID", ":LABEL", *(column(n, t) for n, t in types.items())])
+    _row(out, ["id:ID", ":LABEL", *(column(n, t) for n, t in types.items())])
     for node in G:
         fields = node_fields(G, node)
         labels = ARRAY_DELIMITER.join((BASE_LABEL, kind_label(str(fields["kind"]))))
-        rows.writerow([node, labels, *(fields.get(name, "") for name in types)])
+        _row(out, [_text(node), _text(labels), *(_cell(fields.get(name)) for name in types)])
 
 
 def write_edges(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write ``edges.csv``: one row per edge."""
     types = edge_field_types(G)
-    rows = csv.writer(out, lineterminator="\n")
-    rows.writerow([":START_ID", ":END_ID", ":TYPE", *(column(n, t) for n, t in types.items())])
+    _row(out, [":START_ID", ":END_ID", ":TYPE", *(column(n, t) for n, t in types.items())])
     for u, v, fields in _edges(G):
-        rows.writerow([u, v, edge_type(str(fields["kind"])), *(fields.get(name, "") for name in types)])
+        _row(out, [_text(u), _text(v), _text(edge_type(str(fields["kind"]))),
+                   *(_cell(fields.get(name)) for name in types)])
+
+
+BATCH_ROWS = 10_000
+"""Rows per transaction in ``load.cypher``: a large graph never loads in one transaction."""
+CLEAN_UP = f"MATCH (c:{BASE_LABEL}) CALL (c) {{ DETACH DELETE c }} IN TRANSACTIONS OF {BATCH_ROWS} ROWS;"
+"""Deletes a previous load, for a graph that lost nodes or edges since (MERGE only adds and updates)."""
 
 
 def write_load_script(G: nx.DiGraph, out: TextIO, options=None) -> None:
-    """Write ``load.cypher``: LOAD CSV statements that build the graph in Neo4j from the two files."""
-    out.write(f"// Load {NODES_FILE} and {EDGES_FILE} into Neo4j: copy both files into the database's\n"
-              "// import folder, then run this file, e.g. cypher-shell -f load.cypher\n"
-              f"CREATE CONSTRAINT concept_id IF NOT EXISTS FOR (c:{BASE_LABEL}) REQUIRE c.id IS UNIQUE;\n")
-    node_props = ", ".join(["id: row.`id:ID`", *(_property(n, t) for n, t in node_field_types(G).items())])
+    """Write ``load.cypher``: batched, re-runnable LOAD CSV statements that build the graph in Neo4j 5."""
+    out.write(f"// Load {NODES_FILE} and {EDGES_FILE} into Neo4j 5.23 or later: copy both files into the database's import\n"
+              "// folder, then run cypher-shell -f load.cypher (in Neo4j Browser, put :auto before each statement).\n"
+              "// Each statement commits every {0:,} rows and MERGEs on Concept.id, so running it again updates the\n"
+              "// graph in place; to drop what a new build no longer has, run first:\n"
+              "//   {1}\n"
+              "// For a large graph into a new database, neo4j-admin database import full is much faster.\n"
+              .format(BATCH_ROWS, CLEAN_UP))
+    out.write(f"CREATE CONSTRAINT concept_id IF NOT EXISTS FOR (c:{BASE_LABEL}) REQUIRE c.id IS UNIQUE;\n"
+              f"CREATE INDEX concept_slug IF NOT EXISTS FOR (c:{BASE_LABEL}) ON (c.slug);\n")
+    node_props = ", ".join(_property(n, t) for n, t in node_field_types(G).items())
     for kind in sorted({k for _, k in G.nodes(data="kind")}):
-        out.write(f"\nLOAD CSV WITH HEADERS FROM 'file:///{NODES_FILE}' AS row\n"
-                  f"WITH row WHERE row.kind = '{kind}'\n"
-                  f"CREATE (:{BASE_LABEL}:{kind_label(kind)} {{{node_props}}});\n")
+        others = ":".join(kind_label(k) for k in NodeKind.ALL if k != kind)
+        _batched(out, NODES_FILE, f"row.kind = '{kind}'",
+                 f"MERGE (c:{BASE_LABEL} {{id: row.`id:ID`}})\n"
+                 f"  SET c:{kind_label(kind)} REMOVE c:{others}\n"
+                 f"  SET c += {{{node_props}}}")
     edge_props = ", ".join(_property(n, t) for n, t in edge_field_types(G).items())
     for kind in sorted({str(fields["kind"]) for _, _, fields in _edges(G)}):
-        out.write(f"\nLOAD CSV WITH HEADERS FROM 'file:///{EDGES_FILE}' AS row\n"
-                  f"WITH row WHERE row.`:TYPE` = '{edge_type(kind)}'\n"
-                  f"MATCH (a:{BASE_LABEL} {{id: row.`:START_ID`}}), (b:{BASE_LABEL} {{id: row.`:END_ID`}})\n"
-                  f"CREATE (a)-[:{edge_type(kind)} {{{edge_props}}}]->(b);\n")
+        # two MATCH clauses, each one index lookup: no cartesian product of disconnected patterns
+        _batched(out, EDGES_FILE, f"row.`:TYPE` = '{edge_type(kind)}'",
+                 f"MATCH (a:{BASE_LABEL} {{id: row.`:START_ID`}})\n"
+                 f"  MATCH (b:{BASE_LABEL} {{id: row.`:END_ID`}})\n"
+                 f"  MERGE (a)-[r:{edge_type(kind)}]->(b)\n"
+                 f"  SET r += {{{edge_props}}}")
+
+
+def _batched(out: TextIO, file: str, where: str, body: str) -> None:
+    # CALL (row) { … }, the variable scope clause of Neo4j 5.23+ (5.26 LTS, 2025.x): the older
+    # CALL { WITH row … } draws a deprecation warning from Neo4j's own linter on every statement.
+    out.write(f"\nLOAD CSV WITH HEADERS FROM 'file:///{file}' AS row\n"
+              f"WITH row WHERE {where}\n"
+              f"CALL (row) {{\n  {body}\n}} IN TRANSACTIONS OF {BATCH_ROWS} ROWS;\n")
+
+
+def _row(out: TextIO, cells: list[str]) -> None:
+    out.write(",".join(cells) + "\n")
+
+
+def _cell(value: object) -> str:
+    # numbers bare (neo4j-admin and Kùzu parse them by the header's type), no value empty
+    if value is None or value == "":
+        return ""
+    return _text(value) if isinstance(value, str) else str(value)
+
+
+def _text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
 
 
 def _edges(G: nx.DiGraph):
