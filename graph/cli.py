@@ -29,7 +29,7 @@ DEFAULT_TIMEOUT = 60.0
 
 
 def _formats(value: str) -> list[str]:
-    names = [v.strip() for v in value.split(",") if v.strip()]
+    names = [v.strip() for v in value.split(",")]
     unknown = [n for n in names if n not in EXPORTERS]
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown format {unknown[0]!r}; choose from: {', '.join(EXPORTERS)}")

@@ -290,11 +290,53 @@ def read_index(text: str) -> IndexedGraph:
         raise GraphFolderError(f"not a linkgraph related index (version {INDEX_VERSION}); "
                                "rebuild with linkgraph build")
     try:
-        return IndexedGraph(data)
+        return _checked(IndexedGraph(data))
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         # Valid JSON of the right version with a field missing or of the wrong shape.
         raise GraphFolderError(f"damaged linkgraph related index ({type(exc).__name__}: {exc}); "
                                "rebuild with linkgraph build") from None
+
+
+def _checked(g: IndexedGraph) -> IndexedGraph:
+    """``g`` once every field read lazily later has the type and every array the length and
+    range a build writes (ValueError otherwise): a damaged index must fail here, as one line,
+    not as a traceback in the middle of a query. One pass over the arrays, linear in the file."""
+    data, n = g.data, len(g._keys)
+
+    def need(ok: bool, what: str) -> None:
+        if not ok:
+            raise ValueError(what)
+
+    def strings(values: object, what: str, length: int | None = None) -> None:
+        need(isinstance(values, list) and all(isinstance(v, str) for v in values), f"{what} is not a list of text")
+        need(length is None or len(values) == length, f"{what} has the wrong length")
+
+    def rows(ptr: array, ids: array, count: int, targets: int, what: str) -> None:
+        need(ptr.typecode in "IL" and ids.typecode in "IL", f"{what} is not unsigned integers")
+        need(len(ptr) == count + 1 and ptr[0] == 0 and ptr[-1] == len(ids), f"{what} has the wrong length")
+        need(all(a <= b for a, b in zip(ptr, ptr[1:])), f"{what} rows are out of order")
+        need(not ids or max(ids) < targets, f"{what} points past the end")
+
+    strings(g._keys, "keys")
+    need(len(g._id) == n, "keys repeat")
+    need(isinstance(data["kinds"], str) and len(data["kinds"]) == n and set(data["kinds"]) <= set(_KINDS), "kinds")
+    strings(list(g.label_order), "label_order")
+    need(isinstance(data["labels"], dict), "labels is not a mapping")
+    for lang, texts in data["labels"].items():
+        strings(texts, f"labels of {lang!r}", n)
+    for name, (ptr, ids) in g._adjacency.items():
+        rows(ptr, ids, n, n, name)
+    names = data["names"]["keys"]
+    strings(names, "names")
+    need(all(a < b for a, b in zip(names, names[1:])), "names are not sorted")
+    rows(array("I", range(len(names) + 1)), g.names._ids, len(names), n, "names")
+    text = g._text
+    strings(list(text.terms), "text terms")
+    rows(text.doc_ptr, text.doc_terms, n, len(text.terms), "text documents")
+    rows(text.term_ptr, text.term_docs, len(text.terms), n, "text terms")
+    need(len(text.doc_weights) == len(text.doc_terms) and len(text.term_weights) == len(text.term_docs),
+         "text weights have the wrong length")
+    return g
 
 
 class _Csr:
@@ -315,6 +357,8 @@ def load_index(folder: str | os.PathLike[str]) -> IndexedGraph:
     """The index a build wrote into ``folder``; GraphFolderError saying what to do otherwise."""
     path = Path(folder) / INDEX_FILE
     try:
+        if path.exists() and not path.is_file():  # a FIFO or a device would block or never end
+            raise IsADirectoryError(0, "not a regular file")
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"

@@ -60,10 +60,29 @@ def load_graph(graph_dir: str | os.PathLike[str]) -> nx.DiGraph:
     if not path.is_file():
         raise GraphFolderError(f"no {GRAPH_FILE} in {graph_dir}: build the graph first (linkgraph build -o {graph_dir})")
     try:
-        return nx.read_graphml(str(path))
+        return _checked(nx.read_graphml(str(path)))
     except (OSError, ValueError, KeyError, TypeError, nx.NetworkXError, ElementTree.ParseError) as exc:
-        raise GraphFolderError(f"cannot read {path} ({type(exc).__name__}: {exc}); rebuild it with "
+        reason = " ".join(str(exc).split())
+        raise GraphFolderError(f"cannot read {path} ({type(exc).__name__}: {reason}); rebuild it with "
                                f"linkgraph build -o {graph_dir}") from None
+
+
+def _checked(G: nx.Graph) -> nx.DiGraph:
+    """``G`` if it has the shape a build writes (ValueError naming what is wrong otherwise), so a
+    damaged but well-formed file fails here as one line rather than as a traceback later."""
+    if not G.is_directed():
+        raise ValueError("not a directed graph")
+    for node, data in G.nodes(data=True):
+        if data.get("kind") not in NodeKind.ALL or not isinstance(data.get("slug"), str):
+            raise ValueError(f"node {node!r:.60} has no valid kind or slug")
+        if any(key.startswith("label") and not isinstance(value, str) for key, value in data.items()):
+            raise ValueError(f"node {node!r:.60} has a label that is not text")
+    for u, v, data in G.edges(data=True):
+        weight = data.get("weight", 1)
+        if not isinstance(data.get("kind"), str) or isinstance(weight, bool) or not isinstance(weight, (int, float)) \
+                or not weight >= 0:
+            raise ValueError(f"edge {u!r:.60} -> {v!r:.60} has no valid kind or weight")
+    return G
 
 
 def graph_stats(G: nx.DiGraph, top: int = 10) -> Stats:

@@ -33,6 +33,10 @@ def test_unknown_format_names_the_choices(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     ([str(GLOSSARY), "--base-iri", "not an iri"], "must be an absolute IRI"),
+    ([str(GLOSSARY), "--base-iri", "http://x/%zz/"], "not a valid IRI (RFC 3987)"),
+    ([str(GLOSSARY), "--base-iri", "http://[::1/"], "not a valid IRI (RFC 3987)"),
+    ([str(GLOSSARY), "--format", ""], "unknown format ''"),
+    ([str(GLOSSARY), "--format", "turtle,,graphml"], "unknown format ''"),
     ([str(GLOSSARY), "--default-lang", "English please"], "not a BCP 47 language tag"),
     ([str(GLOSSARY), "/no/such/dir"], "no such file or folder: /no/such/dir"),
 ])

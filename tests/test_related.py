@@ -264,3 +264,44 @@ def test_without_related_the_exports_have_no_related_keys(glossary_build):
     text = path.read_text(encoding="utf-8")
     assert 'attr.name="score"' not in text and "related" not in text
 
+
+
+def _key_paths(value, path=()):
+    """Every key path of a JSON value (first and last item of each list)."""
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _key_paths(item, path + (key,))
+    elif isinstance(value, list) and value:
+        for i in sorted({0, len(value) - 1}):
+            yield from _key_paths(value[i], path + (i,))
+
+
+def test_a_damaged_index_of_valid_json_fails_as_one_graph_folder_error(glossary_build):
+    """Issue 10, point 6: every field of the index replaced by a wrong value, one at a time."""
+    import copy
+    import json
+
+    buf = io.StringIO()
+    write_index(glossary_build.graph, buf)
+    good = json.loads(buf.getvalue())
+    tried = 0
+    for path in list(_key_paths(good))[1:]:
+        for bad in (None, 7, "x", [], {}, [1, "a"], "I:AAAAAP8AAAA="):
+            data = copy.deepcopy(good)
+            target = data
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = bad
+            try:
+                index = read_index(json.dumps(data))
+            except GraphFolderError as exc:
+                assert "\n" not in str(exc)
+                continue
+            tried += 1
+            for term in ("broker", "Broker", "no such term"):  # what read_index let through must work
+                try:
+                    rank(index, find(index, term)[0], 5)
+                except UnknownTerm:
+                    pass
+    assert tried  # some replacements are harmless (a label text, a language order entry)

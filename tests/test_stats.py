@@ -69,3 +69,29 @@ def test_related_edges_change_no_ranking(out_dir, tmp_path):
     assert with_related.edges["related"] > 0
     assert (with_related.top_in_links, with_related.top_pagerank, with_related.components) == \
         (plain.top_in_links, plain.top_pagerank, plain.components)
+
+
+GRAPHML_DAMAGE = {
+    "undirected": lambda t: t.replace('edgedefault="directed"', 'edgedefault="undirected"'),
+    "weight-as-text": lambda t: t.replace('attr.name="weight" attr.type="int"', 'attr.name="weight" attr.type="string"'),
+    "unknown-type": lambda t: t.replace('attr.type="int"', 'attr.type="complex"'),
+    "edge-to-an-undeclared-node": lambda t: t.replace("</graph>", '<edge source="n0" target="zzz"/></graph>'),
+    "node-without-data": lambda t: t.replace("</graph>", '<node id="bare"/></graph>'),
+    "a-second-edge": lambda t: t.replace("</graph>", '<edge source="n0" target="n1"/><edge source="n0" target="n1"/></graph>'),
+    "hyperedge": lambda t: t.replace("</graph>", '<hyperedge><endpoint node="n0"/></hyperedge></graph>'),
+    "not-graphml": lambda t: '<?xml version="1.0"?><html/>',
+    "truncated": lambda t: t[: len(t) // 2],
+    "entity-bomb": lambda t: '<?xml version="1.0"?><!DOCTYPE g [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;'
+                             '&a;&a;&a;">]><graphml xmlns="http://graphml.graphdrawing.org/xmlns"><graph '
+                             'edgedefault="directed"><node id="&b;"/></graph></graphml>',
+}
+
+
+@pytest.mark.parametrize("damage", GRAPHML_DAMAGE)
+def test_a_damaged_graphml_is_one_line_exit_1(out_dir, tmp_path, capsys, damage):
+    """Issue 10, point 6: well-formed or not, a graph.graphml a build did not write is refused in one line."""
+    text = (out_dir / "graph.graphml").read_text(encoding="utf-8")
+    (tmp_path / "graph.graphml").write_text(GRAPHML_DAMAGE[damage](text), encoding="utf-8")
+    assert main(["stats", "--graph", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "graph.graphml" in err and "rebuild" in err

@@ -71,7 +71,9 @@ def test_literal_escapes_round_trip(text):
     assert text in {t.object.value for t in ox if t.predicate.value == SKOS + "prefLabel"}
 
 
-@pytest.mark.parametrize("base", ["example.org/", "https://e.org/no-slash", "https://e.org/a b/", "https://e.org/<x>/"])
+@pytest.mark.parametrize("base", ["example.org/", "https://e.org/no-slash", "https://e.org/a b/", "https://e.org/<x>/",
+                                  "http://x/%zz/", "http://[::1/", "http://x/%/", "http://x/#a#", "http://x/\u202e/",
+                                  "http://x/\u2067a/", "http://x/\x7f/"])
 def test_bad_base_iri_is_refused(base):
     with pytest.raises(UsageError):
         check_base_iri(base)
@@ -88,3 +90,15 @@ def test_long_local_names_are_full_iris(tmp_path):
     longest = max(len(m) for m in re.findall(r"\bc:([A-Za-z0-9_-]+)", text))
     assert longest == MAX_LOCAL_NAME
     read_both(tmp_path / "out" / "graph.ttl")
+
+
+@pytest.mark.parametrize("base", ["http://[::1]/g/", "http://x/é/", "tag:example.org,2026:terms#", "http://x:8080/%C3%A9/"])
+def test_unusual_but_valid_base_iris_give_files_strict_parsers_read(tmp_path, base):
+    """Issue 10, point 9: whatever base IRI is accepted, pyoxigraph reads every RDF file with it."""
+    from tests.conftest import GLOSSARY
+
+    result = build([GLOSSARY], tmp_path, formats=["turtle", "ntriples", "jsonld"], base_iri=base)
+    ttl = pyoxigraph.parse(path=str(tmp_path / "graph.ttl"), format=pyoxigraph.RdfFormat.TURTLE)
+    nt = pyoxigraph.parse(path=str(tmp_path / "graph.nt"), format=pyoxigraph.RdfFormat.N_TRIPLES)
+    jsonld = pyoxigraph.parse(path=str(tmp_path / "graph.jsonld"), format=pyoxigraph.RdfFormat.JSON_LD)
+    assert len(set(ttl)) == len(set(nt)) == len(set(jsonld)) > result.graph.number_of_nodes()
