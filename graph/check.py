@@ -12,6 +12,7 @@ from graph.parse import ParseOptions
 from graph.reader import discover, read_corpus
 from graph.model import LinkClass
 from graph.resolve import resolve
+from graph.text import shown
 
 MISSING, UNSAFE = LinkClass.MISSING, LinkClass.UNSAFE
 
@@ -70,10 +71,11 @@ def _shown(root) -> str:
 
 
 def format_check(result: CheckResult, fmt: str = "text") -> str:
-    """One ``path:line: href (kind)`` line per bad link, or the whole result as JSON."""
+    """One ``path:line: href (kind)`` line per bad link (control and invisible characters
+    escaped: text.shown), or the whole result as JSON."""
     if fmt == "json":
         return json.dumps(asdict(result), ensure_ascii=False, indent=1)
-    return "\n".join(f"{b.path}:{b.line}: {b.href} ({b.kind})" for b in result.bad)
+    return "\n".join(shown(f"{b.path}:{b.line}: {b.href} ({b.kind})") for b in result.bad)
 
 
 def verdict(result: CheckResult) -> str:

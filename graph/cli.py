@@ -19,7 +19,7 @@ from graph.cache import CACHE_ENV, default_cache_dir
 from graph.errors import LinkgraphError, UnknownTerm, UsageError
 from graph.exporters import EXPORTERS
 from graph.related_index import INDEX_FILE
-from graph.text import valid_lang_tag
+from graph.text import shown, valid_lang_tag
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 
 DEFAULT_TIMEOUT = 60.0
@@ -178,10 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         command = parser._subparsers._group_actions[0].choices[args.command]
         command.print_usage(sys.stderr)
-        print(f"{command.prog}: error: {exc}", file=sys.stderr)
+        print(f"{command.prog}: error: {shown(str(exc))}", file=sys.stderr)
         return 2
     except LinkgraphError as exc:
-        print(f"linkgraph {args.command}: error: {exc}", file=sys.stderr)
+        print(f"linkgraph {args.command}: error: {shown(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"linkgraph {args.command}: interrupted", file=sys.stderr)
@@ -201,9 +201,9 @@ def _build(args: argparse.Namespace) -> int:
     problems = result.resolution.problems
     if not args.quiet:
         for warning in result.resolution.corpus.warnings:
-            print(f"linkgraph build: warning: {warning}", file=sys.stderr)
+            print(f"linkgraph build: warning: {shown(warning)}", file=sys.stderr)
         for p in problems:
-            print(f"{p.path}:{p.line}: {p.message} [{p.code}]", file=sys.stderr)
+            print(shown(f"{p.path}:{p.line}: {p.message} [{p.code}]"), file=sys.stderr)
         print(summary(result.report), file=sys.stderr)
         print(f"wrote {', '.join(str(p) for p in result.written)}", file=sys.stderr)
     return 1 if args.strict and problems else 0
@@ -218,8 +218,8 @@ def _related(args: argparse.Namespace) -> int:
         results = related(G, args.term, args.n, explain=args.explain or args.json)
     except UnknownTerm as exc:
         closest = "; ".join(f"{name} ({slug})" if name != slug else slug for name, slug in exc.suggestions)
-        print(f"linkgraph: no concept {exc.term!r} in {args.graph}/{INDEX_FILE}"
-              + (f"; closest: {closest}" if closest else ""), file=sys.stderr)
+        print(shown(f"linkgraph: no concept {exc.term!r} in {args.graph}/{INDEX_FILE}"
+                    + (f"; closest: {closest}" if closest else "")), file=sys.stderr)
         return 1
     if args.json:
         print(json.dumps({"term": args.term, "results": [_result_json(i, r) for i, r in enumerate(results, 1)]},
@@ -227,9 +227,9 @@ def _related(args: argparse.Namespace) -> int:
         return 0
     width = max((len(r.slug) for r in results), default=0)
     for i, r in enumerate(results, 1):
-        print(f"{i:>3}  {r.slug:<{width}}  {r.score:.3f}  {r.label}")
+        print(shown(f"{i:>3}  {r.slug:<{width}}  {r.score:.3f}  {r.label}"))
         for reason in r.reasons if args.explain else ():
-            print(f"{'':>5}- {reason}")
+            print(f"{'':>5}- {shown(reason)}")
     return 0
 
 
@@ -255,7 +255,8 @@ def _query(args: argparse.Namespace) -> int:
 def _stats(args: argparse.Namespace) -> int:
     from graph.stats import format_stats, graph_stats, load_graph
 
-    print(format_stats(graph_stats(load_graph(args.graph), args.top), args.result_format))
+    text = format_stats(graph_stats(load_graph(args.graph), args.top), args.result_format)
+    print(text if args.result_format == "json" else "\n".join(shown(line) for line in text.split("\n")))
     return 0
 
 

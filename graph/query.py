@@ -24,6 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from graph.errors import GraphFolderError, QueryError, QuerySyntaxError
+from graph.text import shown
 from graph.vocab import PREFIXES
 
 GRAPH_FILES = (("graph.ttl", ox.RdfFormat.TURTLE), ("graph.nt", ox.RdfFormat.N_TRIPLES))
@@ -138,7 +139,8 @@ def _one_line(exc: BaseException) -> str:
 
 
 def format_result(result: QueryResult, fmt: str = "table") -> str:
-    """The result as an aligned text table, JSON (a list of objects) or CSV with a header."""
+    """The result as an aligned text table (control and invisible characters escaped, text.shown),
+    JSON (a list of objects) or CSV with a header (values as they are)."""
     if fmt == "json":
         rows = [dict(zip(result.columns, row)) for row in result.rows]
         return json.dumps(rows, ensure_ascii=False, indent=1)
@@ -150,7 +152,7 @@ def format_result(result: QueryResult, fmt: str = "table") -> str:
         return buf.getvalue().rstrip("\n")
     if fmt != "table":
         raise ValueError(f"unknown result format {fmt!r}; choose from: {', '.join(FORMATS)}")
-    cells = [list(result.columns)] + [["" if v is None else v for v in row] for row in result.rows]
+    cells = [list(result.columns)] + [["" if v is None else shown(v) for v in row] for row in result.rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(result.columns))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 
 from graph.model import Article, Corpus, LinkClass, Occurrence, Problem, Resolution
 from graph.slugs import decode_path, page_path
-from graph.text import field_lang
+from graph.text import INVISIBLE, field_lang, shown
 
 RESOLVED, MISSING, SELF = LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF
 EXTERNAL, UNSAFE, TEMPLATE = LinkClass.EXTERNAL, LinkClass.UNSAFE, LinkClass.TEMPLATE
@@ -66,6 +66,10 @@ def resolve(corpus: Corpus) -> Resolution:
                 problems.append(Problem(article.path, link.line, "template-link",
                                         f"link destination {link.href!r} is template syntax, not an "
                                         "address; no node or edge made"))
+            elif (kind == RESOLVED or kind == MISSING) and _invisible(link.href):
+                problems.append(Problem(article.path, link.line, "invisible-in-link",
+                                        f"link '{shown(link.href)}' holds invisible or control characters; "
+                                        f"they were dropped and it points at {target!r}"))
             occurrences.append(Occurrence(article.slug, article.path, link, kind, target))
     occurrences = _unify_missing_spellings(occurrences)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
@@ -121,6 +125,10 @@ def _classify(href: str, lang: str | None, site_dir: str, folder: str, index: _I
         key = page_path(joined[len(prefix):] if joined.startswith(prefix) else joined)
     target = index.find(key, lang)
     return (MISSING, key) if target is None else (RESOLVED, target)
+
+
+def _invisible(href: str) -> bool:
+    return INVISIBLE.search(href.strip()) is not None or ("%" in href and INVISIBLE.search(decode_path(href).strip()) is not None)
 
 
 def _escapes(path: str) -> bool:

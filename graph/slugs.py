@@ -11,6 +11,8 @@ import re
 import unicodedata
 from urllib.parse import quote, unquote
 
+from graph.text import INVISIBLE
+
 _EXTENSION = re.compile(r"\.(md|markdown|html?)$", re.IGNORECASE)
 INDEX_NAMES = frozenset({"_index", "index"})
 HOME = "index"
@@ -29,8 +31,11 @@ def decode_path(href: str) -> str:
 def page_path(path: str) -> str:
     """Turn a site path (``functions/_index.md``, ``/finra/``) into a slug (``functions``, ``finra``).
 
-    The path must already be decoded and free of ``?query``/``#fragment``.
+    The path must already be decoded and free of ``?query``/``#fragment``. Invisible characters
+    (``text.INVISIBLE``) are dropped, so a link and a file name that look alike are alike.
     """
+    if INVISIBLE.search(path):
+        path = INVISIBLE.sub("", path)
     path = posixpath.normpath("/" + path).strip("/")
     path = _EXTENSION.sub("", path)
     head, _, last = path.rpartition("/")

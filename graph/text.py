@@ -32,6 +32,21 @@ LANGUAGE_FOLDERS = {
 _BCP47 = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
+INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\xad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+"""Control characters, and the invisible format characters that reorder or hide text (bidirectional
+controls, zero-width space, word joiner, BOM, soft hyphen, Arabic letter mark): a terminal obeys
+them (ESC starts a control sequence) and a reader cannot see them. Zero-width (non-)joiners are
+not among them: they spell words in Persian and Indic scripts."""
+
+
+def shown(text: str) -> str:
+    """Text safe to print on a terminal as one line: unshowable characters as ``\\xNN``/``\\uNNNN``."""
+    if INVISIBLE.search(text) is None:
+        return text
+    return INVISIBLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                           else f"\\u{ord(m.group()):04x}", text)
+
+
 def clean_text(text: str) -> str:
     """Remove code points that XML 1.0 or strict RDF parsers reject."""
     return _FORBIDDEN.sub("", text)
