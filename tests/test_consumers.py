@@ -13,7 +13,6 @@ import re
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import zipfile
 from collections import Counter
@@ -24,6 +23,7 @@ import pyoxigraph
 import pytest
 
 from graph.pipeline import build
+from tests.benchmarks.gen_corpus import generate
 from tests.conftest import HUGO, INVESTORSWIKI, PROJECT, need, write_files
 
 FORMATS = ["turtle", "ntriples", "jsonld", "csv", "graphml"]
@@ -58,8 +58,6 @@ def _corpus_root(name: str, tmp: Path) -> Path:
         return need(INVESTORSWIKI)
     if name == "hugo":
         return need(HUGO)
-    sys.path.insert(0, str(PROJECT / "tests" / "benchmarks"))
-    from gen_corpus import generate
     generate(300, tmp / "generated")
     return write_files(tmp / "generated", EXTRAS) / "Texts"
 

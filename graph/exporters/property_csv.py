@@ -19,8 +19,8 @@ from typing import TextIO
 
 import networkx as nx
 
-from graph.model import NodeKind
 from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_edges
+from graph.model import NodeKind
 
 NODES_FILE, EDGES_FILE, LOAD_FILE = "nodes.csv", "edges.csv", "load.cypher"
 BASE_LABEL = "Concept"
