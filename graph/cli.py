@@ -191,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from graph.pipeline import build
     from graph.progress import Progress
+    from graph.related_index import index_view
     from graph.report import summary
 
     formats = [name for group in args.formats for name in group] if args.formats else list(EXPORTERS)
@@ -205,12 +206,13 @@ def _build(args: argparse.Namespace) -> int:
         for p in problems:
             print(shown(f"{p.path}:{p.line}: {p.message} [{p.code}]"), file=sys.stderr)
         print(summary(result.report), file=sys.stderr)
+        print(f"related terms: {index_view(result.graph).model.note}", file=sys.stderr)
         print(f"wrote {', '.join(str(p) for p in result.written)}", file=sys.stderr)
     return 1 if args.strict and problems else 0
 
 
 def _related(args: argparse.Namespace) -> int:
-    from graph.related import related
+    from graph.related import model_of, related
     from graph.related_index import load_index
 
     G = load_index(args.graph)
@@ -222,9 +224,11 @@ def _related(args: argparse.Namespace) -> int:
                     + (f"; closest: {closest}" if closest else "")), file=sys.stderr)
         return 1
     if args.json:
-        print(json.dumps({"term": args.term, "results": [_result_json(i, r) for i, r in enumerate(results, 1)]},
-                         ensure_ascii=False, indent=1))
+        print(json.dumps({"term": args.term, "results": [_result_json(i, r) for i, r in enumerate(results, 1)],
+                          "model": model_of(G).to_json()}, ensure_ascii=False, indent=1))
         return 0
+    if args.explain:
+        print(f"scored with {model_of(G).note}")
     width = max((len(r.slug) for r in results), default=0)
     for i, r in enumerate(results, 1):
         print(shown(f"{i:>3}  {r.slug:<{width}}  {r.score:.3f}  {r.label}"))

@@ -15,22 +15,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from graph.errors import UnknownTerm
-from graph.related_index import KEYWORD, IndexedGraph, index_view, name_key, name_keys
+from graph.related_index import KEYWORD, IndexedGraph, RelatedModel, index_view, name_key, name_keys
 
 if TYPE_CHECKING:
     import networkx as nx
 
 WEIGHTS: dict[str, float] = {
-    "links": 0.05, "cocitation": 0.1, "coupling": 0.0, "keywords": 0.2, "text": 0.5, "pagerank": 1.5,
-    "section": 0.05,
+    "links": 0.05, "cocitation": 0.1, "coupling": 0.0, "neighbours": 0.0, "keywords": 0.2, "text": 0.5,
+    "pagerank": 1.5, "section": 0.05,
 }
-"""Signal -> weight of its score (scaled to 0..1 per query) in the combined score. Chosen by
-``tests/benchmarks/related_eval.py … --tune-seeds 1,2,3`` on both real corpora and reported on
-seed 7, which tuning never saw (docs/related.md). Zero-weight signals still run and are explained."""
+"""Signal -> weight of its score (scaled to 0..1 per query) in the combined score, when the build
+could not fit weights to the corpus (too few links). Chosen by ``tests/benchmarks/related_eval.py``
+on two real corpora (docs/related.md). Zero-weight signals still run and are explained."""
 WORK = 20_000
-"""Most neighbour visits co-citation, coupling and shared keywords make per query (hubs last)."""
+"""Most neighbour visits co-citation, coupling, neighbours and shared keywords make per query (hubs last)."""
 PAGERANK_ALPHA = 0.15
 PAGERANK_EPSILON = 1e-4
+DEFAULT_MODEL = RelatedModel(WEIGHTS, PAGERANK_ALPHA, 0.0, fitted=False, note="default weights")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,18 @@ def coupling(G: IndexedGraph, u: str) -> dict[str, float]:
     return scores
 
 
+def common_neighbours(G: IndexedGraph, u: str) -> dict[str, float]:
+    """Adamic–Adar over links taken both ways: each concept linked with both counts 1/log(its links)."""
+    scores: dict[str, float] = {}
+    near = set(G.links_out(u)) | set(G.links_in(u))
+    for z, degree in _within_work(list(near), lambda z: G.degree("links", z) + G.degree("links_in", z)):
+        w = 1 / math.log(max(2, degree))
+        for v in set(G.links_out(z)) | set(G.links_in(z)):
+            if v != u:
+                scores[v] = scores.get(v, 0.0) + w
+    return scores
+
+
 def shared_keywords(G: IndexedGraph, u: str) -> dict[str, float]:
     """Concepts sharing keywords with ``u``; each keyword counts 1/log(1 + articles that have it)."""
     scores: dict[str, float] = {}
@@ -124,18 +137,21 @@ def text_similarity(G: IndexedGraph, u: str) -> dict[str, float]:
     return G.similar_text(u)
 
 
-def personalized_pagerank(G: IndexedGraph, u: str, alpha: float = PAGERANK_ALPHA, epsilon: float = PAGERANK_EPSILON) -> dict[str, float]:
-    """PageRank restarting at ``u`` over links taken both ways, approximated by local push."""
-    neighbours: dict[str, list[str]] = {}
-    limits: dict[str, float] = {}  # a node is pushed once its residual reaches epsilon × degree
-    rank: dict[str, float] = {}
-    residual = {u: 1.0}
-    queue = [u]
+def personalized_pagerank(G: IndexedGraph, u: str, alpha: float = PAGERANK_ALPHA, hub: float = 0.0,
+                          epsilon: float = PAGERANK_EPSILON) -> dict[str, float]:
+    """PageRank restarting at ``u`` over links taken both ways (local push), divided by each candidate's links ** ``hub``."""
+    # On node ids, not slugs: this loop is most of a query's time.
+    degree = G.link_degrees()
+    neighbours: dict[int, list[int]] = {}
+    rank: dict[int, float] = {}
+    start = G.id(u)
+    residual = {start: 1.0}
+    queue = [start]
     while queue:
         v = queue.pop()
         near = neighbours.get(v)
         if near is None:
-            near = neighbours[v] = G.links_out(v) + G.links_in(v)
+            near = neighbours[v] = G.link_ids(v)
         r = residual[v]
         if not near or r < epsilon * len(near):
             continue
@@ -145,17 +161,27 @@ def personalized_pagerank(G: IndexedGraph, u: str, alpha: float = PAGERANK_ALPHA
         for w in near:
             before = residual.get(w, 0.0)
             after = residual[w] = before + share
-            limit = limits.get(w)
-            if limit is None:
-                limit = limits[w] = epsilon * (G.degree("links", w) + G.degree("links_in", w))
+            limit = epsilon * degree[w]  # a node is pushed once its residual reaches epsilon × its links
             if before < limit <= after:
                 queue.append(w)
-    rank.pop(u, None)
-    return rank
+    rank.pop(start, None)
+    if hub:
+        return {G.key(v): s / max(1, degree[v]) ** hub for v, s in rank.items()}
+    return {G.key(v): s for v, s in rank.items()}
+
+
+def hub_discount(G: IndexedGraph, scores: dict[str, float], hub: float) -> dict[str, float]:
+    """Each score divided by (the candidate's links, both ways) ** ``hub``.
+
+    A random walk ends near hubs whatever it started from; on dense corpora undiscounted
+    PageRank answered every query with the same few most linked concepts.
+    """
+    degree = G.link_degrees()
+    return {v: s / max(1, degree[G.id(v)]) ** hub for v, s in scores.items()}
 
 
 SIGNALS: dict[str, Callable[..., dict[str, float]]] = {
-    "links": direct_links, "cocitation": co_citation, "coupling": coupling,
+    "links": direct_links, "cocitation": co_citation, "coupling": coupling, "neighbours": common_neighbours,
     "keywords": shared_keywords, "text": text_similarity, "pagerank": personalized_pagerank,
     "section": same_section,
 }
@@ -186,18 +212,25 @@ def suggest(G: IndexedGraph, term: str, n: int = 5) -> tuple[tuple[str, str], ..
     return tuple((_display(G, node, name), node) for node, name in found.items())
 
 
-def related(G: IndexedGraph, term: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS,
+def model_of(G: IndexedGraph) -> RelatedModel:
+    """The model the build stored in the index (fitted to the corpus, or chosen defaults), else the defaults."""
+    return G.model or DEFAULT_MODEL
+
+
+def related(G: IndexedGraph, term: str, n: int = 10, weights: Mapping[str, float] | None = None,
             exclude: Collection[str] = (), explain: bool = True) -> list[Related]:
     """The ``n`` concepts most related to ``term`` (slug, alias or title), best first."""
     u, lang = find(G, term)
     return rank(G, u, n, weights, exclude, explain, lang)
 
 
-def rank(G: IndexedGraph, u: str, n: int = 10, weights: Mapping[str, float] = WEIGHTS, exclude: Collection[str] = (),
-         explain: bool = True, lang: str | None = None) -> list[Related]:
-    """The ``n`` concepts most related to node ``u``, best first (ties by slug)."""
+def rank(G: IndexedGraph, u: str, n: int = 10, weights: Mapping[str, float] | None = None,
+         exclude: Collection[str] = (), explain: bool = True, lang: str | None = None) -> list[Related]:
+    """The ``n`` concepts most related to node ``u``, best first (ties by slug); ``weights``: the model's by default."""
+    model = model_of(G)
+    weights = model.weights if weights is None else weights
     # Without explanations only the weighted signals matter: build --related asks every concept.
-    per_signal = signal_scores(G, u, exclude, None if explain else [name for name, w in weights.items() if w])
+    per_signal = signal_scores(G, u, exclude, None if explain else [name for name, w in weights.items() if w], model)
     total: dict[str, float] = {}
     for name, weight in weights.items():
         for v, s in per_signal[name].items() if weight else ():
@@ -212,17 +245,23 @@ def rank(G: IndexedGraph, u: str, n: int = 10, weights: Mapping[str, float] = WE
     return results
 
 
-def signal_scores(G: IndexedGraph, u: str, exclude: Collection[str] = (),
-                  names: Collection[str] | None = None) -> dict[str, dict[str, float]]:
+def signal_scores(G: IndexedGraph, u: str, exclude: Collection[str] = (), names: Collection[str] | None = None,
+                  model: RelatedModel = DEFAULT_MODEL) -> dict[str, dict[str, float]]:
     """Signal -> candidate -> score scaled to 0..1 by the signal's best candidate for ``u`` (all signals, or ``names``)."""
     scores = {}
     for name, signal in SIGNALS.items():
         if names is not None and name not in names:
             continue
-        raw = {v: s for v, s in signal(G, u).items() if s > 0 and v not in exclude}
-        top = max(raw.values(), default=0.0)
-        scores[name] = {v: s / top for v, s in raw.items()}
+        raw = signal(G, u, model.alpha, model.hub) if signal is personalized_pagerank else signal(G, u)
+        scores[name] = scaled(raw, exclude)
     return scores
+
+
+def scaled(raw: Mapping[str, float], exclude: Collection[str] = ()) -> dict[str, float]:
+    """Positive scores of the candidates not in ``exclude``, divided by the best of them."""
+    kept = {v: s for v, s in raw.items() if s > 0 and v not in exclude}
+    top = max(kept.values(), default=0.0)
+    return {v: s / top for v, s in kept.items()}
 
 
 def reasons(G: IndexedGraph, u: str, v: str, signals: Mapping[str, float]) -> tuple[str, ...]:
@@ -238,6 +277,10 @@ def reasons(G: IndexedGraph, u: str, v: str, signals: Mapping[str, float]) -> tu
     if signals.get("coupling"):
         common = sorted(set(G.links_out(u)) & set(G.links_out(v)))
         lines.append(f"both link to {_some(common)} ({len(common)} shared link{'s' * (len(common) > 1)})")
+    if signals.get("neighbours"):
+        near = set(G.links_out(v)) | set(G.links_in(v))
+        common = sorted((set(G.links_out(u)) | set(G.links_in(u))) & near)
+        lines.append(f"both linked with {_some(common)} ({len(common)} in common)")
     if signals.get("keywords"):
         shared = sorted(set(G.keywords(u)) & set(G.keywords(v)))
         labels = [_label(G, k, None)[1] for k in shared]

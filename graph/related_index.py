@@ -15,7 +15,8 @@ import os
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -26,11 +27,42 @@ from graph.textindex import (BODY_CHARS, body_chars, build_text_index, index_fro
                              shared_terms, similar, unpack)
 
 INDEX_FILE = "related-index.json"
-INDEX_VERSION = 3
+INDEX_VERSION = 4
 _KINDS = {kind[0]: kind for kind in NodeKind.ALL}
 KEYWORD = NodeKind.KEYWORD
 _WORDS = re.compile(r"\w+")
 _PARENS = re.compile(r"\(([^()]*)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedModel:
+    """How the related signals are combined for one corpus: fitted to its own links, or the defaults."""
+
+    weights: Mapping[str, float]
+    """Signal -> weight of its score (scaled to 0..1 per query) in the combined score."""
+    alpha: float
+    """Restart probability of personalized PageRank."""
+    hub: float
+    """PageRank scores are divided by (links of the candidate) ** hub: 0 keeps them, 1 is degree-normalised."""
+    fitted: bool
+    """True when fitted to the corpus's own links at build time (``graph.related_fit``)."""
+    note: str
+    """What was fitted and how well, or why the defaults are used, in plain words."""
+    recall: float | None = None
+    """Recall@10 of the fitted model on the held-out half of the hidden links."""
+    default_recall: float | None = None
+    """Recall@10 of the default weights on the same held-out links."""
+    stats: Mapping[str, int] = field(default_factory=dict)
+    """How much it learned from: ``queries`` (fit + held out) and ``hidden`` links."""
+
+    def to_json(self) -> dict:
+        """The model as JSON-ready data (stored in the index)."""
+        return {**asdict(self), "weights": dict(self.weights), "stats": dict(self.stats)}
+
+    @classmethod
+    def from_json(cls, data: dict) -> RelatedModel:
+        """The inverse of ``to_json``."""
+        return cls(**data)
 
 
 class IndexedGraph:
@@ -55,11 +87,38 @@ class IndexedGraph:
         """Lookup key (``name_key``) -> node, for every slug, alias and title."""
         self._text = index_from_json(data["text"])  # documents are indexed in node order
         self._sections: dict[str, list[str]] | None = None
+        self._link_degrees: list[int] | None = None
+        self.model: RelatedModel | None = RelatedModel.from_json(data["model"]) if data.get("model") else None
+        """How to combine the signals for this corpus, when the build fitted or chose one."""
 
     @classmethod
     def from_graph(cls, G) -> IndexedGraph:
         """The index of a networkx graph of a build, its text index included when attached."""
         return cls(index_data(G))
+
+    def with_model(self, model: RelatedModel) -> None:
+        """Keep ``model`` in the view and in what ``write_index`` writes."""
+        self.model = model
+        self.data["model"] = model.to_json()
+
+    def without_links(self, hidden: Mapping[str, Collection[str]]) -> IndexedGraph:
+        """The same index with the links ``source -> target`` of ``hidden`` taken out (their text kept)."""
+        view = IndexedGraph.__new__(IndexedGraph)
+        for name in ("data", "_keys", "_id", "nodes", "label_order", "names", "_text", "_sections", "model"):
+            setattr(view, name, getattr(self, name))
+        pairs = {(self._id[s], self._id[t]) for s, targets in hidden.items() for t in targets}
+        sources, targets = {s for s, _ in pairs}, {t for _, t in pairs}
+        view._adjacency, view._link_degrees = dict(self._adjacency), None
+        for name, rows, drop in (("links", sources, lambda i, j: (i, j) in pairs),
+                                 ("links_in", targets, lambda i, j: (j, i) in pairs)):
+            ptr, ids = self._adjacency[name]
+            new_ptr, new_ids = array("I", [0]), array("I")
+            for i in range(len(ptr) - 1):
+                row = ids[ptr[i]:ptr[i + 1]]
+                new_ids.extend([j for j in row if not drop(i, j)] if i in rows else row)
+                new_ptr.append(len(new_ids))
+            view._adjacency[name] = (new_ptr, new_ids)
+        return view
 
     def __contains__(self, node: object) -> bool:
         return node in self._id
@@ -81,6 +140,26 @@ class IndexedGraph:
         i = self._id[node]
         keys = self._keys
         return [keys[j] for j in ids[ptr[i]:ptr[i + 1]]]
+
+    def link_ids(self, i: int) -> list[int]:
+        """Ids of the concepts linked with node id ``i`` either way (ids are positions in node order)."""
+        (out_ptr, out_ids), (in_ptr, in_ids) = self._adjacency["links"], self._adjacency["links_in"]
+        return out_ids[out_ptr[i]:out_ptr[i + 1]].tolist() + in_ids[in_ptr[i]:in_ptr[i + 1]].tolist()
+
+    def link_degrees(self) -> list[int]:
+        """Links of each node id, both ways: made once, it spares walks a lookup per neighbour."""
+        if self._link_degrees is None:
+            (out_ptr, _), (in_ptr, _) = self._adjacency["links"], self._adjacency["links_in"]
+            self._link_degrees = [b - a + d - c for a, b, c, d in zip(out_ptr, out_ptr[1:], in_ptr, in_ptr[1:])]
+        return self._link_degrees
+
+    def id(self, node: str) -> int:
+        """Position of a node in node order."""
+        return self._id[node]
+
+    def key(self, i: int) -> str:
+        """The node at position ``i``."""
+        return self._keys[i]
 
     def links_out(self, node: str) -> list[str]:
         """Concepts ``node`` links to."""

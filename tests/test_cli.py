@@ -16,6 +16,7 @@ def test_build_writes_every_format_and_summarises(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "4 files, 4 articles -> 3 concepts, 3 missing targets, 5 keywords" in err
     assert "0 problems" in err
+    assert "related terms: default weights: " in err and "too few to learn from" in err
 
 
 def test_format_selection(tmp_path):
@@ -92,14 +93,17 @@ def test_related_json_shape(glossary_out, capsys):
     first = data["results"][0]
     assert set(first) == {"rank", "slug", "label", "lang", "kind", "score", "signals", "reasons"}
     assert first["rank"] == 1 and first["kind"] in ("article", "missing")
-    assert set(first["signals"]) == {"links", "cocitation", "coupling", "keywords", "text", "pagerank", "section"}
+    assert set(first["signals"]) == {"links", "cocitation", "coupling", "neighbours", "keywords", "text", "pagerank",
+                                     "section"}
     assert all(0 <= s <= 1 for s in first["signals"].values()) and first["reasons"]
+    model = data["model"]  # the glossary is too small to fit weights to: the defaults, and why
+    assert model["fitted"] is False and "too few to learn from" in model["note"] and model["weights"]["pagerank"] > 0
 
 
 def test_related_by_arabic_title_with_explain(glossary_out, capsys):
     assert main(["related", "هيئه تنظيم الصناعه الماليه", "--graph", str(glossary_out), "--explain"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("  1  ") and "\n     - " in out
+    assert out.startswith("scored with default weights: ") and "\n  1  " in out and "\n     - " in out
 
 
 def test_related_unknown_term_exits_1_with_closest_matches(glossary_out, capsys):

@@ -7,7 +7,7 @@ import networkx as nx
 import pytest
 
 from graph.model import Article
-from graph.related import (SIGNALS, UnknownTerm, co_citation, coupling, direct_links, find,
+from graph.related import (SIGNALS, UnknownTerm, co_citation, common_neighbours, coupling, direct_links, find,
                            personalized_pagerank, rank, related, same_section, shared_keywords, text_similarity)
 from graph.errors import GraphFolderError
 from graph.related_index import INDEX_VERSION, IndexedGraph, attach_text_index, index_view, read_index, write_index
@@ -67,6 +67,18 @@ def test_rare_keywords_weigh_more_and_keywords_are_never_results():
                                     "e": 1 / math.log(5)})
     assert [r.slug for r in rank(G, "a", 10, {"keywords": 1.0})][0] == "b"
     assert all(not r.slug.startswith("/keyword:") for r in rank(G, "a", 10))
+
+
+def test_common_neighbours_count_links_either_way_and_discount_busy_ones():
+    G = graph([("a", "z"), ("z", "b"), ("c", "a"), ("c", "b"), ("c", "d")])
+    assert common_neighbours(G, "a") == pytest.approx({"b": 1 / math.log(2) + 1 / math.log(3), "d": 1 / math.log(3)})
+
+
+def test_hub_discount_divides_pagerank_by_links():
+    G = graph([("a", "b"), ("a", "hub"), *((f"x{i}", "hub") for i in range(8))])
+    plain, discounted = personalized_pagerank(G, "a"), personalized_pagerank(G, "a", hub=1.0)
+    assert plain["hub"] > plain["b"] and discounted["b"] > discounted["hub"]
+    assert discounted["hub"] == pytest.approx(plain["hub"] / 9)
 
 
 def test_pagerank_prefers_near_concepts_and_ignores_unreachable_ones():
@@ -147,8 +159,9 @@ def test_reasons_in_plain_words():
     G = graph([("a", "sec"), ("b", "sec"), ("a", "series7"), ("b", "series7"), ("s", "a"), ("s", "b"),
                ("a", "b")], keywords={"Careers": ["a", "b"]})
     reasons = rank(G, "a", 1)[0].reasons
-    assert reasons[:4] == ("a links to b", "linked from s together (co-cited 1×)",
-                           "both link to sec, series7 (2 shared links)", "shared keyword: Careers")
+    assert reasons[:5] == ("a links to b", "linked from s together (co-cited 1×)",
+                           "both link to sec, series7 (2 shared links)", "both linked with s, sec, series7 (3 in common)",
+                           "shared keyword: Careers")
 
 
 ARABIC = {"finra": {"ar": "هيئة تنظيم الصناعة المالية (FINRA)", "en": "Financial Industry Regulatory Authority"},
