@@ -1,0 +1,56 @@
+"""Fitting the related combination to a corpus's own links: on graphs where the answer is known."""
+
+import io
+import random
+
+from graph.related import DEFAULT_MODEL, rank
+from graph.related_fit import MIN_QUERIES, fit_model, fit_related
+from graph.related_index import IndexedGraph, read_index, write_index
+from tests.test_related import nx_graph
+
+
+def communities(n_groups=8, size=15, within=3, hubs=10, per_hub=5, seed=3):
+    """Groups whose members link within their group, plus links from everywhere to hubs.
+
+    Keywords are shared at random, so only the links tell the groups apart; the hubs are what
+    an undiscounted walk drifts to.
+    """
+    rng = random.Random(seed)
+    links, keywords = [], {f"k{i}": [] for i in range(4)}
+    for g in range(n_groups):
+        members = [f"g{g}-{i}" for i in range(size)]
+        for u in members:
+            links += [(u, v) for v in rng.sample([m for m in members if m != u], within)]
+            links += [(u, f"hub{h}") for h in rng.sample(range(hubs), per_hub)]
+            keywords[f"k{rng.randrange(4)}"].append(u)
+    return nx_graph(links, keywords)
+
+
+def test_the_fit_learns_from_the_links_and_is_reported():
+    G = IndexedGraph.from_graph(communities())
+    model = fit_model(G)
+    assert model.fitted and model.stats["queries"] >= MIN_QUERIES
+    assert model.recall > model.default_recall  # measured on links the fit did not choose with
+    assert model.weights["keywords"] < max(model.weights.values())  # random keywords do not help
+    assert "held-out recall@10" in model.note and f"{model.recall:.3f}" in model.note
+    assert fit_model(G) == model  # seeded: the same graph gives the same model
+
+
+def test_the_fitted_model_is_stored_in_the_index_and_used_by_queries():
+    G = communities()
+    view = IndexedGraph.from_graph(G)
+    model = fit_related(view)
+    G.graph["index_view"] = view  # as the build does: the index file is written from this view
+    buf = io.StringIO()
+    write_index(G, buf)
+    index = read_index(buf.getvalue())
+    assert index.model == model
+    assert rank(index, "g0-0", 5) == rank(view, "g0-0", 5)
+    assert IndexedGraph.from_graph(G).model is None  # a fresh view has no model until a build fits one
+
+
+def test_too_few_links_fall_back_to_the_defaults_and_say_so():
+    G = IndexedGraph.from_graph(nx_graph([("a", "b"), ("a", "c"), ("a", "d"), ("b", "c")]))
+    model = fit_model(G)
+    assert not model.fitted and model.weights == DEFAULT_MODEL.weights
+    assert "too few to learn from" in model.note
