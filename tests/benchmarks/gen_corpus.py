@@ -8,6 +8,13 @@ comma-separated ``keywords`` string), 4-6 KB bodies mixing Arabic and Latin text
 lists, block quotes, code blocks (whose link-like text must not count), and 10-30 root-relative
 links per article, their targets drawn from a Zipf-like distribution with ~10% pointing at
 slugs that have no article. The same arguments always give the same bytes.
+
+    python3 tests/benchmarks/gen_corpus.py 4000 /tmp/dense-4000 --topics 80 --links 30-45
+
+makes a link-dense corpus with structure to find: each article belongs to one of ``--topics``
+topics (named by a word in its title), and each of its links goes with probability
+``--hub-share`` (default 0.4) to the Zipf-distributed popular articles, the hubs, and otherwise
+to an article of its own topic.
 """
 
 from __future__ import annotations
@@ -38,9 +45,17 @@ def slug_of(i: int) -> str:
 
 
 class Generator:
-    def __init__(self, n_articles: int, seed: int) -> None:
+    def __init__(self, n_articles: int, seed: int, topics: int = 0, links: tuple[int, int] = (10, 30),
+                 hub_share: float = 0.4) -> None:
         self.rng = random.Random(seed)
         self.n = n_articles
+        self.topics, self.links, self.hub_share = topics, links, hub_share
+        # Its own generator, so that the default corpus (no topics) keeps its bytes.
+        topic_rng = random.Random(seed + 1)
+        self.topic_of = [topic_rng.randrange(topics) for _ in range(n_articles)] if topics else []
+        self.members: list[list[int]] = [[] for _ in range(topics)]
+        for j, t in enumerate(self.topic_of):
+            self.members[t].append(j)
         # Targets follow a Zipf-like law; 10% of links go to slugs that have no article
         # (numbered past the last one), themselves Zipf-distributed.
         self.n_missing = max(1, n_articles // 5)
@@ -59,7 +74,11 @@ class Generator:
             text += " " + self.words(other, self.rng.randint(1, 3))
         return text + "."
 
-    def link(self, arabic: bool) -> str:
+    def link(self, arabic: bool, i: int) -> str:
+        if self.topics and self.rng.random() >= self.hub_share:
+            target = self.rng.choice(self.members[self.topic_of[i]])
+            anchor = self.words(ARABIC if arabic else LATIN, self.rng.randint(1, 3))
+            return f"[{anchor}](/{slug_of(target)})"
         if self.rng.random() < 0.1:
             rank = self.rng.choices(range(self.n_missing), cum_weights=self.missing_weights)[0]
             target = self.n + rank
@@ -73,10 +92,12 @@ class Generator:
         rng = self.rng
         pool = ARABIC if arabic else LATIN
         title = self.words(pool, rng.randint(2, 4)).title() if not arabic else self.words(pool, rng.randint(2, 4))
+        if self.topics:
+            title += f" {pool[self.topic_of[i] % len(pool)]}"
         keywords = ",".join(rng.sample(KEYWORDS, rng.randint(1, 4)))
         parts = [f"---\nkeywords: {keywords}\ntitle: {title} {i}\ndescription: {self.sentence(arabic)}\n---\n",
                  f"# {title} {i}\n"]
-        links_left = rng.randint(10, 30)
+        links_left = rng.randint(*self.links)
         size = sum(len(p.encode()) for p in parts)
         target_size = rng.randint(4000, 6000)
         while size < target_size or links_left > 0:
@@ -93,7 +114,7 @@ class Generator:
                 sentences = [self.sentence(arabic) for _ in range(rng.randint(2, 4))]
                 for _ in range(min(links_left, rng.randint(1, 4))):
                     k = rng.randrange(len(sentences))
-                    sentences[k] = sentences[k][:-1] + " " + self.link(arabic) + "."
+                    sentences[k] = sentences[k][:-1] + " " + self.link(arabic, i) + "."
                     links_left -= 1
                 block = " ".join(sentences) + "\n"
             parts.append("\n" + block)
@@ -101,10 +122,11 @@ class Generator:
         return "".join(parts)
 
 
-def generate(n_files: int, out: Path, seed: int = 42, twin_share: float = 0.2) -> tuple[int, int]:
+def generate(n_files: int, out: Path, seed: int = 42, twin_share: float = 0.2, topics: int = 0,
+             links: tuple[int, int] = (10, 30), hub_share: float = 0.4) -> tuple[int, int]:
     """Write the corpus; returns (files written, bytes written)."""
     n_arabic = round(n_files / (1 + twin_share))
-    gen = Generator(n_arabic, seed)
+    gen = Generator(n_arabic, seed, topics, links, hub_share)
     total = 0
     for folder, count, arabic in (("Arabic", n_arabic, True), ("English", n_files - n_arabic, False)):
         (out / "Texts" / folder).mkdir(parents=True, exist_ok=True)
@@ -120,8 +142,13 @@ def main() -> None:
     parser.add_argument("articles", type=int, help="number of files to write (e.g. 1000, 10000, 50000)")
     parser.add_argument("out", type=Path, help="output folder (the corpus root is OUT/Texts)")
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--topics", type=int, default=0, help="topics links stay within (default: none)")
+    parser.add_argument("--links", type=lambda t: tuple(map(int, t.split("-"))), default=(10, 30), metavar="MIN-MAX",
+                        help="links per article (default 10-30)")
+    parser.add_argument("--hub-share", type=float, default=0.4, help="share of a topic corpus's links to hubs")
     args = parser.parse_args()
-    files, size = generate(args.articles, args.out, args.seed)
+    files, size = generate(args.articles, args.out, args.seed, topics=args.topics, links=args.links,
+                           hub_share=args.hub_share)
     print(f"{files} files, {size / 1e6:.1f} MB in {args.out / 'Texts'}")
 
 

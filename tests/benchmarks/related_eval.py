@@ -1,17 +1,16 @@
 """How good is ``linkgraph related``? Hide links, rebuild, and see whether related finds them.
 
-    python3 tests/benchmarks/related_eval.py ../shared/corpora/investorswiki/Texts
-    python3 tests/benchmarks/related_eval.py CORPUS [CORPUS ...] --seed 7 --tune-seeds 1,2,3
+    python3 tests/benchmarks/related_eval.py ../shared/corpora/investorswiki/Texts --seed 11
 
 For a fixed seed, 20% of each concept's distinct link targets are hidden (rounded, at least one
 for a concept with 3 or more), the graph and the related index are rebuilt without those links
-(their anchor text stays in the body as plain words), and each concept that lost links asks
-``related`` for its top 10. Concepts it still links to are left out of the ranking, as in link
-prediction: the question is what else it should link to. A hidden target is recovered when it
-is in the top 10. Prints recall@10 (hidden links recovered / hidden links) and MRR@10 (mean over
-queries of 1 / rank of the first hidden target in the top 10) for each signal alone and for the
-combination with ``graph.related.WEIGHTS``; ``--tune-seeds`` also chooses weights on other seeds
-(coordinate ascent over GRID), so the table's seed stays held out.
+(their anchor text stays in the body as plain words), the model is fitted to the rebuilt
+index as a build does (``graph.related_fit``, its own fixed seed, on links that are not hidden),
+and each concept that lost links asks ``related`` for its top 10. Concepts it still links to are
+left out of the ranking, as in link prediction: the question is what else it should link to. A
+hidden target is recovered when it is in the top 10. Prints recall@10 (hidden links recovered /
+hidden links) and MRR@10 (mean over queries of 1 / rank of the first hidden target in the top
+10) for each signal alone, the combination with the default weights, and the fitted one.
 """
 
 from __future__ import annotations
@@ -29,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from graph.build import build_graph  # noqa: E402
 from graph.reader import read_corpus  # noqa: E402
-from graph.related import SIGNALS, WEIGHTS, signal_scores  # noqa: E402
+from graph.related import DEFAULT_MODEL, SIGNALS, signal_scores  # noqa: E402
+from graph.related_fit import fit_model  # noqa: E402
 from graph.related_index import attach_text_index, read_index, write_index  # noqa: E402
 from graph.resolve import MISSING, RESOLVED, resolve  # noqa: E402
 
@@ -56,7 +56,7 @@ def hide_links(resolution, seed: int):
     return dataclasses.replace(resolution, occurrences=kept, missing_labels=labels), hidden
 
 
-def evaluate(queries, weights: dict[str, float]) -> tuple[float, float]:
+def evaluate(queries, weights) -> tuple[float, float]:
     """(recall@10, MRR@10) of one weighting over precomputed signal scores."""
     found = total = 0
     rr = 0.0
@@ -73,75 +73,50 @@ def evaluate(queries, weights: dict[str, float]) -> tuple[float, float]:
     return found / total, rr / len(queries)
 
 
-GRID = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0)
-START = {"links": 1.0, "cocitation": 0.3, "coupling": 0.3, "keywords": 0.1, "text": 0.5, "pagerank": 1.0,
-         "section": 0.0}
-
-
-def tune(query_sets) -> dict[str, float]:
-    """Coordinate ascent on the summed recall@10 of several query sets, over GRID per signal."""
-    def score(weights):
-        return sum(evaluate(queries, weights)[0] for queries in query_sets)
-    best, best_score = dict(START), score(START)
-    for _ in range(4):
-        improved = False
-        for name in SIGNALS:
-            for w in GRID:
-                trial = {**best, name: w}
-                trial_score = score(trial)
-                if trial_score > best_score + 1e-9:
-                    best, best_score, improved = trial, trial_score, True
-        if not improved:
-            break
-    return best
-
-
-def queries_of(corpus: Path, seed: int):
-    """(queries with their signal scores, hidden links, hidden links to concepts still in the graph)."""
+def run(corpus: Path, seed: int):
+    """Rebuild ``corpus`` without the hidden links of ``seed``, fit, and return the table's rows and facts."""
+    t0 = time.perf_counter()
     resolution, hidden = hide_links(resolve(read_corpus([corpus])), seed)
     G = build_graph(resolution)
     attach_text_index(G, resolution.articles)
     buf = io.StringIO()
     write_index(G, buf)
     index = read_index(buf.getvalue())  # evaluate what `linkgraph related` reads
-    queries = [(signal_scores(index, u, set(index.links_out(u))), hidden[u]) for u in sorted(hidden) if u in index]
-    reachable = sum(1 for h in hidden.values() for v in h if v in index)
-    return queries, sum(len(h) for h in hidden.values()), reachable
-
-
-def _weights(text: str) -> dict[str, float]:
-    pairs = (item.split("=") for item in text.split(","))
-    return {name.strip(): float(w) for name, w in pairs}
+    t1 = time.perf_counter()
+    model = fit_model(index)
+    t2 = time.perf_counter()
+    asked = [u for u in sorted(hidden) if u in index]
+    default = [(signal_scores(index, u, set(index.links_out(u))), hidden[u]) for u in asked]
+    fitted = [(signal_scores(index, u, set(index.links_out(u)), model=model), hidden[u]) for u in asked]
+    rows = [(f"`{name}`" + (" (TF-IDF)" if name == "text" else ""), evaluate(default, {name: 1.0}))
+            for name in SIGNALS]
+    if (model.alpha, model.hub) != (DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub):
+        rows.append((f"`pagerank`, fitted restart {model.alpha:g} and hub discount {model.hub:g}",
+                     evaluate(fitted, {"pagerank": 1.0})))
+    rows.append(("combination, default weights", evaluate(default, DEFAULT_MODEL.weights)))
+    rows.append(("**combination, fitted**", evaluate(fitted, model.weights)))
+    facts = {"queries": len(asked), "hidden": sum(len(h) for h in hidden.values()),
+             "reachable": sum(1 for h in hidden.values() for v in h if v in index),
+             "build": t1 - t0, "fit": t2 - t1, "model": model}
+    return rows, facts
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpora", type=Path, nargs="+", metavar="CORPUS")
-    parser.add_argument("--seed", type=int, default=7, help="seed of the links hidden for the tables (default 7)")
-    parser.add_argument("--tune-seeds", type=lambda t: [int(x) for x in t.split(",")], default=[],
-                        metavar="S,S,...", help="also choose weights on these seeds of every CORPUS (e.g. 1,2,3)")
-    parser.add_argument("--weights", type=_weights, help="also evaluate these weights: name=w,name=w,...")
+    parser.add_argument("--seed", type=int, default=11, help="seed of the links hidden for the tables (default 11)")
     args = parser.parse_args()
-
-    rows = [(name, {name: 1.0}) for name in SIGNALS] + [("combination", dict(WEIGHTS))]
-    if args.weights:
-        rows.append(("combination, --weights", args.weights))
-    if args.tune_seeds:
-        t0 = time.perf_counter()
-        tuned = tune([queries_of(c, seed)[0] for c in args.corpora for seed in args.tune_seeds])
-        print(f"weights tuned on seeds {args.tune_seeds} of {len(args.corpora)} corpora "
-              f"({time.perf_counter() - t0:.0f} s):", ", ".join(f"{k}={v}" for k, v in tuned.items() if v), "\n")
-        rows.append(("combination, tuned now", tuned))
     for corpus in args.corpora:
-        t0 = time.perf_counter()
-        queries, n_hidden, reachable = queries_of(corpus, args.seed)
-        print(f"{corpus}: {len(queries)} queries, {n_hidden} hidden links ({reachable} to concepts still "
-              f"in the graph), seed {args.seed}, {time.perf_counter() - t0:.1f} s to rebuild and score\n")
+        rows, f = run(corpus, args.seed)
+        print(f"{corpus}, seed {args.seed}: {f['queries']} queries, {f['hidden']} hidden links ({f['reachable']} to "
+              f"concepts still in the graph); read + graph + index {f['build']:.1f} s, fit {f['fit']:.1f} s")
+        print(f"model: {f['model'].note}\n")
         print("| signal | recall@10 | MRR@10 |\n|---|---|---|")
-        for name, weights in rows:
-            recall, mrr = evaluate(queries, weights)
+        for name, (recall, mrr) in rows:
             print(f"| {name} | {recall:.3f} | {mrr:.3f} |")
-        print()
+        best = max(r for name, (r, _) in rows if name.startswith("`"))
+        fitted, text = rows[-1][1][0], rows[[n for n, _ in rows].index("`text` (TF-IDF)")][1][0]
+        print(f"\nfitted / best single signal: {fitted / best:.2f}×; fitted / TF-IDF: {fitted / max(text, 1e-9):.2f}×\n")
 
 
 if __name__ == "__main__":
