@@ -233,7 +233,7 @@ def rank(G: IndexedGraph, u: str, n: int = 10, weights: Mapping[str, float] | No
     per_signal = signal_scores(G, u, exclude, None if explain else [name for name, w in weights.items() if w], model)
     total: dict[str, float] = {}
     for name, weight in weights.items():
-        for v, s in per_signal[name].items() if weight else ():
+        for v, s in per_signal.get(name, {}).items() if weight else ():  # a name no signal has counts for nothing
             total[v] = total.get(v, 0.0) + weight * s
     best = heapq.nsmallest(n, total, key=lambda v: (-total[v], v))
     results = []

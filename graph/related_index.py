@@ -11,6 +11,7 @@ so the signals answer the same on both, and a query reads no Markdown and builds
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from array import array
@@ -61,8 +62,20 @@ class RelatedModel:
 
     @classmethod
     def from_json(cls, data: dict) -> RelatedModel:
-        """The inverse of ``to_json``."""
-        return cls(**data)
+        """The inverse of ``to_json``; ValueError unless every field has the type a build writes."""
+        model = cls(**data)
+
+        def number(x: object) -> bool:
+            return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+        if not (isinstance(model.weights, dict) and all(isinstance(k, str) and number(w) and w >= 0
+                                                         for k, w in model.weights.items())
+                and number(model.alpha) and 0 < model.alpha <= 1 and number(model.hub) and model.hub >= 0
+                and isinstance(model.fitted, bool) and isinstance(model.note, str)
+                and all(r is None or number(r) for r in (model.recall, model.default_recall))
+                and isinstance(model.stats, dict) and all(isinstance(v, int) for v in model.stats.values())):
+            raise ValueError("the related model has a field of the wrong type")
+        return model
 
 
 class IndexedGraph:
@@ -200,18 +213,12 @@ class IndexedGraph:
 
     def similar_text(self, node: str) -> dict[str, float]:
         """Concept -> TF-IDF similarity of its text to ``node``'s (``graph.textindex``); empty without text."""
-        i = self._id[node]
-        if i + 1 >= len(self._text.doc_ptr):
-            return {}
         keys = self._keys
-        return {keys[d]: s for d, s in similar(self._text, i).items()}
+        return {keys[d]: s for d, s in similar(self._text, self._id[node]).items()}
 
     def common_words(self, a: str, b: str) -> list[str]:
         """The words that make the texts of two nodes most alike, strongest first."""
-        i, j = self._id[a], self._id[b]
-        if max(i, j) + 1 >= len(self._text.doc_ptr):
-            return []
-        return shared_terms(self._text, i, j)
+        return shared_terms(self._text, self._id[a], self._id[b])
 
 
 class _Nodes(Mapping):
@@ -355,7 +362,7 @@ def index_data(G) -> dict:
         members.add(before if i in is_keyword else ())
     data.update(links=links.encode(), keywords=keywords.encode(), links_in=links_in.encode(),
                 members=members.encode())
-    data["text"] = index_to_json(G.graph.get("text_index") or build_text_index([]))
+    data["text"] = index_to_json(G.graph.get("text_index") or build_text_index([""] * len(keys)))
     return data
 
 

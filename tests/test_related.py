@@ -125,6 +125,9 @@ def test_from_graph_works_without_a_text_index():
     assert "shared keyword: k" in rank(view, "a", 2)[1].reasons
     assert index_view(G) is index_view(G)  # converted once per graph
     assert [r.slug for r in rank(index_view(G), "a", 2)] == ["b", "c"]
+    buf = io.StringIO()
+    write_index(G, buf)
+    assert [r.slug for r in rank(read_index(buf.getvalue()), "a", 2)] == ["b", "c"]  # and its file reads back
 
 
 def test_text_similarity_uses_title_description_and_body():
