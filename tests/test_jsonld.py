@@ -7,6 +7,7 @@ import rdflib
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
+from graph.exporters.ttl import MAX_LOCAL_NAME
 from graph.pipeline import build
 from tests.conftest import written_file
 
@@ -74,7 +75,9 @@ def test_a_predicate_without_a_term_is_still_written(monkeypatch):
     from graph.vocab import IRI, Literal
 
     x, y, lg = IRI("https://e.org/x"), IRI("https://e.org/y"), "https://w3id.org/linkgraph/ns#"
-    extra = [(x, lg + "score", Literal("0.5")), (x, lg + "related", y), (x, lg + "note", Literal("نص", "ar"))]
+    long = lg + "n" * (MAX_LOCAL_NAME + 1)  # compacted no more than Turtle would (issue 14)
+    extra = [(x, lg + "score", Literal("0.5")), (x, lg + "related", y), (x, lg + "note", Literal("نص", "ar")),
+             (x, long, Literal("long"))]
     monkeypatch.setattr(exporter, "statements", lambda G, base: iter(extra))
     out = io.StringIO()
     exporter.write(nx.DiGraph(), out, ExportOptions(base_iri="https://e.org/"))
@@ -82,4 +85,6 @@ def test_a_predicate_without_a_term_is_still_written(monkeypatch):
                              format="nt")
     assert set(g) == {(rdflib.URIRef(x), rdflib.URIRef(lg + "score"), rdflib.Literal("0.5")),
                       (rdflib.URIRef(x), rdflib.URIRef(lg + "related"), rdflib.URIRef(y)),
-                      (rdflib.URIRef(x), rdflib.URIRef(lg + "note"), rdflib.Literal("نص", lang="ar"))}
+                      (rdflib.URIRef(x), rdflib.URIRef(lg + "note"), rdflib.Literal("نص", lang="ar")),
+                      (rdflib.URIRef(x), rdflib.URIRef(long), rdflib.Literal("long"))}
+    assert f'"{long}": ' in out.getvalue() and '"lg:score": ' in out.getvalue()
