@@ -35,6 +35,7 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     G.graph.update(label_order=tuple(order), default_lang=default_lang)
 
     concepts: dict[str, dict] = {}
+    folded: dict[str, set[str]] = defaultdict(set)  # per concept, its keywords case-folded: one lookup each
     keyword_spellings: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     for a in articles:
         node = concepts.setdefault(a.slug, {"kind": NodeKind.ARTICLE, "slug": a.slug, "labels": {}, "descriptions": {},
@@ -46,7 +47,8 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
         node["aliases"].extend(x for x in a.aliases if x not in node["aliases"])
         for k in a.keywords:
             keyword_spellings[keyword_key(k)][field_lang(k, a.lang)][k] += 1
-            if k.casefold() not in (x.casefold() for x in node["keywords"]):
+            if k.casefold() not in folded[a.slug]:
+                folded[a.slug].add(k.casefold())
                 node["keywords"].append(k)
     for slug, labels in resolution.missing_labels.items():
         concepts[slug] = {"kind": NodeKind.MISSING, "slug": slug, "labels": dict(labels), "descriptions": {},

@@ -81,7 +81,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--strict", action="store_true", help="exit 1 if the input has any problem")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
-                   help="parse files in N processes (default: all cores, here %(default)s)")
+                   help="parse files in N processes, at most the cores (default: all cores, here %(default)s)")
     b.add_argument("--no-cache", action="store_true",
                    help="parse every file again and leave the parse cache untouched")
     b.add_argument("--cache-dir", default=None, metavar="DIR",
@@ -191,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     from graph.pipeline import build
     from graph.progress import Progress
+    from graph.reader import usable_jobs
     from graph.related_index import index_view
     from graph.report import summary
 
@@ -198,7 +199,7 @@ def _build(args: argparse.Namespace) -> int:
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
     result = build(args.paths, args.out, dict.fromkeys(formats), args.base_iri, args.default_lang,
-                   related=args.related, jobs=args.jobs, cache_dir=cache_dir, observe=progress)
+                   related=args.related, jobs=usable_jobs(args.jobs), cache_dir=cache_dir, observe=progress)
     problems = result.resolution.problems
     if not args.quiet:
         for warning in result.resolution.corpus.warnings:

@@ -77,11 +77,15 @@ class _Lines:
         return self.first + self.count
 
 
-def find_links(body: str, path: str = "", first_line: int = 1) -> tuple[list[Link], list[Problem]]:
+def find_links(body: str, path: str = "", first_line: int = 1,
+               max_links: int | None = None) -> tuple[list[Link], list[Problem]]:
     """All link occurrences of a Markdown body, and problems with link-like text.
 
     ``first_line`` is the file line on which ``body`` starts, so reported lines are file lines.
+    Past ``max_links`` links (or as many link-like problems), the rest of the body is not read
+    and one ``too-many-links`` problem says where it stopped.
     """
+    limit = max_links if max_links is not None else float("inf")
     line_of = _Lines(body.encode("utf-8"), first_line)
     links: list[Link] = []
     problems: list[Problem] = []
@@ -158,6 +162,8 @@ def find_links(body: str, path: str = "", first_line: int = 1) -> tuple[list[Lin
                 _flush(inline_html, section, links)
                 section = plain("".join(heading))
                 heading = None
+            if len(links) > limit or len(problems) > limit:
+                break
             continue
         html = event.get("Html")
         if html is not None:
@@ -169,6 +175,11 @@ def find_links(body: str, path: str = "", first_line: int = 1) -> tuple[list[Lin
             inline_html.feed(event["InlineHtml"])
     _flush(inline_html, section, links)
     links.sort(key=lambda found: found.line)  # HTML anchors are collected after their line's links
+    if len(links) > limit or len(problems) > limit:
+        stop = min(x.line for x in links[limit:] + problems[limit:])  # the first one left out
+        links, problems = links[:limit], problems[:limit]
+        problems.append(Problem(path, stop, "too-many-links", f"more than {max_links:,} links or link-like "
+                                "texts in one file (docs/faults.md, \"Limits\"); the rest of the file is not read"))
     return links, problems
 
 

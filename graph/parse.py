@@ -17,7 +17,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from graph.links import find_links
-from graph.model import Article, Problem
+from graph.model import Article, Link, Problem
 from graph.slugs import decode_path, page_path
 from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
 
@@ -26,6 +26,7 @@ _FENCE = YAMLHandler.FM_BOUNDARY
 _CLOSE = re.compile(r"^(-{3,}|\.{3})\s*$")
 _FLAT_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*$")
 _LIST_ITEM = re.compile(r"^\s*-\s+(.*?)\s*$")
+_YAML_SYNTAX = re.compile(r"^(?:!|\*[^\s*]+$|[|>][-+0-9]*$)")
 _H1 = re.compile(r"^#\s+(.+?)(?:\s+#+)?\s*$", re.MULTILINE)
 _KEYWORD_SPLIT = re.compile("[,\u060c]")
 _KEYWORD_FIELDS = ("keywords", "tags", "categories")
@@ -45,6 +46,14 @@ class ParseOptions:
     """Name of the input root folder (set by discovery): a root called ``English`` is a language root."""
     max_file_bytes: int = 8 * 1024 * 1024
     """A larger file is reported and not read (docs/faults.md, "Limits")."""
+    max_links: int = 10_000
+    """Links (and link-like texts) read from one file; the rest of the file's body is skipped."""
+    max_targets: int = 5_000
+    """Distinct link destinations kept from one file; links to further ones are skipped."""
+    max_keywords: int = 1_000
+    """Keywords, tags and categories kept from one file."""
+    max_field_chars: int = 10_000
+    """Characters kept of one front matter text field (title, description, slug…)."""
 
 
 def parse_bytes(data: bytes, rel: str, options: ParseOptions = ParseOptions()) -> tuple[Article | None, list[Problem]]:
@@ -82,7 +91,12 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         if value is None:
             return ""
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-            return plain(str(value))
+            text = plain(str(value))
+            if len(text) > options.max_field_chars:
+                problems.append(Problem(path, line_of(name), "field-too-long", f"front matter {name!r} is longer "
+                                        f"than {options.max_field_chars:,} characters; the rest is left out"))
+                text = text[:options.max_field_chars]
+            return text
         problems.append(Problem(path, line_of(name), "bad-field",
                                 f"front matter {name!r} is a {type(value).__name__}, not text; ignored"))
         return ""
@@ -109,7 +123,8 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
                 problems.append(Problem(path, line_of(name), "bad-lang", f"front matter {name}: {meta[name]!r} is not a language tag; ignored"))
     lang = lang or folder_lang or ("ar" if has_arabic_script(title) else options.default_lang)
 
-    links, link_problems = find_links(body, path, body_line)
+    links, link_problems = find_links(body, path, body_line, options.max_links)
+    links = _few_targets(links, options.max_targets, path, link_problems)
     return Article(
         path=path,
         slug=slug,
@@ -117,7 +132,8 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         site_dir=site_dir,
         title=title,
         description=field("description") or field("summary"),
-        keywords=_keywords(meta, lambda name: Problem(path, line_of(name), "bad-field", ""), problems),
+        keywords=_keywords(meta, lambda name: Problem(path, line_of(name), "bad-field", ""), problems,
+                           options.max_keywords),
         aliases=tuple(dict.fromkeys(a for a in aliases if a != slug)),
         links=tuple(links),
         body=body,
@@ -149,7 +165,8 @@ def split_front_matter(text: str, path: str) -> tuple[dict, str, int, list[Probl
         reason = " ".join(str(getattr(exc, "problem", None) or exc).split())
         problem = Problem(path, line, "yaml-error",
                           f"front matter is not valid YAML ({reason}); read as flat 'key: value' lines")
-        return _flat_front_matter(lines[1:end]), body, end + 2, [problem]
+        meta, refused = _flat_front_matter(lines[1:end], path)
+        return meta, body, end + 2, [problem, *refused]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -159,20 +176,36 @@ def split_front_matter(text: str, path: str) -> tuple[dict, str, int, list[Probl
     return {str(k): v for k, v in meta.items()}, body, end + 2, []
 
 
-def _flat_front_matter(lines: list[str]) -> dict[str, object]:
-    """Recover ``key: value`` lines (and ``- item`` lists) from front matter YAML rejects."""
+def _flat_front_matter(lines: list[str], path: str) -> tuple[dict[str, object], list[Problem]]:
+    """Recover ``key: value`` lines (and ``- item`` lists) from front matter YAML rejects.
+
+    A value that is YAML syntax rather than text (a ``!tag``, an ``*alias``, a ``|`` or ``>``
+    block scalar) is refused and reported: recovery reads text the author wrote, never markup
+    YAML would have interpreted. (``&amp;`` stays text: it is an HTML entity far more often
+    than an anchor, and an anchor only names a value.)
+    """
     meta: dict[str, object] = {}
+    problems: list[Problem] = []
     key = None
-    for line in lines:
+    for n, line in enumerate(lines, 2):
         if (m := _FLAT_LINE.match(line)) is not None:
             key, value = m.group(1), m.group(2) or ""
+            if _YAML_SYNTAX.match(value):
+                problems.append(Problem(path, n, "yaml-syntax-value", f"front matter {key!r} is YAML syntax "
+                                        f"({value[:40]!r}), not text; ignored"))
+                meta[key], key = None, None  # nor take the items below it
+                continue
             if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
                 value = value[1:-1]
             meta[key] = value or None
         elif key is not None and (item := _LIST_ITEM.match(line)) is not None:
+            if _YAML_SYNTAX.match(item.group(1)):
+                problems.append(Problem(path, n, "yaml-syntax-value", f"an item of front matter {key!r} is YAML "
+                                        f"syntax ({item.group(1)[:40]!r}), not text; ignored"))
+                continue
             existing = meta.get(key)
             meta[key] = (existing if isinstance(existing, list) else []) + [item.group(1).strip("'\"")]
-    return meta
+    return meta, problems
 
 
 def _language_root(path: str, root_name: str) -> tuple[str, str | None, str]:
@@ -197,12 +230,32 @@ def _aliases(value: object, path_slug: str, at: Problem, problems: list[Problem]
     return [page_path(_join(folder, decode_path(a.split("#")[0].split("?")[0]))) for a in items if a.strip()]
 
 
-def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem]) -> tuple[str, ...]:
-    found: list[str] = []
+def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem], limit: int) -> tuple[str, ...]:
+    found: dict[str, None] = {}
     for name in _KEYWORD_FIELDS:
         for item in _as_items(meta.get(name), name, at(name), problems):
-            found.extend(plain(k) for k in _KEYWORD_SPLIT.split(item))
-    return tuple(dict.fromkeys(k for k in found if k))
+            for k in _KEYWORD_SPLIT.split(item):
+                k = plain(k)
+                if k and k not in found:
+                    if len(found) == limit:
+                        problems.append(replace(at(name), code="too-many-keywords", message=f"more than {limit:,} "
+                                                "keywords, tags and categories; the rest are left out"))
+                        return tuple(found)
+                    found[k] = None
+    return tuple(found)
+
+
+def _few_targets(links: list[Link], limit: int, path: str, problems: list[Problem]) -> list[Link]:
+    """The links to the first ``limit`` distinct destinations; one problem if any were left out."""
+    seen: set[str] = set()
+    for i, link in enumerate(links):
+        if link.href not in seen:
+            if len(seen) == limit:
+                problems.append(Problem(path, link.line, "too-many-targets", f"links to more than {limit:,} "
+                                        "distinct destinations in one file; links to further ones left out"))
+                return links[:i] + [x for x in links[i + 1:] if x.href in seen]
+            seen.add(link.href)
+    return links
 
 
 def _as_items(value: object, name: str, at: Problem, problems: list[Problem]) -> Iterator[str]:

@@ -58,6 +58,22 @@ def test_yaml_tags_never_construct_objects(tmp_path: Path, monkeypatch):
     assert article is not None
 
 
+@pytest.mark.parametrize("front, line", [
+    ("title: !!python/object/apply:os.system ['touch pwned']", 2),
+    ("description: ok: x\ntitle: !custom thing", 3),
+    ("description: a: b\ntitle: *anchor", 3),
+    ("description: a: b\ntitle: |", 3),
+    ("description: a: b\ntitle: >-", 3),
+    ("description: a: b\nkeywords:\n  - fine\n  - !!str evil", 5),
+])
+def test_flat_recovery_never_takes_yaml_syntax_as_a_value(front, line):
+    """Issue 10, point 10: when YAML fails, recovery reads text, not tags, aliases or block markers."""
+    article, problems = parse(f"---\n{front}\n---\n# Heading\n")
+    assert "!" not in article.title and "*" not in article.title and article.title in ("Heading", "a")
+    assert not any("!" in k for k in article.keywords)
+    assert [p.code for p in problems] == ["yaml-error", "yaml-syntax-value"] and problems[1].line == line
+
+
 def test_unclosed_front_matter_is_reported_and_body_kept():
     article, problems = parse("---\ntitle: x\n\n# Heading\n[a](/b)\n")
     assert problems[0].code == "unclosed-front-matter" and problems[0].line == 1
