@@ -104,7 +104,9 @@ class Article:
     """Extra slugs that resolve to this article (front matter ``aliases``, path before ``slug``)."""
     links: tuple[Link, ...]
     body: str = field(repr=False)
-    """Body text after the front matter (kept for text similarity)."""
+    """Body text after the front matter (kept for text similarity and mentions)."""
+    body_line: int = 1
+    """File line on which ``body`` starts, so text found in the body is reported at its file line."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,3 +61,63 @@ def fold(text: str) -> str:
     if _DIGITS.search(text):
         text = text.translate(_DIGIT_TABLE)
     return text
+
+
+# --- Words and light stemming, for finding a concept's name inside running text -----------
+
+WORD = re.compile("(?:[^\\W_]|[" + re.escape(TASHKEEL + TATWEEL) + "])+(?:['\u2019][^\\W_]+)?")
+"""A word of running text, tashkeel and tatweel included (``\\w`` alone would split at them),
+with an English possessive or contraction kept on (``investor's``)."""
+
+# The article and the letters that cling to it, longest first: a conjunction (wa, fa), then a
+# preposition (bi, ka, li; li + al is written lil), then al. On folded text (alef unified).
+ARABIC_ARTICLES = ("وبال", "وكال", "فبال", "فكال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "ال")
+PROCLITICS = ("وب", "وك", "ول", "فب", "فك", "فل", "و", "ف", "ب", "ك", "ل")
+"""Conjunctions and prepositions written attached to a word without the article (``وإدارة``)."""
+# Feminine and sound plural, dual and nisba endings, and attached pronouns, folded (taa marbuta
+# is haa), in the order of Larkey's light10 stemmer: each is removed at most once.
+ARABIC_SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
+MIN_STEM = 3
+"""Fewest letters a stem keeps: two-letter stems would make unrelated words one."""
+_ARABIC_LETTER = re.compile("[\u0621-\u064a]")
+
+
+_ARTICLE_PREFIX = re.compile(f"^(?:{'|'.join(ARABIC_ARTICLES)})(?=..)")
+
+
+def strip_article(word: str) -> str:
+    """A folded Arabic word without its article and the conjunction/preposition clinging to it."""
+    return _ARTICLE_PREFIX.sub("", word, count=1) if word.startswith(("ا", "و", "ف", "ب", "ك", "ل")) else word
+
+
+def stem(word: str) -> str:
+    """Light stem of a folded word: Arabic without article and one round of endings (light10);
+    other scripts without a possessive and a plural -s/-es/-ies. Distinct words may share a stem."""
+    if _ARABIC_LETTER.match(word):
+        word = strip_article(word)
+        for suffix in ARABIC_SUFFIXES:
+            if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+                word = word[: -len(suffix)]
+        return word
+    return english_singular(word)
+
+
+def english_singular(word: str) -> str:
+    """A casefolded English word without ``'s`` and with a regular plural made singular."""
+    if word.endswith(("'s", "\u2019s")):
+        word = word[:-2]
+    if len(word) <= 3 or not word.isascii():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes", "uses")):
+        return word[:-2]
+    if word.endswith(("ss", "us", "is")) or not word.endswith("s"):
+        return word
+    return word[:-1]
+
+
+def without_proclitic(word: str) -> list[str]:
+    """The folded Arabic word with each attached conjunction/preposition removed (``وإدارة`` -> ``ادارة``)."""
+    return [word[len(p):] for p in PROCLITICS
+            if word.startswith(p) and len(word) - len(p) >= MIN_STEM and _ARABIC_LETTER.match(word)]

@@ -137,6 +137,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         aliases=tuple(dict.fromkeys(a for a in aliases if a != slug)),
         links=tuple(links),
         body=body,
+        body_line=body_line,
     ), problems + link_problems
 
 

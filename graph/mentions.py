@@ -1,0 +1,348 @@
+"""Unlinked mentions: where an article names another concept without linking to it.
+
+The names of every concept (titles in every language, slugs and aliases that are words, and
+the anchor texts the corpus's own links use for it) go into one trie keyed by light-stemmed
+words (``graph.normalize.stem``). Each article's prose, as the Markdown parser sees it (no
+code, link text, headings, images or raw HTML), is scanned once, left to right, taking the
+longest name that starts at each word: the cost is linear in the text, whatever the number of
+concepts. docs/related.md says how confidence is made and how well it does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import pyromark
+
+from graph.links import _Lines
+from graph.model import Article, LinkClass, Resolution
+from graph.normalize import WORD, fold, normalize, stem, strip_article, without_proclitic
+
+EXACT, ARTICLE, INFLECTED = "exact", "article", "inflected"
+TIER = {EXACT: 1.0, ARTICLE: 0.9, INFLECTED: 0.75}
+"""Confidence of a match by how far the written words are from the name: the same words after
+normalisation; the same but for the Arabic article or a clinging conjunction/preposition; the
+same light stem only (a plural, dual, feminine or another ending)."""
+MIN_LINK_SHARE = 0.5
+"""An anchor text names a concept only when at least this share of its links go to that concept."""
+MIN_CONFIDENCE = 0.5
+"""Mentions below this confidence are not reported unless asked for."""
+
+_LINKED = (LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF)
+_SOFT_GAP = re.compile(r"[\s\-\u2010-\u2014]+")
+_INLINE_STYLE = ("Emphasis", "Strong", "Strikethrough")
+_SLUG_WORDS = re.compile(r"^[^\W\d_]{2,}(?:[-_][^\W\d_]{2,})*$")
+_LETTERS = re.compile(r"[^\W\d_]")
+_OPTIONS = pyromark.Options.ENABLE_TABLES
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A place where an article names a concept it does not link to."""
+
+    path: str
+    """File of the article, relative to the input root."""
+    line: int
+    """1-based file line where the name starts."""
+    text: str
+    """The words as written."""
+    target: str
+    """Slug of the named concept."""
+    confidence: float
+    """0-1: how surely these words name ``target`` and are worth a link (``confidence``)."""
+    source: str
+    """Slug of the mentioning article."""
+    how: str
+    """Which kind of name matched and how closely: ``title exact``, ``anchor inflected`` ..."""
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    """One name of one concept, as the trie stores it."""
+
+    target: str
+    words: tuple[str, ...]
+    """Folded words, to tell an exact match from a variant."""
+    keys: tuple[str, ...]
+    """Its path in the trie: the stems, with the punctuation between words (``name_path``)."""
+    origin: str
+    """``title``, ``slug`` or ``anchor``."""
+    weight: float
+    """Share of the name's links that go to ``target`` (1 for titles and slugs)."""
+    capitals: bool = False
+    """Only matches words written in capitals: a one-word slug (``finra`` names ``FINRA``, not ``contains``)."""
+
+
+def name_path(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(folded words, trie keys) of a name: stems, with any punctuation between words kept."""
+    folded = fold(text)
+    words, keys, end = [], [], None
+    for m in WORD.finditer(folded):
+        word = m.group()
+        keys.append(_key(folded[end:m.start()] if end is not None else "", stem(word)))
+        words.append(word)
+        end = m.end()
+    return tuple(words), tuple(keys)
+
+
+def _key(gap: str, word_stem: str) -> str:
+    gap = _SOFT_GAP.sub("", gap)
+    return f"{gap}\x1f{word_stem}" if gap else word_stem
+
+
+class Lexicon:
+    """Every name of every concept, in a trie of stemmed words (a node's ``""`` entry lists the
+    names ending there)."""
+
+    def __init__(self, names: Iterable[Name]) -> None:
+        self.trie: dict = {}
+        self.size = 0
+        for name in names:
+            node = self.trie
+            for key in name.keys:
+                node = node.setdefault(key, {})
+            node.setdefault("", []).append(name)
+            self.size += 1
+        self._words: dict[str, tuple[str, str, tuple[tuple[str, bool], ...]]] = {}
+
+    def analyse(self, word: str) -> tuple[str, str, tuple[tuple[str, bool], ...]]:
+        """(folded, stem, the names it may start) of a written word; the last are (first key of a
+        name, True when reached by removing a clinging conjunction/preposition)."""
+        found = self._words.get(word)
+        if found is None:
+            folded = fold(word)
+            word_stem = stem(folded)
+            keys = [(word_stem, False)] + [(stem(w), True) for w in without_proclitic(folded)]
+            found = (folded, word_stem, tuple(k for k in keys if k[0] in self.trie))
+            if len(self._words) < 2_000_000:  # memo for the words that repeat, bounded
+                self._words[word] = found
+        return found
+
+
+def name(target: str, text: str, origin: str, weight: float, capitals: bool = False) -> Name | None:
+    """The Name of ``target`` written ``text``; None when the text has no word."""
+    words, keys = name_path(text)
+    if sum(len(w) for w in words if _LETTERS.match(w)) < 2:
+        return None  # digits or one letter name nothing reliably
+    return Name(target, words, keys, origin, weight, capitals)
+
+
+def concept_names(articles: Iterable[Article]) -> Iterator[Name]:
+    """Titles (every language) and word-like slugs and aliases of the concepts."""
+    for a in articles:
+        found = [name(a.slug, a.title, "title", 1.0)]
+        for slug in (a.slug, *a.aliases):
+            last = slug.rstrip("/").rpartition("/")[2]
+            if _SLUG_WORDS.match(last):
+                found.append(name(a.slug, last.replace("_", " ").replace("-", " "), "slug", 1.0,
+                                  capitals=not re.search("[-_]", last)))
+        yield from (n for n in found if n is not None)
+
+
+def anchor_names(resolution: Resolution) -> Iterator[Name]:
+    """Anchor texts of the corpus's links as names of their targets, weighted by link share:
+    the share of the links written with that text that go to that target."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for o in resolution.occurrences:
+        if o.kind in (LinkClass.RESOLVED, LinkClass.MISSING) and o.target:
+            counts[normalize(o.link.text)][o.target] += 1
+    for text, targets in sorted(counts.items()):
+        total = sum(targets.values())
+        for target, n in sorted(targets.items()):
+            if n / total >= MIN_LINK_SHARE and (found := name(target, text, "anchor", n / total)):
+                yield found
+
+
+def build_lexicon(resolution: Resolution, anchors: bool = True) -> Lexicon:
+    """The names of every concept of a resolved corpus (anchor texts too unless ``anchors`` is False)."""
+    names = list(concept_names(resolution.articles))
+    if anchors:
+        names += anchor_names(resolution)
+    return Lexicon(names)
+
+
+def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,
+                    min_confidence: float = MIN_CONFIDENCE) -> dict[str, tuple[Mention, ...]]:
+    """Article path -> the first unlinked mention of each concept in it, in line order.
+
+    An article never mentions its own concept nor one it links to. Confidence is
+    ``confidence(...)`` of the best name found for each concept.
+    """
+    lexicon = lexicon or build_lexicon(resolution)
+    linked: dict[str, set[str]] = defaultdict(set)
+    anchored: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    for o in resolution.occurrences:
+        if o.kind in _LINKED and o.target:
+            linked[o.path].add(o.target)
+            anchored[o.path].add(name_path(o.link.text)[1])
+    # Articles where each name (by its trie path) and each target appears, linked or not.
+    name_seen: Counter = Counter()
+    target_seen: Counter = Counter()
+    found: dict[str, dict[tuple[str, tuple[str, ...]], tuple]] = {}
+    for a in resolution.articles:
+        skip = {a.slug, *linked[a.path]}
+        first: dict[tuple[str, tuple[str, ...]], tuple] = {}
+        names, targets = set(anchored[a.path]), set(linked[a.path])
+        for line, text, matched, tier in scan(a.body, lexicon, a.body_line):
+            names.add(matched[0].keys)
+            for name in matched:
+                targets.add(name.target)
+                if name.target not in skip and (name.target, name.keys) not in first:
+                    first[name.target, name.keys] = (line, text, name, tier(name))
+        name_seen.update(names)
+        target_seen.update(targets - {a.slug})
+        found[a.path] = first
+    name_linked = Counter(k for keys in anchored.values() for k in keys)
+    target_linked = Counter(t for targets in linked.values() for t in targets)
+    result = {}
+    for a in resolution.articles:
+        best: dict[str, Mention] = {}
+        for (target, keys), (line, text, name, tier) in found[a.path].items():
+            c = confidence(tier, name, (name_linked[keys], name_seen[keys]), (target_linked[target], target_seen[target]))
+            m = best.get(target)
+            if c >= min_confidence and (m is None or (line, -c) < (m.line, -m.confidence)):
+                best[target] = Mention(a.path, line, text, target, c, a.slug, f"{name.origin} {tier}")
+        result[a.path] = tuple(sorted(best.values(), key=lambda m: (m.line, m.target)))
+    return result
+
+
+PRIOR, PRIOR_WEIGHT = 0.5, 1.0
+"""A name's link rate is smoothed towards PRIOR as if seen PRIOR_WEIGHT more times: a name met once
+and not linked is not yet known to be one authors leave unlinked."""
+WORD_SPECIFICITY = 0.25
+"""Each word past the first (up to three) makes a name this much more surely a term, links or not."""
+
+
+def confidence(tier: str, name: Name, name_rate: tuple[int, int], target_rate: tuple[int, int]) -> float:
+    """How surely a match names its concept and is worth a link, from 0 to 1.
+
+    ``name_rate`` and ``target_rate`` are (articles linking, articles where present) of the
+    name and of its concept: the corpus's own authors say which names they link. Any of a
+    linked name, a linked concept or a long name makes it likely (a noisy-or); then the
+    closeness of the match (``TIER``) and the name's share of its anchor's links scale it.
+    """
+    linked, seen = name_rate
+    name_p = (linked + PRIOR * PRIOR_WEIGHT) / (seen + PRIOR_WEIGHT)
+    target_p = target_rate[0] / target_rate[1] if target_rate[1] else 0.0
+    length_p = WORD_SPECIFICITY * min(len(name.words) - 1, 3)
+    likely = 1 - (1 - name_p) * (1 - target_p) * (1 - length_p)
+    return round(TIER[tier] * name.weight * likely, 3)
+
+
+def scan(body: str, lexicon: Lexicon, first_line: int = 1) -> Iterator[tuple[int, str, list[Name], Callable[[Name], str]]]:
+    """(line, words as written, names, tier of a name) of every longest name in the prose of a Markdown body."""
+    trie = lexicon.trie
+    for text, starts in prose(body, first_line):
+        words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
+        info = [lexicon.analyse(w) for _, _, w in words]
+        i = 0
+        while i < len(words):
+            if not info[i][2]:
+                i += 1
+                continue
+            match = _longest(trie, text, words, info, i)
+            if match is None:
+                i += 1
+                continue
+            end, names, clitic = match
+            written = text[words[i][0]:words[end][1]]
+            if not written.isupper():
+                names = [n for n in names if not n.capitals]
+            if names:
+                folded = [info[k][0] for k in range(i, end + 1)]
+                yield (starts[_piece(starts, words[i][0])][1], written, names,
+                       lambda name, folded=folded, clitic=clitic: _tier(name, folded, clitic))
+            i = end + 1
+
+
+def _longest(trie: dict, text: str, words: list, info: list, i: int):
+    """(last word, names, via a clinging prefix) of the longest name starting at word ``i``."""
+    best = None
+    for start, clitic in info[i][2]:
+        node = trie[start]
+        j = i
+        while node is not None:
+            if "" in node and (best is None or j > best[0]):
+                best = (j, node[""], clitic)
+            j += 1
+            if j == len(words):
+                break
+            node = node.get(_key(text[words[j - 1][1]:words[j][0]], info[j][1]))
+    return best
+
+
+def _tier(name: Name, written: list[str], clitic: bool) -> str:
+    """How closely the written (folded) words match the name."""
+    if not clitic and written == list(name.words):
+        return EXACT
+    if clitic:
+        written = [w for w in without_proclitic(written[0])
+                   if stem(w) == stem(name.words[0])][:1] + written[1:]
+    if [strip_article(w) for w in written] == [strip_article(w) for w in name.words]:
+        return ARTICLE
+    return INFLECTED
+
+
+def _piece(starts: list[tuple[int, int]], offset: int) -> int:
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid][0] <= offset:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def prose(body: str, first_line: int = 1) -> Iterator[tuple[str, list[tuple[int, int]]]]:
+    """Runs of prose in a Markdown body, each with (offset in the run, file line) of its pieces.
+
+    A run is the text of one block between links, code spans and raw HTML; emphasis and line
+    breaks do not end it. Headings, code, link text, images and HTML are not prose.
+    """
+    line_of = _Lines(body.encode("utf-8"), first_line)
+    parts: list[str] = []
+    starts: list[tuple[int, int]] = []
+    size = 0
+    hidden = 0  # inside a heading, code block, link, image or HTML anchor
+    for event, span in pyromark.events_with_range(body, options=_OPTIONS, merge_text=True):
+        if type(event) is str:  # SoftBreak, HardBreak, Rule ...
+            if event.endswith("Break") and parts:
+                parts.append(" ")
+                size += 1
+            continue
+        text = event.get("Text")
+        if text is not None:
+            if not hidden:
+                starts.append((size, line_of(span["start"])))
+                parts.append(text)
+                size += len(text)
+            continue
+        start = event.get("Start")
+        end = event.get("End")
+        tag = start if start is not None else end
+        if tag is not None and (tag in _INLINE_STYLE):
+            continue
+        if parts:
+            yield "".join(parts), starts
+            parts, starts, size = [], [], 0
+        if tag is not None and _hides(tag):
+            hidden += 1 if start is not None else -1
+        elif "InlineHtml" in event:
+            html = event["InlineHtml"].lower()
+            if html.startswith("<a ") or html.startswith("<a\n"):
+                hidden += 1
+            elif html.startswith("</a") and hidden:
+                hidden -= 1
+    if parts:
+        yield "".join(parts), starts
+
+
+def _hides(tag) -> bool:
+    """True for the containers whose text is not prose."""
+    if type(tag) is dict:
+        return any(k in tag for k in ("Heading", "Link", "Image", "CodeBlock"))
+    return tag in ("Link", "Image", "CodeBlock", "HtmlBlock")
