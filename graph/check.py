@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
+from graph.mentions import MIN_CONFIDENCE, Mention, all_mentions, format_mentions
 from graph.parse import ParseOptions
 from graph.reader import discover, read_corpus
-from graph.model import LinkClass
+from graph.model import LinkClass, Resolution
 from graph.resolve import resolve
 from graph.text import shown
 
@@ -44,6 +45,8 @@ class CheckResult:
     unsafe: int
     failed: bool
     """Unsafe links always fail; missing ones fail unless allowed or within the threshold."""
+    mentions: tuple[Mention, ...] = ()
+    """Unlinked mentions, when asked for (they never fail the check)."""
 
 
 def check_links(
@@ -51,18 +54,37 @@ def check_links(
     allow_missing: bool = False,
     max_missing: int | None = None,
     default_lang: str | None = None,
+    mentions: bool = False,
 ) -> CheckResult:
-    """Audit the links of the Markdown files under ``paths``; ``max_missing`` tolerates that many."""
-    found = discover(paths)
-    root = _shown(found.root)
-    resolution = resolve(read_corpus(found, ParseOptions(default_lang)))
+    """Audit the links of the Markdown files under ``paths``; ``max_missing`` tolerates that many;
+    ``mentions`` also lists unlinked mentions."""
+    root, resolution = _read(paths, default_lang)
+    listed = _mentions(resolution, root, MIN_CONFIDENCE) if mentions else ()
     bad = tuple(BadLink(os.path.join(root, o.path) if root != "." else o.path, o.link.line, o.link.href, o.kind, o.target if o.kind == MISSING else None)
                 for o in resolution.occurrences if o.kind in (MISSING, UNSAFE))
     missing = sum(1 for b in bad if b.kind == MISSING)
     unsafe = len(bad) - missing
     missing_fails = not allow_missing and missing > (max_missing or 0)
     return CheckResult(resolution.corpus.files, len(resolution.occurrences), bad, missing, unsafe,
-                       failed=bool(unsafe) or missing_fails)
+                       failed=bool(unsafe) or missing_fails, mentions=listed)
+
+
+def find_mentions(paths: Iterable[str | os.PathLike[str]], default_lang: str | None = None,
+                  min_confidence: float | None = None) -> tuple[Mention, ...]:
+    """Unlinked mentions in the Markdown files under ``paths``, with paths an editor can open."""
+    root, resolution = _read(paths, default_lang)
+    return _mentions(resolution, root, MIN_CONFIDENCE if min_confidence is None else min_confidence)
+
+
+def _read(paths: Iterable[str | os.PathLike[str]], default_lang: str | None) -> tuple[str, Resolution]:
+    """(the input root as shown to an editor, the resolved corpus) of the files under ``paths``."""
+    found = discover(paths)
+    return _shown(found.root), resolve(read_corpus(found, ParseOptions(default_lang)))
+
+
+def _mentions(resolution: Resolution, root: str, min_confidence: float) -> tuple[Mention, ...]:
+    found = all_mentions(resolution, min_confidence)
+    return found if root == "." else tuple(replace(m, path=os.path.join(root, m.path)) for m in found)
 
 
 def _shown(root) -> str:
@@ -75,11 +97,13 @@ def format_check(result: CheckResult, fmt: str = "text") -> str:
     escaped: text.shown), or the whole result as JSON."""
     if fmt == "json":
         return json.dumps(asdict(result), ensure_ascii=False, indent=1)
-    return "\n".join(shown(f"{b.path}:{b.line}: {b.href} ({b.kind})") for b in result.bad)
+    lines = "\n".join(shown(f"{b.path}:{b.line}: {b.href} ({b.kind})") for b in result.bad)
+    return "\n".join(filter(None, (lines, format_mentions(result.mentions))))
 
 
 def verdict(result: CheckResult) -> str:
     """One line: what was checked and the verdict."""
     verdict = "FAIL" if result.failed else "ok"
+    mentions = f", {len(result.mentions)} unlinked mentions" if result.mentions else ""
     return (f"{result.files} files, {result.links} links: {result.missing} missing, "
-            f"{result.unsafe} unsafe -> {verdict}")
+            f"{result.unsafe} unsafe{mentions} -> {verdict}")

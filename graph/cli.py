@@ -151,6 +151,27 @@ def make_parser() -> argparse.ArgumentParser:
                    help="language of files whose front matter, folder and title script do not tell")
     c.add_argument("--format", dest="result_format", choices=("text", "json"), default="text",
                    help="text: one path:line: href (class) line each (default); json: the whole audit")
+    c.add_argument("--mentions", action="store_true",
+                   help="also list unlinked mentions, as `linkgraph mentions` does (they never fail the check)")
+
+    m = commands.add_parser(
+        "mentions",
+        help="list where an article names another concept without linking to it",
+        description="Read and resolve the Markdown files like a build, write nothing, and print where "
+        "an article's prose names another concept (by a title in any language, a slug, or the anchor "
+        "text other links use for it; Arabic with or without article, attached prefixes and plural "
+        "or dual endings) that it does not link to, as path:line: \"text\" -> slug (confidence): "
+        "the first mention of each concept per article.",
+    )
+    m.add_argument("paths", nargs="*", default=["seeds"], metavar="PATH",
+                   help="Markdown files or folders to read (default: seeds/)")
+    m.add_argument("--format", dest="result_format", choices=("text", "json"), default="text",
+                   help="text: one path:line: \"text\" -> slug (confidence) line each (default); json: "
+                   "a list of objects (path, line, text, target, confidence, source, how)")
+    m.add_argument("--min-confidence", type=_fraction, default=None, metavar="X",
+                   help="list mentions with at least this confidence, 0-1 (default: 0.4)")
+    m.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
+                   help="language of files whose front matter, folder and title script do not tell")
     return parser
 
 
@@ -162,6 +183,16 @@ def _seconds(value: str) -> float | None:
     if not 0 <= seconds < float("inf"):
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds (0: no limit)")
     return seconds or None
+
+
+def _fraction(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not 0.0 <= number <= 1.0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number from 0 to 1")
+    return number
 
 
 def _positive(value: str) -> int:
@@ -268,7 +299,7 @@ def _stats(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from graph.check import check_links, format_check, verdict
 
-    result = check_links(args.paths, args.allow_missing, args.max_missing, args.default_lang)
+    result = check_links(args.paths, args.allow_missing, args.max_missing, args.default_lang, args.mentions)
     text = format_check(result, args.result_format)
     if text:
         print(text)
@@ -276,8 +307,19 @@ def _check(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _mentions(args: argparse.Namespace) -> int:
+    from graph.check import find_mentions
+    from graph.mentions import format_mentions
+
+    text = format_mentions(find_mentions(args.paths, args.default_lang, args.min_confidence), args.result_format)
+    if text:
+        print(text)
+    return 0
+
+
 # Sub-command name -> handler(args) returning the exit code.
-HANDLERS = {"build": _build, "related": _related, "query": _query, "stats": _stats, "check": _check}
+HANDLERS = {"build": _build, "related": _related, "query": _query, "stats": _stats, "check": _check,
+            "mentions": _mentions}
 
 
 def run() -> None:

@@ -6,20 +6,25 @@ words (``graph.normalize.stem``). Each article's prose, as the Markdown parser s
 code, link text, headings, images or raw HTML), is scanned once, left to right, taking the
 longest name that starts at each word: the cost is linear in the text, whatever the number of
 concepts. docs/related.md says how confidence is made and how well it does.
+
+As a related-terms signal: ``corpus_mentions(resolution)`` gives, per article file, its
+``Mention`` records (``source`` concept, ``target``, ``line``, ``text``, ``confidence``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import pyromark
 
 from graph.links import _Lines
 from graph.model import Article, LinkClass, Resolution
 from graph.normalize import WORD, fold, normalize, stem, strip_article, without_proclitic
+from graph.text import shown
 
 EXACT, ARTICLE, INFLECTED = "exact", "article", "inflected"
 TIER = {EXACT: 1.0, ARTICLE: 0.9, INFLECTED: 0.75}
@@ -28,7 +33,7 @@ normalisation; the same but for the Arabic article or a clinging conjunction/pre
 same light stem only (a plural, dual, feminine or another ending)."""
 MIN_LINK_SHARE = 0.5
 """An anchor text names a concept only when at least this share of its links go to that concept."""
-MIN_CONFIDENCE = 0.5
+MIN_CONFIDENCE = 0.4
 """Mentions below this confidence are not reported unless asked for."""
 
 _LINKED = (LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF)
@@ -73,7 +78,8 @@ class Name:
     weight: float
     """Share of the name's links that go to ``target`` (1 for titles and slugs)."""
     capitals: bool = False
-    """Only matches words written in capitals: a one-word slug (``finra`` names ``FINRA``, not ``contains``)."""
+    """Only matches words written in capitals: a one-word slug (``finra`` names ``FINRA``, not
+    ``contains``) or a one-word name written in capitals (``ARM``)."""
 
 
 def name_path(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -89,6 +95,8 @@ def name_path(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _key(gap: str, word_stem: str) -> str:
+    if gap == " ":  # by far the most common gap: no pattern to run
+        return word_stem
     gap = _SOFT_GAP.sub("", gap)
     return f"{gap}\x1f{word_stem}" if gap else word_stem
 
@@ -127,7 +135,14 @@ def name(target: str, text: str, origin: str, weight: float, capitals: bool = Fa
     words, keys = name_path(text)
     if sum(len(w) for w in words if _LETTERS.match(w)) < 2:
         return None  # digits or one letter name nothing reliably
+    # An acronym names its concept only in capitals: "ARM", not the "arm" of a body.
+    capitals = capitals or (len(words) == 1 and _upper(text.strip()))
     return Name(target, words, keys, origin, weight, capitals)
+
+
+def _upper(written: str) -> bool:
+    """Written in capitals, an English plural or possessive aside (``ETFs``, ``ETF's``)."""
+    return written.rstrip("s'\u2019").isupper()
 
 
 def concept_names(articles: Iterable[Article]) -> Iterator[Name]:
@@ -146,13 +161,16 @@ def anchor_names(resolution: Resolution) -> Iterator[Name]:
     """Anchor texts of the corpus's links as names of their targets, weighted by link share:
     the share of the links written with that text that go to that target."""
     counts: dict[str, Counter] = defaultdict(Counter)
+    spelling: dict[str, str] = {}
     for o in resolution.occurrences:
         if o.kind in (LinkClass.RESOLVED, LinkClass.MISSING) and o.target:
-            counts[normalize(o.link.text)][o.target] += 1
-    for text, targets in sorted(counts.items()):
+            key = normalize(o.link.text)
+            counts[key][o.target] += 1
+            spelling[key] = min(spelling.get(key, o.link.text), o.link.text)  # keeps capitals: "ARM"
+    for key, targets in sorted(counts.items()):
         total = sum(targets.values())
         for target, n in sorted(targets.items()):
-            if n / total >= MIN_LINK_SHARE and (found := name(target, text, "anchor", n / total)):
+            if n / total >= MIN_LINK_SHARE and (found := name(target, spelling[key], "anchor", n / total)):
                 yield found
 
 
@@ -166,47 +184,62 @@ def build_lexicon(resolution: Resolution, anchors: bool = True) -> Lexicon:
 
 def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,
                     min_confidence: float = MIN_CONFIDENCE) -> dict[str, tuple[Mention, ...]]:
-    """Article path -> the first unlinked mention of each concept in it, in line order.
+    """Article path -> the first unlinked mention of each concept in it with at least
+    ``min_confidence``, in line order. An article never mentions its own concept nor one it links to."""
+    return {path: first_mentions(found, min_confidence)
+            for path, found in mention_candidates(resolution, lexicon).items()}
 
-    An article never mentions its own concept nor one it links to. Confidence is
-    ``confidence(...)`` of the best name found for each concept.
+
+def first_mentions(candidates: Iterable[Mention], min_confidence: float = MIN_CONFIDENCE) -> tuple[Mention, ...]:
+    """The earliest of the candidates with at least ``min_confidence`` for each target, in line order."""
+    best: dict[str, Mention] = {}
+    for c in candidates:
+        m = best.get(c.target)
+        if c.confidence >= min_confidence and (m is None or (c.line, -c.confidence) < (m.line, -m.confidence)):
+            best[c.target] = c
+    return tuple(sorted(best.values(), key=lambda m: (m.line, m.target)))
+
+
+def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None) -> dict[str, list[Mention]]:
+    """Article path -> the first unlinked match of each name in it (per closeness), whatever its confidence.
+
+    Confidence is ``confidence(...)``, from counts over the whole corpus: the articles where each
+    name and each concept appears, and those of them that link it.
     """
     lexicon = lexicon or build_lexicon(resolution)
     linked: dict[str, set[str]] = defaultdict(set)
     anchored: dict[str, set[tuple[str, ...]]] = defaultdict(set)
+    paths: dict[str, tuple[str, ...]] = {}
     for o in resolution.occurrences:
         if o.kind in _LINKED and o.target:
             linked[o.path].add(o.target)
-            anchored[o.path].add(name_path(o.link.text)[1])
-    # Articles where each name (by its trie path) and each target appears, linked or not.
+            keys = paths.get(o.link.text)
+            if keys is None:
+                keys = paths[o.link.text] = name_path(o.link.text)[1]
+            anchored[o.path].add(keys)
     name_seen: Counter = Counter()
     target_seen: Counter = Counter()
-    found: dict[str, dict[tuple[str, tuple[str, ...]], tuple]] = {}
+    found: dict[str, dict[tuple, tuple]] = {}
     for a in resolution.articles:
         skip = {a.slug, *linked[a.path]}
-        first: dict[tuple[str, tuple[str, ...]], tuple] = {}
+        first: dict[tuple, tuple] = {}
         names, targets = set(anchored[a.path]), set(linked[a.path])
         for line, text, matched, tier in scan(a.body, lexicon, a.body_line):
             names.add(matched[0].keys)
             for name in matched:
                 targets.add(name.target)
-                if name.target not in skip and (name.target, name.keys) not in first:
-                    first[name.target, name.keys] = (line, text, name, tier(name))
+                if name.target not in skip:
+                    first.setdefault((name.target, name.keys, tier(name)), (line, text, name))
         name_seen.update(names)
         target_seen.update(targets - {a.slug})
         found[a.path] = first
     name_linked = Counter(k for keys in anchored.values() for k in keys)
     target_linked = Counter(t for targets in linked.values() for t in targets)
-    result = {}
-    for a in resolution.articles:
-        best: dict[str, Mention] = {}
-        for (target, keys), (line, text, name, tier) in found[a.path].items():
-            c = confidence(tier, name, (name_linked[keys], name_seen[keys]), (target_linked[target], target_seen[target]))
-            m = best.get(target)
-            if c >= min_confidence and (m is None or (line, -c) < (m.line, -m.confidence)):
-                best[target] = Mention(a.path, line, text, target, c, a.slug, f"{name.origin} {tier}")
-        result[a.path] = tuple(sorted(best.values(), key=lambda m: (m.line, m.target)))
-    return result
+    return {a.path: [Mention(a.path, line, text, target, confidence(tier, name, (name_linked[keys], name_seen[keys]),
+                                                                    (target_linked[target], target_seen[target])),
+                             a.slug, f"{name.origin} {tier}")
+                     for (target, keys, tier), (line, text, name) in found[a.path].items()]
+            for a in resolution.articles}
 
 
 PRIOR, PRIOR_WEIGHT = 0.5, 1.0
@@ -248,8 +281,11 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1) -> Iterator[tuple[int
                 i += 1
                 continue
             end, names, clitic = match
-            written = text[words[i][0]:words[end][1]]
-            if not written.isupper():
+            stop = words[end][1]
+            if text[words[i][0]:stop].count("(") > text[words[i][0]:stop].count(")") and text[stop:stop + 1] == ")":
+                stop += 1  # "401(k" -> "401(k)"
+            written = text[words[i][0]:stop]
+            if not _upper(written):
                 names = [n for n in names if not n.capitals]
             if names:
                 folded = [info[k][0] for k in range(i, end + 1)]
@@ -346,3 +382,17 @@ def _hides(tag) -> bool:
     if type(tag) is dict:
         return any(k in tag for k in ("Heading", "Link", "Image", "CodeBlock"))
     return tag in ("Link", "Image", "CodeBlock", "HtmlBlock")
+
+
+def all_mentions(resolution: Resolution, min_confidence: float = MIN_CONFIDENCE) -> tuple[Mention, ...]:
+    """Every unlinked mention of a resolved corpus, in path and line order."""
+    found = corpus_mentions(resolution, min_confidence=min_confidence)
+    return tuple(m for path in sorted(found) for m in found[path])
+
+
+def format_mentions(mentions: Iterable[Mention], fmt: str = "text") -> str:
+    """One ``path:line: "text" -> slug (confidence)`` line per mention (control and invisible
+    characters escaped: text.shown), or a JSON list of objects."""
+    if fmt == "json":
+        return json.dumps([asdict(m) for m in mentions], ensure_ascii=False, indent=1)
+    return "\n".join(shown(f'{m.path}:{m.line}: "{m.text}" -> {m.target} ({m.confidence:.2f})') for m in mentions)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from graph.normalize import RULES, normalize
+from graph.normalize import RULES, WORD, normalize, stem, strip_article, without_proclitic
 
 
 @pytest.mark.parametrize("typed, written", [
@@ -35,3 +35,37 @@ def test_rules_table_lists_every_change():
     assert RULES["\u0629"] == "\u0647" and RULES["\u0640"] == "" and RULES["\u064e"] == ""
     for char, replacement in RULES.items():
         assert normalize(f"x{char}y") == f"x{replacement}y".casefold()
+
+
+@pytest.mark.parametrize("word, expected", [
+    ("المخاطر", "مخاطر"), ("والمخاطر", "مخاطر"), ("بالمخاطر", "مخاطر"), ("للمخاطر", "مخاطر"),
+    ("فالمخاطر", "مخاطر"), ("كالمخاطر", "مخاطر"), ("وبالمخاطر", "مخاطر"), ("ال", "ال"), ("الم", "الم"),
+    ("سهم", "سهم"),
+])
+def test_strip_article(word, expected):
+    assert strip_article(word) == expected
+
+
+@pytest.mark.parametrize("words", [
+    ("شركه", "شركات", "الشركات", "والشركه"),  # feminine singular and sound plural
+    ("مستثمر", "مستثمرون", "المستثمرين", "مستثمران"),  # sound plurals and dual
+    ("bond", "bonds", "bond's"), ("company", "companies"), ("tax", "taxes"), ("bonus", "bonuses"),
+])
+def test_stem_joins_inflections(words):
+    assert len({stem(normalize(w)) for w in words}) == 1
+
+
+@pytest.mark.parametrize("a, b", [("سهم", "اسهم"), ("bank", "banking"), ("analysis", "analysi"), ("بنك", "بنكنوت")])
+def test_stem_keeps_other_words_apart(a, b):
+    assert stem(a) != stem(b)
+
+
+def test_stems_keep_three_letters_and_proclitics_are_optional():
+    assert stem("بيان") == "بيان"  # -ان would leave two letters
+    assert without_proclitic("وسهم") == ["سهم"] and without_proclitic("وبسهم") == ["سهم", "بسهم"]
+    assert without_proclitic("بنك") == [] and without_proclitic("bank") == []
+
+
+def test_word_pattern_keeps_tashkeel_and_possessives():
+    assert WORD.findall("إِدَارَةُ الْمَخَاطِرِ, the investor's risk-free") == [
+        "إِدَارَةُ", "الْمَخَاطِرِ", "the", "investor's", "risk", "free"]

@@ -1,0 +1,214 @@
+"""Unlinked mentions: each matching rule, each place that is not prose, and the precision cases."""
+
+import json
+
+import pytest
+
+from graph.cli import main
+from graph.mentions import Lexicon, concept_names, corpus_mentions, format_mentions, scan
+from graph.model import Corpus
+from graph.reader import parse_article
+from graph.resolve import resolve
+
+
+def article(title: str, body: str, slug: str = "") -> str:
+    return f"---\ntitle: {title}\n" + (f"slug: {slug}\n" if slug else "") + f"---\n{body}\n"
+
+
+CONCEPTS = {
+    "Arabic/risk.md": article("المخاطر", "المخاطر هي احتمال الخسارة."),
+    "Arabic/risk-management.md": article("إدارة المخاطر", "تحديد المخاطر وتقليلها."),
+    "Arabic/stock.md": article("سهم", "حصة في شركة."),
+    "Arabic/company.md": article("شركة", "كيان تجاري."),
+    "Arabic/investor.md": article("مستثمر", "من يستثمر."),
+    "Arabic/authority.md": article("هيئة", "جهة تنظيمية."),
+    "Arabic/level.md": article("مستوى", "درجة."),
+    "Arabic/finra.md": article("هيئة تنظيم الصناعة المالية", "منظمة."),
+    "English/bond.md": article("Bond", "A debt security."),
+    "English/company.md": article("Company", "A business."),
+    "English/bank.md": article("Bank", "Takes deposits."),
+    "English/contains.md": article("Substring test", "A function."),
+    "English/affordable-care-act.md": article("Health law", "A law."),
+    "English/risk-management.md": article("Risk Management", "Managing risk."),
+}
+
+
+def found(body: str, title: str = "مقال", path: str = "Arabic/page.md", extra: dict | None = None) -> dict:
+    """Target -> Mention for a page added to CONCEPTS, every confidence included."""
+    files = {**CONCEPTS, **(extra or {}), path: article(title, body)}
+    articles = [parse_article(text, name)[0] for name, text in sorted(files.items())]
+    resolution = resolve(Corpus(tuple(articles), (), len(articles)))
+    return {m.target: m for m in corpus_mentions(resolution, min_confidence=0.0)[path]}
+
+
+@pytest.mark.parametrize("written, target", [
+    ("إِدَارَةُ الْمَخَاطِرِ", "risk-management"),  # tashkeel
+    ("اسهم", None), ("السهم", "stock"), ("سهم", "stock"),  # a different word is not a form of it
+    ("هيئه", "authority"), ("مستوي", "level"),  # taa marbuta, alef maqsura
+    ("هيئة تنظيم الصناعه الماليه", "finra"),
+    ("والسهم", "stock"), ("بالسهم", "stock"), ("للسهم", "stock"), ("فالسهم", "stock"), ("كالسهم", "stock"),
+    ("وسهم", "stock"), ("بسهم", "stock"), ("لسهم", "stock"), ("فسهم", "stock"), ("كسهم", "stock"),
+    ("وبالسهم", "stock"),
+    ("شركات", "company"), ("الشركات", "company"), ("والشركات", "company"),  # feminine sound plural
+    ("مستثمرون", "investor"), ("المستثمرين", "investor"), ("مستثمران", "investor"),  # plural, dual
+])
+def test_arabic_forms(written, target):
+    mentions = found(f"نص فيه {written} هنا.")
+    if target is None:
+        assert "stock" not in mentions
+    else:
+        assert target in mentions, mentions
+        assert mentions[target].text == written
+
+
+@pytest.mark.parametrize("written, target", [
+    ("bond", "bond"), ("BOND", "bond"), ("Bonds", "bond"), ("companies", "company"), ("company's", "company"),
+    ("risk-management", "risk-management"), ("Risk  management", "risk-management"),
+])
+def test_english_case_and_plurals(written, target):
+    assert found(f"Some text with {written} in it.", "Page", "English/page.md")[target].text == written
+
+
+def test_no_match_inside_a_longer_word():
+    mentions = found("Banking and embankments, bonded bondage; بنكنوت وأسهمت", "Page", "English/page.md")
+    assert not {"bank", "bond", "stock"} & set(mentions)
+
+
+def test_words_split_by_punctuation_are_not_a_name():
+    mentions = found("We price the risk. Management decides.", "Page", "English/page.md")
+    assert "risk-management" not in mentions
+
+
+@pytest.mark.parametrize("body", [
+    "`bond` in a code span.",
+    "```\nbond in fenced code\n```",
+    "    bond in indented code",
+    "## Bond heading\n\nText.",
+    "[a bond](https://example.com) link text.",
+    "![bond](x.png) image.",
+    'Raw <a href="https://example.com">bond</a> anchor.',
+    "<div>\nbond in an HTML block\n</div>",
+])
+def test_not_prose(body):
+    assert "bond" not in found(body, "Page", "English/page.md")
+
+
+def test_front_matter_is_not_prose():
+    text = "---\ntitle: Page\ndescription: about a bond\n---\nNothing here.\n"
+    files = {**CONCEPTS, "English/page.md": text}
+    articles = [parse_article(t, name)[0] for name, t in sorted(files.items())]
+    assert corpus_mentions(resolve(Corpus(tuple(articles), (), len(articles))), min_confidence=0)["English/page.md"] == ()
+
+
+def test_emphasis_does_not_break_a_name_and_lines_are_file_lines():
+    mentions = found("First line.\n\nText on *risk*\nmanagement here.", "Page", "English/page.md")
+    m = mentions["risk-management"]
+    assert (m.line, m.text) == (6, "risk management")  # after 3 front matter lines
+
+
+def test_own_concept_is_skipped():
+    assert "bond" not in found("A bond is a bond.", "Bond", "English/bond.md")
+
+
+def test_linked_targets_are_never_reported_even_before_the_link():
+    mentions = found("A bond first, then [the bond](/bond), then bond.", "Page", "English/page.md")
+    assert "bond" not in mentions
+
+
+def test_first_mention_per_target():
+    mentions = found("Line one.\n\nA bond.\n\nBonds again.", "Page", "English/page.md")
+    assert mentions["bond"].line == 6 and mentions["bond"].text == "bond"
+
+
+def test_longest_match_wins():
+    mentions = found("عن إدارة المخاطر في الشركة")
+    assert mentions["risk-management"].text == "إدارة المخاطر"
+    assert "risk" not in mentions
+    assert found("المخاطر وحدها")["risk"].text == "المخاطر"
+
+
+def test_names_in_every_language():
+    mentions = found("نص عربي يذكر Bank و Risk Management هنا")
+    assert {"bank", "risk-management"} <= set(mentions)
+
+
+def test_slugs_that_are_words():
+    mentions = found("The affordable care act, FINRA rules and a string contains x.", "Page", "English/page.md")
+    assert mentions["affordable-care-act"].how == "slug exact"
+    assert mentions["finra"].text == "FINRA"  # a one-word slug only in capitals ...
+    assert "contains" not in mentions  # ... so a common word is not taken for it
+
+
+def test_anchor_texts_name_their_targets():
+    extra = {"English/a.md": article("A", "See [bank holiday](/holiday) and [bank holiday](/holiday).")}
+    mentions = found("Closed for the bank holiday.", "Page", "English/page.md", extra)
+    assert mentions["holiday"].how == "anchor exact" and mentions["holiday"].text == "bank holiday"
+    assert "bank" not in mentions  # the longer name took the words
+
+
+def test_confidence_exact_above_article_above_inflected():
+    exact, with_article, inflected = (found(f"نص {w} هنا")["company"] for w in ("شركة", "الشركة", "شركات"))
+    assert (exact.how, with_article.how, inflected.how) == ("title exact", "title article", "title inflected")
+    assert 1 >= exact.confidence > with_article.confidence > inflected.confidence > 0
+
+
+def test_names_their_authors_link_score_higher():
+    linkers = {f"English/l{i}.md": article(f"L{i}", "Every [bank](/bank) here.") for i in range(3)}
+    nonlinkers = {f"English/n{i}.md": article(f"N{i}", "A bond, not linked.") for i in range(3)}
+    mentions = found("A bank and a bond.", "Page", "English/page.md", {**linkers, **nonlinkers})
+    assert mentions["bank"].confidence > mentions["bond"].confidence
+
+
+def test_scan_is_linear_state_free_and_deterministic():
+    lexicon = Lexicon(concept_names(parse_article(t, n)[0] for n, t in CONCEPTS.items()))
+    body = "\n\n".join(f"بند {i}: إدارة المخاطر والشركات و Bonds." for i in range(200))
+    first = [(line, text, [n.target for n in names]) for line, text, names, _ in scan(body, lexicon)]
+    assert first == [(line, text, [n.target for n in names]) for line, text, names, _ in scan(body, lexicon)]
+    assert len(first) == 600 and first[0][0] == 1 and first[-1][0] == 399
+
+
+def test_format_text_and_json(tmp_path):
+    from graph.mentions import Mention
+    m = Mention("a.md", 3, "bonds", "bond", 0.75, "a", "title inflected")
+    assert format_mentions([m]) == 'a.md:3: "bonds" -> bond (0.75)'
+    assert json.loads(format_mentions([m], "json")) == [{"path": "a.md", "line": 3, "text": "bonds", "target": "bond",
+                                                         "confidence": 0.75, "source": "a", "how": "title inflected"}]
+
+
+def write(folder, files):
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def test_cli_mentions_and_check(tmp_path, capsys, monkeypatch):
+    write(tmp_path, {"en/bond.md": article("Government Bond", "A loan."),
+                     "en/page.md": article("Page", "Buy a government bond.\n\nSee [missing](/nowhere).")})
+    monkeypatch.chdir(tmp_path)
+    assert main(["mentions", "en"]) == 0
+    assert capsys.readouterr().out == 'en/page.md:4: "government bond" -> bond (0.44)\n'
+    assert main(["mentions", "en", "--format", "json", "--min-confidence", "0.9"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["check", "en", "--mentions", "--allow-missing"]) == 0
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["en/page.md:6: /nowhere (missing)", 'en/page.md:4: "government bond" -> bond (0.44)']
+    assert "1 unlinked mentions -> ok" in err
+    with pytest.raises(SystemExit):
+        main(["mentions", "en", "--min-confidence", "2"])
+
+
+def test_acronyms_only_in_capitals():
+    extra = {"English/arm.md": article("ARM", "Adjustable-rate mortgage."),
+             "English/etf.md": article("ETF", "Exchange-traded fund.")}
+    mentions = found("The arm of the law; ETFs and an ARM.", "Page", "English/page.md", extra)
+    assert mentions["arm"].text == "ARM" and mentions["etf"].text == "ETFs"
+    extra = {"English/a.md": article("A", "An [ARM](/mortgage).")}
+    assert "mortgage" not in found("The arm of the law.", "Page", "English/page.md", extra)
+    assert found("An ARM.", "Page", "English/page.md", extra)["mortgage"].how == "anchor exact"
+
+
+def test_a_closing_bracket_stays_with_the_name():
+    extra = {"English/401k.md": article("401(k) Plan", "A plan.")}
+    assert found("Save in a 401(k) plan today.", "Page", "English/page.md", extra)["401k"].text == "401(k) plan"
+    extra = {"English/roth.md": article("Roth 401(k)", "A plan.")}
+    assert found("Save in a Roth 401(k) today.", "Page", "English/page.md", extra)["roth"].text == "Roth 401(k)"
