@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -289,7 +290,8 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1) -> Iterator[tuple[int
                 names = [n for n in names if not n.capitals]
             if names:
                 folded = [info[k][0] for k in range(i, end + 1)]
-                yield (starts[_piece(starts, words[i][0])][1], written, names,
+                piece = bisect_right(starts, words[i][0], key=lambda start: start[0]) - 1
+                yield (starts[piece][1], written, names,
                        lambda name, folded=folded, clitic=clitic: _tier(name, folded, clitic))
             i = end + 1
 
@@ -320,17 +322,6 @@ def _tier(name: Name, written: list[str], clitic: bool) -> str:
     if [strip_article(w) for w in written] == [strip_article(w) for w in name.words]:
         return ARTICLE
     return INFLECTED
-
-
-def _piece(starts: list[tuple[int, int]], offset: int) -> int:
-    lo, hi = 0, len(starts) - 1
-    while lo < hi:
-        mid = (lo + hi + 1) // 2
-        if starts[mid][0] <= offset:
-            lo = mid
-        else:
-            hi = mid - 1
-    return lo
 
 
 def prose(body: str, first_line: int = 1) -> Iterator[tuple[str, list[tuple[int, int]]]]:

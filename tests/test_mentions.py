@@ -7,7 +7,7 @@ import pytest
 from graph.cli import main
 from graph.mentions import Lexicon, concept_names, corpus_mentions, format_mentions, scan
 from graph.model import Corpus
-from graph.reader import parse_article
+from graph.parse import parse_article
 from graph.resolve import resolve
 
 
