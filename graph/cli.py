@@ -72,7 +72,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="output folder (default: exports/)")
     b.add_argument("--format", dest="formats", type=_formats, action="append", metavar="NAME[,NAME]",
                    help=f"formats to write, repeatable or comma-separated; choices: {', '.join(EXPORTERS)} "
-                   "(default: all)")
+                   "(default: all, the html explorer only up to 10,000 nodes)")
     b.add_argument("--base-iri", type=_base_iri, default=DEFAULT_BASE_IRI, metavar="IRI",
                    help=f"IRI that concept slugs are appended to (default: {DEFAULT_BASE_IRI})")
     b.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
@@ -86,6 +86,8 @@ def make_parser() -> argparse.ArgumentParser:
                    help="parse every file again and leave the parse cache untouched")
     b.add_argument("--cache-dir", default=None, metavar="DIR",
                    help=f"where the parse cache lives (default: ${CACHE_ENV}, else ~/.cache/linkgraph)")
+    b.add_argument("--watch", action="store_true",
+                   help="after the build, rebuild whenever an input file changes (one line each); Ctrl-C ends")
     b.add_argument("--related", type=_positive, default=0, metavar="K",
                    help="also export each concept's K most related concepts with scores "
                    "(lg:related in Turtle, 'related' edges in GraphML; default: none)")
@@ -223,24 +225,61 @@ def _build(args: argparse.Namespace) -> int:
     from graph.pipeline import build
     from graph.progress import Progress
     from graph.reader import usable_jobs
+
+    formats = dict.fromkeys(name for group in args.formats for name in group) if args.formats else None
+    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
+    progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
+    options = dict(formats=formats, base_iri=args.base_iri, default_lang=args.default_lang, related=args.related,
+                   jobs=usable_jobs(args.jobs), cache_dir=cache_dir)
+    if args.watch:
+        return _watch(args, options)
+    result = build(args.paths, args.out, observe=progress, **options)
+    problems = result.resolution.problems
+    if not args.quiet:
+        _print_build(result, problems)
+    return 1 if args.strict and problems else 0
+
+
+def _print_build(result, problems) -> None:
     from graph.related_index import index_view
     from graph.report import summary
 
-    formats = [name for group in args.formats for name in group] if args.formats else list(EXPORTERS)
-    cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
-    progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
-    result = build(args.paths, args.out, dict.fromkeys(formats), args.base_iri, args.default_lang,
-                   related=args.related, jobs=usable_jobs(args.jobs), cache_dir=cache_dir, observe=progress)
-    problems = result.resolution.problems
-    if not args.quiet:
-        for warning in result.resolution.corpus.warnings:
-            print(f"linkgraph build: warning: {shown(warning)}", file=sys.stderr)
-        for p in problems:
+    for warning in result.warnings:
+        print(f"linkgraph build: warning: {shown(warning)}", file=sys.stderr)
+    for p in problems:
+        print(shown(f"{p.path}:{p.line}: {p.message} [{p.code}]"), file=sys.stderr)
+    print(summary(result.report), file=sys.stderr)
+    print(f"related terms: {index_view(result.graph).model.note}", file=sys.stderr)
+    print(f"wrote {', '.join(str(p) for p in result.written)}", file=sys.stderr)
+    for name in result.skipped:
+        print(f"not written: {EXPORTERS[name].filename} ({result.graph.number_of_nodes():,} nodes is above the "
+              f"default set's limit; ask for it with --format {name})", file=sys.stderr)
+
+
+def _watch(args: argparse.Namespace, options: dict) -> int:
+    from graph.watch import watch_build
+
+    def report(rebuild) -> None:
+        if not rebuild.changed:  # the first build: as without --watch, then the watch line
+            if not args.quiet:
+                _print_build(rebuild.result, rebuild.result.resolution.problems)
+            print(f"watching {', '.join(args.paths)} (Ctrl-C to stop)", file=sys.stderr)
+            return
+        names = shown(", ".join(rebuild.changed[:3])) + (f" and {len(rebuild.changed) - 3} more" if len(rebuild.changed) > 3 else "")
+        if rebuild.error:
+            print(f"{names} changed: error: {shown(rebuild.error)}; previous outputs kept", file=sys.stderr)
+            return
+        for p in rebuild.new_problems:
             print(shown(f"{p.path}:{p.line}: {p.message} [{p.code}]"), file=sys.stderr)
-        print(summary(result.report), file=sys.stderr)
-        print(f"related terms: {index_view(result.graph).model.note}", file=sys.stderr)
-        print(f"wrote {', '.join(str(p) for p in result.written)}", file=sys.stderr)
-    return 1 if args.strict and problems else 0
+        total = len(rebuild.result.resolution.problems)
+        outcome = "rebuilt" if rebuild.published else "previous outputs kept, a changed file has new problems"
+        print(f"{names} changed: {outcome} in {rebuild.seconds:.2f} s, {total} problems", file=sys.stderr)
+
+    try:
+        watch_build(args.paths, args.out, report, **options)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how a watch ends; the build it interrupted removed its staging folder
+    return 0
 
 
 def _related(args: argparse.Namespace) -> int:

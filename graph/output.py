@@ -19,6 +19,7 @@ import ctypes
 import ctypes.util
 import errno
 import fcntl
+import json
 import os
 import shutil
 import stat
@@ -84,6 +85,8 @@ class OutputFolder:
         self.names = frozenset(names) | {STATE_DIR}
         self.root = self.out.parent / f".{self.out.name}{_STAGING_SUFFIX}"
         self.staging = self.root / "new"
+        self.warnings: tuple[str, ...] = ()
+        """What was wrong with the previous build's state (ignored, then replaced)."""
         self._lock_fd: int | None = None
 
     def __enter__(self) -> OutputFolder:
@@ -99,6 +102,7 @@ class OutputFolder:
         try:
             self._sweep()
             self.check()
+            self.warnings = self._check_state()
             self.staging.mkdir()
         except BaseException:
             self._release()
@@ -120,10 +124,12 @@ class OutputFolder:
                               "choose an empty or new output folder with -o (nothing was changed)")
 
     def commit(self) -> None:
-        """Swap the staging folder in for OUT in one step and remove the previous build."""
+        """Write the manifest, swap the staging folder in for OUT in one step and remove the
+        previous build."""
         self.check()  # again: someone may have put a file there during the build
         new = self.staging
         try:
+            _write_manifest(new)
             if self.out.is_dir():
                 mode = stat.S_IMODE(self.out.stat().st_mode)
                 os.chmod(new, mode)
@@ -161,8 +167,27 @@ class OutputFolder:
         if name.startswith(".") and name.endswith(".tmp"):
             return entry.is_file(follow_symlinks=False)
         if name == STATE_DIR:
-            return entry.is_dir(follow_symlinks=False)
+            return True  # whatever it holds is ours to replace (a damaged one is a warning)
         return name in self.names and entry.is_file(follow_symlinks=False)
+
+    def _check_state(self) -> tuple[str, ...]:
+        # The state describes the outputs beside it; one that does not is ignored (this build
+        # replaces it), but the user is told: something other than linkgraph wrote there.
+        state = self.out / STATE_DIR
+        if not os.path.lexists(state):
+            return ()  # a first build, or outputs of a version before the state folder
+        try:
+            manifest = json.loads((state / MANIFEST).read_text(encoding="utf-8"))
+            files = manifest["files"]
+            same = manifest["version"] == 1 and all(
+                os.stat(self.out / name, follow_symlinks=False).st_size == size for name, size in files.items())
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
+            same, why = False, getattr(exc, "strerror", None) or type(exc).__name__
+        else:
+            why = "its files do not match the outputs"
+        if same:
+            return ()
+        return (f"{state} is damaged or not linkgraph's ({why}): ignored, and replaced by this build",)
 
     def _sweep(self) -> None:
         # We hold the lock, so anything in the staging folder but the lock is a crashed build's.
@@ -214,6 +239,15 @@ class OutputFolder:
         finally:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+
+def _write_manifest(folder: Path) -> None:
+    """``.linkgraph/manifest.json``: each output file and its size, so the next build can tell
+    that the state beside the outputs describes them."""
+    files = {e.name: e.stat(follow_symlinks=False).st_size for e in _entries(folder) if e.name != STATE_DIR}
+    (folder / STATE_DIR).mkdir(exist_ok=True)
+    text = json.dumps({"version": 1, "files": files}, ensure_ascii=False, indent=1) + "\n"
+    write_file(folder / STATE_DIR / MANIFEST, lambda f: f.write(text))
 
 
 def _entries(folder: Path) -> list[os.DirEntry]:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import gc
-import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
 
@@ -16,7 +15,7 @@ import networkx as nx
 from graph.build import build_graph
 from graph.exporters import EXPORTERS, ExportOptions, get_exporter
 from graph.model import Resolution
-from graph.output import MANIFEST, STATE_DIR, OutputFolder, write_file
+from graph.output import OutputFolder, write_file
 from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
@@ -41,26 +40,40 @@ class BuildResult:
     resolution: Resolution
     report: dict
     written: tuple[Path, ...]
+    """The files now in the output folder; empty when ``publish`` kept the previous build."""
+    skipped: tuple[str, ...] = ()
+    """Formats of the default set left out at this size (see EXPLORER_MAX_NODES)."""
+    warnings: tuple[str, ...] = ()
+    """Things the user should know that did not stop the build (a damaged cache or state)."""
 
 
 def build(
     paths: Iterable[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
-    formats: Sequence[str] = tuple(EXPORTERS),
+    formats: Sequence[str] | None = None,
     base_iri: str = DEFAULT_BASE_IRI,
     default_lang: str | None = None,
     related: int = 0,
     jobs: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
     observe: Observer | None = None,
+    publish: Callable[[Resolution], bool] | None = None,
 ) -> BuildResult:
-    """Build the graph of the Markdown files under ``paths`` and write every format to ``out_dir``.
+    """Build the graph of the Markdown files under ``paths`` and write ``formats`` to ``out_dir``.
 
-    ``jobs`` parse processes; ``cache_dir`` holds the parse cache (None: no cache);
-    ``observe(stage, done, total)`` is told when each stage starts and how reading advances.
+    ``formats`` None is the default set: every format, the explorer only up to
+    EXPLORER_MAX_NODES nodes. ``jobs`` parse processes; ``cache_dir`` holds the parse cache
+    (None: no cache); ``observe(stage, done, total)`` is told when each stage starts and how
+    reading advances; ``publish(resolution)`` False keeps the previous outputs (``--watch``
+    while a file is broken).
     """
     with _no_cyclic_gc():
-        return _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe)
+        return _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish)
+
+
+EXPLORER_MAX_NODES = 10_000
+"""Above this many nodes the default set leaves the explorer out (``--format html`` still
+writes it): at 48,000 nodes it is ~13 s of a build and a 23 MB page (docs/performance.md)."""
 
 
 PARALLEL_WRITE_EDGES = 20_000
@@ -105,19 +118,21 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe) -> BuildResult:
-    exporters = [get_exporter(name) for name in formats]
+def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish) -> BuildResult:
+    exporters = [get_exporter(name) for name in (formats if formats is not None else EXPORTERS)]
     options = ExportOptions(base_iri=check_base_iri(base_iri))
     # Locked and checked before any work, so a folder that cannot take the outputs (or that
     # another build is writing) is reported at once, not after a minute of parsing.
     with OutputFolder(out_dir, output_names()) as folder:
         result = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
-                       observe or (lambda name, done=0, total=0: None))
+                       observe or (lambda name, done=0, total=0: None), default_set=formats is None)
+        if publish is not None and not publish(result.resolution):
+            return replace(result, written=())
         folder.commit()
     return result
 
 
-def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage) -> BuildResult:
+def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage, default_set) -> BuildResult:
     stage("read")
     corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total))
     stage("resolve")
@@ -132,6 +147,10 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     if related:
         G.graph["related"] = related_table(G, related)
     report = make_report(G, resolution)
+    skipped = ()
+    if default_set and G.number_of_nodes() > EXPLORER_MAX_NODES:
+        skipped = ("html",)
+        exporters = [e for e in exporters if e.name not in skipped]
     writers = [(filename, lambda f, w=write: w(G, f, options))
                for exporter in exporters for filename, write in exporter.outputs()]
     writers.append((REPORT_FILE, lambda f: write_report(report, f)))
@@ -141,19 +160,11 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     new = folder.staging
     _write_all([(new / name, write, folder.out / name) for name, write in writers],
                jobs if G.number_of_edges() >= PARALLEL_WRITE_EDGES else 1)
-    _write_manifest(new, [name for name, _ in writers])
     stage("done")
-    return BuildResult(G, resolution, report, tuple(folder.out / name for name, _ in writers))
+    return BuildResult(G, resolution, report, tuple(folder.out / name for name, _ in writers), skipped,
+                       corpus.warnings + folder.warnings)
 
 
 def output_names() -> set[str]:
     """Every file name a build may write into its output folder (of any format)."""
     return {REPORT_FILE, LINKS_FILE, INDEX_FILE, *(name for e in EXPORTERS.values() for name in e.filenames)}
-
-
-def _write_manifest(new: Path, names: list[str]) -> None:
-    """``.linkgraph/manifest.json``: the files of this build and their sizes, written last, so
-    a folder whose files do not match it was caught mid-swap (see graph.output)."""
-    (new / STATE_DIR).mkdir()
-    files = {name: (new / name).stat().st_size for name in sorted(names)}
-    write_file(new / STATE_DIR / MANIFEST, lambda f: f.write(json.dumps({"version": 1, "files": files}, indent=1) + "\n"))

@@ -1,0 +1,149 @@
+"""``linkgraph build --watch``: build, then rebuild whenever the input files change.
+
+Changes come from watchfiles (inotify on Linux, FSEvents on macOS, polling where neither
+works), grouped until the input has been quiet for ``quiet_ms``, so an editor's save through
+a temporary file and a rename is one rebuild. Each rebuild is an ordinary build through the
+parse cache, so its outputs are byte-identical to a cold build of the same files. While a
+changed file has problems it did not have in the last published build (a half-typed front
+matter, say), the outputs are left as they were and the problems are reported; the next save
+that fixes it publishes again.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from graph.errors import LinkgraphError
+from graph.model import Problem, Resolution
+from graph.pipeline import BuildResult, build
+from graph.reader import MARKDOWN_SUFFIXES
+
+
+@dataclass(frozen=True, slots=True)
+class Rebuild:
+    """One build of a watch: what changed, how long it took, what came of it."""
+
+    changed: tuple[str, ...]
+    """Paths that changed, relative to the input root (empty for the first build)."""
+    seconds: float
+    result: BuildResult | None
+    """None when the build failed (``error``)."""
+    published: bool
+    """False: a changed file broke, or the build failed; the previous outputs stay."""
+    new_problems: tuple[Problem, ...] = ()
+    """Problems of the changed files that the last published build did not have."""
+    error: str | None = None
+    """Why a rebuild failed (an unwritable folder, an input folder gone); the watch goes on."""
+
+
+def watch_build(
+    paths: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    on_build: Callable[[Rebuild], None],
+    stop: threading.Event | None = None,
+    quiet_ms: int = 100,
+    **options,
+) -> None:
+    """Build ``paths`` into ``out_dir``, then rebuild after each group of changes until ``stop``
+    is set (or Ctrl-C); ``on_build`` hears of each build. ``options`` go to ``pipeline.build``."""
+    import watchfiles  # only --watch pays for it
+
+    paths = [Path(p) for p in paths]
+    inputs = [p.resolve() for p in paths]
+    root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in inputs]))
+    out = Path(os.path.realpath(out_dir))
+    ignored = (out, out.parent / f".{out.name}.linkgraph-staging")
+    published: dict[str, Counter] = {}  # problem codes per file in the outputs now published
+
+    def run(changed: tuple[str, ...]) -> None:
+        start = time.perf_counter()
+        verdict: dict[str, object] = {"ok": False, "new": ()}
+
+        def publish(resolution: Resolution) -> bool:
+            now = _problem_codes(resolution)
+            fresh = tuple(p for p in resolution.problems
+                          if p.path in changed and now[p.path][p.code] > published.get(p.path, Counter())[p.code])
+            verdict.update(new=fresh, ok=not (changed and fresh))
+            if verdict["ok"]:
+                published.clear()
+                published.update(now)
+            return bool(verdict["ok"])
+
+        try:
+            result = build(paths, out_dir, publish=publish, **options)
+        except LinkgraphError as exc:
+            if not changed:
+                raise  # the first build: nothing to keep watching for
+            on_build(Rebuild(changed, time.perf_counter() - start, None, False, error=str(exc)))
+            return
+        on_build(Rebuild(changed, time.perf_counter() - start, result, bool(verdict["ok"]), verdict["new"]))
+
+    def wanted(change: object, path: str) -> bool:
+        p = Path(path)
+        if any(p == folder or folder in p.parents for folder in ignored):
+            return False
+        parts = p.relative_to(root).parts if root in p.parents else p.parts[-1:]
+        if any(part.startswith(".") for part in parts):
+            return False  # hidden files and folders: editors' swap files, .git
+        # Markdown files, and anything without a suffix: a folder moved or deleted whole.
+        return p.name.lower().endswith(MARKDOWN_SUFFIXES) or not p.suffix
+
+    # The watcher starts before the first build and queues what changes meanwhile, so an
+    # edit made while a build runs (the first one too) is rebuilt right after it.
+    halt = stop if stop is not None else threading.Event()
+    batches: queue.Queue = queue.Queue()
+    ready = threading.Event()
+
+    def listen() -> None:
+        try:
+            # yield_on_timeout: an empty first batch says the watcher is in place.
+            for changes in watchfiles.watch(*paths, watch_filter=wanted, step=quiet_ms, stop_event=halt,
+                                            yield_on_timeout=True, rust_timeout=500, raise_interrupt=False):
+                ready.set()
+                if changes:
+                    batches.put({path for _, path in changes})
+        finally:
+            ready.set()
+            batches.put(None)
+
+    listener = threading.Thread(target=listen, name="linkgraph-watch", daemon=True)
+    listener.start()
+    try:
+        ready.wait()
+        run(())
+        while True:
+            try:
+                batch = batches.get(timeout=0.5)  # a timeout keeps the main thread open to Ctrl-C
+            except queue.Empty:
+                continue
+            while batch is not None and not batches.empty():
+                more = batches.get()
+                batch = None if more is None else batch | more
+            if batch is None:
+                return
+            run(tuple(sorted({_relative(path, root) for path in batch})))
+    finally:
+        halt.set()
+        listener.join(timeout=5)
+
+
+def _problem_codes(resolution: Resolution) -> dict[str, Counter]:
+    codes: dict[str, Counter] = {}
+    for p in resolution.problems:
+        codes.setdefault(p.path, Counter())[p.code] += 1
+    return codes
+
+
+def _relative(path: str, root: Path) -> str:
+    """A changed path as problems name it: relative to the input root, POSIX separators."""
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return path

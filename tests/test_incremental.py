@@ -1,0 +1,117 @@
+"""A rebuild (earlier outputs in the folder, the parse cache warm) gives exactly the bytes of a
+cold ``--no-cache`` build of the same input into an empty folder, whatever changed: every case
+of issue 11, point 1."""
+
+from pathlib import Path
+
+import pytest
+
+import graph.pipeline as pipeline
+from graph.pipeline import build
+from tests.conftest import write_files
+
+BASE = {
+    "ar/finra.md": "---\ntitle: فينرا\nkeywords: تنظيم, وسطاء\n---\nهيئة [الوسطاء](/broker) و[السوق](/market).\n",
+    "ar/broker.md": "---\ntitle: وسيط\ndescription: من ينفذ الأوامر\n---\nيخضع لـ [فينرا](/finra) و[المستشار](/adviser).\n",
+    "en/finra.md": "---\ntitle: FINRA\nlang: en\n---\nRegulates [brokers](/broker) and [advisers](/adviser).\n",
+    "ar/bank.md": "---\ntitle: بنك\naliases: [banks]\nkeywords: [مال]\n---\nيقرض [الوسطاء](/broker). [فينرا](/finra)\n",
+}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    return write_files(tmp_path / "in", {k: v.encode() for k, v in BASE.items()})
+
+
+def rebuild_equals_cold(tmp_path, corpus, change, **options):
+    """Build, apply ``change``, rebuild through the cache into the same folder; compare with a
+    cold build of the changed input into a new folder."""
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    before = options.pop("before", {})
+    build([corpus], out, cache_dir=cache, **before)
+    change(corpus)
+    warm = build([corpus], out, cache_dir=cache, **options)
+    cold = build([corpus], tmp_path / "cold", cache_dir=None, **options)
+    assert snapshot(out) == snapshot(tmp_path / "cold")
+    return warm, cold
+
+
+def edit(rel, old, new):
+    def change(root):
+        path = root / rel
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    return change
+
+
+CASES = {
+    "edit-body": edit("ar/broker.md", "يخضع", "يخضع دائما"),
+    "add-link": edit("ar/bank.md", "[فينرا](/finra)", "[فينرا](/finra) [السوق](/market)"),
+    "add-file-for-missing-target": lambda root: write_files(root, {"ar/adviser.md": "---\ntitle: مستشار\n---\nx\n".encode()}),
+    "delete-file": lambda root: (root / "ar/broker.md").unlink(),
+    "rename-file": lambda root: (root / "ar/bank.md").rename(root / "ar/banking.md"),
+    "change-title": edit("ar/broker.md", "title: وسيط", "title: وسيط مالي"),
+    "change-anchor-text-of-missing-target": edit("ar/finra.md", "[السوق](/market)", "[الأسواق](/market)"),
+    "change-keywords": edit("ar/finra.md", "keywords: تنظيم, وسطاء", "keywords: تنظيم, أسواق"),
+    "change-aliases": edit("ar/bank.md", "aliases: [banks]", "aliases: [banks, lender]"),
+    "remove-language-twin": lambda root: (root / "en/finra.md").unlink(),
+    "add-language-twin": lambda root: write_files(root, {"en/broker.md": b"---\ntitle: Broker\nlang: en\n---\n[FINRA](/finra)\n"}),
+    "change-language": edit("en/finra.md", "lang: en", "lang: fr"),
+    "touch-only": lambda root: (root / "ar/bank.md").touch(),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_a_change_rebuilds_to_the_cold_bytes(tmp_path, corpus, case):
+    rebuild_equals_cold(tmp_path, corpus, CASES[case])
+
+
+@pytest.mark.parametrize("options", [
+    {"before": {"base_iri": "https://a.example/"}, "base_iri": "https://b.example/t#"},
+    {"before": {}, "default_lang": "ar"},
+    {"before": {"default_lang": "ar"}, "default_lang": "en"},
+    {"before": {}, "related": 2},
+    {"before": {"related": 2}},
+    {"before": {}, "formats": ["turtle", "csv"]},
+    {"before": {"formats": ["turtle"]}, "formats": ["graphml", "html"]},
+], ids=["base-iri", "default-lang", "other-default-lang", "related", "related-off", "fewer-formats", "other-formats"])
+def test_changed_options_rebuild_to_the_cold_bytes(tmp_path, corpus, options):
+    rebuild_equals_cold(tmp_path, corpus, lambda root: None, **options)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "foreign-folder", "a-file", "stale-sizes"])
+def test_a_damaged_or_foreign_state_folder_is_a_warning_and_a_full_build(tmp_path, corpus, damage):
+    def spoil(root):
+        state = tmp_path / "out" / ".linkgraph"
+        if damage == "garbage":
+            (state / "manifest.json").write_bytes(b"\x00\xff{not json")
+        elif damage == "foreign-folder":
+            (state / "manifest.json").unlink()
+            write_files(state, {"index.db": b"someone else's", "sub/x": b"y"})
+        elif damage == "a-file":
+            for p in sorted(state.rglob("*"), reverse=True):
+                p.unlink()
+            state.rmdir()
+            state.write_text("not a folder")
+        else:
+            (tmp_path / "out" / "graph.ttl").write_text("edited by hand")
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, spoil)
+    assert any(".linkgraph is damaged or not linkgraph's" in w for w in warm.warnings)
+
+
+def test_an_intact_state_gives_no_warning(tmp_path, corpus):
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES["edit-body"])
+    assert warm.warnings == ()
+
+
+def test_the_default_set_leaves_the_explorer_out_above_the_limit_unless_asked(tmp_path, corpus, monkeypatch):
+    monkeypatch.setattr(pipeline, "EXPLORER_MAX_NODES", 3)
+    default = build([corpus], tmp_path / "default")
+    assert default.skipped == ("html",) and "graph.html" not in {p.name for p in default.written}
+    asked = build([corpus], tmp_path / "asked", formats=["turtle", "html"])
+    assert asked.skipped == () and "graph.html" in {p.name for p in asked.written}
+    monkeypatch.setattr(pipeline, "EXPLORER_MAX_NODES", 10_000)
+    assert build([corpus], tmp_path / "small").skipped == ()

@@ -1,0 +1,120 @@
+"""``build --watch``: edits, additions and deletions are rebuilt to the bytes of a cold build;
+a file broken mid-edit keeps the previous outputs; Ctrl-C ends it with exit 0 and nothing left."""
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from graph.pipeline import build
+from graph.watch import watch_build
+from tests.conftest import PROJECT, write_files
+
+pytest.importorskip("watchfiles")
+
+FILES = {
+    "a.md": b"---\ntitle: Alpha\n---\nSee [beta](/b).\n",
+    "b.md": b"---\ntitle: Beta\n---\nBack to [alpha](/a).\n",
+}
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def watching(tmp_path):
+    """A watch of tmp_path/in into tmp_path/out in a thread; yields (input root, next build)."""
+    root = write_files(tmp_path / "in", FILES)
+    builds: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_build, args=([root], tmp_path / "out", builds.put, stop),
+                              kwargs={"cache_dir": tmp_path / "cache"}, daemon=True)
+    thread.start()
+
+    def next_build():
+        return builds.get(timeout=60)
+
+    first = next_build()
+    assert first.changed == () and first.published
+    yield root, next_build
+    stop.set()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
+def same_as_cold(tmp_path, root):
+    cold = tmp_path / f"cold-{time.monotonic_ns()}"
+    build([root], cold)
+    return snapshot(tmp_path / "out") == snapshot(cold)
+
+
+def test_edits_additions_and_deletions_are_rebuilt(tmp_path, watching):
+    root, next_build = watching
+    (root / "a.md").write_bytes(FILES["a.md"] + b"And [gamma](/c).\n")
+    rebuild = next_build()
+    assert rebuild.changed == ("a.md",) and rebuild.published
+    assert b"/c>" in (tmp_path / "out" / "graph.nt").read_bytes() and same_as_cold(tmp_path, root)
+
+    write_files(root, {"c.md": b"---\ntitle: Gamma\n---\nx\n"})
+    rebuild = next_build()
+    assert rebuild.changed == ("c.md",) and rebuild.published
+    assert rebuild.result.graph.nodes["c"]["kind"] == "article" and same_as_cold(tmp_path, root)
+
+    (root / "b.md").unlink()
+    rebuild = next_build()
+    assert rebuild.changed == ("b.md",) and rebuild.published
+    assert rebuild.result.graph.nodes["b"]["kind"] == "missing" and same_as_cold(tmp_path, root)
+
+
+def test_an_editor_save_through_a_temporary_file_is_one_rebuild(tmp_path, watching):
+    root, next_build = watching
+    tmp = root / ".a.md.swp"
+    tmp.write_bytes(FILES["a.md"].replace(b"Alpha", b"Alpha two"))
+    os.replace(tmp, root / "a.md")
+    rebuild = next_build()
+    assert rebuild.changed == ("a.md",) and rebuild.published and same_as_cold(tmp_path, root)
+
+
+def test_a_file_broken_mid_edit_keeps_the_last_good_outputs(tmp_path, watching):
+    root, next_build = watching
+    good = snapshot(tmp_path / "out")
+    (root / "a.md").write_bytes(b"---\ntitle: [Alpha\n---\nSee [beta](/b).\n")  # invalid YAML
+    rebuild = next_build()
+    assert not rebuild.published and rebuild.new_problems
+    assert {p.path for p in rebuild.new_problems} == {"a.md"}
+    assert snapshot(tmp_path / "out") == good
+    (root / "a.md").write_bytes(FILES["a.md"].replace(b"Alpha", b"Alpha fixed"))
+    rebuild = next_build()
+    assert rebuild.published and same_as_cold(tmp_path, root)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sends SIGINT to a process group")
+def test_ctrl_c_ends_the_watch_with_exit_0_and_nothing_left(tmp_path):
+    root = write_files(tmp_path / "in", FILES)
+    run = subprocess.Popen([sys.executable, "-m", "graph", "build", str(root), "-o", str(tmp_path / "out"), "--watch",
+                            "--no-cache"], cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)},
+                           stderr=subprocess.PIPE, text=True, start_new_session=True)
+    lines = []
+    for line in run.stderr:
+        lines.append(line)
+        if line.startswith("watching"):
+            break
+    (root / "a.md").write_bytes(FILES["a.md"] + b"[new](/new)\n")
+    for line in run.stderr:
+        lines.append(line)
+        if "changed:" in line:
+            break
+    assert lines[-1].startswith("a.md changed: rebuilt in "), lines
+    os.killpg(run.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = run.communicate(timeout=30)
+    assert run.returncode == 0, err
+    assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
+    assert not list(tmp_path.rglob("*.tmp"))
