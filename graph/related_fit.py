@@ -154,10 +154,16 @@ class _Batch:
 
 
 def _ascend(queries: _Batch) -> _Choice:
-    """Coordinate ascent from the defaults over GRID per weight, ALPHAS and HUBS; the first best wins ties."""
-    best = _Choice.of(DEFAULT_MODEL)
-    best_found = queries.found(best)
-    seen = {best.key()}
+    """Coordinate ascent over GRID per weight, ALPHAS and HUBS; the first best wins ties."""
+    # Started from the best of the defaults and each signal alone: on a corpus where one signal
+    # wins outright, ascending from the defaults stopped short of it.
+    starts = [_Choice.of(DEFAULT_MODEL)] + [
+        _Choice(tuple(1.0 if j == i else 0.0 for j in range(len(SIGNALS))), DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub)
+        for i in range(len(SIGNALS))]
+    scored = [(queries.found(start), -i) for i, start in enumerate(starts)]
+    best_found, i = max(scored)
+    best = starts[-i]
+    seen = {start.key() for start in starts}
 
     def moves():
         for i in range(len(SIGNALS)):
