@@ -68,10 +68,9 @@ def fit_model(G: IndexedGraph, seed: int = SEED) -> RelatedModel:
     recall, default_recall = found / n_hidden, everything.found(_Choice.of(DEFAULT_MODEL)) / n_hidden
     stats = {"queries": len(queries), "hidden": n_hidden}
     if recall <= default_recall:
-        return RelatedModel(DEFAULT_MODEL.weights, DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub, fitted=False,
-                            note=(f"default weights: fitted ones found {recall:.3f} of held-out links against "
-                                  f"{default_recall:.3f} for the defaults, on {len(queries)} concepts"),
-                            recall=round(default_recall, 4), default_recall=round(default_recall, 4), stats=stats)
+        return _defaults(f"default weights: fitted ones found {recall:.3f} of held-out links against "
+                         f"{default_recall:.3f} for the defaults, on {len(queries)} concepts",
+                         recall=round(default_recall, 4), default_recall=round(default_recall, 4), stats=stats)
     choice = _ascend(everything)
     weights = {name: w for name, w in zip(SIGNALS, choice.weights)}
     used = ", ".join(f"{name} {w:g}" for name, w in weights.items() if w)
@@ -83,8 +82,9 @@ def fit_model(G: IndexedGraph, seed: int = SEED) -> RelatedModel:
         recall=round(recall, 4), default_recall=round(default_recall, 4), stats=stats)
 
 
-def _defaults(note: str) -> RelatedModel:
-    return RelatedModel(DEFAULT_MODEL.weights, DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub, fitted=False, note=note)
+def _defaults(note: str, **measured) -> RelatedModel:
+    return RelatedModel(DEFAULT_MODEL.weights, DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub, fitted=False, note=note,
+                        **measured)
 
 
 class _Choice:
