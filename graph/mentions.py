@@ -227,10 +227,11 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None) -
         names, targets = set(anchored[a.path]), set(linked[a.path])
         for line, text, matched, tier in scan(a.body, lexicon, a.body_line):
             names.add(matched[0].keys)
+            targets.update(name.target for name in matched)
+            if any(name.target in skip for name in matched):
+                continue  # words that name this article or a concept it links name nothing else
             for name in matched:
-                targets.add(name.target)
-                if name.target not in skip:
-                    first.setdefault((name.target, name.keys, tier(name)), (line, text, name))
+                first.setdefault((name.target, name.keys, tier(name)), (line, text, name))
         name_seen.update(names)
         target_seen.update(targets - {a.slug})
         found[a.path] = first

@@ -212,3 +212,10 @@ def test_a_closing_bracket_stays_with_the_name():
     assert found("Save in a 401(k) plan today.", "Page", "English/page.md", extra)["401k"].text == "401(k) plan"
     extra = {"English/roth.md": article("Roth 401(k)", "A plan.")}
     assert found("Save in a Roth 401(k) today.", "Page", "English/page.md", extra)["roth"].text == "Roth 401(k)"
+
+
+def test_words_naming_this_article_or_a_linked_concept_name_nothing_else():
+    extra = {"English/bond-etf.md": article("Bond", "A fund.", slug="bond-fund")}
+    assert {"bond", "bond-fund"} & set(found("A bond.", "Page", "English/page.md", extra)) == {"bond", "bond-fund"}
+    assert "bond-fund" not in found("A bond is a bond.", "Bond", "English/bond.md", extra)
+    assert "bond-fund" not in found("A bond, see [it](/bond).", "Page", "English/page.md", extra)
