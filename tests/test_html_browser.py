@@ -143,6 +143,17 @@ def test_the_address_names_the_selection(browser, explorer):
         again.close()
 
 
+@pytest.mark.parametrize("fragment", ["#%E0%A4%A", "#%", "#%ZZbroker", "#%E2%80%AE"])
+def test_a_malformed_address_opens_without_errors(browser, explorer, fragment):
+    """Issue 10, point 12: decodeURIComponent throws on bad percent-encoding; the page must still load."""
+    result, _ = explorer
+    page = Page(browser, result.written[0], fragment)
+    try:
+        assert page.errors == [] and page.panel_slug() in (None, "")
+    finally:
+        page.close()
+
+
 def test_browser_normalisation_agrees_with_python(explorer):
     _, page = explorer
     got = page.page.evaluate("cases => cases.map(c => [linkgraph.normalize.normalize(c), linkgraph.normalize.nameKey(c)])", CASES)

@@ -144,3 +144,24 @@ def test_related_edges_load_with_score_and_rank(tmp_path):
     assert all(isinstance(r[2], float) and r[2] > 0 for r in found)
     assert rows(conn, "MATCH ()-[e:LINKS_TO]->() WHERE e.score IS NULL RETURN count(*)") == \
         [[result.report["counts"]["edges"]["links_to"]]]
+
+
+def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(tmp_path):
+    """Issue 10, point 12: OWASP's advice: a leading ' on cells starting with = + - @ TAB CR."""
+    import csv
+
+    from graph.pipeline import build
+    from tests.conftest import write_files
+
+    titles = {"a": "=HYPERLINK(\"http://evil\",\"x\")", "b": "+cmd|' /C calc'!A0", "c": "-2+3", "d": "@SUM(A1)",
+              "e": "plain = fine"}
+    files = {f"{k}.md": f"---\ntitle: '{t}'\n---\n[x](/-minus)\n".encode() for k, t in titles.items()}
+    build([write_files(tmp_path / "in", files)], tmp_path / "out", formats=["csv"])
+    with open(tmp_path / "out" / "nodes.csv", newline="", encoding="utf-8") as f:
+        rows = {row["id:ID"]: row for row in csv.DictReader(f)}
+    with open(tmp_path / "out" / "edges.csv", newline="", encoding="utf-8") as f:
+        targets = {row[":END_ID"] for row in csv.DictReader(f)}
+    assert {k: rows[k]["label"] for k in titles} == {k: ("'" + t if k != "e" else t) for k, t in titles.items()}
+    assert "'-minus" in rows and targets == {"'-minus"}  # ids keep matching across the two files
+    for row in rows.values():
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())

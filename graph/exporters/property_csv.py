@@ -5,7 +5,8 @@ LOAD CSV statements for Neo4j 5.
 
 Every non-empty text cell is quoted (RFC 4180), numbers and empty cells are not: readers that guess
 the dialect from the first rows (Kùzu's sniffer reads 256) then see the quoting before they meet a
-cell like ``a, b`` or ``x | y`` far down the file.
+cell like ``a, b`` or ``x | y`` far down the file. A text cell a spreadsheet would take for a
+formula starts with ``'`` (``FORMULA_START``).
 
 Columns are ``graph.fields``; ids are node keys (the slug, ``/keyword:<text>`` for keywords), so a
 Cypher query can name a concept by its slug. Every node is a ``Concept`` (as in the RDF, where
@@ -115,7 +116,15 @@ def _cell(value: object) -> str:
     return _text(value) if isinstance(value, str) else str(value)
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""A spreadsheet opening the file would run a cell starting with one of these as a formula
+(``=HYPERLINK(…)``, ``+cmd|…``): such cells get a leading ``'``, as OWASP's "CSV Injection"
+advice says (docs/formats.md). The same text always gets the same prefix, so ids still match."""
+
+
 def _text(value: str) -> str:
+    if value.startswith(FORMULA_START):
+        value = "'" + value
     return '"' + value.replace('"', '""') + '"'
 
 

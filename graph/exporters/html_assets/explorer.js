@@ -412,7 +412,10 @@
   window.addEventListener("resize", resize);
   resize();
   fit();
-  const start = bySlug(decodeURIComponent(location.hash.slice(1)));
+  // A hand-edited or truncated address (#%E0%A4%A) is not valid percent-encoding: take it as written.
+  let wanted = location.hash.slice(1);
+  try { wanted = decodeURIComponent(wanted); } catch (_) { /* URIError: keep the raw text */ }
+  const start = bySlug(wanted);
   if (start) select(start.i, true);
   requestAnimationFrame(() => {
     explorer.stats.readyMs = performance.now();
