@@ -10,6 +10,9 @@ For each size (corpora are generated once by gen_corpus.py into --corpora, defau
 - a cold build with an empty parse cache, stage by stage (wall time, peak RSS so far; the read
   stage also shows the largest worker's peak);
 - a rebuild after changing one file (the cache serves the others);
+- ``--watch`` latency: from saving a file with a new link to that link being in graph.nt;
+- for the cold build, the peak of the summed PSS of the build and all its worker processes
+  (sampled every 0.2 s from /proc; PSS counts pages shared copy-on-write once);
 - with ``--compare-naive``, the same Turtle and GraphML content through the obvious stack:
   python-frontmatter per file and our link parser, ``nx.MultiDiGraph`` edge by edge,
   ``nx.write_graphml``, an rdflib Graph and its Turtle serializer — against our build of just
@@ -51,6 +54,87 @@ def floor(root: Path) -> dict:
     return {"seconds": time.perf_counter() - start, "files": n, "links": found, "rss_mb": rss_mb()}
 
 
+def _pss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo.extend(children.get(found[-1], ()))
+    return found
+
+
+class PssPeak:
+    """Peak of the summed PSS of this process and its descendants, sampled in a thread."""
+
+    def __init__(self) -> None:
+        import threading
+        self.peak_mb = 0.0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            total = sum(_pss_kb(pid) for pid in _descendants(os.getpid())) / 1024
+            self.peak_mb = max(self.peak_mb, total)
+            self.stop.wait(0.2)
+
+    def __enter__(self) -> "PssPeak":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+
+
+def watch_latency(root: Path, out: Path, cache: Path, jobs: int) -> dict:
+    """Seconds from saving a file with a new link to the link being in graph.nt, under --watch."""
+    import queue
+    import threading
+
+    from graph.watch import watch_build
+
+    builds: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_build, args=([root], out, builds.put, stop),
+                              kwargs={"cache_dir": cache, "jobs": jobs}, daemon=True)
+    thread.start()
+    builds.get()  # the first build
+    victim = sorted(root.rglob("*.md"))[7]
+    original = victim.read_bytes()
+    target = "watch-latency-target"
+    try:
+        start = time.perf_counter()
+        victim.write_bytes(original + f"\nA [new link](/{target}).\n".encode())
+        while target.encode() not in (out / "graph.nt").read_bytes():
+            time.sleep(0.05)
+        seconds = time.perf_counter() - start
+    finally:
+        victim.write_bytes(original)
+        builds.get()
+        builds.get() if not builds.empty() else None
+        stop.set()
+        thread.join()
+    return {"seconds": seconds}
+
+
 def one_build(root: Path, out: Path, cache: Path | None, jobs: int, formats: list[str] | None = None) -> dict:
     from graph.pipeline import build
 
@@ -62,7 +146,8 @@ def one_build(root: Path, out: Path, cache: Path | None, jobs: int, formats: lis
 
     start = time.perf_counter()
     kwargs = {"formats": formats} if formats else {}
-    result = build([root], out, jobs=jobs, cache_dir=cache, observe=observe, **kwargs)
+    with PssPeak() as pss:
+        result = build([root], out, jobs=jobs, cache_dir=cache, observe=observe, **kwargs)
     total = time.perf_counter() - start
     stages = [
         {"stage": name, "seconds": marks[i + 1][1] - t, "rss_mb": marks[i + 1][2], "workers_rss_mb": marks[i + 1][3]}
@@ -70,6 +155,7 @@ def one_build(root: Path, out: Path, cache: Path | None, jobs: int, formats: lis
     ]
     counts = result.report["counts"]
     return {"seconds": total, "stages": stages, "rss_mb": rss_mb(), "workers_rss_mb": rss_mb(resource.RUSAGE_CHILDREN),
+            "pss_mb": pss.peak_mb, "skipped": list(result.skipped),
             "links": sum(counts["link_occurrences"].values()), "nodes": sum(counts["nodes"].values()),
             "edges": sum(counts["edges"].values())}
 
@@ -150,6 +236,8 @@ def main() -> None:
             print(json.dumps(floor(Path(root))))
         elif kind == "naive":
             print(json.dumps(naive(Path(root), Path(out))))
+        elif kind == "watch":
+            print(json.dumps(watch_latency(Path(root), Path(out), Path(rest[0]), args.jobs)))
         elif kind == "build-ttl-graphml":
             print(json.dumps(one_build(Path(root), Path(out), None, args.jobs, ["turtle", "graphml"])))
         else:
@@ -158,7 +246,8 @@ def main() -> None:
 
     print(f"# linkgraph build benchmark: {os.cpu_count()} cores, Python {sys.version.split()[0]}, -j {args.jobs}\n")
     summary = [["files", "MB", "links", "floor s", "cold build s", "build / floor", "peak RSS MB",
-                "rebuild after 1 change s", "rebuild / cold", "s per 1,000 files"]
+                "peak PSS, all processes MB", "rebuild after 1 change s", "rebuild / cold",
+                "watch: save -> graph.nt s", "watch / cold", "s per 1,000 files"]
                + (["naive s", "turtle+graphml build s", "naive / build"] if args.compare_naive else [])]
     for size in args.sizes:
         root = corpus(size, args.corpora)
@@ -174,6 +263,7 @@ def main() -> None:
                 warm = run_child("-j", str(args.jobs), "--child", "build", str(root), str(work / "warm"), str(work / "cache"))
             finally:
                 victim.write_bytes(original)
+            watch = run_child("-j", str(args.jobs), "--child", "watch", str(root), str(work / "watched"), str(work / "cache"))
             print(f"## {size:,} files ({mb:.0f} MB, {cold['links']:,} links, {cold['nodes']:,} nodes, {cold['edges']:,} edges)\n")
             rows = [["stage", "cold s", "peak RSS MB (workers)", "rebuild s"]]
             warm_by_stage = {s["stage"]: s for s in warm["stages"]}
@@ -183,9 +273,12 @@ def main() -> None:
             rows.append(["total", f"{cold['seconds']:.2f}", f"{cold['rss_mb']:.0f} ({cold['workers_rss_mb']:.0f})", f"{warm['seconds']:.2f}"])
             rows.append(["floor: read + link regex", f"{low['seconds']:.2f}", f"{low['rss_mb']:.0f}", ""])
             print(table(rows) + "\n")
+            if cold["skipped"]:
+                print(f"default set: {', '.join(cold['skipped'])} left out at this size\n")
             line = [f"{size:,}", f"{mb:.0f}", f"{cold['links']:,}", f"{low['seconds']:.2f}", f"{cold['seconds']:.2f}",
                     f"{cold['seconds'] / low['seconds']:.1f}x", f"{max(cold['rss_mb'], cold['workers_rss_mb']):.0f}",
-                    f"{warm['seconds']:.2f}", f"{warm['seconds'] / cold['seconds']:.0%}",
+                    f"{cold['pss_mb']:.0f}", f"{warm['seconds']:.2f}", f"{warm['seconds'] / cold['seconds']:.0%}",
+                    f"{watch['seconds']:.2f}", f"{watch['seconds'] / cold['seconds']:.0%}",
                     f"{cold['seconds'] / size * 1000:.2f}"]
             if args.compare_naive:
                 slow = run_child("--child", "naive", str(root), str(work))
