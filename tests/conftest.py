@@ -70,6 +70,11 @@ def written_file(result, name: str) -> Path:
     return found[0]
 
 
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder``, hidden ones too, by relative path: a build's whole output."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def read_links(result) -> list[dict]:
     """The per-link audit a build wrote (links.jsonl), each line parsed on its own."""
     with written_file(result, "links.jsonl").open(encoding="utf-8") as f:

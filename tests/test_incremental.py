@@ -2,13 +2,12 @@
 cold ``--no-cache`` build of the same input into an empty folder, whatever changed: every case
 of issue 11, point 1."""
 
-from pathlib import Path
 
 import pytest
 
 import graph.pipeline as pipeline
 from graph.pipeline import build
-from tests.conftest import write_files
+from tests.conftest import snapshot, write_files
 
 BASE = {
     "ar/finra.md": "---\ntitle: فينرا\nkeywords: تنظيم, وسطاء\n---\nهيئة [الوسطاء](/broker) و[السوق](/market).\n",
@@ -17,9 +16,6 @@ BASE = {
     "ar/bank.md": "---\ntitle: بنك\naliases: [banks]\nkeywords: [مال]\n---\nيقرض [الوسطاء](/broker). [فينرا](/finra)\n",
 }
 
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

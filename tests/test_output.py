@@ -19,12 +19,8 @@ from graph.errors import OutputError
 from graph.output import OutputFolder, write_atomic
 from graph.pipeline import build
 from tests.benchmarks.gen_corpus import generate
-from tests.conftest import GLOSSARY, PROJECT, write_files
+from tests.conftest import GLOSSARY, PROJECT, snapshot, write_files
 
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (hidden ones too), by relative path."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def leftovers(out: Path) -> list[str]:

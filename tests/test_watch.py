@@ -8,13 +8,12 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from graph.pipeline import build
 from graph.watch import watch_build
-from tests.conftest import PROJECT, write_files
+from tests.conftest import PROJECT, snapshot, write_files
 
 pytest.importorskip("watchfiles")
 
@@ -23,9 +22,6 @@ FILES = {
     "b.md": b"---\ntitle: Beta\n---\nBack to [alpha](/a).\n",
 }
 
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture
