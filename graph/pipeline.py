@@ -20,7 +20,7 @@ from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
 from graph.related_fit import fit_related
-from graph.related_index import INDEX_FILE, attach_text_index, index_view, write_index
+from graph.related_index import INDEX_FILE, attach_mentions, attach_text_index, index_view, write_index
 from graph.report import LINKS_FILE, REPORT_FILE, make_report, write_links, write_report
 from graph.resolve import resolve
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
@@ -141,6 +141,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     G = build_graph(resolution, default_lang)
     stage("index")
     attach_text_index(G, resolution.articles)
+    attach_mentions(G, resolution)
     # Once, here: the index file, --related and the explorer all read the view and its model,
     # fitted to the corpus's own links (docs/related.md#self-tuning).
     fit_related(index_view(G))

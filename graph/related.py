@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 WEIGHTS: dict[str, float] = {
     "links": 0.05, "cocitation": 0.1, "coupling": 0.0, "neighbours": 0.0, "keywords": 0.2, "text": 0.5,
-    "pagerank": 1.5, "section": 0.05,
+    "pagerank": 1.5, "section": 0.05, "mentions": 0.5,
 }
 """Signal -> weight of its score (scaled to 0..1 per query) in the combined score, when the build
 could not fit weights to the corpus (too few links). Chosen by ``tests/benchmarks/related_eval.py``
@@ -132,6 +132,15 @@ def same_section(G: IndexedGraph, u: str) -> dict[str, float]:
     return scores
 
 
+def mentions(G: IndexedGraph, u: str) -> dict[str, float]:
+    """Concepts ``u``'s text names without linking them, and those whose text names ``u``: the confidence of each mention."""
+    scores: dict[str, float] = {}
+    for v, _, confidence in G.mentions(u) + G.mentioned_by(u):
+        if v != u:
+            scores[v] = scores.get(v, 0.0) + confidence
+    return scores
+
+
 def text_similarity(G: IndexedGraph, u: str) -> dict[str, float]:
     """TF-IDF similarity of title, description and body (``graph.textindex``) to ``u``'s."""
     return G.similar_text(u)
@@ -183,7 +192,7 @@ def hub_discount(G: IndexedGraph, scores: dict[str, float], hub: float) -> dict[
 SIGNALS: dict[str, Callable[..., dict[str, float]]] = {
     "links": direct_links, "cocitation": co_citation, "coupling": coupling, "neighbours": common_neighbours,
     "keywords": shared_keywords, "text": text_similarity, "pagerank": personalized_pagerank,
-    "section": same_section,
+    "section": same_section, "mentions": mentions,
 }
 
 
@@ -292,6 +301,9 @@ def reasons(G: IndexedGraph, u: str, v: str, signals: Mapping[str, float]) -> tu
         lines.append("close in the link graph (personalized PageRank)")
     if signals.get("section"):
         lines.append(f"same section: {u.rpartition('/')[0]}")
+    if signals.get("mentions"):
+        lines += [f"mentions {v} on line {line}" for w, line, _ in G.mentions(u) if w == v]
+        lines += [f"{v} mentions {u} on line {line}" for w, line, _ in G.mentioned_by(u) if w == v]
     return tuple(lines)
 
 

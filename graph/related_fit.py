@@ -36,6 +36,9 @@ ROUNDS = 3
 CANDIDATES = 30
 """Candidates kept per signal and query: only a signal's best can reach a combined top 10."""
 TOP = 10
+FIXED = ("mentions",)
+"""Signals the sample cannot measure, kept at their default weight: the links the fit hides are
+still links in the corpus, and an article's mentions never include what it links to."""
 
 
 def fit_related(G: IndexedGraph, seed: int = SEED) -> RelatedModel:
@@ -114,7 +117,7 @@ class _Query:
     @classmethod
     def of(cls, H: IndexedGraph, u: str, hidden: set[str]) -> _Query:
         exclude = set(H.links_out(u))
-        others = [name for name in SIGNALS if name != "pagerank"]
+        others = [name for name in SIGNALS if name != "pagerank" and name not in FIXED]
         per_signal: dict[object, dict[str, float]] = signal_scores(H, u, exclude, others)
         for alpha in ALPHAS:
             raw = personalized_pagerank(H, u, alpha)
@@ -145,7 +148,7 @@ class _Batch:
         total = np.zeros(len(self.segment))
         # Signal by signal in a fixed order, never a matrix product: the same sums on every machine.
         for name, w in zip(SIGNALS, choice.weights):
-            if w:
+            if w and name not in FIXED:
                 total += w * self.columns[("pagerank", choice.alpha, choice.hub) if name == "pagerank" else name]
         order = np.lexsort((self.position, -total, self.segment))
         segment = self.segment[order]
@@ -157,16 +160,19 @@ def _ascend(queries: _Batch) -> _Choice:
     """Coordinate ascent over GRID per weight, ALPHAS and HUBS; the first best wins ties."""
     # Started from the best of the defaults and each signal alone: on a corpus where one signal
     # wins outright, ascending from the defaults stopped short of it.
-    starts = [_Choice.of(DEFAULT_MODEL)] + [
-        _Choice(tuple(1.0 if j == i else 0.0 for j in range(len(SIGNALS))), DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub)
-        for i in range(len(SIGNALS))]
+    defaults = _Choice.of(DEFAULT_MODEL)
+    free = [i for i, name in enumerate(SIGNALS) if name not in FIXED]
+    starts = [defaults] + [
+        _Choice(tuple(1.0 if j == i else 0.0 if j in free else w for j, w in enumerate(defaults.weights)),
+                DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub)
+        for i in free]
     scored = [(queries.found(start), -i) for i, start in enumerate(starts)]
     best_found, i = max(scored)
     best = starts[-i]
     seen = {start.key() for start in starts}
 
     def moves():
-        for i in range(len(SIGNALS)):
+        for i in free:
             for w in GRID:
                 yield _Choice(best.weights[:i] + (w,) + best.weights[i + 1:], best.alpha, best.hub)
         for a in ALPHAS:

@@ -10,6 +10,7 @@ so the signals answer the same on both, and a query reads no Markdown and builds
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TextIO
 
 from graph.errors import GraphFolderError
-from graph.model import KEYWORD_PREFIX, Article, NodeKind
+from graph.model import KEYWORD_PREFIX, Article, NodeKind, Resolution
 from graph.normalize import normalize
 from graph.textindex import (BODY_CHARS, body_chars, build_text_index, index_from_json, index_to_json, pack,
                              shared_terms, similar, unpack)
@@ -99,6 +100,9 @@ class IndexedGraph:
         self.names: Mapping[str, str] = _NameLookup(data["names"]["keys"], unpack(data["names"]["ids"]), self._keys)
         """Lookup key (``name_key``) -> node, for every slug, alias and title."""
         self._text = index_from_json(data["text"])  # documents are indexed in node order
+        said = data["mentions"]
+        self._mentions = (unpack(said["ptr"]), unpack(said["ids"]), unpack(said["lines"]), unpack(said["confidence"]))
+        self._mentioned_by: dict[int, list[tuple[int, int, int]]] | None = None
         self._sections: dict[str, list[str]] | None = None
         self._link_degrees: list[int] | None = None
         self.model: RelatedModel | None = RelatedModel.from_json(data["model"]) if data.get("model") else None
@@ -117,7 +121,8 @@ class IndexedGraph:
     def without_links(self, hidden: Mapping[str, Collection[str]]) -> IndexedGraph:
         """The same index with the links ``source -> target`` of ``hidden`` taken out (their text kept)."""
         view = IndexedGraph.__new__(IndexedGraph)
-        for name in ("data", "_keys", "_id", "nodes", "label_order", "names", "_text", "_sections", "model"):
+        for name in ("data", "_keys", "_id", "nodes", "label_order", "names", "_text", "_sections", "model",
+                     "_mentions", "_mentioned_by"):
             setattr(view, name, getattr(self, name))
         pairs = {(self._id[s], self._id[t]) for s, targets in hidden.items() for t in targets}
         sources, targets = {s for s, _ in pairs}, {t for _, t in pairs}
@@ -211,6 +216,23 @@ class IndexedGraph:
             self._sections = sections
         return self._sections.get(name, [])
 
+    def mentions(self, node: str) -> list[tuple[str, int, float]]:
+        """(concept, line, confidence) of each concept ``node``'s text names without linking it."""
+        ptr, ids, lines, confidences = self._mentions
+        i = self._id[node]
+        return [(self._keys[ids[k]], lines[k], confidences[k] / 65535) for k in range(ptr[i], ptr[i + 1])]
+
+    def mentioned_by(self, node: str) -> list[tuple[str, int, float]]:
+        """(concept, line, confidence) of each concept whose text names ``node`` without linking it."""
+        if self._mentioned_by is None:
+            ptr, ids, lines, confidences = self._mentions
+            reverse: dict[int, list[tuple[int, int, int]]] = {}
+            for i in range(len(ptr) - 1):
+                for k in range(ptr[i], ptr[i + 1]):
+                    reverse.setdefault(ids[k], []).append((i, lines[k], confidences[k]))
+            self._mentioned_by = reverse
+        return [(self._keys[i], line, c / 65535) for i, line, c in self._mentioned_by.get(self._id[node], ())]
+
     def similar_text(self, node: str) -> dict[str, float]:
         """Concept -> TF-IDF similarity of its text to ``node``'s (``graph.textindex``); empty without text."""
         keys = self._keys
@@ -280,6 +302,25 @@ def attach_text_index(G, articles: Iterable[Article]) -> None:
     G.graph["text_index"] = build_text_index([node_text(G, n, bodies, chars) for n in nodes])
     G.graph["text_ids"] = {n: i for i, n in enumerate(nodes)}
     G.graph["text_nodes"] = tuple(nodes)
+
+
+def attach_mentions(G, resolution: Resolution) -> None:
+    """Find where each article names a concept without linking it (``graph.mentions``) into ``G.graph["mentions"]``.
+
+    Only the start of each body is scanned, as much as the text index reads (``body_chars``), so
+    the cost stays bounded at 50,000 articles; the lead of an article is where it names its topic.
+    """
+    from graph.mentions import corpus_mentions  # the parser it needs is for builds only
+
+    chars = body_chars(len(resolution.articles))
+    leads = dataclasses.replace(resolution, articles=tuple(
+        dataclasses.replace(a, body=a.body[:chars]) for a in resolution.articles))
+    found: dict[str, dict[str, tuple[int, float]]] = {}
+    for path in sorted(mentions := corpus_mentions(leads)):
+        for m in mentions[path]:
+            if m.source in G and m.target in G:
+                found.setdefault(m.source, {}).setdefault(m.target, (m.line, m.confidence))
+    G.graph["mentions"] = found
 
 
 def name_key(text: str) -> str:
@@ -363,6 +404,16 @@ def index_data(G) -> dict:
     data.update(links=links.encode(), keywords=keywords.encode(), links_in=links_in.encode(),
                 members=members.encode())
     data["text"] = index_to_json(G.graph.get("text_index") or build_text_index([""] * len(keys)))
+    # Per concept, the concepts its text names without linking, with the line and confidence
+    # (x 65535) of the first mention: three arrays of one row per node.
+    said = G.graph.get("mentions", {})
+    mentions, lines, confidences = _Csr(), array("I"), array("H")
+    for n in keys:
+        row = sorted((ids[t], line, conf) for t, (line, conf) in said.get(n, {}).items())
+        mentions.add(i for i, _, _ in row)
+        lines.extend(line for _, line, _ in row)
+        confidences.extend(round(conf * 65535) for _, _, conf in row)
+    data["mentions"] = {**mentions.encode(), "lines": pack(lines), "confidence": pack(confidences)}
     return data
 
 
@@ -416,6 +467,10 @@ def _checked(g: IndexedGraph) -> IndexedGraph:
     strings(names, "names")
     need(all(a < b for a, b in zip(names, names[1:])), "names are not sorted")
     rows(array("I", range(len(names) + 1)), g.names._ids, len(names), n, "names")
+    ptr, ids, lines, confidences = g._mentions
+    rows(ptr, ids, n, n, "mentions")
+    need(lines.typecode in "IL" and confidences.typecode == "H" and len(lines) == len(confidences) == len(ids),
+         "mention lines or confidences have the wrong length")
     text = g._text
     strings(list(text.terms), "text terms")
     rows(text.doc_ptr, text.doc_terms, n, len(text.terms), "text documents")

@@ -321,3 +321,21 @@ def test_a_damaged_index_of_valid_json_fails_as_one_graph_folder_error(glossary_
                 except UnknownTerm:
                     pass
     assert tried  # some replacements are harmless (a label text, a language order entry)
+
+
+def test_an_unlinked_mention_is_a_signal_with_its_line(tmp_path):
+    from graph.pipeline import build
+    from graph.related_index import load_index
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "alpha.md").write_text("---\ntitle: Alpha\n---\nIntro line.\n\nAlpha is priced against the "
+                                     "Bravo Index every day.\n", encoding="utf-8")
+    (corpus / "bravo.md").write_text("---\ntitle: Bravo Index\n---\nA benchmark.\n", encoding="utf-8")
+    (corpus / "carol.md").write_text("---\ntitle: Carol\n---\nNothing to see.\n", encoding="utf-8")
+    build([corpus], tmp_path / "out", formats=["graphml"])
+    index = load_index(tmp_path / "out")
+    assert index.mentions("alpha") == [("bravo", 6, pytest.approx(index.mentions("alpha")[0][2]))]
+    assert [v for v, _, _ in index.mentioned_by("bravo")] == ["alpha"]
+    top = rank(index, "alpha", 1)[0]
+    assert top.slug == "bravo" and "mentions bravo on line 6" in top.reasons
+    assert "alpha mentions bravo on line 6" in rank(index, "bravo", 1)[0].reasons

@@ -30,7 +30,7 @@ from graph.build import build_graph  # noqa: E402
 from graph.reader import read_corpus  # noqa: E402
 from graph.related import DEFAULT_MODEL, SIGNALS, signal_scores  # noqa: E402
 from graph.related_fit import fit_model  # noqa: E402
-from graph.related_index import attach_text_index, read_index, write_index  # noqa: E402
+from graph.related_index import attach_mentions, attach_text_index, read_index, write_index  # noqa: E402
 from graph.resolve import MISSING, RESOLVED, resolve  # noqa: E402
 
 HIDE = 0.2
@@ -79,6 +79,7 @@ def run(corpus: Path, seed: int):
     resolution, hidden = hide_links(resolve(read_corpus([corpus])), seed)
     G = build_graph(resolution)
     attach_text_index(G, resolution.articles)
+    attach_mentions(G, resolution)
     buf = io.StringIO()
     write_index(G, buf)
     index = read_index(buf.getvalue())  # evaluate what `linkgraph related` reads
