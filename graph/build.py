@@ -16,10 +16,12 @@ Edge attributes: ``kind`` (``links_to`` | ``has_keyword``), ``weight`` (occurren
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from itertools import groupby
 
 import networkx as nx
 
-from graph.model import KEYWORD_PREFIX, EdgeKind, LinkClass, NodeKind, Resolution, keyword_key
+from graph.model import KEYWORD_PREFIX, Article, EdgeKind, LinkClass, NodeKind, Resolution, keyword_key
 from graph.text import field_lang
 
 
@@ -28,41 +30,23 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     G = nx.DiGraph()
     articles = sorted(resolution.articles, key=lambda a: (a.slug, a.path))
     lang_counts = Counter(a.lang for a in articles if a.lang)
-    order = ([default_lang] if default_lang else []) + [
-        lang for lang, _ in sorted(lang_counts.items(), key=lambda item: (-item[1], item[0]))
-        if lang != default_lang
-    ]
-    G.graph.update(label_order=tuple(order), default_lang=default_lang)
+    G.graph.update(label_order=label_order(lang_counts, default_lang), default_lang=default_lang)
 
     concepts: dict[str, dict] = {}
-    folded: dict[str, set[str]] = defaultdict(set)  # per concept, its keywords case-folded: one lookup each
     keyword_spellings: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-    for a in articles:
-        node = concepts.setdefault(a.slug, {"kind": NodeKind.ARTICLE, "slug": a.slug, "labels": {}, "descriptions": {},
-                                            "sources": [], "aliases": [], "keywords": []})
-        node["sources"].append(a.path)
-        node["labels"].setdefault(field_lang(a.title, a.lang), a.title)
-        if a.description:
-            node["descriptions"].setdefault(field_lang(a.description, a.lang), a.description)
-        node["aliases"].extend(x for x in a.aliases if x not in node["aliases"])
-        for k in a.keywords:
-            keyword_spellings[keyword_key(k)][field_lang(k, a.lang)][k] += 1
-            if k.casefold() not in folded[a.slug]:
-                folded[a.slug].add(k.casefold())
-                node["keywords"].append(k)
+    for slug, group in groupby(articles, key=lambda a: a.slug):
+        group = list(group)
+        concepts[slug] = concept_attrs(slug, group)
+        for a in group:
+            for k in a.keywords:
+                keyword_spellings[keyword_key(k)][field_lang(k, a.lang)][k] += 1
     for slug, labels in resolution.missing_labels.items():
-        concepts[slug] = {"kind": NodeKind.MISSING, "slug": slug, "labels": dict(labels), "descriptions": {},
-                          "sources": [], "aliases": [], "keywords": []}
+        concepts[slug] = missing_attrs(slug, labels)
     for slug in sorted(concepts):
-        attrs = concepts[slug]
-        G.add_node(slug, **{k: (_sorted_langs(v) if k in ("labels", "descriptions") else
-                                tuple(v) if isinstance(v, list) else v) for k, v in attrs.items()})
+        G.add_node(slug, **node_attrs(concepts[slug]))
     for key in sorted(keyword_spellings):
         labels = {lang: c.most_common(1)[0][0] for lang, c in keyword_spellings[key].items()}
-        if None in labels and labels[None] in {t for lang, t in labels.items() if lang}:
-            del labels[None]
-        G.add_node(key, kind=NodeKind.KEYWORD, slug=key.removeprefix(KEYWORD_PREFIX), labels=_sorted_langs(labels),
-                   descriptions={}, sources=(), aliases=(), keywords=())
+        G.add_node(key, **keyword_attrs(key, labels))
 
     # One pass over a million occurrences: pair -> [occurrences, distinct anchors in order].
     pairs: dict[tuple[str, str], list] = {}
@@ -82,9 +66,62 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     return G
 
 
+def concept_attrs(slug: str, articles: Iterable[Article]) -> dict:
+    """Node attributes of the concept ``slug`` from its articles, in path order (the first
+    article's title wins per language; aliases and keywords are merged in order)."""
+    node: dict = {"kind": NodeKind.ARTICLE, "slug": slug, "labels": {}, "descriptions": {},
+                  "sources": [], "aliases": [], "keywords": []}
+    folded: set[str] = set()
+    for a in articles:
+        node["sources"].append(a.path)
+        node["labels"].setdefault(field_lang(a.title, a.lang), a.title)
+        if a.description:
+            node["descriptions"].setdefault(field_lang(a.description, a.lang), a.description)
+        node["aliases"].extend(x for x in a.aliases if x not in node["aliases"])
+        for k in a.keywords:
+            if k.casefold() not in folded:  # one set lookup per keyword
+                folded.add(k.casefold())
+                node["keywords"].append(k)
+    return node
+
+
+def missing_attrs(slug: str, labels: Mapping[str | None, str]) -> dict:
+    """Node attributes of a missing target labelled from anchor text."""
+    return {"kind": NodeKind.MISSING, "slug": slug, "labels": dict(labels), "descriptions": {},
+            "sources": [], "aliases": [], "keywords": []}
+
+
+def keyword_attrs(key: str, labels: dict[str | None, str]) -> dict:
+    """Node attributes of the keyword ``key`` from its most frequent spelling per language; an
+    untagged label that only repeats a tagged one is dropped."""
+    if None in labels and labels[None] in {t for lang, t in labels.items() if lang}:
+        labels = {lang: t for lang, t in labels.items() if lang is not None}
+    return node_attrs({"kind": NodeKind.KEYWORD, "slug": key.removeprefix(KEYWORD_PREFIX), "labels": labels,
+                       "descriptions": {}, "sources": (), "aliases": (), "keywords": ()})
+
+
+def node_attrs(attrs: dict) -> dict:
+    """Attributes as a graph node holds them: per-language texts sorted by language, lists as tuples."""
+    return {k: (_sorted_langs(v) if k in ("labels", "descriptions") else tuple(v) if isinstance(v, list) else v)
+            for k, v in attrs.items()}
+
+
+def label_order(lang_counts: Mapping[str, int], default_lang: str | None) -> tuple[str, ...]:
+    """Preferred label languages: the default language, then by article count, then by name."""
+    return tuple(([default_lang] if default_lang else []) + [
+        lang for lang, _ in sorted(lang_counts.items(), key=lambda item: (-item[1], item[0]))
+        if lang != default_lang
+    ])
+
+
 def preferred(G: nx.DiGraph, texts: dict[str | None, str]) -> tuple[str | None, str]:
     """(language, text) in the graph's preferred language order; untagged text comes last."""
-    for lang in G.graph.get("label_order", ()):
+    return preferred_in(G.graph.get("label_order", ()), texts)
+
+
+def preferred_in(order: Iterable[str], texts: dict[str | None, str]) -> tuple[str | None, str]:
+    """(language, text) of the first language of ``order`` that ``texts`` has, else its first entry."""
+    for lang in order:
         if lang in texts:
             return lang, texts[lang]
     for lang, text in texts.items():

@@ -7,11 +7,11 @@ because GraphML and CSV cells hold one value; per-language labels become ``label
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import networkx as nx
 
-from graph.build import preferred
+from graph.build import preferred_in
 
 JOIN = " | "
 NODE_FIELD_TYPES = {
@@ -37,8 +37,16 @@ def node_field_types(G: nx.DiGraph) -> dict[str, str]:
 def node_fields(G: nx.DiGraph, node: str) -> dict[str, object]:
     """The flat fields of one node; empty text is ''."""
     data = G.nodes[node]
-    lang, label = preferred(G, data["labels"])
-    _, description = preferred(G, data["descriptions"])
+    # Degrees, not edge scans: only links end at concepts, and an article's other out-edges
+    # are one per keyword (this runs for every node in every graph-file exporter).
+    in_links = 0 if data["kind"] == "keyword" else G.in_degree(node)
+    return flat_fields(data, G.graph.get("label_order", ()), in_links, G.out_degree(node) - len(data["keywords"]))
+
+
+def flat_fields(data: dict, order: Iterable[str], in_links: int, out_links: int) -> dict[str, object]:
+    """The flat fields of a node with attributes ``data``, labels preferred in ``order``."""
+    lang, label = preferred_in(order, data["labels"])
+    _, description = preferred_in(order, data["descriptions"])
     fields: dict[str, object] = {
         "slug": data["slug"],
         "label": label,
@@ -49,10 +57,8 @@ def node_fields(G: nx.DiGraph, node: str) -> dict[str, object]:
         "keywords": ", ".join(data["keywords"]),
         "aliases": JOIN.join(data["aliases"]),
         "sources": JOIN.join(data["sources"]),
-        # Degrees, not edge scans: only links end at concepts, and an article's other out-edges
-        # are one per keyword (this runs for every node in every graph-file exporter).
-        "in_links": 0 if data["kind"] == "keyword" else G.in_degree(node),
-        "out_links": G.out_degree(node) - len(data["keywords"]),
+        "in_links": in_links,
+        "out_links": out_links,
     }
     fields.update({f"label_{lang}": text for lang, text in data["labels"].items() if lang})
     return fields

@@ -11,7 +11,7 @@ import posixpath
 import re
 from collections import Counter, defaultdict
 
-from graph.model import Article, Corpus, LinkClass, Occurrence, Problem, Resolution
+from graph.model import Article, Corpus, Link, LinkClass, Occurrence, Problem, Resolution
 from graph.slugs import decode_path, page_path
 from graph.text import INVISIBLE, field_lang, shown
 
@@ -58,18 +58,11 @@ def resolve(corpus: Corpus) -> Resolution:
     for article in articles:
         for link in article.links:
             kind, target = classify(article, link.href, index, memo)
-            if kind == UNSAFE:
-                problems.append(Problem(article.path, link.line, "unsafe-link",
-                                        f"unsafe link {link.href!r} ({target}); no edge made"))
+            if kind == UNSAFE or kind == TEMPLATE:
+                problems.append(link_problem(article.path, link, kind, target))
                 target = None
-            elif kind == TEMPLATE:
-                problems.append(Problem(article.path, link.line, "template-link",
-                                        f"link destination {link.href!r} is template syntax, not an "
-                                        "address; no node or edge made"))
-            elif (kind == RESOLVED or kind == MISSING) and _invisible(link.href):
-                problems.append(Problem(article.path, link.line, "invisible-in-link",
-                                        f"link '{shown(link.href)}' holds invisible or control characters; "
-                                        f"they were dropped and it points at {target!r}"))
+            elif (kind == RESOLVED or kind == MISSING) and invisible(link.href):
+                problems.append(invisible_problem(article.path, link, target))
             occurrences.append(Occurrence(article.slug, article.path, link, kind, target))
     occurrences = _unify_missing_spellings(occurrences)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
@@ -82,7 +75,7 @@ def classify(article: Article, href: str, index: _Index, memo: dict | None = Non
 
     For ``unsafe`` the second item says why, for the problem message.
     """
-    folder = "" if href.startswith("/") else posixpath.dirname(article.path)
+    folder = link_folder(href, article.path)
     key = (href, article.lang, article.site_dir, folder)
     found = memo.get(key) if memo is not None else None
     if found is None:
@@ -95,40 +88,88 @@ def classify(article: Article, href: str, index: _Index, memo: dict | None = Non
     return found
 
 
-def _classify(href: str, lang: str | None, site_dir: str, folder: str, index: _Index) -> tuple[str, str | None]:
+LOOKUP = "lookup"
+"""``href_target``'s class for a path an index must look up (``resolved`` or ``missing``)."""
+
+
+def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None, str | None]:
+    """(class, key, file key) of an href, decided without the index: a pure function, shared by
+    the Spark engine's executors.
+
+    For ``lookup`` the key is the slug to find; the file key, when not None, is tried first
+    against the articles' own file paths (a relative link out of the language root). For
+    ``unsafe`` the key says why; for the other classes it is None.
+    """
     href = href.strip()
     if _TEMPLATE.search(href):
-        return TEMPLATE, None
+        return TEMPLATE, None, None
     scheme = _SCHEME.match(href)
     if scheme:
         name = scheme.group(1).lower()
-        return (UNSAFE, f"{name}: scheme") if name in UNSAFE_SCHEMES else (EXTERNAL, None)
+        return ((UNSAFE, f"{name}: scheme", None) if name in UNSAFE_SCHEMES else (EXTERNAL, None, None))
     if href.startswith("//"):
-        return EXTERNAL, None
+        return EXTERNAL, None, None
     path = decode_path(href.split("#", 1)[0].split("?", 1)[0])
     if not path:
-        return SELF, None
+        return SELF, None, None
     if path.startswith("/"):
         if _escapes(path.lstrip("/")):
-            return UNSAFE, "'..' climbs above the site root"
-        key = page_path(path)
-    else:
-        joined = posixpath.join(folder, path)
-        if _escapes(joined):
-            return UNSAFE, "'..' climbs above the corpus root"
-        joined = posixpath.normpath(joined)
-        prefix = site_dir + "/" if site_dir else ""
-        if not joined.startswith(prefix):
-            target = index.files.get(page_path(joined))
-            if target is not None:
-                return RESOLVED, target
-        key = page_path(joined[len(prefix):] if joined.startswith(prefix) else joined)
+            return UNSAFE, "'..' climbs above the site root", None
+        return LOOKUP, page_path(path), None
+    joined = posixpath.join(folder, path)
+    if _escapes(joined):
+        return UNSAFE, "'..' climbs above the corpus root", None
+    joined = posixpath.normpath(joined)
+    prefix = site_dir + "/" if site_dir else ""
+    if joined.startswith(prefix):
+        return LOOKUP, page_path(joined[len(prefix):]), None
+    return LOOKUP, page_path(joined), page_path(joined)
+
+
+def link_folder(href: str, path: str) -> str:
+    """Folder a relative href in the file at ``path`` is read from ('' for root-relative hrefs)."""
+    return "" if href.startswith("/") else posixpath.dirname(path)
+
+
+def _classify(href: str, lang: str | None, site_dir: str, folder: str, index: _Index) -> tuple[str, str | None]:
+    kind, key, file_key = href_target(href, site_dir, folder)
+    if kind != LOOKUP:
+        return kind, key
+    if file_key is not None and (target := index.files.get(file_key)) is not None:
+        return RESOLVED, target
     target = index.find(key, lang)
     return (MISSING, key) if target is None else (RESOLVED, target)
 
 
-def _invisible(href: str) -> bool:
+def invisible(href: str) -> bool:
+    """Whether an href holds invisible or control characters (dropped before lookup)."""
     return INVISIBLE.search(href.strip()) is not None or ("%" in href and INVISIBLE.search(decode_path(href).strip()) is not None)
+
+
+def invisible_problem(path: str, link: Link, target: str | None) -> Problem:
+    """The problem of a resolved or missing link whose href held invisible characters."""
+    return Problem(path, link.line, "invisible-in-link",
+                   f"link '{shown(link.href)}' holds invisible or control characters; "
+                   f"they were dropped and it points at {target!r}")
+def link_problem(path: str, link: Link, kind: str, why: str | None) -> Problem:
+    """The problem an ``unsafe`` (``why``: the reason) or ``template`` link occurrence makes."""
+    if kind == UNSAFE:
+        return Problem(path, link.line, "unsafe-link", f"unsafe link {link.href!r} ({why}); no edge made")
+    return Problem(path, link.line, "template-link",
+                   f"link destination {link.href!r} is template syntax, not an address; no node or edge made")
+
+
+def duplicate_problem(article: Article, first_path: str) -> Problem:
+    """The problem of an article whose (slug, language) the article at ``first_path`` already defines."""
+    return Problem(article.path, 1, "duplicate-slug",
+                   f"slug {article.slug!r} ({article.lang or 'no language'}) is already "
+                   f"defined by {first_path}; this file is left out of the graph")
+
+
+def anchor_lang(text: str, lang: str | None) -> tuple[bool, str | None]:
+    """(whether the anchor text can label a missing target, its language) for a link in a
+    ``lang`` article: only wordy text (a letter or digit) is a label."""
+    return _WORDY.search(text) is not None, field_lang(text, lang)
 
 
 def _escapes(path: str) -> bool:
@@ -148,9 +189,7 @@ def _deduplicate(articles: tuple[Article, ...], problems: list[Problem]) -> list
     for article in articles:  # sorted by path: the first one wins
         first = kept.setdefault((article.slug, article.lang), article)
         if first is not article:
-            problems.append(Problem(article.path, 1, "duplicate-slug",
-                                    f"slug {article.slug!r} ({article.lang or 'no language'}) is already "
-                                    f"defined by {first.path}; this file is left out of the graph"))
+            problems.append(duplicate_problem(article, first.path))
     return [a for a in articles if kept[(a.slug, a.lang)] is a]
 
 
@@ -173,8 +212,9 @@ def _missing_labels(occurrences: list[Occurrence], articles: dict[str, Article])
     for o in occurrences:
         if o.kind == MISSING and o.target is not None:
             per_lang = anchors[o.target]  # created even when no anchor is wordy
-            if _WORDY.search(o.link.text):
-                per_lang[field_lang(o.link.text, articles[o.source].lang)][o.link.text] += 1
+            wordy, lang = anchor_lang(o.link.text, articles[o.source].lang)
+            if wordy:
+                per_lang[lang][o.link.text] += 1
     return {
         slug: {lang: c.most_common(1)[0][0] for lang, c in anchors[slug].items()}
         or {None: slug.rpartition("/")[2]}

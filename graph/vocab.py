@@ -8,7 +8,7 @@ now, N-Triples and JSON-LD later) writes what ``statements`` yields and nothing 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, NamedTuple
 
 from graph.errors import UsageError
@@ -80,15 +80,18 @@ class Terms:
         self._iris: dict[str, IRI] = {}  # a node is named once per edge pointing at it
 
     def node(self, G: nx.DiGraph, node: str) -> IRI:
-        """The one IRI of a node (keywords live under ``keyword:``, which no slug can spell)."""
+        """The one IRI of a node of G."""
         iri = self._iris.get(node)
         if iri is None:
-            if G.nodes[node]["kind"] == NodeKind.KEYWORD:
-                iri = IRI(self.base + "keyword:" + iri_path(node.removeprefix(KEYWORD_PREFIX)))
-            else:
-                iri = IRI(self.base + iri_path(node))
-            self._iris[node] = iri
+            iri = self._iris[node] = self.iri(node, G.nodes[node]["kind"])
         return iri
+
+    def iri(self, node: str, kind: str) -> IRI:
+        """The one IRI of the node ``node`` of kind ``kind`` (keywords live under ``keyword:``,
+        which no slug can spell)."""
+        if kind == NodeKind.KEYWORD:
+            return IRI(self.base + "keyword:" + iri_path(node.removeprefix(KEYWORD_PREFIX)))
+        return IRI(self.base + iri_path(node))
 
 
 # Term IRIs as plain strings, looked up once (rdflib namespace attributes cost a call each).
@@ -106,36 +109,47 @@ _WIKI_LINK = DBO + "wikiPageWikiLink"
 def statements(G: nx.DiGraph, base: str) -> Iterator[Statement]:
     """Every triple of the graph, grouped by subject, in a stable order."""
     t = Terms(base)
-    yield t.scheme, _TYPE, _CONCEPT_SCHEME
-    yield t.scheme, _TYPE, _TERM_SET
-    yield t.keyword_scheme, _TYPE, _CONCEPT_SCHEME
+    yield from scheme_statements(t)
     succ = G.succ
     for node, data in G.nodes(data=True):
         s = t.node(G, node)
-        kind = data["kind"]
-        yield s, _TYPE, _CONCEPT
-        if kind == NodeKind.ARTICLE:
-            yield s, _TYPE, _TERM
-            yield s, _IN_TERM_SET, t.scheme
-        else:
-            yield s, _TYPE, _MISSING if kind == NodeKind.MISSING else _KEYWORD
-        yield s, _IN_SCHEME, t.keyword_scheme if kind == NodeKind.KEYWORD else t.scheme
-        if kind != NodeKind.KEYWORD:  # a keyword may share its text with a concept's slug
-            yield s, _SLUG, Literal(data["slug"])
-        for lang, text in data["labels"].items():
-            yield s, _PREF_LABEL, Literal(text, lang)
-        for lang, text in data["descriptions"].items():
-            yield s, _DEFINITION, Literal(text, lang)
-        for alias in data["aliases"]:
-            yield s, _ALIAS, Literal(alias)
-        for path in data["sources"]:
-            yield s, _SOURCE, Literal(path)
-        for target, edge in succ[node].items():
-            if edge["kind"] == EdgeKind.HAS_KEYWORD:
-                yield s, _SUBJECT, t.node(G, target)
-            elif edge["kind"] == EdgeKind.LINKS_TO:
-                yield s, _WIKI_LINK, t.node(G, target)
+        yield from node_statements(t, s, data, ((t.node(G, target), edge["kind"]) for target, edge in succ[node].items()))
         yield from _related(G, t, node, s)
+
+
+def scheme_statements(t: Terms) -> Iterator[Statement]:
+    """The triples typing the two concept schemes."""
+    yield t.scheme, _TYPE, _CONCEPT_SCHEME
+    yield t.scheme, _TYPE, _TERM_SET
+    yield t.keyword_scheme, _TYPE, _CONCEPT_SCHEME
+
+
+def node_statements(t: Terms, s: IRI, data: dict, edges: Iterable[tuple[IRI, str]]) -> Iterator[Statement]:
+    """The triples of one node: ``s`` is its IRI, ``data`` its attributes (graph.build) and
+    ``edges`` the (target IRI, edge kind) of its out-edges."""
+    kind = data["kind"]
+    yield s, _TYPE, _CONCEPT
+    if kind == NodeKind.ARTICLE:
+        yield s, _TYPE, _TERM
+        yield s, _IN_TERM_SET, t.scheme
+    else:
+        yield s, _TYPE, _MISSING if kind == NodeKind.MISSING else _KEYWORD
+    yield s, _IN_SCHEME, t.keyword_scheme if kind == NodeKind.KEYWORD else t.scheme
+    if kind != NodeKind.KEYWORD:  # a keyword may share its text with a concept's slug
+        yield s, _SLUG, Literal(data["slug"])
+    for lang, text in data["labels"].items():
+        yield s, _PREF_LABEL, Literal(text, lang)
+    for lang, text in data["descriptions"].items():
+        yield s, _DEFINITION, Literal(text, lang)
+    for alias in data["aliases"]:
+        yield s, _ALIAS, Literal(alias)
+    for path in data["sources"]:
+        yield s, _SOURCE, Literal(path)
+    for target, edge_kind in edges:
+        if edge_kind == EdgeKind.HAS_KEYWORD:
+            yield s, _SUBJECT, target
+        elif edge_kind == EdgeKind.LINKS_TO:
+            yield s, _WIKI_LINK, target
 
 
 def _related(G: nx.DiGraph, t: Terms, node: str, s: IRI) -> Iterator[Statement]:
