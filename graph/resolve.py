@@ -67,7 +67,7 @@ def resolve(corpus: Corpus) -> Resolution:
     occurrences = _unify_missing_spellings(occurrences)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
     return Resolution(corpus, tuple(articles), tuple(occurrences), tuple(problems),
-                      _missing_labels(occurrences, {a.slug: a for a in articles}))
+                      _missing_labels(occurrences, {a.path: a.lang for a in articles}))
 
 
 def classify(article: Article, href: str, index: _Index, memo: dict | None = None) -> tuple[str, str | None]:
@@ -206,13 +206,14 @@ def _unify_missing_spellings(occurrences: list[Occurrence]) -> list[Occurrence]:
     ]
 
 
-def _missing_labels(occurrences: list[Occurrence], articles: dict[str, Article]) -> dict[str, dict[str | None, str]]:
-    """Missing slug -> language -> its most frequent wordy anchor text (first seen on ties)."""
+def _missing_labels(occurrences: list[Occurrence], langs: dict[str, str | None]) -> dict[str, dict[str | None, str]]:
+    """Missing slug -> language -> its most frequent wordy anchor text (first seen on ties); an
+    anchor's language is judged against the file it is written in (``langs``: path -> language)."""
     anchors: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     for o in occurrences:
         if o.kind == MISSING and o.target is not None:
             per_lang = anchors[o.target]  # created even when no anchor is wordy
-            wordy, lang = anchor_lang(o.link.text, articles[o.source].lang)
+            wordy, lang = anchor_lang(o.link.text, langs[o.path])
             if wordy:
                 per_lang[lang][o.link.text] += 1
     return {

@@ -97,6 +97,12 @@ def test_missing_labels_come_from_the_most_frequent_wordy_anchor():
     assert labels["n"] == {None: "n"}  # only punctuation: fall back to the slug
 
 
+def test_missing_label_language_is_judged_against_the_linking_file():
+    # finra has an English twin, but the Latin anchor is written in the Arabic file: untagged, not @en.
+    files = {"Arabic/finra.md": "[SEC](/sec)", "English/finra.md": "# FINRA"}
+    assert resolve(corpus(files)).missing_labels["sec"] == {None: "SEC"}
+
+
 def test_alias_resolves_but_never_shadows_a_slug():
     files = {
         "new.md": "---\naliases: [/old, /other]\n---\n",
