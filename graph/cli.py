@@ -91,6 +91,13 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--related", type=_positive, default=0, metavar="K",
                    help="also export each concept's K most related concepts with scores "
                    "(lg:related in Turtle, 'related' edges in GraphML; default: none)")
+    b.add_argument("--engine", choices=("local", "spark"), default="local",
+                   help="local (default) or spark: the same build as a Spark job writing part files, "
+                   "Parquet and neo4j-admin CSV (docs/spark.md; pip install 'linkgraph[spark]')")
+    b.add_argument("--master", default=None, metavar="URL",
+                   help="with --engine spark: Spark master URL, e.g. local[4], yarn (default: Spark's)")
+    b.add_argument("--conf", type=_conf, action="append", default=[], metavar="KEY=VALUE",
+                   help="with --engine spark: a Spark setting, repeatable (spark.driver.memory=2g)")
 
     r = commands.add_parser(
         "related",
@@ -197,6 +204,13 @@ def _fraction(value: str) -> float:
     return number
 
 
+def _conf(value: str) -> tuple[str, str]:
+    key, sep, setting = value.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{value!r} is not KEY=VALUE")
+    return key.strip(), setting
+
+
 def _positive(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError(f"{value!r} is not a positive whole number")
@@ -226,6 +240,10 @@ def _build(args: argparse.Namespace) -> int:
     from graph.progress import Progress
     from graph.reader import usable_jobs
 
+    if args.engine == "spark":
+        return _build_spark(args)
+    if args.master or args.conf:
+        raise UsageError("--master and --conf apply to --engine spark only")
     formats = dict.fromkeys(name for group in args.formats for name in group) if args.formats else None
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
@@ -238,6 +256,23 @@ def _build(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print_build(result, problems)
     return 1 if args.strict and problems else 0
+
+
+def _build_spark(args: argparse.Namespace) -> int:
+    from graph.report import summary
+    from graph.spark.engine import build_spark
+
+    if args.related or args.watch:
+        raise UsageError("--related and --watch are for one machine: build without --engine spark (docs/spark.md)")
+    formats = [name for group in args.formats for name in group] if args.formats else None
+    result = build_spark(args.paths, args.out, formats, args.base_iri, args.default_lang, args.master, args.conf)
+    report = result.report
+    if not args.quiet:
+        for p in report.get("problems", ()):
+            print(shown(f"{p['path']}:{p['line']}: {p['message']} [{p['code']}]"), file=sys.stderr)
+        print(summary(report), file=sys.stderr)
+        print(f"wrote {', '.join(result.written)}", file=sys.stderr)
+    return 1 if args.strict and report["counts"]["problems"] else 0
 
 
 def _print_build(result, problems) -> None:

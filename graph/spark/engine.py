@@ -1,0 +1,261 @@
+"""``linkgraph build --engine spark``: the local build's rules as one Spark job (docs/spark.md).
+
+read (executors parse) -> resolve (joins) -> nodes and edges tables -> part files. The driver
+plans the job and collects only aggregates whose size does not grow with the corpus: counts,
+the languages in use and, when there are few, the problems for report.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import posixpath
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from pathlib import Path
+
+from graph.errors import LinkgraphError, OutputError, UsageError
+from graph.parse import ParseOptions
+from graph.report import REPORT_VERSION
+from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
+
+SPARK_FORMATS = ("ntriples", "csv")
+"""``--format`` choices the Spark engine writes (the Parquet tables and report.json always)."""
+INLINE_PROBLEMS = 10_000
+"""report.json lists the problems itself up to this many; beyond, problems.jsonl/ alone holds them."""
+MOST_WANTED = 20
+"""report.json lists this many most wanted missing targets; missing.jsonl/ holds them all."""
+REPORT_FILE = "report.json"
+
+
+@dataclass(frozen=True, slots=True)
+class SparkBuildResult:
+    """What a Spark build made: the report (as written to report.json) and the outputs written."""
+
+    report: dict
+    written: tuple[str, ...]
+    """URIs of the outputs in the output folder (part-file folders and single files)."""
+
+
+def check_formats(formats: Iterable[str] | None) -> tuple[str, ...]:
+    """The formats to write; UsageError for the single-file formats of one machine."""
+    if formats is None:
+        return SPARK_FORMATS
+    chosen = tuple(formats)
+    refused = [f for f in chosen if f not in SPARK_FORMATS]
+    if refused:
+        raise UsageError(
+            f"--engine spark does not write {', '.join(refused)}: single-file formats are for one machine. "
+            f"It writes {', '.join(SPARK_FORMATS)} as part files, plus nodes.parquet, edges.parquet and "
+            "report.json; build locally (without --engine spark) for the others")
+    return chosen
+
+
+def build_spark(
+    paths: Sequence[str],
+    out: str,
+    formats: Iterable[str] | None = None,
+    base_iri: str = DEFAULT_BASE_IRI,
+    default_lang: str | None = None,
+    master: str | None = None,
+    conf: Sequence[tuple[str, str]] = (),
+    spark=None,
+) -> SparkBuildResult:
+    """Build the graph of the Markdown files under ``paths`` (local paths or any URI Spark reads)
+    with Spark and write its outputs to ``out``. ``spark``: a running SparkSession to use
+    (``master`` and ``conf`` then do not apply)."""
+    formats = check_formats(formats)
+    base_iri = check_base_iri(base_iri)
+    if spark is None:
+        spark = start_session(master, conf)
+    from graph.spark.export import (NEO4J_DIR, NT_DIR, csv_headers, field_types, node_outputs, write_graph,
+                                    write_report_tables)
+    from graph.spark.nodes import graph_tables
+    from graph.spark.read import read_files
+    from graph.spark.resolve import resolve_links
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from graph.build import label_order
+
+    fs = _FileSystem(spark)
+    inputs, root = fs.inputs(paths)
+    options = ParseOptions(default_lang, root_name=_unquoted_name(root))
+    out = fs.qualify(out)
+    staging = f"{out}/.linkgraph-spark-{uuid.uuid4().hex}"
+    keep = StorageLevel.MEMORY_AND_DISK
+    files = resolved = graph = nodes = None
+    try:
+        files = read_files(spark, inputs, root, options).persist(keep)
+        resolved = resolve_links(files)
+        graph = graph_tables(resolved)
+        order = label_order(dict(resolved.articles.where(F.col("lang").isNotNull()).groupBy("lang").count().collect()),
+                            default_lang)
+        langs = [r.lang for r in graph.nodes.select(F.explode("labels").alias("l"))
+                 .where(F.col("l.lang").isNotNull()).select("l.lang").distinct().collect()]
+        nodes = node_outputs(graph, base_iri, order, langs).persist(keep)
+        write_graph(nodes, graph, staging, formats)
+        wanted = write_report_tables(resolved.problems, resolved.occurrences, nodes, staging)
+        report = _report(files, resolved, nodes, graph, wanted)
+        fs.write_text(f"{staging}/{REPORT_FILE}", _json(report))
+        if "csv" in formats:
+            for name, text in csv_headers(field_types(langs)).items():
+                fs.write_text(f"{staging}/{name}", text)
+        # Loaders pick a syntax by extension (oxigraph, Jena): Spark's text parts end in .txt.
+        fs.rename_parts(f"{staging}/{NT_DIR}", ".nt")
+        for name in ("nodes", "edges"):
+            fs.rename_parts(f"{staging}/{NEO4J_DIR}/{name}", ".csv")
+        written = fs.publish(staging, out)
+    finally:
+        fs.delete(staging)
+        _unpersist(files, resolved, graph, nodes)
+    return SparkBuildResult(report, tuple(written))
+
+
+def _unpersist(*tables) -> None:
+    """Free the tables a build persisted: a session passed in by the caller outlives the build."""
+    for table in tables:
+        if is_dataclass(table):
+            _unpersist(*(getattr(table, f.name) for f in fields(table)))
+        elif table is not None:
+            table.unpersist()
+
+
+def start_session(master: str | None, conf: Sequence[tuple[str, str]]):
+    """A SparkSession for the build; LinkgraphError when PySpark or Java is not there."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise UsageError("--engine spark needs PySpark: pip install 'linkgraph[spark]'") from None
+    builder = SparkSession.builder.appName("linkgraph")
+    if master:
+        builder = builder.master(master)
+    for key, value in conf:
+        builder = builder.config(key, value)
+    try:
+        return builder.getOrCreate()
+    except Exception as exc:  # PySpark raises a plain RuntimeError-like error when Java cannot start
+        raise LinkgraphError(f"cannot start Spark ({' '.join(str(exc).split())[:300]}); "
+                             "--engine spark needs Java 17 or later on PATH or in JAVA_HOME") from None
+
+
+def _report(files, resolved, nodes, graph, wanted) -> dict:
+    """report.json: the local build's counts, problems inline when few (else in problems.jsonl/
+    alone) and the MOST_WANTED most wanted missing targets (all in missing.jsonl/)."""
+    from pyspark.sql import functions as F
+
+    from graph.model import EdgeKind, LinkClass, NodeKind
+    from graph.spark.export import LINKS_TABLE, MISSING_TABLE, PROBLEMS_TABLE
+
+    kinds = dict(nodes.where(F.col("id") != "").groupBy("kind").count().collect())
+    edges = dict(graph.edges.groupBy("kind").count().collect())
+    links = dict(resolved.occurrences.groupBy("kind").count().collect())
+    n_problems = resolved.problems.count()
+    report = {
+        "report_version": REPORT_VERSION,
+        "engine": "spark",
+        "counts": {
+            "files": files.count(),
+            "articles": resolved.articles.count(),
+            "nodes": {kind: kinds.get(kind, 0) for kind in NodeKind.ALL},
+            "edges": {kind: edges.get(kind, 0) for kind in (EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD)},
+            "link_occurrences": {kind: links.get(kind, 0) for kind in LinkClass.ALL},
+            "problems": n_problems,
+        },
+        "tables": {"problems": PROBLEMS_TABLE, "links": LINKS_TABLE, "most_wanted_missing": MISSING_TABLE},
+    }
+    if n_problems <= INLINE_PROBLEMS:
+        rows = resolved.problems.orderBy("path", "line", "code", "stage", "seq").collect()
+        report["problems"] = [{"path": r.path, "line": r.line, "code": r.code, "message": r.message} for r in rows]
+    report["most_wanted_missing"] = [row.asDict() for row in wanted.limit(MOST_WANTED).collect()]
+    return report
+
+
+def _json(report: dict) -> str:
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    lines = [f" {encode(key)}: " + ("[\n  " + ",\n  ".join(map(encode, value)) + "\n ]"
+                                   if isinstance(value, list) and value else encode(value))
+             for key, value in report.items()]
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _unquoted_name(uri: str) -> str:
+    return posixpath.basename(uri.rstrip("/"))
+
+
+class _FileSystem:
+    """The few file operations the driver does, through Hadoop's FileSystem (any URI Spark reads)."""
+
+    def __init__(self, spark) -> None:
+        self.jvm = spark._jvm
+        self.conf = spark._jsc.hadoopConfiguration()
+
+    def _path(self, uri: str):
+        path = self.jvm.org.apache.hadoop.fs.Path(uri)
+        return path, path.getFileSystem(self.conf)
+
+    def qualify(self, path: str) -> str:
+        """A fully qualified URI (``file:/abs/path`` for a local path)."""
+        if "://" not in path and not path.startswith("file:"):
+            path = str(Path(path).resolve())
+        p, fs = self._path(path)
+        return fs.makeQualified(p).toString()
+
+    def inputs(self, paths: Sequence[str]) -> tuple[list[str], str]:
+        """(qualified inputs, their common root folder); UsageError naming inputs that do not exist."""
+        inputs, folders, missing = [], [], []
+        for given in paths:
+            uri = self.qualify(given)
+            p, fs = self._path(uri)
+            if not fs.exists(p):
+                missing.append(given)
+                continue
+            inputs.append(uri)
+            folders.append(uri if fs.getFileStatus(p).isDirectory() else uri.rsplit("/", 1)[0])
+        if missing:
+            raise UsageError(f"no such file or folder: {', '.join(missing)}")
+        # An input inside another would be read twice (the local build reads each file once).
+        inputs = sorted(set(inputs))
+        inputs = [u for u in inputs if not any(u.startswith(other.rstrip("/") + "/") for other in inputs)]
+        parts = [f.rstrip("/").split("/") for f in folders]
+        common = os.path.commonprefix(parts)
+        return inputs, "/".join(common)
+
+    def write_text(self, uri: str, text: str) -> None:
+        p, fs = self._path(uri)
+        stream = fs.create(p, True)
+        try:
+            stream.write(bytearray(text.encode("utf-8")))
+        finally:
+            stream.close()
+
+    def publish(self, staging: str, out: str) -> list[str]:
+        """Move each finished output from ``staging`` into ``out``, replacing an older one."""
+        s, fs = self._path(staging)
+        written = []
+        for status in fs.listStatus(s):
+            name = status.getPath().getName()
+            target = self.jvm.org.apache.hadoop.fs.Path(out, name)
+            if fs.exists(target):
+                fs.delete(target, True)
+            if not fs.rename(status.getPath(), target):
+                raise OutputError(f"cannot move {name} into {out}")
+            written.append(target.toString())
+        return sorted(written)
+
+    def rename_parts(self, folder: str, suffix: str) -> None:
+        """Give the ``part-*.txt`` files in ``folder`` (if it exists) the suffix ``suffix``."""
+        p, fs = self._path(folder)
+        if not fs.exists(p):
+            return
+        for status in fs.listStatus(p):
+            name = status.getPath().getName()
+            if name.startswith("part-") and name.endswith(".txt"):
+                fs.rename(status.getPath(), self.jvm.org.apache.hadoop.fs.Path(p, name[:-4] + suffix))
+
+    def delete(self, uri: str) -> None:
+        p, fs = self._path(uri)
+        if fs.exists(p):
+            fs.delete(p, True)
+

@@ -1,0 +1,115 @@
+"""Graph tables -> the outputs a distributed user loads, written by the executors as part files:
+
+- ``graph.nt/``: N-Triples, the statements of ``graph.vocab.node_statements`` formatted by
+  ``graph.exporters.ntriples.ntriple`` (what the local build's graph.nt holds, split in parts);
+- ``nodes.parquet``, ``edges.parquet``: the GraphML attributes (``graph.fields``);
+- ``neo4j/``: neo4j-admin import headers and CSV parts (``graph.exporters.property_csv`` columns);
+- ``problems.jsonl/``, ``links.jsonl/``, ``missing.jsonl/``: the report's long lists as tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator, Sequence
+
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from graph.exporters.ntriples import ntriple
+from graph.exporters.property_csv import ARRAY_DELIMITER, BASE_LABEL, column, edge_type, kind_label
+from graph.fields import EDGE_FIELD_TYPES, JOIN, NODE_FIELD_TYPES, flat_fields
+from graph.model import EdgeKind, LinkClass, NodeKind, keyword_key
+from graph.spark.nodes import GraphTables, as_attrs
+from graph.vocab import Terms, node_statements, scheme_statements
+
+NT_DIR, NODES_PARQUET, EDGES_PARQUET, NEO4J_DIR = "graph.nt", "nodes.parquet", "edges.parquet", "neo4j"
+PROBLEMS_TABLE, LINKS_TABLE, MISSING_TABLE = "problems.jsonl", "links.jsonl", "missing.jsonl"
+NODES_HEADER, EDGES_HEADER = "nodes-header.csv", "edges-header.csv"
+_SPARK_TYPES = {"string": T.StringType(), "int": T.LongType()}
+
+
+def node_outputs(graph: GraphTables, base_iri: str, order: Sequence[str], langs: Sequence[str]) -> DataFrame:
+    """One row per node, sorted by key: its N-Triples lines (``nt``, without line ends), neo4j CSV line (``csv``)
+    and flat fields (``id`` and graph.fields columns, ``label_<lang>`` for each of ``langs``)."""
+    links = graph.edges.where(F.col("kind") == EdgeKind.LINKS_TO)
+    out = links.groupBy(F.col("source").alias("key")).agg(F.collect_list("target").alias("out"))
+    into = links.groupBy(F.col("target").alias("key")).agg(F.count(F.lit(1)).alias("in_links"))
+    rows = graph.nodes.join(out, "key", "left").join(into, "key", "left").orderBy("key")
+    types = field_types(langs)
+    schema = T.StructType([T.StructField("id", T.StringType(), False),
+                           T.StructField("nt", T.ArrayType(T.StringType())),
+                           T.StructField("csv", T.StringType()),
+                           *(T.StructField(name, _SPARK_TYPES[kind]) for name, kind in types.items())])
+    order, names = tuple(order), tuple(types)
+    return graph.nodes.sparkSession.createDataFrame(
+        rows.rdd.mapPartitionsWithIndex(lambda i, part: _node_rows(i, part, base_iri, order, names)), schema)
+
+
+def field_types(langs: Iterable[str]) -> dict[str, str]:
+    """Node field -> type, as graph.fields.node_field_types gives them for a graph with ``langs``."""
+    return {**NODE_FIELD_TYPES, **{f"label_{lang}": "string" for lang in sorted(langs)}}
+
+
+def _node_rows(index: int, part: Iterable, base_iri: str, order: tuple, names: tuple) -> Iterator[tuple]:
+    """Executor side: node rows -> output rows; the first partition also carries the scheme triples."""
+    t = Terms(base_iri)
+    if index == 0:
+        yield ("", [ntriple(*s)[:-1] for s in scheme_statements(t)], None, *(None for _ in names))
+    for row in part:
+        attrs = as_attrs(row)
+        targets = sorted(row.out or ())
+        edges = [(t.iri(target, NodeKind.ARTICLE), EdgeKind.LINKS_TO) for target in targets]
+        edges += [(t.iri(keyword_key(k), NodeKind.KEYWORD), EdgeKind.HAS_KEYWORD) for k in attrs["keywords"]]
+        nt = [ntriple(*s)[:-1] for s in node_statements(t, t.iri(row.key, row.kind), attrs, edges)]
+        in_links = 0 if row.kind == NodeKind.KEYWORD else row.in_links or 0
+        fields = flat_fields(attrs, order, in_links, len(targets))
+        labels = ARRAY_DELIMITER.join((BASE_LABEL, kind_label(row.kind)))
+        line = csv_line([row.key, labels, *(fields.get(name, "") for name in names)])
+        yield (row.key, nt, line, *(fields.get(name) for name in names))
+
+
+def csv_line(cells: list) -> str:
+    """One CSV record as the local property-graph CSV writes it (without its line end)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()[:-1]
+
+
+def write_graph(nodes: DataFrame, graph: GraphTables, out: str, formats: Sequence[str]) -> None:
+    """Write the N-Triples parts, the Parquet tables and the neo4j-admin CSV parts under ``out``."""
+    if "ntriples" in formats:
+        nodes.select(F.explode("nt").alias("value")).write.text(f"{out}/{NT_DIR}")
+    nodes.where(F.col("id") != "").drop("nt", "csv").write.parquet(f"{out}/{NODES_PARQUET}")
+    edges = graph.edges.select("source", "target", "kind", "weight",
+                               F.array_join("anchors", JOIN).alias("anchors")).orderBy("source", "target").persist()
+    edges.write.parquet(f"{out}/{EDGES_PARQUET}")
+    if "csv" in formats:
+        nodes.where(F.col("id") != "").select(F.col("csv").alias("value")).write.text(f"{out}/{NEO4J_DIR}/nodes")
+        edges.rdd.map(lambda e: (csv_line([e.source, e.target, edge_type(e.kind), e.kind, e.weight, e.anchors]),)) \
+            .toDF(["value"]).write.text(f"{out}/{NEO4J_DIR}/edges")
+    edges.unpersist()
+
+
+def csv_headers(types: dict[str, str]) -> dict[str, str]:
+    """neo4j-admin header files (file name -> content) for node fields ``types``."""
+    nodes = csv_line(["id:ID", ":LABEL", *(column(n, t) for n, t in types.items())])
+    edges = csv_line([":START_ID", ":END_ID", ":TYPE", *(column(n, t) for n, t in EDGE_FIELD_TYPES.items())])
+    return {f"{NEO4J_DIR}/{NODES_HEADER}": nodes + "\n", f"{NEO4J_DIR}/{EDGES_HEADER}": edges + "\n"}
+
+
+def write_report_tables(problems: DataFrame, occurrences: DataFrame, nodes: DataFrame, out: str) -> DataFrame:
+    """Write the problems, the link audit and the most wanted missing targets as JSON Lines parts;
+    returns the last table (slug, label, occurrences, linked_from; most wanted first)."""
+    (problems.orderBy("path", "line", "code", "stage", "seq").select("path", "line", "code", "message")
+     .write.json(f"{out}/{PROBLEMS_TABLE}", ignoreNullFields=False))
+    (occurrences.orderBy("path", "idx")
+     .select("path", "line", "href", "text", "section", "syntax", F.col("kind").alias("class"), "target")
+     .write.json(f"{out}/{LINKS_TABLE}", ignoreNullFields=False))
+    wanted = (occurrences.where(F.col("kind") == LinkClass.MISSING).groupBy(F.col("target").alias("slug"))
+              .agg(F.count(F.lit(1)).alias("occurrences"), F.count_distinct("source").alias("linked_from")))
+    wanted = (wanted.join(nodes.select(F.col("id").alias("slug"), "label"), "slug")
+              .orderBy(F.desc("occurrences"), "slug").select("slug", "label", "occurrences", "linked_from"))
+    wanted.write.json(f"{out}/{MISSING_TABLE}", ignoreNullFields=False)
+    return wanted

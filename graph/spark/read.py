@@ -1,0 +1,91 @@
+"""Files -> one row per file, on the executors: Spark lists and reads the bytes, and each executor
+runs ``graph.parse.parse_bytes`` (the local build's parser) and the index-free part of link
+resolution (``graph.resolve.href_target``) on them. Nothing per file reaches the driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import types as T
+
+from graph.model import keyword_key
+from graph.parse import ParseOptions, parse_bytes
+from graph.resolve import anchor_lang, href_target, link_folder, link_problem
+from graph.slugs import page_path
+from graph.text import field_lang
+
+# Spark's file sources skip names starting with '_' or '.' by default, which would lose Hugo's
+# _index.md; the local build skips only hidden folders (and reads hidden *.md files).
+_SKIPPED_NAMES = r"^\.(?!.*\.(?i:md|markdown)$)"
+_MARKDOWN_GLOB = "*.{[mM][dD],[mM][aA][rR][kK][dD][oO][wW][nN]}"
+
+_TEXTS = T.ArrayType(T.StringType())
+_LINK = T.StructType([
+    T.StructField("idx", T.IntegerType()), T.StructField("href", T.StringType()),
+    T.StructField("text", T.StringType()), T.StructField("line", T.IntegerType()),
+    T.StructField("section", T.StringType()), T.StructField("syntax", T.StringType()),
+    T.StructField("kind", T.StringType()), T.StructField("key", T.StringType()),
+    T.StructField("file_key", T.StringType()), T.StructField("folded", T.StringType()),
+    T.StructField("wordy", T.BooleanType()), T.StructField("anchor_lang", T.StringType()),
+    T.StructField("problem_code", T.StringType()), T.StructField("problem", T.StringType()),
+])
+_KEYWORD = T.StructType([T.StructField("pos", T.IntegerType()), T.StructField("text", T.StringType()),
+                         T.StructField("key", T.StringType()), T.StructField("lang", T.StringType())])
+_PROBLEM = T.StructType([T.StructField("seq", T.IntegerType()), T.StructField("line", T.IntegerType()),
+                         T.StructField("code", T.StringType()), T.StructField("message", T.StringType())])
+FILE_SCHEMA = T.StructType([
+    T.StructField("path", T.StringType(), False),
+    T.StructField("is_article", T.BooleanType(), False),
+    T.StructField("slug", T.StringType()), T.StructField("lang", T.StringType()),
+    T.StructField("title", T.StringType()), T.StructField("description", T.StringType()),
+    T.StructField("aliases", _TEXTS), T.StructField("folded_slug", T.StringType()),
+    T.StructField("folded_aliases", _TEXTS), T.StructField("file_key", T.StringType()),
+    T.StructField("keywords", T.ArrayType(_KEYWORD)),
+    T.StructField("links", T.ArrayType(_LINK)),
+    T.StructField("problems", T.ArrayType(_PROBLEM)),
+])
+"""One row per Markdown file: the Article's fields (null when the file made none), what the
+index needs (case-folded keys, the page path of the file), each link with its index-free
+class and key, and the file's parse problems in the order the parser found them."""
+
+
+def read_files(spark: SparkSession, inputs: list[str], root: str, options: ParseOptions) -> DataFrame:
+    """Every Markdown file under ``inputs`` (qualified URIs under ``root``), parsed: FILE_SCHEMA rows."""
+    raw = (spark.read.format("binaryFile")
+           .option("recursiveFileLookup", "true")
+           .option("ignoredPathSegmentRegex", _SKIPPED_NAMES)
+           .option("pathGlobFilter", _MARKDOWN_GLOB)
+           .load(inputs)
+           .select("path", "content"))
+    prefix = root.rstrip("/") + "/"
+    rows = raw.rdd.mapPartitions(lambda part: parse_partition(part, prefix, options))
+    return spark.createDataFrame(rows, FILE_SCHEMA)
+
+
+def parse_partition(part: Iterable, prefix: str, options: ParseOptions) -> Iterator[tuple]:
+    """Executor side: (uri, bytes) rows -> FILE_SCHEMA tuples."""
+    for uri, content in part:
+        rel = uri[len(prefix):] if uri.startswith(prefix) else uri.rpartition("/")[2]
+        yield file_row(rel, bytes(content), options)
+
+
+def file_row(rel: str, data: bytes, options: ParseOptions) -> tuple:
+    """The FILE_SCHEMA row of the file at ``rel``."""
+    article, problems = parse_bytes(data, rel, options)
+    found = [(seq, p.line, p.code, p.message) for seq, p in enumerate(problems)]
+    if article is None:
+        return (rel, False, None, None, None, None, [], None, [], None, [], [], found)
+    links = []
+    for idx, link in enumerate(article.links):
+        kind, key, file_key = href_target(link.href, article.site_dir, link_folder(link.href, article.path))
+        problem = link_problem(rel, link, kind, key) if kind in ("unsafe", "template") else None
+        wordy, lang = anchor_lang(link.text, article.lang)
+        links.append((idx, link.href, link.text, link.line, link.section, link.syntax, kind,
+                      None if kind == "unsafe" else key, file_key, key.casefold() if key else None,
+                      wordy, lang, problem and problem.code, problem and problem.message))
+    keywords = [(pos, k, keyword_key(k), field_lang(k, article.lang)) for pos, k in enumerate(article.keywords)]
+    return (rel, True, article.slug, article.lang, article.title, article.description, list(article.aliases),
+            article.slug.casefold(), [a.casefold() for a in article.aliases], page_path(article.path),
+            keywords, links, found)

@@ -1,0 +1,156 @@
+"""Parsed files -> classified link occurrences and problems, as DataFrame joins and aggregations:
+the rules of ``graph.resolve`` (docs/link-rules.md) over a table instead of a dict.
+
+- duplicate slugs: per (slug, language) the first file by path is kept, the others reported;
+- lookup order: the file path (a relative link out of its language root), then the slug in the
+  linking article's language, in any language, and the same two case-folded; real slugs before
+  aliases, earlier files before later ones, as one join of every probe with one index table;
+- missing targets: case variants share their most frequent spelling; labels are the most
+  frequent wordy anchor text per language (first seen on ties).
+
+"First seen" is the local build's order: files by path, links by position in their file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from graph.model import LinkClass
+from graph.resolve import LOOKUP, duplicate_problem
+
+_KEEP = StorageLevel.MEMORY_AND_DISK
+ANY_LANG = "*"
+"""Index scope of entries found from any language; no language tag can spell it (nor '')."""
+PROBLEM_COLUMNS = ("path", "line", "code", "message", "stage", "seq")
+"""Problems table; ``stage`` (0 reading, 1 resolving) and ``seq`` order ties as the local build does."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The resolved corpus as tables (persisted; each is read several times downstream)."""
+
+    articles: DataFrame
+    """Kept articles (duplicates removed): the read stage's columns."""
+    occurrences: DataFrame
+    """One row per link of a kept article: source, path, idx, lang, href, text, line, section,
+    syntax, kind, target, wordy, anchor_lang."""
+    problems: DataFrame
+    """PROBLEM_COLUMNS."""
+
+
+def resolve_links(files: DataFrame) -> Resolved:
+    """Classify every link of the parsed files and pick the article that defines each concept."""
+    spark = files.sparkSession
+    articles = files.where("is_article").drop("is_article", "problems")
+    by_identity = Window.partitionBy("slug", _scope(F.col("lang"))).orderBy("path")
+    ranked = (articles.withColumn("rank", F.row_number().over(by_identity))
+              .withColumn("first_path", F.first("path").over(by_identity)))
+    kept = ranked.where("rank = 1").drop("rank", "first_path").persist(_KEEP)
+    duplicates = ranked.where("rank > 1").select("path", "slug", "lang", "first_path").rdd.map(_duplicate_row)
+    links = kept.select("path", F.col("slug").alias("source"), "lang", F.explode("links").alias("l")).select(
+        "path", "source", "lang", "l.*")
+    found = _lookup(links.where(F.col("kind") == LOOKUP), _index(kept))
+    occurrences = _classes(links.join(found, ["path", "idx"], "left"))
+    occurrences = _unify_missing_spellings(occurrences).persist(_KEEP)
+
+    reading = files.select("path", F.explode("problems").alias("p")).select(
+        "path", "p.line", "p.code", "p.message", F.lit(0).alias("stage"), "p.seq")
+    link_problems = occurrences.where(F.col("problem_code").isNotNull()).select(
+        "path", "line", F.col("problem_code").alias("code"), F.col("problem").alias("message"),
+        F.lit(1).alias("stage"), (F.col("idx") + 1).alias("seq"))
+    problems = reading.unionByName(link_problems).unionByName(
+        spark.createDataFrame(duplicates, _PROBLEM_SCHEMA)).persist(_KEEP)
+    return Resolved(kept, occurrences.drop("problem_code", "problem", "file_key", "key"), problems)
+
+
+_PROBLEM_SCHEMA = T.StructType([
+    T.StructField("path", T.StringType()), T.StructField("line", T.IntegerType()),
+    T.StructField("code", T.StringType()), T.StructField("message", T.StringType()),
+    T.StructField("stage", T.IntegerType()), T.StructField("seq", T.IntegerType()),
+])
+
+
+def _duplicate_row(row) -> tuple:
+    """Executor side: the duplicate-slug problem of one left-out file, as graph.resolve words it."""
+    p = duplicate_problem(row, row.first_path)
+    return (p.path, p.line, p.code, p.message, 1, 0)
+
+
+def _scope(lang: Column) -> Column:
+    """A language as an index scope: '' for no language (null never equals null in a join)."""
+    return F.coalesce(lang, F.lit(""))
+
+
+def _index(kept: DataFrame) -> DataFrame:
+    """(probe, scope, key) -> slug: the one winning entry per key, as graph.resolve._Index sets them.
+
+    Probes: ``p`` page path of a file, ``e`` exact slug or alias, ``f`` the same case-folded;
+    each in the article's language scope and in ANY_LANG. Ties go to a real slug before an
+    alias, then to the first file by path, then to the alias written first.
+    """
+    slugs = kept.select("slug", "path", "lang", F.lit(0).alias("alias"), F.lit(0).alias("pos"),
+                        F.col("slug").alias("exact"), F.col("folded_slug").alias("folded"))
+    aliases = kept.select("slug", "path", "lang", F.lit(1).alias("alias"),
+                          F.posexplode(F.arrays_zip("aliases", "folded_aliases")).alias("pos", "a")).select(
+        "slug", "path", "lang", "alias", "pos", F.col("a.aliases").alias("exact"),
+        F.col("a.folded_aliases").alias("folded"))
+    keys = slugs.unionByName(aliases)
+    entries = keys.select("slug", "path", "alias", "pos", F.explode(F.array(
+        *(F.struct(F.lit(probe).alias("probe"), scope.alias("scope"), F.col(column).alias("key"))
+          for probe, column in (("e", "exact"), ("f", "folded"))
+          for scope in (_scope(F.col("lang")), F.lit(ANY_LANG))))).alias("e")).select(
+        "e.*", "alias", "path", "pos", "slug")
+    files = kept.select(F.lit("p").alias("probe"), F.lit("").alias("scope"), F.col("file_key").alias("key"),
+                        F.lit(0).alias("alias"), "path", F.lit(0).alias("pos"), "slug")
+    return (entries.unionByName(files)
+            .groupBy("probe", "scope", "key")
+            .agg(F.min(F.struct("alias", "path", "pos", "slug")).alias("w"))
+            .select("probe", "scope", "key", F.col("w.slug").alias("slug")))
+
+
+def _lookup(links: DataFrame, index: DataFrame) -> DataFrame:
+    """(path, idx, found): the slug each ``lookup`` link finds first in probe order, if any."""
+    def probe(order: int, kind: str, scope: Column, key: str) -> Column:
+        return F.struct(F.lit(order).alias("order"), F.lit(kind).alias("probe"), scope.alias("scope"),
+                        F.col(key).alias("key"))
+
+    scope = _scope(F.col("lang"))
+    probes = links.select("path", "idx", F.explode(F.array(
+        probe(0, "p", F.lit(""), "file_key"), probe(1, "e", scope, "key"), probe(2, "e", F.lit(ANY_LANG), "key"),
+        probe(3, "f", scope, "folded"), probe(4, "f", F.lit(ANY_LANG), "folded"),
+    )).alias("q")).select("path", "idx", "q.*").where(F.col("key").isNotNull())
+    return (probes.join(index, ["probe", "scope", "key"])
+            .groupBy("path", "idx")
+            .agg(F.min(F.struct("order", "slug")).alias("m"))
+            .select("path", "idx", F.col("m.slug").alias("found")))
+
+
+def _classes(links: DataFrame) -> DataFrame:
+    """Final class and target of each occurrence (graph.resolve.classify)."""
+    lookup = F.col("kind") == LOOKUP
+    found, source = F.col("found"), F.col("source")
+    kind = (F.when(lookup & found.isNull(), LinkClass.MISSING)
+            .when(lookup & (found == source), LinkClass.SELF)
+            .when(lookup, LinkClass.RESOLVED)
+            .otherwise(F.col("kind")))
+    target = (F.when(lookup, F.coalesce(found, F.col("key")))
+              .when(F.col("kind") == LinkClass.SELF, source))
+    return links.withColumns({"kind": kind, "target": target}).drop("found")
+
+
+def _unify_missing_spellings(occurrences: DataFrame) -> DataFrame:
+    """Case variants of a missing target (``/Series7``, ``/series7``) take the most frequent
+    spelling (the smallest on ties)."""
+    counts = (occurrences.where(F.col("kind") == LinkClass.MISSING)
+              .groupBy("folded", "target").count())
+    best = Window.partitionBy("folded").orderBy(F.desc("count"), "target")
+    spelling = counts.select("target", F.first("target").over(best).alias("spelling"))
+    return (occurrences.join(spelling, "target", "left")
+            .withColumn("target", F.when(F.col("kind") == LinkClass.MISSING, F.col("spelling"))
+                        .otherwise(F.col("target")))
+            .drop("spelling", "folded"))
