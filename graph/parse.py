@@ -56,6 +56,12 @@ class ParseOptions:
     """Characters kept of one front matter text field (title, description, slug…)."""
 
 
+def too_large(rel: str, options: ParseOptions) -> Problem:
+    """The problem of a file over ``options.max_file_bytes``, which is not read."""
+    return Problem(rel, 0, "file-too-large",
+                   f"file is larger than {options.max_file_bytes:,} bytes (docs/faults.md); not read")
+
+
 def parse_bytes(data: bytes, rel: str, options: ParseOptions = ParseOptions()) -> tuple[Article | None, list[Problem]]:
     """Decode the bytes of the file at ``rel`` and parse them; binary files are refused."""
     if b"\x00" in data[:8192]:

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from graph.cache import FileCache, content_digest
 from graph.errors import UsageError
 from graph.model import Article, Corpus, Problem, article_from_tuple, article_to_tuple
-from graph.parse import ParseOptions, parse_bytes
+from graph.parse import ParseOptions, parse_bytes, too_large
 from graph.workers import pool
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -268,8 +268,7 @@ def _read_task(task: tuple) -> tuple:
     try:
         st, data = read_bounded(file, options.max_file_bytes)
     except ValueError:
-        return i, rel, None, None, (None, [Problem(rel, 0, "file-too-large", f"file is larger than "
-                                                   f"{options.max_file_bytes:,} bytes (docs/faults.md); not read")])
+        return i, rel, None, None, (None, [too_large(rel, options)])
     except OSError as exc:
         return i, rel, None, None, (None, [Problem(rel, 0, "unreadable", f"cannot read file: {exc.strerror}")])
     digest = content_digest(data)

@@ -15,6 +15,7 @@ keywords and missing targets are ``skos:Concept`` too) plus a label for its kind
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from itertools import chain
 from typing import TextIO
 
@@ -47,20 +48,39 @@ def column(name: str, kind: str) -> str:
 def write_nodes(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write ``nodes.csv``: one row per node."""
     types = node_field_types(G)
-    _row(out, ["id:ID", ":LABEL", *(column(n, t) for n, t in types.items())])
+    out.write(nodes_header(types) + "\n")
     for node in G:
-        fields = node_fields(G, node)
-        labels = ARRAY_DELIMITER.join((BASE_LABEL, kind_label(str(fields["kind"]))))
-        _row(out, [_text(node), _text(labels), *(_cell(fields.get(name)) for name in types)])
+        out.write(node_record(node, node_fields(G, node), types) + "\n")
 
 
 def write_edges(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write ``edges.csv``: one row per edge."""
     types = edge_field_types(G)
-    _row(out, [":START_ID", ":END_ID", ":TYPE", *(column(n, t) for n, t in types.items())])
+    out.write(edges_header(types) + "\n")
     for u, v, fields in _edges(G):
-        _row(out, [_text(u), _text(v), _text(edge_type(str(fields["kind"]))),
-                   *(_cell(fields.get(name)) for name in types)])
+        out.write(edge_record(u, v, fields, types) + "\n")
+
+
+def nodes_header(types: dict[str, str]) -> str:
+    """The header line of ``nodes.csv`` for node fields ``types`` (without its line end)."""
+    return ",".join(["id:ID", ":LABEL", *(column(n, t) for n, t in types.items())])
+
+
+def edges_header(types: dict[str, str]) -> str:
+    """The header line of ``edges.csv`` for edge fields ``types``."""
+    return ",".join([":START_ID", ":END_ID", ":TYPE", *(column(n, t) for n, t in types.items())])
+
+
+def node_record(node: str, fields: dict, types: Iterable[str]) -> str:
+    """The ``nodes.csv`` line of one node with flat ``fields`` (graph.fields), without its line end."""
+    labels = ARRAY_DELIMITER.join((BASE_LABEL, kind_label(str(fields["kind"]))))
+    return ",".join([_text(node), _text(labels), *(_cell(fields.get(name)) for name in types)])
+
+
+def edge_record(u: str, v: str, fields: dict, types: Iterable[str]) -> str:
+    """The ``edges.csv`` line of one edge with flat ``fields``, without its line end."""
+    return ",".join([_text(u), _text(v), _text(edge_type(str(fields["kind"]))),
+                     *(_cell(fields.get(name)) for name in types)])
 
 
 BATCH_ROWS = 10_000
@@ -103,10 +123,6 @@ def _batched(out: TextIO, file: str, where: str, body: str) -> None:
     out.write(f"\nLOAD CSV WITH HEADERS FROM 'file:///{file}' AS row\n"
               f"WITH row WHERE {where}\n"
               f"CALL (row) {{\n  {body}\n}} IN TRANSACTIONS OF {BATCH_ROWS} ROWS;\n")
-
-
-def _row(out: TextIO, cells: list[str]) -> None:
-    out.write(",".join(cells) + "\n")
 
 
 def _cell(value: object) -> str:

@@ -163,7 +163,8 @@ def _report(files, resolved, nodes, graph, wanted) -> dict:
             "link_occurrences": {kind: links.get(kind, 0) for kind in LinkClass.ALL},
             "problems": n_problems,
         },
-        "tables": {"problems": PROBLEMS_TABLE, "links": LINKS_TABLE, "most_wanted_missing": MISSING_TABLE},
+        "links_file": LINKS_TABLE,
+        "tables": {"problems": PROBLEMS_TABLE, "most_wanted_missing": MISSING_TABLE},
     }
     if n_problems <= INLINE_PROBLEMS:
         rows = resolved.problems.orderBy("path", "line", "code", "stage", "seq").collect()

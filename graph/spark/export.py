@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable, Iterator, Sequence
 
 from pyspark.sql import DataFrame
@@ -18,7 +16,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from graph.exporters.ntriples import ntriple
-from graph.exporters.property_csv import ARRAY_DELIMITER, BASE_LABEL, column, edge_type, kind_label
+from graph.exporters.property_csv import edge_record, edges_header, node_record, nodes_header
 from graph.fields import EDGE_FIELD_TYPES, JOIN, NODE_FIELD_TYPES, flat_fields
 from graph.model import EdgeKind, LinkClass, NodeKind, keyword_key
 from graph.spark.nodes import GraphTables, as_attrs
@@ -65,16 +63,7 @@ def _node_rows(index: int, part: Iterable, base_iri: str, order: tuple, names: t
         nt = [ntriple(*s)[:-1] for s in node_statements(t, t.iri(row.key, row.kind), attrs, edges)]
         in_links = 0 if row.kind == NodeKind.KEYWORD else row.in_links or 0
         fields = flat_fields(attrs, order, in_links, len(targets))
-        labels = ARRAY_DELIMITER.join((BASE_LABEL, kind_label(row.kind)))
-        line = csv_line([row.key, labels, *(fields.get(name, "") for name in names)])
-        yield (row.key, nt, line, *(fields.get(name) for name in names))
-
-
-def csv_line(cells: list) -> str:
-    """One CSV record as the local property-graph CSV writes it (without its line end)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(cells)
-    return buffer.getvalue()[:-1]
+        yield (row.key, nt, node_record(row.key, fields, names), *(fields.get(name) for name in names))
 
 
 def write_graph(nodes: DataFrame, graph: GraphTables, out: str, formats: Sequence[str]) -> None:
@@ -84,19 +73,19 @@ def write_graph(nodes: DataFrame, graph: GraphTables, out: str, formats: Sequenc
     nodes.where(F.col("id") != "").drop("nt", "csv").write.parquet(f"{out}/{NODES_PARQUET}")
     edges = graph.edges.select("source", "target", "kind", "weight",
                                F.array_join("anchors", JOIN).alias("anchors")).orderBy("source", "target").persist()
+    names = tuple(EDGE_FIELD_TYPES)
     edges.write.parquet(f"{out}/{EDGES_PARQUET}")
     if "csv" in formats:
         nodes.where(F.col("id") != "").select(F.col("csv").alias("value")).write.text(f"{out}/{NEO4J_DIR}/nodes")
-        edges.rdd.map(lambda e: (csv_line([e.source, e.target, edge_type(e.kind), e.kind, e.weight, e.anchors]),)) \
-            .toDF(["value"]).write.text(f"{out}/{NEO4J_DIR}/edges")
+        lines = edges.rdd.map(lambda e: (edge_record(e.source, e.target, e.asDict(), names),))
+        edges.sparkSession.createDataFrame(lines, "value string").write.text(f"{out}/{NEO4J_DIR}/edges")
     edges.unpersist()
 
 
 def csv_headers(types: dict[str, str]) -> dict[str, str]:
     """neo4j-admin header files (file name -> content) for node fields ``types``."""
-    nodes = csv_line(["id:ID", ":LABEL", *(column(n, t) for n, t in types.items())])
-    edges = csv_line([":START_ID", ":END_ID", ":TYPE", *(column(n, t) for n, t in EDGE_FIELD_TYPES.items())])
-    return {f"{NEO4J_DIR}/{NODES_HEADER}": nodes + "\n", f"{NEO4J_DIR}/{EDGES_HEADER}": edges + "\n"}
+    return {f"{NEO4J_DIR}/{NODES_HEADER}": nodes_header(types) + "\n",
+            f"{NEO4J_DIR}/{EDGES_HEADER}": edges_header(EDGE_FIELD_TYPES) + "\n"}
 
 
 def write_report_tables(problems: DataFrame, occurrences: DataFrame, nodes: DataFrame, out: str) -> DataFrame:

@@ -8,11 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from graph.model import keyword_key
-from graph.parse import ParseOptions, parse_bytes
-from graph.resolve import anchor_lang, href_target, link_folder, link_problem
+from graph.parse import ParseOptions, parse_bytes, too_large
+from graph.resolve import LOOKUP, anchor_lang, href_target, invisible, link_folder, link_problem
 from graph.slugs import page_path
 from graph.text import field_lang
 
@@ -30,6 +31,7 @@ _LINK = T.StructType([
     T.StructField("file_key", T.StringType()), T.StructField("folded", T.StringType()),
     T.StructField("wordy", T.BooleanType()), T.StructField("anchor_lang", T.StringType()),
     T.StructField("problem_code", T.StringType()), T.StructField("problem", T.StringType()),
+    T.StructField("invisible", T.BooleanType()),
 ])
 _KEYWORD = T.StructType([T.StructField("pos", T.IntegerType()), T.StructField("text", T.StringType()),
                          T.StructField("key", T.StringType()), T.StructField("lang", T.StringType())])
@@ -58,7 +60,8 @@ def read_files(spark: SparkSession, inputs: list[str], root: str, options: Parse
            .option("ignoredPathSegmentRegex", _SKIPPED_NAMES)
            .option("pathGlobFilter", _MARKDOWN_GLOB)
            .load(inputs)
-           .select("path", "content"))
+           # Too large: no content (Spark reads up to 2 GiB per file; the local build reads none).
+           .select("path", F.when(F.col("length") <= options.max_file_bytes, F.col("content")).alias("content")))
     prefix = root.rstrip("/") + "/"
     rows = raw.rdd.mapPartitions(lambda part: parse_partition(part, prefix, options))
     return spark.createDataFrame(rows, FILE_SCHEMA)
@@ -68,12 +71,12 @@ def parse_partition(part: Iterable, prefix: str, options: ParseOptions) -> Itera
     """Executor side: (uri, bytes) rows -> FILE_SCHEMA tuples."""
     for uri, content in part:
         rel = uri[len(prefix):] if uri.startswith(prefix) else uri.rpartition("/")[2]
-        yield file_row(rel, bytes(content), options)
+        yield file_row(rel, None if content is None else bytes(content), options)
 
 
-def file_row(rel: str, data: bytes, options: ParseOptions) -> tuple:
-    """The FILE_SCHEMA row of the file at ``rel``."""
-    article, problems = parse_bytes(data, rel, options)
+def file_row(rel: str, data: bytes | None, options: ParseOptions) -> tuple:
+    """The FILE_SCHEMA row of the file at ``rel`` (``data`` None: larger than options allow)."""
+    article, problems = parse_bytes(data, rel, options) if data is not None else (None, [too_large(rel, options)])
     found = [(seq, p.line, p.code, p.message) for seq, p in enumerate(problems)]
     if article is None:
         return (rel, False, None, None, None, None, [], None, [], None, [], [], found)
@@ -84,7 +87,8 @@ def file_row(rel: str, data: bytes, options: ParseOptions) -> tuple:
         wordy, lang = anchor_lang(link.text, article.lang)
         links.append((idx, link.href, link.text, link.line, link.section, link.syntax, kind,
                       None if kind == "unsafe" else key, file_key, key.casefold() if key else None,
-                      wordy, lang, problem and problem.code, problem and problem.message))
+                      wordy, lang, problem and problem.code, problem and problem.message,
+                      kind == LOOKUP and invisible(link.href)))
     keywords = [(pos, k, keyword_key(k), field_lang(k, article.lang)) for pos, k in enumerate(article.keywords)]
     return (rel, True, article.slug, article.lang, article.title, article.description, list(article.aliases),
             article.slug.casefold(), [a.casefold() for a in article.aliases], page_path(article.path),

@@ -20,8 +20,8 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from graph.model import LinkClass
-from graph.resolve import LOOKUP, duplicate_problem
+from graph.model import Link, LinkClass
+from graph.resolve import LOOKUP, duplicate_problem, invisible_problem
 
 _KEEP = StorageLevel.MEMORY_AND_DISK
 ANY_LANG = "*"
@@ -55,7 +55,7 @@ def resolve_links(files: DataFrame) -> Resolved:
     links = kept.select("path", F.col("slug").alias("source"), "lang", F.explode("links").alias("l")).select(
         "path", "source", "lang", "l.*")
     found = _lookup(links.where(F.col("kind") == LOOKUP), _index(kept))
-    occurrences = _classes(links.join(found, ["path", "idx"], "left"))
+    occurrences = _invisible_problems(_classes(links.join(found, ["path", "idx"], "left")))
     occurrences = _unify_missing_spellings(occurrences).persist(_KEEP)
 
     reading = files.select("path", F.explode("problems").alias("p")).select(
@@ -65,7 +65,7 @@ def resolve_links(files: DataFrame) -> Resolved:
         F.lit(1).alias("stage"), (F.col("idx") + 1).alias("seq"))
     problems = reading.unionByName(link_problems).unionByName(
         spark.createDataFrame(duplicates, _PROBLEM_SCHEMA)).persist(_KEEP)
-    return Resolved(kept, occurrences.drop("problem_code", "problem", "file_key", "key"), problems)
+    return Resolved(kept, occurrences.drop("problem_code", "problem", "file_key", "key", "invisible"), problems)
 
 
 _PROBLEM_SCHEMA = T.StructType([
@@ -141,6 +141,21 @@ def _classes(links: DataFrame) -> DataFrame:
     target = (F.when(lookup, F.coalesce(found, F.col("key")))
               .when(F.col("kind") == LinkClass.SELF, source))
     return links.withColumns({"kind": kind, "target": target}).drop("found")
+
+
+def _invisible_problems(occurrences: DataFrame) -> DataFrame:
+    """The invisible-in-link problem of each resolved or missing link whose href held invisible
+    characters; its message names the target before case variants are unified, as locally."""
+    flagged = F.col("invisible") & F.col("kind").isin(LinkClass.RESOLVED, LinkClass.MISSING)
+    return occurrences.withColumns({
+        "problem_code": F.when(flagged, F.lit("invisible-in-link")).otherwise(F.col("problem_code")),
+        "problem": F.when(flagged, _invisible_message("path", "line", "href", "target")).otherwise(F.col("problem")),
+    })
+
+
+@F.udf(T.StringType())
+def _invisible_message(path: str, line: int, href: str, target: str) -> str:
+    return invisible_problem(path, Link(href, "", line, "", ""), target).message
 
 
 def _unify_missing_spellings(occurrences: DataFrame) -> DataFrame:
