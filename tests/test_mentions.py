@@ -219,3 +219,12 @@ def test_words_naming_this_article_or_a_linked_concept_name_nothing_else():
     assert {"bond", "bond-fund"} & set(found("A bond.", "Page", "English/page.md", extra)) == {"bond", "bond-fund"}
     assert "bond-fund" not in found("A bond is a bond.", "Bond", "English/bond.md", extra)
     assert "bond-fund" not in found("A bond, see [it](/bond).", "Page", "English/page.md", extra)
+
+
+def test_cli_help_states_the_library_default():
+    from graph.cli import make_parser
+    from graph.mentions import MIN_CONFIDENCE
+    command = make_parser()._subparsers._group_actions[0].choices["mentions"]
+    assert f"(default: {MIN_CONFIDENCE})" in command.format_help()
+    with pytest.raises(SystemExit):
+        command.parse_args(["--min-confidence", "nan"])
