@@ -72,6 +72,9 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
     found: dict[str, Source] = {}
     problems: list[Problem] = []
 
+    def refuse(entry: str, code: str, message: str) -> None:
+        problems.append(Problem(safe_name(os.path.relpath(entry, root).replace(os.sep, "/"))[0], 0, code, message))
+
     def add(file: str, target: str) -> None:
         rel, exact = safe_name(os.path.relpath(file, root).replace(os.sep, "/"))
         if not exact:
@@ -86,20 +89,15 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
         if p.is_file():
             add(str(p), str(p))
             continue
-
-        def unreadable(exc: OSError) -> None:
-            name = safe_name(os.path.relpath(exc.filename or str(p), root).replace(os.sep, "/"))[0]
-            problems.append(Problem(name, 0, "unreadable-folder", f"cannot list folder: {exc.strerror}; skipped"))
-
-        for dirpath, dirnames, filenames in os.walk(p, onerror=unreadable):
+        walk = os.walk(p, onerror=lambda exc: refuse(exc.filename or str(p), "unreadable-folder",
+                                                     f"cannot list folder: {exc.strerror}; skipped"))
+        for dirpath, dirnames, filenames in walk:
             kept = []
             for d in dirnames:
                 if d.startswith("."):
                     continue
                 if os.path.islink(os.path.join(dirpath, d)):
-                    rel = safe_name(os.path.relpath(os.path.join(dirpath, d), root).replace(os.sep, "/"))[0]
-                    problems.append(Problem(rel, 0, "symlink-folder",
-                                            "symbolic link to a folder; not followed (docs/faults.md)"))
+                    refuse(os.path.join(dirpath, d), "symlink-folder", "symbolic link to a folder; not followed")
                 else:
                     kept.append(d)
             dirnames[:] = kept
@@ -110,8 +108,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
                     if refusal is None:
                         add(file, target)
                     else:
-                        rel = safe_name(os.path.relpath(file, root).replace(os.sep, "/"))[0]
-                        problems.append(Problem(rel, 0, refusal[0], refusal[1]))
+                        refuse(file, *refusal)
     return Discovery(root, tuple(sorted(found.values())), tuple(sorted(problems, key=lambda q: (q.path, q.code))))
 
 
