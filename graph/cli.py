@@ -399,9 +399,17 @@ HANDLERS = {"build": _build, "related": _related, "query": _query, "stats": _sta
 def run() -> None:
     """Console entry point: exit without tearing the heap down object by object, which takes
     seconds after a large build; output streams are flushed first."""
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (``linkgraph mentions | head``): what it wanted, it has; exit
+        # quietly, as Unix tools do, instead of a traceback.
+        code = 0
+    try:
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
     os._exit(code)
 
 

@@ -135,3 +135,12 @@ def test_related_imports_no_heavy_package(glossary_out):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=PROJECT)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    # `linkgraph check | head -c 10`: the pipe closes while 150 KB of output is still being written.
+    links = "".join(f"[x](/missing-target-number-{i})\n" for i in range(4000))
+    (tmp_path / "a.md").write_text(f"---\ntitle: A\n---\n{links}", encoding="utf-8")
+    run = subprocess.run(f"{sys.executable} -m graph check {tmp_path} | head -c 10", shell=True,
+                         capture_output=True, text=True, cwd=PROJECT)
+    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr, run.stderr[-500:]
