@@ -102,9 +102,11 @@ def query(graph_dir: str | os.PathLike[str], sparql: str, timeout: float | None 
     receive, send = multiprocessing.Pipe(duplex=False)
     child = multiprocessing.get_context("fork").Process(
         target=_child, args=(send, graph_dir, sparql, allow_service), daemon=True)
-    child.start()
-    send.close()
     try:
+        # Started inside the try: a Ctrl-C landing during the fork must still stop the child,
+        # which would otherwise outlive the command (the CLI exits with os._exit, no atexit).
+        child.start()
+        send.close()
         if not receive.poll(timeout):
             raise QueryError(f"the query did not finish within {timeout:g} s and was stopped; "
                              "give it longer with --timeout")
@@ -113,9 +115,11 @@ def query(graph_dir: str | os.PathLike[str], sparql: str, timeout: float | None 
         except EOFError:
             raise QueryError(f"the query process ended without an answer (exit code {child.exitcode})") from None
     finally:  # reached on a timeout, Ctrl-C or an answer alike: the child never outlives the call
-        if child.is_alive():
-            child.kill()
-        child.join()
+        if child.pid is not None:
+            if child.is_alive():
+                child.kill()
+            child.join()
+        send.close()
         receive.close()
     if not ok:
         raise value

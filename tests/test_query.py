@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -157,7 +158,12 @@ def test_ctrl_c_stops_a_query_promptly(graph_dir):
     child = subprocess.Popen([sys.executable, "-m", "graph", "query", EXPENSIVE, "--graph", str(graph_dir)],
                              cwd=PROJECT, stderr=subprocess.PIPE, text=True,
                              env={**__import__("os").environ, "PYTHONPATH": str(PROJECT)})
-    time.sleep(3)  # imports and loading done: the query is being evaluated
+    # Interrupt once the query runs in its own process (a loaded machine can take seconds to get there).
+    children = Path(f"/proc/{child.pid}/task/{child.pid}/children")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and children.exists() and not children.read_text().split():
+        time.sleep(0.1)
+    time.sleep(0.5)  # the child is forked: let it load the store and start evaluating
     sent = time.monotonic()
     child.send_signal(signal.SIGINT)
     _, err = child.communicate(timeout=30)
