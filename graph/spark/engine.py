@@ -7,7 +7,7 @@ the languages in use and, when there are few, the problems for report.json.
 
 from __future__ import annotations
 
-import json
+import io
 import os
 import posixpath
 import uuid
@@ -17,7 +17,7 @@ from pathlib import Path
 
 from graph.errors import LinkgraphError, OutputError, UsageError
 from graph.parse import ParseOptions
-from graph.report import REPORT_VERSION
+from graph.report import REPORT_FILE, REPORT_VERSION, write_report
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 
 SPARK_FORMATS = ("ntriples", "csv")
@@ -26,7 +26,6 @@ INLINE_PROBLEMS = 10_000
 """report.json lists the problems itself up to this many; beyond, problems.jsonl/ alone holds them."""
 MOST_WANTED = 20
 """report.json lists this many most wanted missing targets; missing.jsonl/ holds them all."""
-REPORT_FILE = "report.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +97,9 @@ def build_spark(
         write_graph(nodes, graph, staging, formats)
         wanted = write_report_tables(resolved.problems, resolved.occurrences, nodes, staging)
         report = _report(files, resolved, nodes, graph, wanted)
-        fs.write_text(f"{staging}/{REPORT_FILE}", _json(report))
+        text = io.StringIO()
+        write_report(report, text)
+        fs.write_text(f"{staging}/{REPORT_FILE}", text.getvalue())
         if "csv" in formats:
             for name, text in csv_headers(field_types(langs)).items():
                 fs.write_text(f"{staging}/{name}", text)
@@ -171,14 +172,6 @@ def _report(files, resolved, nodes, graph, wanted) -> dict:
         report["problems"] = [{"path": r.path, "line": r.line, "code": r.code, "message": r.message} for r in rows]
     report["most_wanted_missing"] = [row.asDict() for row in wanted.limit(MOST_WANTED).collect()]
     return report
-
-
-def _json(report: dict) -> str:
-    encode = json.JSONEncoder(ensure_ascii=False).encode
-    lines = [f" {encode(key)}: " + ("[\n  " + ",\n  ".join(map(encode, value)) + "\n ]"
-                                   if isinstance(value, list) and value else encode(value))
-             for key, value in report.items()]
-    return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
 def _unquoted_name(uri: str) -> str:

@@ -19,11 +19,12 @@ from graph.exporters.ntriples import ntriple
 from graph.exporters.property_csv import edge_record, edges_header, node_record, nodes_header
 from graph.fields import EDGE_FIELD_TYPES, JOIN, NODE_FIELD_TYPES, flat_fields
 from graph.model import EdgeKind, LinkClass, NodeKind, keyword_key
+from graph.report import LINKS_FILE
 from graph.spark.nodes import GraphTables, as_attrs
 from graph.vocab import Terms, node_statements, scheme_statements
 
 NT_DIR, NODES_PARQUET, EDGES_PARQUET, NEO4J_DIR = "graph.nt", "nodes.parquet", "edges.parquet", "neo4j"
-PROBLEMS_TABLE, LINKS_TABLE, MISSING_TABLE = "problems.jsonl", "links.jsonl", "missing.jsonl"
+PROBLEMS_TABLE, LINKS_TABLE, MISSING_TABLE = "problems.jsonl", LINKS_FILE, "missing.jsonl"
 NODES_HEADER, EDGES_HEADER = "nodes-header.csv", "edges-header.csv"
 _SPARK_TYPES = {"string": T.StringType(), "int": T.LongType()}
 
