@@ -157,7 +157,10 @@ def test_ctrl_c_stops_a_query_promptly(graph_dir):
 
     child = subprocess.Popen([sys.executable, "-m", "graph", "query", EXPENSIVE, "--graph", str(graph_dir)],
                              cwd=PROJECT, stderr=subprocess.PIPE, text=True,
-                             env={**__import__("os").environ, "PYTHONPATH": str(PROJECT)})
+                             env={**__import__("os").environ, "PYTHONPATH": str(PROJECT)},
+                             # A shell starts background jobs with SIGINT ignored, and children
+                             # inherit that: give this one the terminal's default, as Ctrl-C meets it.
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Interrupt once the query runs in its own process (a loaded machine can take seconds to get there).
     children = Path(f"/proc/{child.pid}/task/{child.pid}/children")
     deadline = time.monotonic() + 60
