@@ -63,7 +63,7 @@ class _Anchors(HTMLParser):
             self.found_open = False
 
 
-class _Lines:
+class LineCounter:
     """Byte offset -> file line, counting newlines incrementally (events come mostly in order)."""
 
     def __init__(self, data: bytes, first_line: int) -> None:
@@ -86,7 +86,7 @@ def find_links(body: str, path: str = "", first_line: int = 1,
     and one ``too-many-links`` problem says where it stopped.
     """
     limit = max_links if max_links is not None else float("inf")
-    line_of = _Lines(body.encode("utf-8"), first_line)
+    line_of = LineCounter(body.encode("utf-8"), first_line)
     links: list[Link] = []
     problems: list[Problem] = []
     section = ""

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 
 import pyromark
 
-from graph.links import _Lines
+from graph.links import LineCounter
 from graph.model import Article, LinkClass, Resolution
 from graph.normalize import WORD, fold, normalize, stem, strip_article, without_proclitic
 from graph.text import shown
@@ -331,7 +331,7 @@ def prose(body: str, first_line: int = 1) -> Iterator[tuple[str, list[tuple[int,
     A run is the text of one block between links, code spans and raw HTML; emphasis and line
     breaks do not end it. Headings, code, link text, images and HTML are not prose.
     """
-    line_of = _Lines(body.encode("utf-8"), first_line)
+    line_of = LineCounter(body.encode("utf-8"), first_line)
     parts: list[str] = []
     starts: list[tuple[int, int]] = []
     size = 0
