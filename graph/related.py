@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from graph.errors import UnknownTerm
+from graph.errors import GraphFolderError, UnknownTerm
 from graph.related_index import KEYWORD, IndexedGraph, RelatedModel, index_view, name_key, name_keys
 
 if TYPE_CHECKING:
@@ -229,8 +229,14 @@ def model_of(G: IndexedGraph) -> RelatedModel:
 def related(G: IndexedGraph, term: str, n: int = 10, weights: Mapping[str, float] | None = None,
             exclude: Collection[str] = (), explain: bool = True) -> list[Related]:
     """The ``n`` concepts most related to ``term`` (slug, alias or title), best first."""
-    u, lang = find(G, term)
-    return rank(G, u, n, weights, exclude, explain, lang)
+    try:
+        u, lang = find(G, term)
+        return rank(G, u, n, weights, exclude, explain, lang)
+    except IndexError as exc:
+        # read_index checks lengths and order, not every id (graph.related_index._checked):
+        # an id past the end of its array surfaces here, where a query first uses it.
+        raise GraphFolderError(f"damaged linkgraph related index (IndexError: {exc}); "
+                               "rebuild with linkgraph build") from None
 
 
 def rank(G: IndexedGraph, u: str, n: int = 10, weights: Mapping[str, float] | None = None,
