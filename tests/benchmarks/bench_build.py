@@ -2,6 +2,7 @@
 
     python3 tests/benchmarks/bench_build.py                      # 1,000 / 10,000 / 50,000 files
     python3 tests/benchmarks/bench_build.py --sizes 10000 --compare-naive
+    python3 tests/benchmarks/bench_build.py --sizes --bilingual 18000   # issue 11's side-by-side test
 
 For each size (corpora are generated once by gen_corpus.py into --corpora, default
 /tmp/linkgraph-bench) it runs, each in a fresh process so peak RSS is that run's own:
@@ -16,7 +17,12 @@ For each size (corpora are generated once by gen_corpus.py into --corpora, defau
 - with ``--compare-naive``, the same Turtle and GraphML content through the obvious stack:
   python-frontmatter per file and our link parser, ``nx.MultiDiGraph`` edge by edge,
   ``nx.write_graphml``, an rdflib Graph and its Turtle serializer — against our build of just
-  those two formats, without cache.
+  those two formats, without cache;
+- with ``--bilingual N``, issue 11's side-by-side test: on N files from gen_bilingual.py (two
+  language folders with the same relative paths, relative ``../x/y.md`` links), the 50-line
+  script a user would write (python-frontmatter, a regex, networkx, rdflib's Turtle serializer,
+  ``nx.write_graphml``; ``naive_script``) against ``linkgraph build --format turtle,graphml``,
+  time and peak memory of each, and the share of linkgraph's internal links that resolve.
 """
 
 from __future__ import annotations
@@ -156,6 +162,7 @@ def one_build(root: Path, out: Path, cache: Path | None, jobs: int, formats: lis
     counts = result.report["counts"]
     return {"seconds": total, "stages": stages, "rss_mb": rss_mb(), "workers_rss_mb": rss_mb(resource.RUSAGE_CHILDREN),
             "pss_mb": pss.peak_mb, "skipped": list(result.skipped),
+            "resolved": counts["link_occurrences"]["resolved"], "missing": counts["link_occurrences"]["missing"],
             "links": sum(counts["link_occurrences"].values()), "nodes": sum(counts["nodes"].values()),
             "edges": sum(counts["edges"].values())}
 
@@ -202,6 +209,79 @@ def naive(root: Path, out: Path) -> dict:
     return {"seconds": sum(times.values()), "stages": times, "rss_mb": rss_mb(), "triples": len(g)}
 
 
+def naive_script(root: Path, out: Path) -> dict:
+    """The obvious script a user writes for Turtle + GraphML, timed end to end (issue 11)."""
+    import posixpath
+    from urllib.parse import quote
+
+    import frontmatter
+    import networkx as nx
+    import rdflib
+    from rdflib.namespace import RDF, SKOS
+
+    start = time.perf_counter()
+    link = re.compile(r"\[([^\]]*)\]\(([^)\s]+)\)")
+    G = nx.DiGraph()
+    for path in sorted(root.rglob("*.md")):
+        post = frontmatter.load(path)
+        rel = path.relative_to(root).as_posix()
+        lang, _, page = rel.partition("/")
+        slug = page.removesuffix(".md")
+        G.add_node(slug, **{f"label_{lang}": str(post.get("title", slug))})
+        for _, href in link.findall(post.content):
+            if "://" in href:
+                continue
+            target = posixpath.normpath(posixpath.join(posixpath.dirname(rel), href.split("#")[0]))
+            target = target.partition("/")[2].removesuffix(".md")
+            if G.has_edge(slug, target):
+                G[slug][target]["weight"] += 1
+            else:
+                G.add_edge(slug, target, weight=1)
+    base = "https://example.org/linkgraph/"
+    wiki_link = rdflib.URIRef("http://dbpedia.org/ontology/wikiPageWikiLink")
+    g = rdflib.Graph()
+    g.bind("skos", SKOS)
+    for node, data in G.nodes(data=True):
+        s = rdflib.URIRef(base + quote(node))
+        g.add((s, RDF.type, SKOS.Concept))
+        for key, label in data.items():
+            g.add((s, SKOS.prefLabel, rdflib.Literal(label, lang=key.removeprefix("label_"))))
+    for u, v in G.edges():
+        g.add((rdflib.URIRef(base + quote(u)), wiki_link, rdflib.URIRef(base + quote(v))))
+    g.serialize(out / "naive.ttl", format="turtle")
+    nx.write_graphml(G, out / "naive.graphml")
+    return {"seconds": time.perf_counter() - start, "rss_mb": rss_mb(), "nodes": G.number_of_nodes(),
+            "edges": G.number_of_edges(), "triples": len(g)}
+
+
+def bilingual(files: int, corpora: Path, jobs: int) -> None:
+    """Print issue 11's side-by-side comparison on a generated bilingual encyclopedia."""
+    root = corpora / f"bilingual-{files}"
+    if not (root / "en").exists():
+        subprocess.run([sys.executable, str(HERE / "gen_bilingual.py"), str(files), str(root)], check=True)
+    mb = sum(f.stat().st_size for f in root.rglob("*.md")) / 1e6
+    work = Path(tempfile.mkdtemp(prefix="lg-bench-"))
+    try:
+        slow = run_child("--child", "naive-script", str(root), str(work))
+        fast = run_child("-j", str(jobs), "--child", "build-ttl-graphml", str(root), str(work / "fast"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    internal = fast["resolved"] + fast["missing"]
+    print(f"## Bilingual encyclopedia: {files:,} files ({mb:.0f} MB), Turtle + GraphML\n")
+    print(table([
+        ["", "seconds", "peak memory MB", "nodes", "edges"],
+        ["naive script (frontmatter, regex, networkx, rdflib, nx.write_graphml)", f"{slow['seconds']:.1f}",
+         f"{slow['rss_mb']:.0f} (RSS, one process)", f"{slow['nodes']:,}", f"{slow['edges']:,}"],
+        [f"linkgraph build --format turtle,graphml --no-cache -j {jobs}", f"{fast['seconds']:.1f}",
+         f"{fast['pss_mb']:.0f} (PSS, every process; main RSS {fast['rss_mb']:.0f})", f"{fast['nodes']:,}",
+         f"{fast['edges']:,}"],
+    ]) + "\n")
+    print(f"naive / linkgraph: {slow['seconds'] / fast['seconds']:.2f}x the time, linkgraph uses "
+          f"{fast['pss_mb'] / slow['rss_mb']:.2f}x the memory; linkgraph resolved {fast['resolved']:,} of "
+          f"{internal:,} internal link occurrences ({fast['resolved'] / max(1, internal):.1%}), "
+          f"{fast['missing']:,} to missing targets\n")
+
+
 def run_child(*args: str) -> dict:
     """Run one measurement in a fresh interpreter; its last stdout line is JSON."""
     done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
@@ -224,16 +304,21 @@ def table(rows: list[list[str]]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 50000])
+    parser.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000, 50000],
+                        help="corpus sizes (none: only --bilingual)")
     parser.add_argument("--corpora", type=Path, default=Path(tempfile.gettempdir()) / "linkgraph-bench")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--compare-naive", action="store_true", help="also run the obvious stack")
+    parser.add_argument("--bilingual", type=int, metavar="N", help="also compare with the naive script on N "
+                        "bilingual files (issue 11's test; 18000 is the encyclopedia's size)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, root, out, *rest = args.child
         if kind == "floor":
             print(json.dumps(floor(Path(root))))
+        elif kind == "naive-script":
+            print(json.dumps(naive_script(Path(root), Path(out))))
         elif kind == "naive":
             print(json.dumps(naive(Path(root), Path(out))))
         elif kind == "watch":
@@ -292,8 +377,11 @@ def main() -> None:
             summary.append(line)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-    print("## Summary\n")
-    print(table(summary))
+    if args.sizes:
+        print("## Summary\n")
+        print(table(summary) + "\n")
+    if args.bilingual:
+        bilingual(args.bilingual, args.corpora, args.jobs)
 
 
 if __name__ == "__main__":
