@@ -73,7 +73,7 @@ def write_file(path: Path, write: Callable[[TextIO], None], shown: Path | None =
 
 class OutputFolder:
     """One build's hold on an output folder: ``with OutputFolder(out, names) as folder:`` locks
-    it, sweeps what crashed builds left, checks that it holds only linkgraph's files, and gives
+    it, sweeps what crashed builds left, checks that it holds nothing the swap cannot carry over, and gives
     ``folder.staging``, where every file is written; ``folder.commit()`` swaps it in. Leaving the
     block without a commit (an error, Ctrl-C) removes the staging folder and keeps OUT as it was.
     """
@@ -111,45 +111,70 @@ class OutputFolder:
 
     def __exit__(self, *exc_info: object) -> None:
         try:
+            self._rescue()
             _remove(self.staging)
         finally:
             self._release()
 
-    def check(self) -> None:
-        """OutputError unless OUT holds only files a build writes (and crashed writers' ``.*.tmp``):
-        the swap replaces the whole folder, so anything else would be lost with it."""
+    def check(self) -> list[os.DirEntry]:
+        """The entries of OUT linkgraph did not write, which the swap carries over: plain files only.
+        OutputError names the first entry that is anything else (a folder, a symlink, a folder
+        named like an output): the swap replaces the whole folder, and it will not move those."""
         foreign = [entry for entry in _entries(self.out) if not self._ours(entry)]
-        if foreign:
-            raise OutputError(f"{self.out} holds {foreign[0].name!r}, which linkgraph did not write; "
-                              "choose an empty or new output folder with -o (nothing was changed)")
+        for entry in foreign:
+            if not entry.is_file(follow_symlinks=False) or entry.name in self.names:
+                raise OutputError(f"{self.out} holds {entry.name!r}, which linkgraph did not write and "
+                                  "cannot carry over (only plain files are kept); choose an empty or new "
+                                  "output folder with -o (nothing was changed)")
+        return foreign
 
     def commit(self) -> None:
-        """Write the manifest, swap the staging folder in for OUT in one step and remove the
-        previous build."""
-        self.check()  # again: someone may have put a file there during the build
+        """Write the manifest, swap the staging folder in for OUT in one step, carry the files
+        linkgraph did not write over, and remove the previous build."""
+        foreign = self.check()  # again: someone may have put something there during the build
         new = self.staging
         try:
-            _write_manifest(new)
+            _write_manifest(new)  # before the carried files: it lists outputs only
+            # A hard link keeps a foreign file in OUT across the swap with no moment without it,
+            # and writers holding it open (``build -o OUT > OUT/log``) keep writing to it.
+            for entry in foreign:
+                try:
+                    os.link(entry.path, new / entry.name, follow_symlinks=False)
+                except OSError:
+                    pass  # another owner's file (protected_hardlinks): _carry moves it back
             if self.out.is_dir():
                 mode = stat.S_IMODE(self.out.stat().st_mode)
                 os.chmod(new, mode)
             if not self.out.exists():
                 os.rename(new, self.out)
-            elif not _exchange(new, self.out):
+            elif _exchange(new, self.out):
+                _fsync_dir(self.out.parent)
+                self._carry(new)
+            else:
                 self._replace_each(new)
             _fsync_dir(self.out.parent)
         except OSError as exc:
             raise OutputError(f"cannot replace {self.out}: {exc.strerror or exc}") from None
         # ``new`` now holds the previous build (or what is left of it): gone in __exit__.
 
+    def _carry(self, old: Path) -> None:
+        # The foreign files as they are in the previous folder at this moment win over the links
+        # made before the swap: one may have been replaced or removed in between.
+        previous = {e.name for e in _entries(old) if not self._ours(e)}
+        for entry in _entries(self.out):
+            if not self._ours(entry) and entry.name not in previous:
+                _remove(Path(entry.path))
+        for name in sorted(previous):
+            os.replace(old / name, self.out / name)
+
     def _replace_each(self, new: Path) -> None:
         # No atomic exchange here: move file by file, the manifest last, then drop the files
         # of the previous build that this one does not write.
         state = new / STATE_DIR
-        moved = {p.name for p in new.iterdir()}
+        moved = {e.name for e in _entries(new) if self._ours(e)}
         for entry in sorted(new.iterdir(), key=lambda p: p.name == STATE_DIR):
-            if entry.name == STATE_DIR:
-                continue
+            if entry.name == STATE_DIR or entry.name not in moved:
+                continue  # the carried files' links: their originals stay where they are
             os.replace(entry, self.out / entry.name)
         if state.exists():
             (self.out / STATE_DIR).mkdir(exist_ok=True)
@@ -159,8 +184,8 @@ class OutputFolder:
                     shutil.rmtree(target)
                 os.replace(entry, target)
         for entry in _entries(self.out):
-            if entry.name not in moved:
-                _remove(entry)
+            if entry.name not in moved and self._ours(entry):
+                _remove(Path(entry.path))
 
     def _ours(self, entry: os.DirEntry) -> bool:
         name = entry.name
@@ -191,12 +216,28 @@ class OutputFolder:
 
     def _sweep(self) -> None:
         # We hold the lock, so anything in the staging folder but the lock is a crashed build's.
+        self._rescue()
         for entry in _entries(self.root):
             if entry.name != "lock":
                 _remove(Path(entry.path))
         for entry in _entries(self.out):  # temporary files of writers of older versions
             if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
                 _remove(Path(entry.path))
+
+    def _rescue(self) -> None:
+        # A build stopped between its swap and _carry (killed, Ctrl-C) left the previous folder
+        # in the staging folder, holding the originals of the files it carries over: those go
+        # back to OUT, never away with the staging folder.
+        if not self.out.is_dir():
+            return
+        for entry in _entries(self.staging):
+            if not self._ours(entry) and entry.is_file(follow_symlinks=False) \
+                    and not os.path.lexists(self.out / entry.name):
+                try:
+                    os.replace(entry.path, self.out / entry.name)
+                except OSError as exc:
+                    raise OutputError(f"cannot move {entry.name} back into {self.out}: "
+                                      f"{exc.strerror or exc} (it is in {self.staging})") from None
 
     def _lock(self) -> None:
         lock = self.root / "lock"

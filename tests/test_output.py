@@ -71,11 +71,59 @@ def test_a_failing_writer_keeps_the_previous_build_whole(tmp_path, monkeypatch):
     assert leftovers(out) == []
 
 
-def test_a_folder_holding_other_files_is_refused_untouched(tmp_path):
+def test_plain_files_linkgraph_did_not_write_are_carried_over_as_they_are(tmp_path):
     out = tmp_path / "out"
     write_files(out, {"notes.md": b"# mine\n", "graph.ttl": b"old"})
+    inode = (out / "notes.md").stat().st_ino
+    build([GLOSSARY], out)
+    assert (out / "notes.md").read_bytes() == b"# mine\n" and (out / "notes.md").stat().st_ino == inode
+    assert (out / "graph.ttl").read_bytes() != b"old" and leftovers(out) == []
+    assert "notes.md" not in (out / ".linkgraph" / "manifest.json").read_text()
+
+
+def test_a_log_the_shell_holds_open_in_the_folder_keeps_every_line(tmp_path):
+    # ``linkgraph build -o OUT > OUT/log``: the shell opens the log before the build swaps OUT.
+    out = tmp_path / "out"
+    build([GLOSSARY], out)
+    with open(out / "log", "a", encoding="utf-8") as log:
+        log.write("before\n")
+        log.flush()
+        build([GLOSSARY], out)
+        log.write("after\n")
+    assert (out / "log").read_text() == "before\nafter\n"
+
+
+def test_a_file_replaced_during_the_swap_is_the_one_kept(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    write_files(out, {"notes.md": b"first"})
+    exchange = output._exchange
+
+    def swap_after_an_edit(a, b):
+        (out / "notes.tmp-edit").write_bytes(b"second")
+        os.replace(out / "notes.tmp-edit", out / "notes.md")  # an editor's save, after the link
+        return exchange(a, b)
+
+    monkeypatch.setattr(output, "_exchange", swap_after_an_edit)
+    build([GLOSSARY], out)
+    assert (out / "notes.md").read_bytes() == b"second" and not (out / "notes.tmp-edit").exists()
+
+
+def test_a_build_stopped_between_swap_and_carry_puts_the_files_back(tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    write_files(out, {"notes.md": b"mine"})
+    monkeypatch.setattr(os, "link", lambda *a, **k: (_ for _ in ()).throw(PermissionError(1, "denied")))
+    monkeypatch.setattr(OutputFolder, "_carry", lambda self, old: (_ for _ in ()).throw(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt):
+        build([GLOSSARY], out)
+    assert (out / "notes.md").read_bytes() == b"mine" and leftovers(out) == []
+
+
+def test_a_folder_holding_a_folder_linkgraph_did_not_write_is_refused_untouched(tmp_path):
+    # ``-o ~`` by mistake: the swap would move a whole home folder; linkgraph stops instead.
+    out = tmp_path / "out"
+    write_files(out, {"notes.md": b"# mine\n", "photos/a.jpg": b"jpg"})
     before = snapshot(out)
-    with pytest.raises(OutputError, match="holds 'notes.md', which linkgraph did not write"):
+    with pytest.raises(OutputError, match="holds 'photos', which linkgraph did not write"):
         build([GLOSSARY], out)
     assert snapshot(out) == before and leftovers(out) == []
 
@@ -90,7 +138,7 @@ def test_an_output_name_that_is_not_a_plain_file_is_refused(tmp_path, entry):
     else:
         (tmp_path / "elsewhere").write_text("precious")
         (out / "graph.ttl").symlink_to(tmp_path / "elsewhere")
-    with pytest.raises(OutputError, match="'graph.ttl', which linkgraph did not write"):
+    with pytest.raises(OutputError, match="'graph.ttl', which linkgraph did not write and cannot carry over"):
         build([GLOSSARY], out)
     assert "precious" in {p.read_text() for p in tmp_path.rglob("*") if p.is_file()}
 
