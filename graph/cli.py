@@ -326,7 +326,7 @@ def _related(args: argparse.Namespace) -> int:
         results = related(G, args.term, args.n, explain=args.explain or args.json)
     except UnknownTerm as exc:
         closest = "; ".join(f"{name} ({slug})" if name != slug else slug for name, slug in exc.suggestions)
-        print(shown(f"linkgraph: no concept {exc.term!r} in {args.graph}/{INDEX_FILE}"
+        print(shown(f"linkgraph related: error: no concept {exc.term!r} in {args.graph}/{INDEX_FILE}"
                     + (f"; closest: {closest}" if closest else "")), file=sys.stderr)
         return 1
     if args.json:

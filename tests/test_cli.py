@@ -109,7 +109,7 @@ def test_related_by_arabic_title_with_explain(glossary_out, capsys):
 def test_related_unknown_term_exits_1_with_closest_matches(glossary_out, capsys):
     assert main(["related", "brokr", "--graph", str(glossary_out)]) == 1
     err = capsys.readouterr().err
-    assert "no concept 'brokr'" in err and "closest: " in err and "broker" in err
+    assert err.startswith("linkgraph related: error: no concept 'brokr'") and "closest: " in err and "broker" in err
 
 
 def test_related_without_an_index_is_one_line_exit_1(tmp_path, capsys):
