@@ -16,7 +16,7 @@ import pytest
 import graph.output as output
 import graph.pipeline as pipeline
 from graph.errors import OutputError
-from graph.output import OutputFolder, write_atomic
+from graph.output import OutputFolder
 from graph.pipeline import build
 from tests.benchmarks.gen_corpus import generate
 from tests.conftest import GLOSSARY, PROJECT, snapshot, write_files
@@ -27,20 +27,6 @@ def leftovers(out: Path) -> list[str]:
     """Anything a build may leave only while it runs: its staging folder, temporary files."""
     staging = out.parent / f".{out.name}.linkgraph-staging"
     return [str(p) for p in (staging, *out.parent.rglob("*.tmp")) if p.exists()]
-
-
-def test_failed_write_leaves_the_previous_file_and_no_temp(tmp_path):
-    target = tmp_path / "graph.ttl"
-    target.write_text("previous")
-
-    def explode(out):
-        out.write("half a file")
-        raise RuntimeError("interrupted")
-
-    with pytest.raises(RuntimeError):
-        write_atomic(target, explode)
-    assert target.read_text() == "previous"
-    assert [p.name for p in tmp_path.iterdir()] == ["graph.ttl"]
 
 
 def test_a_rebuild_replaces_the_whole_folder_and_leaves_nothing_behind(tmp_path):

@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from graph.build import build_graph  # noqa: E402
-from graph.output import write_atomic  # noqa: E402
+from graph.output import write_file  # noqa: E402
 from graph.reader import read_corpus  # noqa: E402
 from graph.related import rank  # noqa: E402
 from graph.related_fit import fit_related  # noqa: E402
@@ -48,7 +48,8 @@ def main() -> None:
     t2 = time.perf_counter()
     model = fit_related(index_view(G))
     t_fit = time.perf_counter()
-    write_atomic(args.out / INDEX_FILE, lambda f: write_index(G, f))
+    args.out.mkdir(parents=True, exist_ok=True)
+    write_file(args.out / INDEX_FILE, lambda f: write_index(G, f))
     t3 = time.perf_counter()
     size = (args.out / INDEX_FILE).stat().st_size
     concepts = sorted(n for n, kind in G.nodes(data="kind") if kind == "article")
