@@ -84,13 +84,13 @@ def test_every_command_and_option_is_documented():
                     assert f"`{flag}" in everything or f"{flag} " in everything, f"linkgraph {name} {flag}"
 
 
-def test_readme_layout_names_every_module():
-    layout = README.split("## Layout", 1)[1]
+def test_code_map_names_every_module():
+    layout = TEXTS[PROJECT / "docs" / "code-map.md"]
     modules = [p for p in (PROJECT / "graph").rglob("*.py") if not p.name.startswith("__")]
     assert modules
     for module in modules:
         assert f" {module.name} " in layout or f" {module.name}," in layout or f"{module.name}\n" in layout, \
-            f"README Layout does not mention {module.relative_to(PROJECT)}"
+            f"docs/code-map.md does not mention {module.relative_to(PROJECT)}"
 
 
 def _without_code(text: str) -> str:
