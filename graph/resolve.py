@@ -56,14 +56,25 @@ def resolve(corpus: Corpus) -> Resolution:
     occurrences: list[Occurrence] = []
     memo: dict = {}  # hrefs repeat a lot (popular targets): classify each spelling once per folder
     for article in articles:
+        path, slug, lang, site_dir = article.path, article.slug, article.lang, article.site_dir
+        folder = posixpath.dirname(path)
         for link in article.links:
-            kind, target = classify(article, link.href, index, memo)
-            if kind == UNSAFE or kind == TEMPLATE:
-                problems.append(link_problem(article.path, link, kind, target))
+            # classify(), inlined: this loop runs once per link of the corpus.
+            href = link.href
+            key = (href, lang, site_dir, "" if href[:1] == "/" else folder)
+            found = memo.get(key)
+            if found is None:
+                kind, target = _classify(href, lang, site_dir, key[3], index)
+                found = memo[key] = (kind, target, (kind == RESOLVED or kind == MISSING) and invisible(href))
+            kind, target, hidden = found
+            if kind == SELF or (kind == RESOLVED and target == slug):
+                kind, target = SELF, slug
+            elif kind == UNSAFE or kind == TEMPLATE:
+                problems.append(link_problem(path, link, kind, target))
                 target = None
-            elif (kind == RESOLVED or kind == MISSING) and invisible(link.href):
-                problems.append(invisible_problem(article.path, link, target))
-            occurrences.append(Occurrence(article.slug, article.path, link, kind, target))
+            elif hidden:
+                problems.append(invisible_problem(path, link, target))
+            occurrences.append(Occurrence(slug, path, link, kind, target))
     occurrences = _unify_missing_spellings(occurrences)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
     return Resolution(corpus, tuple(articles), tuple(occurrences), tuple(problems),
@@ -199,6 +210,8 @@ def _unify_missing_spellings(occurrences: list[Occurrence]) -> list[Occurrence]:
     best: dict[str, str] = {}
     for spelling, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         best.setdefault(spelling.casefold(), spelling)
+    if len(best) == len(counts):  # no two spellings of one target: nothing to change
+        return occurrences
     return [
         Occurrence(o.source, o.path, o.link, o.kind, best[o.target.casefold()])
         if o.kind == MISSING and o.target is not None else o
