@@ -13,18 +13,21 @@ As a related-terms signal: ``corpus_mentions(resolution)`` gives, per article fi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from functools import lru_cache
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import asdict, dataclass
 
 import pyromark
 
 from graph.links import LineCounter
 from graph.model import Article, LinkClass, Resolution
-from graph.normalize import WORD, fold, normalize, stem, strip_article, without_proclitic
+from graph.normalize import WORD, fold, normalize, strip_article, without_proclitic
+from graph.normalize import stem as _stem
 from graph.text import shown
 
 EXACT, ARTICLE, INFLECTED = "exact", "article", "inflected"
@@ -37,12 +40,15 @@ MIN_LINK_SHARE = 0.5
 MIN_CONFIDENCE = 0.4
 """Mentions below this confidence are not reported unless asked for."""
 
-_LINKED = (LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF)
+RESOLVED, MISSING = LinkClass.RESOLVED, LinkClass.MISSING
+_LINKED = frozenset({RESOLVED, MISSING, LinkClass.SELF})
 _SOFT_GAP = re.compile(r"[\s\-\u2010-\u2014]+")
 _INLINE_STYLE = ("Emphasis", "Strong", "Strikethrough")
 _SLUG_WORDS = re.compile(r"^[^\W\d_]{2,}(?:[-_][^\W\d_]{2,})*$")
 _LETTERS = re.compile(r"[^\W\d_]")
 _OPTIONS = pyromark.Options.ENABLE_TABLES
+# Names and prose repeat the same words: each is stemmed once (bounded, like Lexicon's memo).
+stem = lru_cache(maxsize=1 << 16)(_stem)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +89,7 @@ class Name:
     ``contains``) or a one-word name written in capitals (``ARM``)."""
 
 
+@lru_cache(maxsize=1 << 17)  # the anchor texts of a corpus are made names and looked up again
 def name_path(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(folded words, trie keys) of a name: stems, with any punctuation between words kept."""
     folded = fold(text)
@@ -116,6 +123,23 @@ class Lexicon:
             node.setdefault("", []).append(name)
             self.size += 1
         self._words: dict[str, tuple[str, str, tuple[tuple[str, bool], ...]]] = {}
+        self._digest: str | None = None
+
+    @property
+    def digest(self) -> str:
+        """A hash of every name in order: two lexicons with one digest find the same matches."""
+        if self._digest is None:
+            h = hashlib.blake2b(digest_size=16)
+            stack = [self.trie]
+            while stack:  # every name, in the order scans list them
+                node = stack.pop()
+                for key in sorted(node):
+                    if key:
+                        stack.append(node[key])
+                    else:
+                        h.update(repr(node[key]).encode())
+            self._digest = h.hexdigest()
+        return self._digest
 
     def analyse(self, word: str) -> tuple[str, str, tuple[tuple[str, bool], ...]]:
         """(folded, stem, the names it may start) of a written word; the last are (first key of a
@@ -161,13 +185,19 @@ def concept_names(articles: Iterable[Article]) -> Iterator[Name]:
 def anchor_names(resolution: Resolution) -> Iterator[Name]:
     """Anchor texts of the corpus's links as names of their targets, weighted by link share:
     the share of the links written with that text that go to that target."""
+    # Counted per anchor as written, then normalised once per distinct text: a million links
+    # use far fewer distinct texts.
+    written = Counter((o.link.text, o.target) for o in resolution.occurrences
+                      if (o.kind == RESOLVED or o.kind == MISSING) and o.target)
     counts: dict[str, Counter] = defaultdict(Counter)
     spelling: dict[str, str] = {}
-    for o in resolution.occurrences:
-        if o.kind in (LinkClass.RESOLVED, LinkClass.MISSING) and o.target:
-            key = normalize(o.link.text)
-            counts[key][o.target] += 1
-            spelling[key] = min(spelling.get(key, o.link.text), o.link.text)  # keeps capitals: "ARM"
+    keys: dict[str, str] = {}
+    for (text, target), n in written.items():
+        key = keys.get(text)
+        if key is None:
+            key = keys[text] = normalize(text)
+            spelling[key] = min(spelling.get(key, text), text)  # keeps capitals: "ARM"
+        counts[key][target] += n
     for key, targets in sorted(counts.items()):
         total = sum(targets.values())
         for target, n in sorted(targets.items()):
@@ -201,11 +231,13 @@ def first_mentions(candidates: Iterable[Mention], min_confidence: float = MIN_CO
     return tuple(sorted(best.values(), key=lambda m: (m.line, m.target)))
 
 
-def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None) -> dict[str, list[Mention]]:
+def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
+                       memo: MutableMapping[tuple, tuple] | None = None) -> dict[str, list[Mention]]:
     """Article path -> the first unlinked match of each name in it (per closeness), whatever its confidence.
 
     Confidence is ``confidence(...)``, from counts over the whole corpus: the articles where each
-    name and each concept appears, and those of them that link it.
+    name and each concept appears, and those of them that link it. ``memo`` keeps each article's
+    ``article_matches`` across builds (see ``matches_key``): a rebuild scans only changed bodies.
     """
     lexicon = lexicon or build_lexicon(resolution)
     linked: dict[str, set[str]] = defaultdict(set)
@@ -222,16 +254,23 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None) -
     target_seen: Counter = Counter()
     found: dict[str, dict[tuple, tuple]] = {}
     for a in resolution.articles:
+        if memo is None:
+            matches = article_matches(a.body, lexicon, a.body_line)
+        else:
+            key = matches_key(a, lexicon)
+            matches = memo.get(key)
+            if matches is None:
+                matches = memo[key] = article_matches(a.body, lexicon, a.body_line)
         skip = {a.slug, *linked[a.path]}
         first: dict[tuple, tuple] = {}
         names, targets = set(anchored[a.path]), set(linked[a.path])
-        for line, text, matched, tier in scan(a.body, lexicon, a.body_line):
-            names.add(matched[0].keys)
-            targets.update(name.target for name in matched)
-            if any(name.target in skip for name in matched):
+        for line, text, matched in matches:
+            names.add(matched[0][0].keys)
+            targets.update(name.target for name, _ in matched)
+            if any(name.target in skip for name, _ in matched):
                 continue  # words that name this article or a concept it links name nothing else
-            for name in matched:
-                first.setdefault((name.target, name.keys, tier(name)), (line, text, name))
+            for name, tier in matched:
+                first.setdefault((name.target, name.keys, tier), (line, text, name))
         name_seen.update(names)
         target_seen.update(targets - {a.slug})
         found[a.path] = first
@@ -242,6 +281,19 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None) -
                              a.slug, f"{name.origin} {tier}")
                      for (target, keys, tier), (line, text, name) in found[a.path].items()]
             for a in resolution.articles}
+
+
+def article_matches(body: str, lexicon: Lexicon, first_line: int = 1) -> tuple[tuple[int, str, tuple[tuple[Name, str], ...]], ...]:
+    """(line, words as written, ((name, tier), ...)) of every longest name in one body: all an
+    article gives to ``mention_candidates`` before the corpus-wide counts, a function of the body
+    and the lexicon only."""
+    return tuple((line, text, tuple((name, tier(name)) for name in names))
+                 for line, text, names, tier in scan(body, lexicon, first_line))
+
+
+def matches_key(article: Article, lexicon: Lexicon) -> tuple:
+    """What ``article_matches`` of an article depends on: a key for keeping them between builds."""
+    return lexicon.digest, article.body_line, article.body
 
 
 PRIOR, PRIOR_WEIGHT = 0.5, 1.0
@@ -270,46 +322,51 @@ def confidence(tier: str, name: Name, name_rate: tuple[int, int], target_rate: t
 def scan(body: str, lexicon: Lexicon, first_line: int = 1) -> Iterator[tuple[int, str, list[Name], Callable[[Name], str]]]:
     """(line, words as written, names, tier of a name) of every longest name in the prose of a Markdown body."""
     trie = lexicon.trie
+    known, analyse = lexicon._words.get, lexicon.analyse
     for text, starts in prose(body, first_line):
-        words = [(m.start(), m.end(), m.group()) for m in WORD.finditer(text)]
-        info = [lexicon.analyse(w) for _, _, w in words]
-        i = 0
-        while i < len(words):
+        spans = [m.span() for m in WORD.finditer(text)]
+        info = [known(w) or analyse(w) for w in WORD.findall(text)]
+        i, n = 0, len(spans)
+        while i < n:
             if not info[i][2]:
                 i += 1
                 continue
-            match = _longest(trie, text, words, info, i)
+            match = _longest(trie, text, spans, info, i)
             if match is None:
                 i += 1
                 continue
             end, names, clitic = match
-            stop = words[end][1]
-            if text[words[i][0]:stop].count("(") > text[words[i][0]:stop].count(")") and text[stop:stop + 1] == ")":
+            begin, stop = spans[i][0], spans[end][1]
+            if text.count("(", begin, stop) > text.count(")", begin, stop) and text[stop:stop + 1] == ")":
                 stop += 1  # "401(k" -> "401(k)"
-            written = text[words[i][0]:stop]
+            written = text[begin:stop]
             if not _upper(written):
                 names = [n for n in names if not n.capitals]
             if names:
                 folded = [info[k][0] for k in range(i, end + 1)]
-                piece = bisect_right(starts, words[i][0], key=lambda start: start[0]) - 1
+                piece = bisect_right(starts, begin, key=lambda start: start[0]) - 1
                 yield (starts[piece][1], written, names,
                        lambda name, folded=folded, clitic=clitic: _tier(name, folded, clitic))
             i = end + 1
 
 
-def _longest(trie: dict, text: str, words: list, info: list, i: int):
+def _longest(trie: dict, text: str, spans: list, info: list, i: int):
     """(last word, names, via a clinging prefix) of the longest name starting at word ``i``."""
     best = None
+    last = len(spans) - 1
     for start, clitic in info[i][2]:
         node = trie[start]
         j = i
-        while node is not None:
+        while True:
             if "" in node and (best is None or j > best[0]):
                 best = (j, node[""], clitic)
-            j += 1
-            if j == len(words):
+            if j == last:
                 break
-            node = node.get(_key(text[words[j - 1][1]:words[j][0]], info[j][1]))
+            gap = text[spans[j][1]:spans[j + 1][0]]
+            j += 1
+            node = node.get(info[j][1] if gap == " " else _key(gap, info[j][1]))
+            if node is None:
+                break
     return best
 
 

@@ -22,7 +22,7 @@ import re
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import dataclass
 
 from graph.normalize import fold
@@ -118,10 +118,23 @@ class TextIndex:
     term_weights: array
 
 
-def build_text_index(docs: Sequence[str]) -> TextIndex:
-    """Index a sequence of texts; document ids are positions in ``docs``."""
+def build_text_index(docs: Sequence[str], memo: MutableMapping[str, dict[str, int]] | None = None) -> TextIndex:
+    """Index a sequence of texts; document ids are positions in ``docs``.
+
+    ``memo`` (text -> its ``term_counts``, never modified) keeps each document's counts across
+    builds, so a rebuild counts only the texts that changed; the weights are corpus-wide and
+    always computed again.
+    """
     cache: dict[str, tuple[str, ...]] = {}
-    counts = [term_counts(text, cache) if text else {} for text in docs]
+    if memo is None:
+        counts = [term_counts(text, cache) if text else {} for text in docs]
+    else:
+        counts = []
+        for text in docs:
+            found = memo.get(text) if text else {}
+            if found is None:
+                found = memo[text] = term_counts(text, cache)
+            counts.append(found)
     df: Counter[str] = Counter()
     for c in counts:
         df.update(c.keys())

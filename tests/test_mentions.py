@@ -5,7 +5,8 @@ import json
 import pytest
 
 from graph.cli import main
-from graph.mentions import Lexicon, concept_names, corpus_mentions, format_mentions, scan
+from graph.mentions import (Lexicon, build_lexicon, concept_names, corpus_mentions, format_mentions, matches_key,
+                            mention_candidates, scan)
 from graph.model import Corpus
 from graph.parse import parse_article
 from graph.resolve import resolve
@@ -165,6 +166,25 @@ def test_scan_is_linear_state_free_and_deterministic():
     first = [(line, text, [n.target for n in names]) for line, text, names, _ in scan(body, lexicon)]
     assert first == [(line, text, [n.target for n in names]) for line, text, names, _ in scan(body, lexicon)]
     assert len(first) == 600 and first[0][0] == 1 and first[-1][0] == 399
+
+
+def test_a_memo_scans_only_changed_bodies_and_changes_nothing():
+    def resolution(body: str):
+        files = {**CONCEPTS, "Arabic/page.md": article("مقال", body)}
+        return resolve(Corpus(tuple(parse_article(t, n)[0] for n, t in sorted(files.items())), (), len(files)))
+
+    before = resolution("نص عن إدارة المخاطر.")
+    memo: dict = {}
+    assert mention_candidates(before, memo=memo) == mention_candidates(before)
+    assert len(memo) == len(before.articles)
+    after = resolution("نص عن السهم.")
+    lexicon = build_lexicon(after)
+    kept = {matches_key(a, lexicon) for a in after.articles} & set(memo)
+    assert len(kept) == len(after.articles) - 1  # the lexicon is the same: only the edited body is new
+    assert mention_candidates(after, memo=memo) == mention_candidates(after)
+    assert "stock" in {m.target for m in mention_candidates(after, memo=memo)["Arabic/page.md"]}
+    changed = resolution("نص عن [السهم](/stock).")  # a new anchor text: a new lexicon, nothing kept
+    assert not {matches_key(a, build_lexicon(changed)) for a in changed.articles} & set(memo)
 
 
 def test_format_text_and_json(tmp_path):

@@ -44,3 +44,15 @@ def test_encoding_round_trips_through_json():
 def test_same_input_same_index():
     docs = ["a b c stock", "stock c", "b c d"] * 3
     assert json.dumps(index_to_json(build_text_index(docs))) == json.dumps(index_to_json(build_text_index(docs)))
+
+
+def test_a_memo_keeps_counts_and_changes_nothing():
+    docs = ["a b c stock", "stock c", "b c d", ""] * 3
+    memo: dict = {}
+    cold = index_to_json(build_text_index(docs))
+    assert index_to_json(build_text_index(docs, memo)) == cold
+    assert set(memo) == {"a b c stock", "stock c", "b c d"}
+    memo["stock c"] = {"bond": 1, "c": 1}  # a kept count is used, not recounted
+    assert index_to_json(build_text_index(docs, memo)) != cold
+    del memo["stock c"]
+    assert index_to_json(build_text_index(docs, memo)) == cold
