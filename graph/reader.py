@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import unicodedata
+from sys import intern
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import NamedTuple
 
 from graph.cache import FileCache, content_digest
 from graph.errors import UsageError
-from graph.model import Article, Corpus, Problem, article_from_tuple, article_to_tuple
+from graph.model import Article, Corpus, Link, Problem, article_from_tuple, article_to_tuple
 from graph.parse import ParseOptions, parse_bytes, too_large
 from graph.workers import pool
 
@@ -165,13 +166,15 @@ def read_corpus(
     jobs: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    body_chars: int | None = None,
 ) -> Corpus:
     """Read every Markdown file under ``paths`` (or of a finished ``discover``) into a Corpus, in sorted path order.
 
     ``options.root_name`` is filled in from the discovered root. ``jobs`` > 1 parses in that many
     processes (never more than the cores); ``cache_dir`` reuses what an earlier build parsed from
     unchanged files (see graph.cache); ``progress(done, total)`` is called as files are read. A parse cache that cannot be
-    used is a warning in ``Corpus.warnings``, never a failure.
+    used is a warning in ``Corpus.warnings``, never a failure. ``body_chars`` keeps only the start
+    of each body (a build reads no further than ``graph.textindex.body_chars``); None keeps it all.
     """
     found = paths if isinstance(paths, Discovery) else discover(paths)
     root, files = found.root, found.files
@@ -183,7 +186,7 @@ def read_corpus(
     for i, (rel, file) in enumerate(files):
         hit = cache.lookup(rel, Path(file)) if cache is not None else None
         if hit is not None and hit.fresh:
-            results[i] = (hit.article, list(hit.problems))
+            results[i] = (_lean(hit.article, body_chars), list(hit.problems))
         else:
             if hit is not None:
                 stale[rel] = hit
@@ -199,7 +202,7 @@ def read_corpus(
                 parsed = (article_from_tuple(packed), parsed[1])
             if cache is not None:
                 cache.store(rel, stamp, digest, *parsed, packed=packed)
-        results[i] = parsed
+        results[i] = (_lean(parsed[0], body_chars), parsed[1])
         done += 1
         if progress is not None:
             progress(done, len(files))
@@ -209,6 +212,18 @@ def read_corpus(
     problems = list(found.problems) + [p for _, found_here in results for p in found_here]
     warnings = tuple(cache.warnings) if cache is not None else ()
     return Corpus(tuple(articles), tuple(problems), len(files), options.default_lang, warnings)
+
+
+def _lean(article: Article | None, body_chars: int | None) -> Article | None:
+    """The article as a build holds it: one string object per distinct href, anchor text and
+    section in the whole corpus (each file's results arrive with copies of their own: a
+    quarter of the memory of a million links), and only the start of its body if asked."""
+    if article is None:
+        return None
+    links = tuple(Link(intern(href), intern(text), line, intern(section), intern(syntax))
+                  for href, text, line, section, syntax in article.links)
+    body = article.body if body_chars is None else article.body[:body_chars]
+    return replace(article, links=links, body=body)
 
 
 def usable_jobs(jobs: int) -> int:
