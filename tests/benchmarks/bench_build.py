@@ -284,7 +284,9 @@ def bilingual(files: int, corpora: Path, jobs: int) -> None:
 
 def run_child(*args: str) -> dict:
     """Run one measurement in a fresh interpreter; its last stdout line is JSON."""
-    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"bench_build: {' '.join(args[:4])} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
