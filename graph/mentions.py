@@ -276,6 +276,9 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         found[a.path] = first
     name_linked = Counter(k for keys in anchored.values() for k in keys)
     target_linked = Counter(t for targets in linked.values() for t in targets)
+    # The memos serve one corpus: a long-lived process (--watch) need not keep them.
+    name_path.cache_clear()
+    stem.cache_clear()
     return {a.path: [Mention(a.path, line, text, target, confidence(tier, name, (name_linked[keys], name_seen[keys]),
                                                                     (target_linked[target], target_seen[target])),
                              a.slug, f"{name.origin} {tier}")

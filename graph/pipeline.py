@@ -17,13 +17,12 @@ from graph.exporters import EXPORTERS, ExportOptions, get_exporter
 from graph.model import Resolution
 from graph.output import OutputFolder, write_file
 from graph.parse import ParseOptions
-from graph.reader import discover, read_corpus
+from graph.reader import read_corpus
 from graph.related import related_table
 from graph.related_fit import fit_related
 from graph.related_index import INDEX_FILE, attach_mentions, attach_text_index, index_view, write_index
 from graph.report import LINKS_FILE, REPORT_FILE, make_report, write_links, write_report
 from graph.resolve import resolve
-from graph.textindex import body_chars
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 from graph.workers import fork_available, pool
 
@@ -135,10 +134,8 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
 
 def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage, default_set) -> BuildResult:
     stage("read")
-    found = discover(paths)
-    # Bodies are read no further than the text index and mentions look (docs/performance.md).
-    corpus = read_corpus(found, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total),
-                         body_chars=body_chars(len(found.files)))
+    corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total),
+                         lead_only=True)
     stage("resolve")
     resolution = resolve(corpus)
     stage("graph")

@@ -24,6 +24,7 @@ from graph.cache import FileCache, content_digest
 from graph.errors import UsageError
 from graph.model import Article, Corpus, Link, Problem, article_from_tuple, article_to_tuple
 from graph.parse import ParseOptions, parse_bytes, too_large
+from graph.textindex import body_chars as lead_chars
 from graph.workers import pool
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -166,19 +167,20 @@ def read_corpus(
     jobs: int = 1,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    body_chars: int | None = None,
+    lead_only: bool = False,
 ) -> Corpus:
     """Read every Markdown file under ``paths`` (or of a finished ``discover``) into a Corpus, in sorted path order.
 
     ``options.root_name`` is filled in from the discovered root. ``jobs`` > 1 parses in that many
     processes (never more than the cores); ``cache_dir`` reuses what an earlier build parsed from
     unchanged files (see graph.cache); ``progress(done, total)`` is called as files are read. A parse cache that cannot be
-    used is a warning in ``Corpus.warnings``, never a failure. ``body_chars`` keeps only the start
-    of each body (a build reads no further than ``graph.textindex.body_chars``); None keeps it all.
+    used is a warning in ``Corpus.warnings``, never a failure. ``lead_only`` keeps of each body only
+    the start a build reads (``graph.textindex.body_chars`` of the file count), to save memory.
     """
     found = paths if isinstance(paths, Discovery) else discover(paths)
     root, files = found.root, found.files
     options = replace(options, root_name=root.name)
+    body_chars = lead_chars(len(files)) if lead_only else None
     cache = FileCache.open(cache_dir, root, options) if cache_dir is not None else None
     results: list[tuple[Article | None, list[Problem]] | None] = [None] * len(files)
     tasks = []

@@ -276,6 +276,7 @@ def bilingual(files: int, corpora: Path, jobs: int) -> None:
          f"{fast['pss_mb']:.0f} (PSS, every process; main RSS {fast['rss_mb']:.0f})", f"{fast['nodes']:,}",
          f"{fast['edges']:,}"],
     ]) + "\n")
+    print("linkgraph's stages: " + ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in fast["stages"]) + "\n")
     print(f"naive / linkgraph: {slow['seconds'] / fast['seconds']:.2f}x the time, linkgraph uses "
           f"{fast['pss_mb'] / slow['rss_mb']:.2f}x the memory; linkgraph resolved {fast['resolved']:,} of "
           f"{internal:,} internal link occurrences ({fast['resolved'] / max(1, internal):.1%}), "
