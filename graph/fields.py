@@ -77,5 +77,10 @@ def edge_field_types(G: nx.DiGraph) -> dict[str, str]:
 def related_edges(G: nx.DiGraph) -> Iterator[tuple[str, str, dict[str, object]]]:
     """(source, target, fields) of each computed related pair, kept out of G's link edges."""
     for u, ranked in G.graph.get("related", {}).items():
-        for rank, (v, score) in enumerate(ranked, 1):
-            yield u, v, {"kind": "related", "score": score, "rank": rank}
+        yield from related_pairs(u, ranked)
+
+
+def related_pairs(u: str, ranked: Iterable[tuple[str, float]]) -> Iterator[tuple[str, str, dict[str, object]]]:
+    """(u, target, fields) of each of ``u``'s ranked related terms."""
+    for rank, (v, score) in enumerate(ranked, 1):
+        yield u, v, {"kind": "related", "score": score, "rank": rank}

@@ -33,6 +33,8 @@ STATE_DIR = ".linkgraph"
 """Inside the output folder: what describes the outputs (manifest, rebuild state), so it always
 matches them."""
 MANIFEST = "manifest.json"
+MANIFEST_VERSION = 2
+"""2: each file's (size, modification time in ns); 1 held sizes only."""
 _STAGING_SUFFIX = ".linkgraph-staging"
 
 
@@ -63,6 +65,9 @@ class OutputFolder:
         self.staging = self.root / "new"
         self.warnings: tuple[str, ...] = ()
         """What was wrong with the previous build's state (ignored, then replaced)."""
+        self.reusable: frozenset[str] = frozenset()
+        """The files of OUT that a previous build wrote and nothing changed since, so they can
+        be spliced from (``graph.splice``)."""
         self._lock_fd: int | None = None
 
     def __enter__(self) -> OutputFolder:
@@ -78,7 +83,7 @@ class OutputFolder:
         try:
             self._sweep()
             self.check()
-            self.warnings = self._check_state()
+            self.warnings, self.reusable = self._check_state()
             self.staging.mkdir()
         except BaseException:
             self._release()
@@ -154,6 +159,10 @@ class OutputFolder:
             os.replace(entry, self.out / entry.name)
         if state.exists():
             (self.out / STATE_DIR).mkdir(exist_ok=True)
+            kept = {p.name for p in state.iterdir()}
+            for entry in _entries(self.out / STATE_DIR):  # a previous build's tables go first
+                if entry.name not in kept:
+                    _remove(Path(entry.path))
             for entry in sorted(state.iterdir(), key=lambda p: p.name == MANIFEST):
                 target = self.out / STATE_DIR / entry.name
                 if target.is_dir() and not target.is_symlink():
@@ -171,24 +180,26 @@ class OutputFolder:
             return True  # whatever it holds is ours to replace (a damaged one is a warning)
         return name in self.names and entry.is_file(follow_symlinks=False)
 
-    def _check_state(self) -> tuple[str, ...]:
+    def _check_state(self) -> tuple[tuple[str, ...], frozenset[str]]:
         # The state describes the outputs beside it; one that does not is ignored (this build
         # replaces it), but the user is told: something other than linkgraph wrote there.
         state = self.out / STATE_DIR
         if not os.path.lexists(state):
-            return ()  # a first build, or outputs of a version before the state folder
+            return (), frozenset()  # a first build, or outputs of a version before the state folder
         try:
             manifest = json.loads((state / MANIFEST).read_text(encoding="utf-8"))
             files = manifest["files"]
-            same = manifest["version"] == 1 and all(
-                os.stat(self.out / name, follow_symlinks=False).st_size == size for name, size in files.items())
+            if manifest["version"] == 1:  # an earlier version's: right, but without stamps to splice by
+                return (), frozenset()
+            same = manifest["version"] == MANIFEST_VERSION and all(
+                list(_stamp(os.stat(self.out / name, follow_symlinks=False))) == stamp for name, stamp in files.items())
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             same, why = False, getattr(exc, "strerror", None) or type(exc).__name__
         else:
             why = "its files do not match the outputs"
         if same:
-            return ()
-        return (f"{state} is damaged or not linkgraph's ({why}): ignored, and replaced by this build",)
+            return (), frozenset(files)
+        return (f"{state} is damaged or not linkgraph's ({why}): ignored, and replaced by this build",), frozenset()
 
     def _sweep(self) -> None:
         # We hold the lock, so anything in the staging folder but the lock is a crashed build's.
@@ -259,12 +270,17 @@ class OutputFolder:
 
 
 def _write_manifest(folder: Path) -> None:
-    """``.linkgraph/manifest.json``: each output file and its size, so the next build can tell
-    that the state beside the outputs describes them."""
-    files = {e.name: e.stat(follow_symlinks=False).st_size for e in _entries(folder) if e.name != STATE_DIR}
+    """``.linkgraph/manifest.json``: each output file with its size and modification time, so
+    the next build can tell that the state beside the outputs describes them (a file changed
+    since, even to the same size, has another time)."""
+    files = {e.name: _stamp(e.stat(follow_symlinks=False)) for e in _entries(folder) if e.name != STATE_DIR}
     (folder / STATE_DIR).mkdir(exist_ok=True)
-    text = json.dumps({"version": 1, "files": files}, ensure_ascii=False, indent=1) + "\n"
+    text = json.dumps({"version": MANIFEST_VERSION, "files": files}, ensure_ascii=False, indent=1) + "\n"
     write_file(folder / STATE_DIR / MANIFEST, lambda f: f.write(text))
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int]:
+    return st.st_size, st.st_mtime_ns
 
 
 def _entries(folder: Path) -> list[os.DirEntry]:

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TextIO
 
 import networkx as nx
 
 from graph.build import build_graph
 from graph.exporters import EXPORTERS, ExportOptions, get_exporter
 from graph.model import Resolution
-from graph.output import OutputFolder, write_file
+from graph.output import STATE_DIR, OutputFolder, write_file
 from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
@@ -23,6 +22,7 @@ from graph.related_fit import fit_related
 from graph.related_index import INDEX_FILE, attach_mentions, attach_text_index, index_view, write_index
 from graph.report import LINKS_FILE, REPORT_FILE, make_report, write_links, write_report
 from graph.resolve import resolve
+from graph.splice import Previous, node_keys, read_table, write_spliced
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 from graph.workers import fork_available, pool
 
@@ -45,6 +45,9 @@ class BuildResult:
     """Formats of the default set left out at this size (see EXPLORER_MAX_NODES)."""
     warnings: tuple[str, ...] = ()
     """Things the user should know that did not stop the build (a damaged cache or state)."""
+    spliced: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    """File -> pieces (rendered, copied from the previous build, copied and renumbered), for
+    files written in pieces (``graph.splice``)."""
 
 
 def build(
@@ -78,30 +81,27 @@ writes it): at 48,000 nodes it is ~13 s of a build and a 23 MB page (docs/perfor
 
 PARALLEL_WRITE_EDGES = 20_000
 """Below this many edges, files are written one after the other: a process costs more than it saves."""
-_TASKS: list[tuple[Path, Callable[[TextIO], None], Path]] = []
+_TASKS: list[Callable[[], object]] = []
 
 
-def _write_all(tasks: list[tuple[Path, Callable[[TextIO], None], Path]], jobs: int) -> None:
-    """Write each (path, writer, path shown in errors); with ``jobs`` > 1, in forked processes
-    that share the finished graph copy-on-write. Each file has one writer, so bytes never
-    depend on order."""
+def _write_all(tasks: list[Callable[[], object]], jobs: int) -> list:
+    """Run each file's writer and return what each returned, in order; with ``jobs`` > 1, in
+    forked processes that share the finished graph copy-on-write. Each file has one writer, so
+    bytes never depend on order."""
     global _TASKS
     if jobs <= 1 or len(tasks) < 2 or not fork_available():
-        for task in tasks:
-            write_file(*task)
-        return
+        return [task() for task in tasks]
     _TASKS = tasks  # read by the forked workers; the writers are closures and cannot be pickled
     try:
         with pool(min(jobs, len(tasks))) as workers:
             # A worker's exception is re-raised here, so a failed write fails the build.
-            for _ in workers.imap_unordered(_write_task, range(len(tasks))):
-                pass
+            return workers.map(_write_task, range(len(tasks)), chunksize=1)
     finally:
         _TASKS = []
 
 
-def _write_task(i: int) -> None:
-    write_file(*_TASKS[i])
+def _write_task(i: int) -> object:
+    return _TASKS[i]()
 
 
 @contextmanager
@@ -153,18 +153,43 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     if default_set and G.number_of_nodes() > EXPLORER_MAX_NODES:
         skipped = ("html",)
         exporters = [e for e in exporters if e.name not in skipped]
-    writers = [(filename, lambda f, w=write: w(G, f, options))
-               for exporter in exporters for filename, write in exporter.outputs()]
-    writers.append((REPORT_FILE, lambda f: write_report(report, f)))
-    writers.append((LINKS_FILE, lambda f: write_links(resolution.occurrences, f)))
-    writers.append((INDEX_FILE, lambda f: write_index(G, f)))
+    writers = [(filename, lambda f, w=write: w(G, f, options), pieces and (lambda p=pieces: p(G, options)))
+               for exporter in exporters for filename, write, pieces in exporter.pieces()]
+    writers.append((REPORT_FILE, lambda f: write_report(report, f), None))
+    writers.append((LINKS_FILE, lambda f: write_links(resolution.occurrences, f), None))
+    writers.append((INDEX_FILE, lambda f: write_index(G, f), None))
     stage("write")
-    new = folder.staging
-    _write_all([(new / name, write, folder.out / name) for name, write in writers],
-               jobs if G.number_of_edges() >= PARALLEL_WRITE_EDGES else 1)
+    node_keys(G)  # once, before the writers fork
+    previous, warnings = _previous(folder, [name for name, _, pieces in writers if pieces])
+    spliced = _write_all([_task(folder, name, write, pieces, previous.get(name)) for name, write, pieces in writers],
+                         jobs if G.number_of_edges() >= PARALLEL_WRITE_EDGES else 1)
     stage("done")
-    return BuildResult(G, resolution, report, tuple(folder.out / name for name, _ in writers), skipped,
-                       corpus.warnings + folder.warnings)
+    return BuildResult(G, resolution, report, tuple(folder.out / name for name, _, _ in writers), skipped,
+                       corpus.warnings + folder.warnings + warnings,
+                       {name: done for (name, _, pieces), done in zip(writers, spliced) if pieces})
+
+
+def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | None) -> Callable[[], object]:
+    """The writer of one file: spliced from the previous build's file when it has pieces."""
+    new, shown = folder.staging / name, folder.out / name
+    if pieces is None:
+        return lambda: write_file(new, write, shown)
+    return lambda: write_spliced(new, pieces(), folder.staging / STATE_DIR, previous, shown)
+
+
+def _previous(folder: OutputFolder, names: list[str]) -> tuple[dict[str, Previous], tuple[str, ...]]:
+    """The previous build's files that can be spliced from, with their chunk tables; a damaged
+    table is a warning (its file is written whole)."""
+    found, warnings = {}, []
+    for name in names:
+        if name not in folder.reusable:
+            continue
+        table, warning = read_table(folder.out / STATE_DIR, name)
+        if table is not None:
+            found[name] = Previous(folder.out / name, table)
+        if warning:
+            warnings.append(warning)
+    return found, tuple(warnings)
 
 
 def output_names() -> set[str]:

@@ -110,11 +110,16 @@ def statements(G: nx.DiGraph, base: str) -> Iterator[Statement]:
     """Every triple of the graph, grouped by subject, in a stable order."""
     t = Terms(base)
     yield from scheme_statements(t)
-    succ = G.succ
-    for node, data in G.nodes(data=True):
-        s = t.node(G, node)
-        yield from node_statements(t, s, data, ((t.node(G, target), edge["kind"]) for target, edge in succ[node].items()))
-        yield from _related(G, t, node, s)
+    for node in G:
+        yield from subject_statements(G, t, node)
+
+
+def subject_statements(G: nx.DiGraph, t: Terms, node: str) -> Iterator[Statement]:
+    """The triples of one node of G and of its related terms (``statements`` is these for every
+    node, after the schemes': a rebuild re-renders one node's at a time)."""
+    s = t.node(G, node)
+    yield from node_statements(t, s, G._node[node], ((t.node(G, target), edge["kind"]) for target, edge in G._succ[node].items()))
+    yield from _related(G, t, node, s)
 
 
 def scheme_statements(t: Terms) -> Iterator[Statement]:

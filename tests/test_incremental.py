@@ -7,7 +7,7 @@ import pytest
 
 import graph.pipeline as pipeline
 from graph.pipeline import build
-from tests.conftest import snapshot, write_files
+from tests.conftest import built, write_files
 
 BASE = {
     "ar/finra.md": "---\ntitle: فينرا\nkeywords: تنظيم, وسطاء\n---\nهيئة [الوسطاء](/broker) و[السوق](/market).\n",
@@ -32,7 +32,7 @@ def rebuild_equals_cold(tmp_path, corpus, change, **options):
     change(corpus)
     warm = build([corpus], out, cache_dir=cache, **options)
     cold = build([corpus], tmp_path / "cold", cache_dir=None, **options)
-    assert snapshot(out) == snapshot(tmp_path / "cold")
+    assert built(out) == built(tmp_path / "cold")
     return warm, cold
 
 
@@ -62,7 +62,80 @@ CASES = {
 
 @pytest.mark.parametrize("case", CASES)
 def test_a_change_rebuilds_to_the_cold_bytes(tmp_path, corpus, case):
-    rebuild_equals_cold(tmp_path, corpus, CASES[case])
+    warm, cold = rebuild_equals_cold(tmp_path, corpus, CASES[case])
+    assert warm.warnings == ()
+    # the rebuild did splice (the CSV's columns change with the label languages: then it is rendered whole)
+    assert warm.spliced["graph.nt"][1] > 0
+    for name, done in warm.spliced.items():
+        assert sum(done) == sum(cold.spliced[name]) and cold.spliced[name][0] == sum(done), name
+
+
+NODES = 8  # of BASE: 3 articles, 2 missing targets, 3 keywords
+
+
+@pytest.mark.parametrize("case, rendered", [
+    ("touch-only", 0), ("edit-body", 0),  # the body is not in these files (only in the related index)
+    ("change-title", 1),  # the one node
+    ("change-aliases", 1),
+    ("add-link", 2),  # bank, which links, and market, which gains an in-link
+])
+def test_a_rebuild_renders_only_the_pieces_whose_inputs_changed(tmp_path, corpus, case, rendered):
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES[case])
+    assert warm.spliced["nodes.csv"] == (rendered, NODES - rendered, 0)
+    assert warm.spliced["graph.nt"] == (rendered, NODES - rendered, 0)
+
+
+@pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
+def test_pieces_whose_ids_moved_are_renumbered_not_rendered(tmp_path, corpus, name):
+    # "aaa" sorts first: every node id after it moves by one, and so does every edge id after its edge
+    add = lambda root: write_files(root, {"ar/aaa.md": "---\ntitle: أ\n---\n[السوق](/market)\n".encode()})
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, add)
+    rendered, copied, renumbered = warm.spliced[name]
+    # rendered: the new node, its edge, market (one more in-link); none copied as it was
+    assert (rendered, copied) == (3, 0) and renumbered == sum(warm.spliced[name]) - 3
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES["change-title"])
+    assert warm.spliced[name][2] == 0  # nothing moved: copied as it was
+
+
+def table_files(out):
+    return sorted((out / ".linkgraph").glob("*.chunks"))
+
+
+def test_a_damaged_chunk_table_is_a_warning_and_its_file_is_rendered_whole(tmp_path, corpus):
+    def spoil(root):
+        tables = table_files(tmp_path / "out")
+        assert [t.name for t in tables] == ["edges.csv.chunks", "graph.gexf.chunks", "graph.graphml.chunks",
+                                             "graph.jsonld.chunks", "graph.nt.chunks", "graph.ttl.chunks",
+                                             "nodes.csv.chunks"]
+        data = bytearray(tables[4].read_bytes())
+        data[-3] ^= 0xFF  # one flipped byte: the checksum no longer matches
+        tables[4].write_bytes(bytes(data))
+        tables[5].write_bytes(b"LGchunk1" + b"\0" * 5)  # cut short
+        CASES["change-title"](root)
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, spoil)
+    assert len(warm.warnings) == 2 and all("is damaged or not linkgraph's" in w for w in warm.warnings)
+    assert "graph.ttl.chunks" in warm.warnings[0] and "graph.nt.chunks" in warm.warnings[1]
+    assert warm.spliced["graph.nt"] == warm.spliced["graph.ttl"] == (NODES, 0, 0)
+    assert warm.spliced["nodes.csv"] == (1, NODES - 1, 0)
+
+
+def test_a_table_whose_file_changed_since_is_not_used(tmp_path, corpus):
+    # the same size, another time: something rewrote graph.nt in place (an editor, a sync tool)
+    def rewrite(root):
+        nt = tmp_path / "out" / "graph.nt"
+        data = nt.read_bytes()
+        nt.write_bytes(data.replace(b"<", b"{", 1))
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, rewrite)
+    assert any("its files do not match the outputs" in w for w in warm.warnings)
+    assert all(copied == renumbered == 0 for _, copied, renumbered in warm.spliced.values())
+
+
+def test_a_changed_option_renders_the_files_it_reaches_and_splices_the_others(tmp_path, corpus):
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, lambda root: None, before={"base_iri": "https://a.example/"},
+                                  base_iri="https://b.example/")
+    assert warm.warnings == ()
+    assert warm.spliced["graph.nt"] == warm.spliced["graph.ttl"] == warm.spliced["graph.jsonld"] == (NODES, 0, 0)
+    assert warm.spliced["nodes.csv"] == (0, NODES, 0)  # no IRIs in the CSV
 
 
 @pytest.mark.parametrize("options", [

@@ -19,7 +19,7 @@ from graph.errors import OutputError
 from graph.output import OutputFolder
 from graph.pipeline import build
 from tests.benchmarks.gen_corpus import generate
-from tests.conftest import GLOSSARY, PROJECT, snapshot, write_files
+from tests.conftest import GLOSSARY, PROJECT, built, snapshot, write_files
 
 
 
@@ -34,11 +34,12 @@ def test_a_rebuild_replaces_the_whole_folder_and_leaves_nothing_behind(tmp_path)
     build([GLOSSARY], out)
     build([GLOSSARY], out, formats=["graphml"])  # fewer formats: the old files go with the old build
     assert sorted(p.name for p in out.iterdir()) == [".linkgraph", "graph.graphml", "links.jsonl", "related-index.json", "report.json"]
-    assert sorted(snapshot(out / ".linkgraph")) == ["manifest.json"]
+    assert sorted(snapshot(out / ".linkgraph")) == ["graph.graphml.chunks", "manifest.json"]  # no table of a file gone
     assert leftovers(out) == []
 
 
-def test_a_failing_writer_keeps_the_previous_build_whole(tmp_path, monkeypatch):
+@pytest.mark.parametrize("spliced", [False, True], ids=["whole", "in-pieces"])
+def test_a_failing_writer_keeps_the_previous_build_whole(tmp_path, monkeypatch, spliced):
     out = tmp_path / "out"
     build([GLOSSARY], out)
     before = snapshot(out)
@@ -47,10 +48,15 @@ def test_a_failing_writer_keeps_the_previous_build_whole(tmp_path, monkeypatch):
         f.write("partial")
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    def broken_pieces(G, options):
+        yield b"context"
+        yield "partial"
+        raise OSError(errno.ENOSPC, "No space left on device")
+
     exporter = type(pipeline.get_exporter("turtle"))
-    outputs = exporter.outputs
-    monkeypatch.setattr(exporter, "outputs",
-                        lambda self: ((self.filename, broken),) if self.name == "turtle" else outputs(self))
+    pieces = exporter.pieces
+    monkeypatch.setattr(exporter, "pieces", lambda self: ((self.filename, broken, broken_pieces if spliced else None),)
+                        if self.name == "turtle" else pieces(self))
     with pytest.raises(OutputError, match=f"cannot write {out / 'graph.ttl'}: No space left on device"):
         build([GLOSSARY], out, formats=["graphml", "turtle"])
     assert snapshot(out) == before
@@ -164,7 +170,7 @@ def test_without_an_atomic_exchange_files_are_replaced_one_by_one(tmp_path, monk
     build([GLOSSARY], out, formats=["turtle", "csv"])
     monkeypatch.setattr(output, "_exchange", lambda a, b: False)
     build([GLOSSARY], out)
-    assert snapshot(out) == snapshot(tmp_path / "exchanged")
+    assert built(out) == built(tmp_path / "exchanged")
     assert leftovers(out) == []
 
 
@@ -210,7 +216,7 @@ def test_sigkill_at_random_moments_leaves_one_whole_build(tmp_path):
     start = time.perf_counter()
     subprocess.run([*BUILD, str(corpus_a), "-o", str(tmp_path / "out")], check=True, env=env)
     duration = time.perf_counter() - start
-    whole = {"A": snapshot(tmp_path / "out"), "B": snapshot(tmp_path / "ref-b")}
+    whole = {"A": built(tmp_path / "out"), "B": built(tmp_path / "ref-b")}
     out = tmp_path / "out"
     rng = random.Random(10)
     seen = []
@@ -225,10 +231,10 @@ def test_sigkill_at_random_moments_leaves_one_whole_build(tmp_path):
         while _session_processes(run.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _session_processes(run.pid) == [], "a worker outlived the killed build"
-        now = snapshot(out)
+        now = built(out)
         state = [name for name, files in whole.items() if files == now]
         assert state, f"the folder holds neither whole build: {sorted(now)}"
         seen.append(state[0])
     subprocess.run([*BUILD, str(corpus_a), "-o", str(out)], check=True, env=env)
-    assert snapshot(out) == whole["A"] and leftovers(out) == []
+    assert built(out) == whole["A"] and leftovers(out) == []
     print("whole build after each kill:", seen)

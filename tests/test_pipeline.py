@@ -21,7 +21,7 @@ def test_a_failing_writer_in_a_worker_fails_the_build_and_leaves_no_file(tmp_pat
 
     exporter = pipeline.get_exporter("graphml")
     monkeypatch.setattr(pipeline, "PARALLEL_WRITE_EDGES", 0)
-    monkeypatch.setattr(type(exporter), "outputs", lambda self: ((self.filename, broken),))
+    monkeypatch.setattr(type(exporter), "pieces", lambda self: ((self.filename, broken, None),))
     with pytest.raises(RuntimeError, match="disk on fire"):
         build([GLOSSARY], tmp_path, formats=["graphml"], jobs=2)
     assert not (tmp_path / "graph.graphml").exists()

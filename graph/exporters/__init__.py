@@ -5,6 +5,9 @@ module with a ``write(G, out, options)`` function and one entry in ``EXPORTERS``
 several files lists its other (file name, function) pairs in ``more``. The registry names
 modules and functions rather than importing them, so asking which formats exist (the CLI does,
 for every command) loads no exporter and none of networkx or rdflib.
+
+A writer ``write_x`` may come with ``pieces_x`` (``write`` with ``pieces``): the same file as
+keyed pieces (``graph.splice``), so that a rebuild renders only the pieces whose inputs changed.
 """
 
 from __future__ import annotations
@@ -47,8 +50,12 @@ class Exporter:
 
     def outputs(self) -> tuple[tuple[str, Writer], ...]:
         """Every (file name, writer) pair of this format, the main file first."""
+        return tuple((filename, write) for filename, write, _ in self.pieces())
+
+    def pieces(self) -> tuple[tuple[str, Writer, Callable | None], ...]:
+        """Every (file name, writer, pieces function or None) of this format, the main file first."""
         module = import_module(f"graph.exporters.{self.module}")
-        return tuple((filename, getattr(module, function))
+        return tuple((filename, getattr(module, function), getattr(module, function.replace("write", "pieces"), None))
                      for filename, function in ((self.filename, self.function), *self.more))
 
     @property

@@ -7,13 +7,15 @@ whose id is its name. No ``lastmodifieddate``: the same input gives the same byt
 
 from __future__ import annotations
 
-from itertools import chain
+import re
+from collections.abc import Iterator
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_edges
+from graph.fields import edge_field_types, node_field_types, node_fields
+from graph.splice import Piece, file_context, numbered_pieces, render
 
 _HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -29,28 +31,55 @@ _NATIVE_NODE, _NATIVE_EDGE = {"label"}, {"weight"}
 
 def write(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write the graph as GEXF 1.3 to a text stream."""
-    out.write(_HEADER)
+    out.writelines(render(pieces(G, options)))
+
+
+def pieces(G: nx.DiGraph, options=None) -> Iterator[Piece]:
+    """The file as keyed pieces (``graph.splice``): the attribute declarations, then a piece per
+    node, per node's edges and per node's related pairs; their ids are positions, renumbered
+    when copied."""
     node_types = {k: t for k, t in node_field_types(G).items() if k not in _NATIVE_NODE}
     edge_types = {k: t for k, t in edge_field_types(G).items() if k not in _NATIVE_EDGE}
+    yield file_context("graph.gexf", __file__, node_types, edge_types, G.graph.get("label_order", ()))
+    head = [_HEADER]
     for cls, types in (("node", node_types), ("edge", edge_types)):
-        out.write(f'    <attributes class="{cls}" mode="static">\n')
+        head.append(f'    <attributes class="{cls}" mode="static">\n')
         for name, kind in types.items():
-            out.write(f"      <attribute id={quoteattr(name)} title={quoteattr(name)} type=\"{_TYPES[kind]}\"/>\n")
-        out.write("    </attributes>\n")
-    ids = {node: f"n{i}" for i, node in enumerate(G)}
-    out.write("    <nodes>\n")
-    for node in G:
-        fields = node_fields(G, node)
-        out.write(f'      <node id="{ids[node]}" label="{_attr(str(fields["label"]))}">\n'
-                  f'{_attvalues(fields, node_types)}      </node>\n')
-    out.write("    </nodes>\n    <edges>\n")
-    edges = chain(((u, v, edge_fields(edge)) for u, v, edge in G.edges(data=True)), related_edges(G))
-    for i, (u, v, fields) in enumerate(edges):
+            head.append(f"      <attribute id={quoteattr(name)} title={quoteattr(name)} type=\"{_TYPES[kind]}\"/>\n")
+        head.append("    </attributes>\n")
+    yield "".join(head) + "    <nodes>\n"
+    yield from numbered_pieces(G, _Writer(G, node_types, edge_types), "    </nodes>\n    <edges>\n")
+    yield "    </edges>\n  </graph>\n</gexf>\n"
+
+
+class _Writer:
+    """How GEXF writes the numbered elements (``graph.splice.numbered_pieces``)."""
+
+    # The lines that carry positional ids: attribute values never hold a raw newline.
+    node_pattern = re.compile(rb'^      <node id="n\d+"', re.M)
+    edge_pattern = re.compile(rb'^      <edge id="e\d+" source="n\d+" target="n\d+"', re.M)
+
+    def __init__(self, G: nx.DiGraph, node_types: dict[str, str], edge_types: dict[str, str]) -> None:
+        self.G, self.node_types, self.edge_types = G, node_types, edge_types
+
+    @staticmethod
+    def node_start(i: int) -> str:
+        return f'      <node id="n{i}"'
+
+    @staticmethod
+    def edge_start(e: int, u: int, v: int) -> str:
+        return f'      <edge id="e{e}" source="n{u}" target="n{v}"'
+
+    def node(self, node: str, i: int) -> str:
+        fields = node_fields(self.G, node)
+        return (f'{self.node_start(i)} label="{_attr(str(fields["label"]))}">\n'
+                f'{_attvalues(fields, self.node_types)}      </node>\n')
+
+    def edge(self, e: int, u: int, v: int, fields: dict) -> str:
         # related edges (build --related) carry a score and a rank, not occurrences
         weight = f' weight="{fields["weight"]}"' if "weight" in fields else ""
-        out.write(f'      <edge id="e{i}" source="{ids[u]}" target="{ids[v]}" '
-                  f'label="{_attr(str(fields["kind"]))}"{weight}>\n{_attvalues(fields, edge_types)}      </edge>\n')
-    out.write("    </edges>\n  </graph>\n</gexf>\n")
+        return (f'{self.edge_start(e, u, v)} label="{_attr(str(fields["kind"]))}"{weight}>\n'
+                f'{_attvalues(fields, self.edge_types)}      </edge>\n')
 
 
 def _attvalues(fields: dict[str, object], declared: dict[str, str]) -> str:

@@ -6,12 +6,15 @@ XML-forbidden characters; text here is cleaned when read and escaped as it is wr
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_edges
+from graph.fields import edge_field_types, node_field_types, node_fields
+from graph.splice import Piece, file_context, numbered_pieces, render
 
 _HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -24,23 +27,49 @@ _HEADER = (
 
 def write(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write the graph as GraphML to a text stream."""
-    out.write(_HEADER)
-    node_keys = {name: f"k{i}" for i, name in enumerate(node_field_types(G))}
-    edge_types = edge_field_types(G)
+    out.writelines(render(pieces(G, options)))
+
+
+def pieces(G: nx.DiGraph, options=None) -> Iterator[Piece]:
+    """The file as keyed pieces (``graph.splice``): the keys, then a piece per node, per node's
+    edges and per node's related pairs; their ids are positions, renumbered when copied."""
+    node_types, edge_types = node_field_types(G), edge_field_types(G)
+    yield file_context("graph.graphml", __file__, node_types, edge_types, G.graph.get("label_order", ()))
+    node_keys = {name: f"k{i}" for i, name in enumerate(node_types)}
     edge_keys = {name: f"k{i + len(node_keys)}" for i, name in enumerate(edge_types)}
-    for domain, keys, types in (("node", node_keys, node_field_types(G)), ("edge", edge_keys, edge_types)):
+    head = [_HEADER]
+    for domain, keys, types in (("node", node_keys, node_types), ("edge", edge_keys, edge_types)):
         for name, key in keys.items():
-            out.write(f'  <key id="{key}" for="{domain}" attr.name={quoteattr(name)} attr.type="{types[name]}"/>\n')
-    out.write('  <graph id="G" edgedefault="directed">\n')
-    ids = {node: f"n{i}" for i, node in enumerate(G)}
-    for node in G:
-        out.write(f'    <node id="{ids[node]}">\n{_data(node_keys, node_fields(G, node))}    </node>\n')
-    for i, (u, v, edge) in enumerate(G.edges(data=True)):
-        out.write(f'    <edge id="e{i}" source="{ids[u]}" target="{ids[v]}">\n'
-                  f'{_data(edge_keys, edge_fields(edge))}    </edge>\n')
-    for i, (u, v, fields) in enumerate(related_edges(G), G.number_of_edges()):
-        out.write(f'    <edge id="e{i}" source="{ids[u]}" target="{ids[v]}">\n{_data(edge_keys, fields)}    </edge>\n')
-    out.write("  </graph>\n</graphml>\n")
+            head.append(f'  <key id="{key}" for="{domain}" attr.name={quoteattr(name)} attr.type="{types[name]}"/>\n')
+    head.append('  <graph id="G" edgedefault="directed">\n')
+    yield "".join(head)
+    yield from numbered_pieces(G, _Writer(G, node_keys, edge_keys))
+    yield "  </graph>\n</graphml>\n"
+
+
+class _Writer:
+    """How GraphML writes the numbered elements (``graph.splice.numbered_pieces``)."""
+
+    # The lines that carry positional ids: no text can start one ('<' is always escaped).
+    node_pattern = re.compile(rb'^    <node id="n\d+"', re.M)
+    edge_pattern = re.compile(rb'^    <edge id="e\d+" source="n\d+" target="n\d+"', re.M)
+
+    def __init__(self, G: nx.DiGraph, node_keys: dict[str, str], edge_keys: dict[str, str]) -> None:
+        self.G, self.node_keys, self.edge_keys = G, node_keys, edge_keys
+
+    @staticmethod
+    def node_start(i: int) -> str:
+        return f'    <node id="n{i}"'
+
+    @staticmethod
+    def edge_start(e: int, u: int, v: int) -> str:
+        return f'    <edge id="e{e}" source="n{u}" target="n{v}"'
+
+    def node(self, node: str, i: int) -> str:
+        return f'{self.node_start(i)}>\n{_data(self.node_keys, node_fields(self.G, node))}    </node>\n'
+
+    def edge(self, e: int, u: int, v: int, fields: dict) -> str:
+        return f'{self.edge_start(e, u, v)}>\n{_data(self.edge_keys, fields)}    </edge>\n'
 
 
 def _data(keys: dict[str, str], fields: dict[str, object]) -> str:

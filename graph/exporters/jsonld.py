@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import TextIO
 
 import networkx as nx
 
 from graph.exporters.ttl import MAX_LOCAL_NAME
-from graph.vocab import DBO, DCTERMS, LG, PREFIXES, RDF, SDO, SKOS, IRI, Literal, statements
+from graph.splice import Piece, file_context, node_keys, render
+from graph.vocab import (DBO, DCTERMS, LG, PREFIXES, RDF, SDO, SKOS, IRI, Literal, Statement, Terms, scheme_statements,
+                         subject_statements)
 
 _ID, _TEXT, _LANGS = "id", "text", "langs"
 # predicate IRI -> (term, how its objects are written)
@@ -57,14 +60,29 @@ def context() -> dict:
 
 def write(G: nx.DiGraph, out: TextIO, options) -> None:
     """Write the graph as JSON-LD to a text stream."""
-    out.write('{\n "@context": {\n')
-    out.write(",\n".join(f"  {_dumps(k)}: {_dumps(v)}" for k, v in context().items()))
-    out.write('\n },\n "@graph": [')
-    sep = "\n  "
-    for subject, triples in groupby(statements(G, options.base_iri), key=lambda t: t[0]):
-        out.write(sep + _dumps(_node(subject, triples)))
-        sep = ",\n  "
-    out.write("\n ]\n}\n")
+    out.writelines(render(pieces(G, options)))
+
+
+def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
+    """The file as keyed pieces (``graph.splice``): the context and the schemes, one piece per
+    node, each of its objects after a comma (the schemes always come first), then the end."""
+    yield file_context("graph.jsonld", __file__, options.base_iri)
+    t = Terms(options.base_iri)
+    head = ['{\n "@context": {\n', ",\n".join(f"  {_dumps(k)}: {_dumps(v)}" for k, v in context().items()),
+            '\n },\n "@graph": [', _objects(scheme_statements(t))[1:]]
+    yield "".join(head)
+    keys = node_keys(G)
+    for node in G:
+        yield b"n" + keys[node], _objects_of, (G, t, node)
+    yield "\n ]\n}\n"
+
+
+def _objects_of(args) -> str:
+    return _objects(subject_statements(*args))
+
+
+def _objects(statements: Iterable[Statement]) -> str:
+    return "".join(",\n  " + _dumps(_node(subject, triples)) for subject, triples in groupby(statements, key=lambda t: t[0]))
 
 
 def _node(subject: IRI, triples) -> dict:

@@ -3,17 +3,33 @@ so it can be split, concatenated, diffed and bulk-loaded line by line."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TextIO
 
 import networkx as nx
 
 from graph.exporters.ttl import literal
-from graph.vocab import IRI, Literal, statements
+from graph.splice import Piece, file_context, node_keys, render
+from graph.vocab import IRI, Literal, Terms, scheme_statements, subject_statements
 
 
 def write(G: nx.DiGraph, out: TextIO, options) -> None:
     """Write the graph as N-Triples to a text stream."""
-    out.writelines(ntriple(s, p, o) for s, p, o in statements(G, options.base_iri))
+    out.writelines(render(pieces(G, options)))
+
+
+def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
+    """The file as keyed pieces (``graph.splice``): the scheme triples, then one piece per node."""
+    yield file_context("graph.nt", __file__, options.base_iri)
+    t = Terms(options.base_iri)
+    yield "".join(ntriple(*s) for s in scheme_statements(t))
+    keys = node_keys(G)
+    for node in G:
+        yield b"n" + keys[node], _node, (G, t, node)
+
+
+def _node(args) -> str:
+    return "".join(ntriple(*s) for s in subject_statements(*args))
 
 
 def ntriple(s: IRI, p: str, o: IRI | Literal) -> str:

@@ -15,14 +15,14 @@ keywords and missing targets are ``skos:Concept`` too) plus a label for its kind
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from itertools import chain
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 import networkx as nx
 
-from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_edges
-from graph.model import NodeKind
+from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_pairs
+from graph.model import EdgeKind, NodeKind
+from graph.splice import Piece, file_context, node_keys, render
 
 NODES_FILE, EDGES_FILE, LOAD_FILE = "nodes.csv", "edges.csv", "load.cypher"
 BASE_LABEL = "Concept"
@@ -47,18 +47,51 @@ def column(name: str, kind: str) -> str:
 
 def write_nodes(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write ``nodes.csv``: one row per node."""
+    out.writelines(render(pieces_nodes(G, options)))
+
+
+def pieces_nodes(G: nx.DiGraph, options=None) -> Iterator[Piece]:
+    """``nodes.csv`` as keyed pieces (``graph.splice``): the header, then one row per node."""
     types = node_field_types(G)
-    out.write(nodes_header(types) + "\n")
+    yield file_context(NODES_FILE, __file__, types, G.graph.get("label_order", ()))
+    yield nodes_header(types) + "\n"
+    keys = node_keys(G)
     for node in G:
-        out.write(node_record(node, node_fields(G, node), types) + "\n")
+        yield b"n" + keys[node], _node_row, (G, node, types)
+
+
+def _node_row(args) -> str:
+    G, node, types = args
+    return node_record(node, node_fields(G, node), types) + "\n"
 
 
 def write_edges(G: nx.DiGraph, out: TextIO, options=None) -> None:
     """Write ``edges.csv``: one row per edge."""
+    out.writelines(render(pieces_edges(G, options)))
+
+
+def pieces_edges(G: nx.DiGraph, options=None) -> Iterator[Piece]:
+    """``edges.csv`` as keyed pieces: the header, then the rows of each node's edges, then of
+    its related pairs (``build --related``), as in GraphML."""
     types = edge_field_types(G)
-    out.write(edges_header(types) + "\n")
-    for u, v, fields in _edges(G):
-        out.write(edge_record(u, v, fields, types) + "\n")
+    yield file_context(EDGES_FILE, __file__, types)
+    yield edges_header(types) + "\n"
+    keys = node_keys(G)
+    for u in G:
+        if G._succ[u]:
+            yield b"e" + keys[u], _edge_rows, (u, G._succ[u], types)
+    for u, ranked in G.graph.get("related", {}).items():
+        yield b"r" + keys[u], _related_rows, (u, ranked, types)
+
+
+def _edge_rows(args) -> str:
+    u, succ, types = args
+    return "".join(edge_record(u, v, edge_fields(edge), types) + "\n" for v, edge in succ.items())
+
+
+def _related_rows(args) -> str:
+    u, ranked, types = args
+    return "".join(edge_record(u, v, fields, types) + "\n" for u, v, fields in related_pairs(u, ranked))
 
 
 def nodes_header(types: dict[str, str]) -> str:
@@ -108,7 +141,8 @@ def write_load_script(G: nx.DiGraph, out: TextIO, options=None) -> None:
                  f"  SET c:{kind_label(kind)} REMOVE c:{others}\n"
                  f"  SET c += {{{node_props}}}")
     edge_props = ", ".join(_property(n, t) for n, t in edge_field_types(G).items())
-    for kind in sorted({str(fields["kind"]) for _, _, fields in _edges(G)}):
+    kinds = {kind for _, _, kind in G.edges(data="kind")} | ({EdgeKind.RELATED} if any(G.graph.get("related", {}).values()) else set())
+    for kind in sorted(kinds):
         # two MATCH clauses, each one index lookup: no cartesian product of disconnected patterns
         _batched(out, EDGES_FILE, f"row.`:TYPE` = '{edge_type(kind)}'",
                  f"MATCH (a:{BASE_LABEL} {{id: row.`:START_ID`}})\n"
@@ -142,11 +176,6 @@ def _text(value: str) -> str:
     if value.startswith(FORMULA_START):
         value = "'" + value
     return '"' + value.replace('"', '""') + '"'
-
-
-def _edges(G: nx.DiGraph):
-    # link and keyword edges, then the computed related pairs (build --related), as in GraphML
-    return chain(((u, v, edge_fields(edge)) for u, v, edge in G.edges(data=True)), related_edges(G))
 
 
 def _property(name: str, kind: str) -> str:

@@ -11,12 +11,14 @@ IRIs of thousands.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from typing import TextIO
 
 import networkx as nx
 
-from graph.vocab import PREFIXES, IRI, Literal, statements
+from graph.splice import Piece, file_context, node_keys, render
+from graph.vocab import PREFIXES, IRI, Literal, Statement, Terms, scheme_statements, subject_statements
 
 MAX_LOCAL_NAME = 100
 """Longest local part written as a prefixed name (docs/formats.md): far below Virtuoso's 498."""
@@ -54,16 +56,37 @@ class _Names:
 
 def write(G: nx.DiGraph, out: TextIO, options) -> None:
     """Write the graph as Turtle to a text stream."""
+    out.writelines(render(pieces(G, options)))
+
+
+def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
+    """The file as keyed pieces (``graph.splice``): prefixes and schemes, then one piece per node
+    (a node's subjects never run into the next node's: each has its own IRIs)."""
+    yield file_context("graph.ttl", __file__, options.base_iri)
     prefixes = {**PREFIXES, "c": options.base_iri}
     name = _Names(prefixes)
-    for prefix, ns in prefixes.items():
-        out.write(f"@prefix {prefix}: <{ns}> .\n")
-    for subject, triples in groupby(statements(G, options.base_iri), key=lambda t: t[0]):
-        out.write(f"\n{name(subject)}")
+    yield "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items())
+    t = Terms(options.base_iri)
+    yield _subjects(name, scheme_statements(t))
+    keys = node_keys(G)
+    for node in G:
+        yield b"n" + keys[node], _node, (G, t, node, name)
+
+
+def _node(args) -> str:
+    G, t, node, name = args
+    return _subjects(name, subject_statements(G, t, node))
+
+
+def _subjects(name: _Names, statements: Iterable[Statement]) -> str:
+    text = []
+    for subject, triples in groupby(statements, key=lambda t: t[0]):
+        text.append(f"\n{name(subject)}")
         sep = " "
         for predicate, objects in groupby(triples, key=lambda t: t[1]):
             pred = "a" if predicate == _RDF_TYPE else name(predicate)
             objs = ", ".join(name(o) if isinstance(o, IRI) else literal(o) for _, _, o in objects)
-            out.write(f"{sep}{pred} {objs}")
+            text.append(f"{sep}{pred} {objs}")
             sep = " ;\n    "
-        out.write(" .\n")
+        text.append(" .\n")
+    return "".join(text)
