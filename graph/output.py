@@ -33,8 +33,6 @@ STATE_DIR = ".linkgraph"
 """Inside the output folder: what describes the outputs (manifest, rebuild state), so it always
 matches them."""
 MANIFEST = "manifest.json"
-MANIFEST_VERSION = 2
-"""2: each file's (size, modification time in ns); 1 held sizes only."""
 _STAGING_SUFFIX = ".linkgraph-staging"
 
 
@@ -66,8 +64,8 @@ class OutputFolder:
         self.warnings: tuple[str, ...] = ()
         """What was wrong with the previous build's state (ignored, then replaced)."""
         self.reusable: frozenset[str] = frozenset()
-        """The files of OUT that a previous build wrote and nothing changed since, so they can
-        be spliced from (``graph.splice``)."""
+        """The files of OUT that the manifest lists with their sizes, which a rebuild may
+        splice from (``graph.splice`` checks each piece it copies)."""
         self._lock_fd: int | None = None
 
     def __enter__(self) -> OutputFolder:
@@ -189,10 +187,8 @@ class OutputFolder:
         try:
             manifest = json.loads((state / MANIFEST).read_text(encoding="utf-8"))
             files = manifest["files"]
-            if manifest["version"] == 1:  # an earlier version's: right, but without stamps to splice by
-                return (), frozenset()
-            same = manifest["version"] == MANIFEST_VERSION and all(
-                list(_stamp(os.stat(self.out / name, follow_symlinks=False))) == stamp for name, stamp in files.items())
+            same = manifest["version"] == 1 and all(
+                os.stat(self.out / name, follow_symlinks=False).st_size == size for name, size in files.items())
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as exc:
             same, why = False, getattr(exc, "strerror", None) or type(exc).__name__
         else:
@@ -270,17 +266,13 @@ class OutputFolder:
 
 
 def _write_manifest(folder: Path) -> None:
-    """``.linkgraph/manifest.json``: each output file with its size and modification time, so
-    the next build can tell that the state beside the outputs describes them (a file changed
-    since, even to the same size, has another time)."""
-    files = {e.name: _stamp(e.stat(follow_symlinks=False)) for e in _entries(folder) if e.name != STATE_DIR}
+    """``.linkgraph/manifest.json``: each output file and its size, so the next build can tell
+    that the state beside the outputs describes them. No times: the same input gives the same
+    state, so ``exports/.linkgraph/`` can be committed."""
+    files = {e.name: e.stat(follow_symlinks=False).st_size for e in _entries(folder) if e.name != STATE_DIR}
     (folder / STATE_DIR).mkdir(exist_ok=True)
-    text = json.dumps({"version": MANIFEST_VERSION, "files": files}, ensure_ascii=False, indent=1) + "\n"
+    text = json.dumps({"version": 1, "files": files}, ensure_ascii=False, indent=1) + "\n"
     write_file(folder / STATE_DIR / MANIFEST, lambda f: f.write(text))
-
-
-def _stamp(st: os.stat_result) -> tuple[int, int]:
-    return st.st_size, st.st_mtime_ns
 
 
 def _entries(folder: Path) -> list[os.DirEntry]:

@@ -22,7 +22,7 @@ from graph.related_fit import fit_related
 from graph.related_index import INDEX_FILE, attach_mentions, attach_text_index, index_view, write_index
 from graph.report import LINKS_FILE, REPORT_FILE, make_report, write_links, write_report
 from graph.resolve import resolve
-from graph.splice import Previous, node_keys, read_table, write_spliced
+from graph.splice import Previous, Spliced, node_keys, read_table, write_spliced
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 from graph.workers import fork_available, pool
 
@@ -45,7 +45,7 @@ class BuildResult:
     """Formats of the default set left out at this size (see EXPLORER_MAX_NODES)."""
     warnings: tuple[str, ...] = ()
     """Things the user should know that did not stop the build (a damaged cache or state)."""
-    spliced: Mapping[str, tuple[int, int, int]] = field(default_factory=dict)
+    spliced: Mapping[str, Spliced] = field(default_factory=dict)
     """File -> pieces (rendered, copied from the previous build, copied and renumbered), for
     files written in pieces (``graph.splice``)."""
 
@@ -164,9 +164,11 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     spliced = _write_all([_task(folder, name, write, pieces, previous.get(name)) for name, write, pieces in writers],
                          jobs if G.number_of_edges() >= PARALLEL_WRITE_EDGES else 1)
     stage("done")
+    spliced = {name: done for (name, _, pieces), done in zip(writers, spliced) if pieces}
+    warnings += tuple(f"{folder.out / name} changed since the last build ({done.stale} of its pieces no longer "
+                      "matched their checksums): they were rendered again" for name, done in spliced.items() if done.stale)
     return BuildResult(G, resolution, report, tuple(folder.out / name for name, _, _ in writers), skipped,
-                       corpus.warnings + folder.warnings + warnings,
-                       {name: done for (name, _, pieces), done in zip(writers, spliced) if pieces})
+                       corpus.warnings + folder.warnings + warnings, spliced)
 
 
 def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | None) -> Callable[[], object]:

@@ -1,30 +1,37 @@
 """Spliced output files: a rebuild renders only the pieces whose inputs changed and copies the
 others, byte for byte, from the previous build's file (docs/performance.md#rebuilds).
 
-A writer that can be spliced yields its file's *context* (``file_context``: a digest of what
-the whole file depends on: the format's code, the options, the label languages), then its
-*pieces* in output order: plain strings (glue:
-headers, separators, always rendered) and ``(key, render, arg)`` triples, one per node or per
-node's edges, whose bytes are ``render(arg)``. A key names everything the piece's bytes depend
-on: the node's attributes, its out-edges, its in-degree and its related terms (``node_keys``),
-plus any position the piece writes (``n12``, ``e345``).
+A writer that can be spliced yields its file's *context* first (``file_context``: a digest of
+what the whole file depends on: the writers' code, the options, the label languages), then its
+*pieces* in output order: glue text (headers, always rendered) and keyed pieces, one per node
+or per node's edges, whose text is ``render(arg)``. A key digests everything the piece's bytes
+depend on: the node's attributes, its out-edges, its in-degree and its related terms
+(``node_keys``). A piece that writes positional ids (GraphML's and GEXF's ``n12``, ``e345``)
+also carries a digest of them, its *place*, and a way to rewrite them (``numbered_pieces``).
 
 Each file written this way leaves a *chunk table* in the state folder (``OUT/.linkgraph/``):
-its context and, per piece, the key, offset and length. The next build, when the folder's
-manifest says the files are those the tables describe, looks each key up: found, the range is
-copied from the old file (``os.copy_file_range``: the kernel copies, no bytes pass through
-Python); not found, the piece is rendered. So a piece is reused only when its inputs are
-equal, and the bytes are those of a cold build by construction. A table whose checksum fails
-is a warning and its file is rendered whole; a table of another context is simply not used.
+its context and, per piece, key, place, offset, length and CRC-32 of its bytes. The next build,
+when the folder's manifest lists the file with its size, looks each key up: found, the bytes
+at that range must have the recorded CRC (the file may have been edited since, even to the
+same size); then, in the same place, the range is copied (``os.copy_file_range``: the kernel
+copies), elsewhere it has its ids rewritten; not found or not matching, the piece is rendered.
+So a piece is reused only when its inputs are equal, and the bytes are those of a cold build
+by construction. A table whose checksum fails is a warning and its file is rendered whole; a
+table of another context is simply not used. The state holds no times or paths: the same
+input gives the same tables.
 """
 
 from __future__ import annotations
 
 import hashlib
 import marshal
+import mmap
 import os
+import sys
+import zlib
 from array import array
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple, Union
 
@@ -36,13 +43,14 @@ Piece = Union[bytes, str, tuple]
 ``render(arg)``, or (key, render, arg, place, renumber) for a piece that writes positional ids:
 ``place`` digests them, and ``renumber(old bytes, arg)`` gives a copied piece its new ones."""
 TABLE_SUFFIX = ".chunks"
-_MAGIC = b"LGchunk1"
+_MAGIC = b"LGchunk2"
 _HEADER = len(_MAGIC) + 16 + 8 + 16  # magic, context, payload length, BLAKE2b-128 of the payload
 _KEY = 17  # a section letter and 16 bytes of BLAKE2b
 _PLACE = 8  # BLAKE2b of the positional ids a piece writes (none: zeros)
+_ROW = _KEY + _PLACE + 8 + 8 + 4  # key, place, offset, length, CRC-32
 _NOWHERE = bytes(_PLACE)
 _COPY_RUN = 1 << 30
-# Modules whose code decides what a piece of an output file is.
+# Modules whose code decides what a piece of an output file is (with every exporter's).
 _WRITING_MODULES = ("splice.py", "fields.py", "vocab.py", "slugs.py", "build.py", "model.py", "text.py")
 
 
@@ -77,48 +85,49 @@ def node_keys(G) -> dict[str, bytes]:
     return keys
 
 
-_CODE: dict[str, bytes] = {}
+_CODE: list[bytes] = []
 
 
-def file_context(filename: str, module_file: str, *parts: object) -> bytes:
-    """The context of one output file: its name, its writer's code and the modules it uses, and
-    ``parts`` (options, label languages... anything every piece depends on), as a digest."""
-    code = _CODE.get(module_file)
-    if code is None:
+def file_context(filename: str, *parts: object) -> bytes:
+    """The context of one output file: its name, the code of the writers and of the modules
+    they use (an upgrade never reuses a piece), and ``parts`` (options, label languages...
+    anything every piece depends on), as a digest."""
+    if not _CODE:
         here = Path(__file__).parent
-        h = hashlib.blake2b(Path(module_file).read_bytes(), digest_size=16)
-        for name in _WRITING_MODULES:
-            h.update((here / name).read_bytes())
-        code = _CODE[module_file] = h.digest()
-    return digest(code + repr((filename, parts)).encode())
+        code = hashlib.blake2b(digest_size=16)
+        for path in [*sorted((here / "exporters").glob("*.py")), *(here / name for name in _WRITING_MODULES)]:
+            code.update(path.read_bytes())
+        _CODE.append(code.digest())
+    return digest(_CODE[0] + repr((filename, parts)).encode())
 
 
 class Table:
-    """The chunk table of one file: its context and, per piece, key, place, offset and length."""
+    """The chunk table of one file: its context and, per piece, key, place, offset, length and CRC-32."""
 
-    def __init__(self, context: bytes, keys: bytes = b"", places: bytes = b"", offsets: array | None = None,
-                 lengths: array | None = None) -> None:
+    def __init__(self, context: bytes) -> None:
         self.context = context
-        self.keys = bytearray(keys)
-        self.places = bytearray(places)
-        self.offsets = offsets if offsets is not None else array("Q")
-        self.lengths = lengths if lengths is not None else array("Q")
+        self.keys = bytearray()
+        self.places = bytearray()
+        self.offsets = array("Q")
+        self.lengths = array("Q")
+        self.crcs = array("I")
 
-    def add(self, key: bytes, place: bytes, offset: int, length: int) -> None:
+    def add(self, key: bytes, place: bytes, offset: int, length: int, crc: int) -> None:
         self.keys += key
         self.places += place
         self.offsets.append(offset)
         self.lengths.append(length)
+        self.crcs.append(crc)
 
-    def lookup(self) -> dict[bytes, tuple[int, int, bytes]]:
-        """Key -> (offset, length, place)."""
+    def lookup(self) -> dict[bytes, tuple[int, int, bytes, int]]:
+        """Key -> (offset, length, place, CRC-32)."""
         keys, places = bytes(self.keys), bytes(self.places)
-        return {keys[i * _KEY:(i + 1) * _KEY]: (o, n, places[i * _PLACE:(i + 1) * _PLACE])
-                for i, (o, n) in enumerate(zip(self.offsets, self.lengths))}
+        return {keys[i * _KEY:(i + 1) * _KEY]: (o, n, places[i * _PLACE:(i + 1) * _PLACE], c)
+                for i, (o, n, c) in enumerate(zip(self.offsets, self.lengths, self.crcs))}
 
     def dump(self) -> bytes:
         payload = (len(self.offsets).to_bytes(8, "big") + bytes(self.keys) + bytes(self.places)
-                   + self.offsets.tobytes() + self.lengths.tobytes())
+                   + b"".join(_little(column) for column in (self.offsets, self.lengths, self.crcs)))
         return _MAGIC + self.context + len(payload).to_bytes(8, "big") + digest(payload) + payload
 
     @classmethod
@@ -132,14 +141,28 @@ class Table:
         if len(payload) != length or digest(payload) != data[len(_MAGIC) + 24:_HEADER] or length < 8:
             return None
         n = int.from_bytes(payload[:8], "big")
-        if length != 8 + n * (_KEY + _PLACE + 16):
+        if length != 8 + n * _ROW:
             return None
-        keys_end = 8 + n * _KEY
-        places_end = keys_end + n * _PLACE
-        offsets, lengths = array("Q"), array("Q")
-        offsets.frombytes(payload[places_end:places_end + 8 * n])
-        lengths.frombytes(payload[places_end + 8 * n:])
-        return cls(context, payload[8:keys_end], payload[keys_end:places_end], offsets, lengths)
+        table = cls(context)
+        at = 8
+        table.keys = bytearray(payload[at:at + n * _KEY])
+        at += n * _KEY
+        table.places = bytearray(payload[at:at + n * _PLACE])
+        at += n * _PLACE
+        for column in (table.offsets, table.lengths, table.crcs):
+            column.frombytes(payload[at:at + n * column.itemsize])
+            at += n * column.itemsize
+            if sys.byteorder == "big":
+                column.byteswap()
+        return table
+
+
+def _little(column: array) -> bytes:
+    # Little-endian whatever the machine: exports/.linkgraph/ is committed.
+    if sys.byteorder == "big":
+        column = array(column.typecode, column)
+        column.byteswap()
+    return column.tobytes()
 
 
 def table_path(state: Path, filename: str) -> Path:
@@ -171,94 +194,111 @@ class Previous(NamedTuple):
 
 
 def write_spliced(path: Path, pieces: Iterable[Piece], state: Path,
-                  previous: Previous | None = None, shown: Path | None = None) -> tuple[int, int, int]:
+                  previous: Previous | None = None, shown: Path | None = None) -> Spliced:
     """Write the pieces to ``path`` (a new file in the staging folder), copying each keyed piece
     found in ``previous`` from its file, and the chunk table into the ``state`` folder.
-    Returns (pieces rendered, copied, copied and renumbered). OutputError names ``shown`` when
-    writing fails."""
+    OutputError names ``shown`` when writing fails."""
     pieces = iter(pieces)
     context = next(pieces)
     old = previous.table.lookup() if previous is not None and previous.table.context == context else {}
     table = Table(context)
-    rendered = copied = renumbered = 0
+    rendered = copied = renumbered = stale = 0
+    crc32 = zlib.crc32
     try:
-        src = os.open(previous.path, os.O_RDONLY | os.O_CLOEXEC) if old else -1
-        try:
-            with open(path, "wb") as out:
-                sink = _Sink(out, src)
-                pos = 0
-                for piece in pieces:
-                    if type(piece) is str:
-                        pos += sink.text(piece)
-                        continue
-                    key, fn, arg = piece[:3]
-                    place = piece[3] if len(piece) > 3 else _NOWHERE
-                    found = old.get(key)
-                    if found is None:
-                        n = sink.text(fn(arg))
-                        rendered += 1
-                    elif found[2] == place:
-                        n = sink.copy(found[0], found[1])
-                        copied += 1
-                    else:  # the same piece, its ids moved
-                        n = sink.data(piece[4](sink.read(found[0], found[1]), arg))
-                        renumbered += 1
-                    table.add(key, place, pos, n)
-                    pos += n
-                sink.flush()
-        finally:
-            if src >= 0:
-                os.close(src)
+        with _mapped(previous.path if old else None) as (before, src), open(path, "wb") as out:
+            sink = _Sink(out, before, src)
+            pos = 0
+            for piece in pieces:
+                if type(piece) is str:
+                    pos += len(sink.data(piece.encode()))
+                    continue
+                key, fn, arg = piece[:3]
+                place = piece[3] if len(piece) > 3 else _NOWHERE
+                found = old.get(key)
+                if found is not None:
+                    offset, n, was, crc = found
+                    if offset + n > len(before) or crc32(before[offset:offset + n]) != crc:
+                        found = None  # the file changed since its table was written
+                        stale += 1
+                if found is None:
+                    data = sink.data(fn(arg).encode())
+                    n, crc = len(data), crc32(data)
+                    rendered += 1
+                elif was == place:
+                    sink.copy(offset, n)
+                    copied += 1
+                else:  # the same piece, its ids moved
+                    data = sink.data(piece[4](before[offset:offset + n], arg))
+                    n, crc = len(data), crc32(data)
+                    renumbered += 1
+                table.add(key, place, pos, n, crc)
+                pos += n
+            sink.flush()
         state.mkdir(exist_ok=True)
         with open(table_path(state, path.name), "wb") as f:
             f.write(table.dump())
     except OSError as exc:
         raise OutputError(f"cannot write {shown or path}: {exc.strerror or exc}") from None
-    return rendered, copied, renumbered
+    return Spliced(rendered, copied, renumbered, stale)
+
+
+class Spliced(NamedTuple):
+    """How a file was written: its pieces rendered, copied, and copied with ids rewritten; and
+    how many pieces its previous file no longer held as its table said (rendered instead)."""
+
+    rendered: int
+    copied: int
+    renumbered: int
+    stale: int = 0
+
+
+@contextmanager
+def _mapped(path: Path | None) -> Iterator[tuple[memoryview, int]]:
+    """The previous file mapped read-only, and its descriptor (empty and -1 for None)."""
+    if path is None:
+        yield memoryview(b""), -1
+        return
+    with open(path, "rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            yield memoryview(b""), f.fileno()
+            return
+        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+            view = memoryview(mapped)
+            try:
+                yield view, f.fileno()
+            finally:
+                view.release()
 
 
 class _Sink:
-    """Rendered text buffered and encoded in batches; copied ranges merged while contiguous,
-    then handed to the kernel."""
+    """Rendered bytes written in batches; copied ranges merged while contiguous, then handed to
+    the kernel (or written from the map where it cannot copy between these files)."""
 
-    def __init__(self, out, src: int) -> None:
+    def __init__(self, out, before: memoryview, src: int) -> None:
         self.out = out
+        self.before = before
         self.src = src
-        self.buffer: list[str] = []
+        self.buffer: list[bytes] = []
         self.size = 0
         self.run: list[int] | None = None  # [offset, length] of the copy being gathered
 
-    def text(self, text: str) -> int:
-        return self.data(text.encode("utf-8"))
-
-    def read(self, offset: int, length: int) -> bytes:
-        """Bytes of the previous file."""
-        data = os.pread(self.src, length, offset)
-        while len(data) < length:
-            more = os.pread(self.src, length - len(data), offset + len(data))
-            if not more:
-                raise OSError(f"the previous file ended {length - len(data)} bytes early")
-            data += more
-        return data
-
-    def data(self, data: bytes) -> int:
+    def data(self, data: bytes) -> bytes:
         if self.run is not None:
             self._copy()
         self.buffer.append(data)
         self.size += len(data)
         if self.size > 1 << 20:
             self._write()
-        return len(data)
+        return data
 
-    def copy(self, offset: int, length: int) -> int:
+    def copy(self, offset: int, length: int) -> None:
         if self.run is not None and self.run[0] + self.run[1] == offset:
             self.run[1] += length
-            return length
+            return
         if self.run is not None:
             self._copy()
         self._write()
         self.run = [offset, length]
-        return length
 
     def flush(self) -> None:
         if self.run is not None:
@@ -276,17 +316,14 @@ class _Sink:
         offset, length = self.run
         self.run = None
         self.out.flush()
-        dst = self.out.fileno()
+        src, dst = self.src, self.out.fileno()
         while length:
             try:
-                n = os.copy_file_range(self.src, dst, min(length, _COPY_RUN), offset)
+                n = os.copy_file_range(src, dst, min(length, _COPY_RUN), offset)
             except (AttributeError, OSError):
-                n = 0  # no copy_file_range here (or not between these files): read and write
+                n = 0
             if n <= 0:
-                data = os.pread(self.src, min(length, 1 << 24), offset)
-                if not data:
-                    raise OSError(f"the previous file ended {length} bytes early")
-                n = os.write(dst, data)
+                n = os.write(dst, self.before[offset:offset + min(length, _COPY_RUN)])
             offset += n
             length -= n
         self.out.seek(0, os.SEEK_END)  # the buffered file object must see the kernel's offset

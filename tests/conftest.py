@@ -75,14 +75,6 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def built(folder: Path) -> dict[str, bytes]:
-    """``snapshot`` without the manifest, whose file times differ from build to build: what two
-    builds of the same input must agree on byte for byte (outputs and chunk tables)."""
-    files = snapshot(folder)
-    files.pop(".linkgraph/manifest.json", None)
-    return files
-
-
 def read_links(result) -> list[dict]:
     """The per-link audit a build wrote (links.jsonl), each line parsed on its own."""
     with written_file(result, "links.jsonl").open(encoding="utf-8") as f:

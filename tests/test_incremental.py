@@ -6,8 +6,9 @@ of issue 11, point 1."""
 import pytest
 
 import graph.pipeline as pipeline
+import graph.splice as splice
 from graph.pipeline import build
-from tests.conftest import built, write_files
+from tests.conftest import snapshot, write_files
 
 BASE = {
     "ar/finra.md": "---\ntitle: فينرا\nkeywords: تنظيم, وسطاء\n---\nهيئة [الوسطاء](/broker) و[السوق](/market).\n",
@@ -32,7 +33,7 @@ def rebuild_equals_cold(tmp_path, corpus, change, **options):
     change(corpus)
     warm = build([corpus], out, cache_dir=cache, **options)
     cold = build([corpus], tmp_path / "cold", cache_dir=None, **options)
-    assert built(out) == built(tmp_path / "cold")
+    assert snapshot(out) == snapshot(tmp_path / "cold")
     return warm, cold
 
 
@@ -81,8 +82,8 @@ NODES = 8  # of BASE: 3 articles, 2 missing targets, 3 keywords
 ])
 def test_a_rebuild_renders_only_the_pieces_whose_inputs_changed(tmp_path, corpus, case, rendered):
     warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES[case])
-    assert warm.spliced["nodes.csv"] == (rendered, NODES - rendered, 0)
-    assert warm.spliced["graph.nt"] == (rendered, NODES - rendered, 0)
+    assert warm.spliced["nodes.csv"] == (rendered, NODES - rendered, 0, 0)
+    assert warm.spliced["graph.nt"] == (rendered, NODES - rendered, 0, 0)
 
 
 @pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
@@ -90,11 +91,18 @@ def test_pieces_whose_ids_moved_are_renumbered_not_rendered(tmp_path, corpus, na
     # "aaa" sorts first: every node id after it moves by one, and so does every edge id after its edge
     add = lambda root: write_files(root, {"ar/aaa.md": "---\ntitle: أ\n---\n[السوق](/market)\n".encode()})
     warm, _ = rebuild_equals_cold(tmp_path, corpus, add)
-    rendered, copied, renumbered = warm.spliced[name]
+    rendered, copied, renumbered, _ = warm.spliced[name]
     # rendered: the new node, its edge, market (one more in-link); none copied as it was
     assert (rendered, copied) == (3, 0) and renumbered == sum(warm.spliced[name]) - 3
     warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES["change-title"])
     assert warm.spliced[name][2] == 0  # nothing moved: copied as it was
+
+
+def test_other_writing_code_reuses_no_piece(tmp_path, corpus, monkeypatch):
+    build([corpus], tmp_path / "out")
+    monkeypatch.setattr(splice, "_CODE", [bytes(16)])  # as after an upgrade of an exporter
+    warm = build([corpus], tmp_path / "out")
+    assert warm.warnings == () and all(done.copied == done.renumbered == 0 for done in warm.spliced.values())
 
 
 def table_files(out):
@@ -115,27 +123,30 @@ def test_a_damaged_chunk_table_is_a_warning_and_its_file_is_rendered_whole(tmp_p
     warm, _ = rebuild_equals_cold(tmp_path, corpus, spoil)
     assert len(warm.warnings) == 2 and all("is damaged or not linkgraph's" in w for w in warm.warnings)
     assert "graph.ttl.chunks" in warm.warnings[0] and "graph.nt.chunks" in warm.warnings[1]
-    assert warm.spliced["graph.nt"] == warm.spliced["graph.ttl"] == (NODES, 0, 0)
-    assert warm.spliced["nodes.csv"] == (1, NODES - 1, 0)
+    assert warm.spliced["graph.nt"] == warm.spliced["graph.ttl"] == (NODES, 0, 0, 0)
+    assert warm.spliced["nodes.csv"] == (1, NODES - 1, 0, 0)
 
 
-def test_a_table_whose_file_changed_since_is_not_used(tmp_path, corpus):
-    # the same size, another time: something rewrote graph.nt in place (an editor, a sync tool)
+def test_a_piece_changed_since_its_table_was_written_is_rendered_again(tmp_path, corpus):
+    # the same size: something rewrote the last triple of graph.nt in place (an editor, a sync tool)
     def rewrite(root):
         nt = tmp_path / "out" / "graph.nt"
         data = nt.read_bytes()
-        nt.write_bytes(data.replace(b"<", b"{", 1))
+        at = data.rindex(b"<")
+        nt.write_bytes(data[:at] + b"{" + data[at + 1:])
     warm, _ = rebuild_equals_cold(tmp_path, corpus, rewrite)
-    assert any("its files do not match the outputs" in w for w in warm.warnings)
-    assert all(copied == renumbered == 0 for _, copied, renumbered in warm.spliced.values())
+    assert warm.spliced["graph.nt"] == (1, NODES - 1, 0, 1)
+    assert [w for w in warm.warnings if "changed since the last build" in w] == [
+        f"{tmp_path / 'out' / 'graph.nt'} changed since the last build (1 of its pieces no longer matched "
+        "their checksums): they were rendered again"]
 
 
 def test_a_changed_option_renders_the_files_it_reaches_and_splices_the_others(tmp_path, corpus):
     warm, _ = rebuild_equals_cold(tmp_path, corpus, lambda root: None, before={"base_iri": "https://a.example/"},
                                   base_iri="https://b.example/")
     assert warm.warnings == ()
-    assert warm.spliced["graph.nt"] == warm.spliced["graph.ttl"] == warm.spliced["graph.jsonld"] == (NODES, 0, 0)
-    assert warm.spliced["nodes.csv"] == (0, NODES, 0)  # no IRIs in the CSV
+    assert warm.spliced["graph.nt"] == warm.spliced["graph.ttl"] == warm.spliced["graph.jsonld"] == (NODES, 0, 0, 0)
+    assert warm.spliced["nodes.csv"] == (0, NODES, 0, 0)  # no IRIs in the CSV
 
 
 @pytest.mark.parametrize("options", [

@@ -19,7 +19,7 @@ from graph.errors import OutputError
 from graph.output import OutputFolder
 from graph.pipeline import build
 from tests.benchmarks.gen_corpus import generate
-from tests.conftest import GLOSSARY, PROJECT, built, snapshot, write_files
+from tests.conftest import GLOSSARY, PROJECT, snapshot, write_files
 
 
 
@@ -170,7 +170,7 @@ def test_without_an_atomic_exchange_files_are_replaced_one_by_one(tmp_path, monk
     build([GLOSSARY], out, formats=["turtle", "csv"])
     monkeypatch.setattr(output, "_exchange", lambda a, b: False)
     build([GLOSSARY], out)
-    assert built(out) == built(tmp_path / "exchanged")
+    assert snapshot(out) == snapshot(tmp_path / "exchanged")
     assert leftovers(out) == []
 
 
@@ -216,7 +216,7 @@ def test_sigkill_at_random_moments_leaves_one_whole_build(tmp_path):
     start = time.perf_counter()
     subprocess.run([*BUILD, str(corpus_a), "-o", str(tmp_path / "out")], check=True, env=env)
     duration = time.perf_counter() - start
-    whole = {"A": built(tmp_path / "out"), "B": built(tmp_path / "ref-b")}
+    whole = {"A": snapshot(tmp_path / "out"), "B": snapshot(tmp_path / "ref-b")}
     out = tmp_path / "out"
     rng = random.Random(10)
     seen = []
@@ -231,10 +231,10 @@ def test_sigkill_at_random_moments_leaves_one_whole_build(tmp_path):
         while _session_processes(run.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert _session_processes(run.pid) == [], "a worker outlived the killed build"
-        now = built(out)
+        now = snapshot(out)
         state = [name for name, files in whole.items() if files == now]
         assert state, f"the folder holds neither whole build: {sorted(now)}"
         seen.append(state[0])
     subprocess.run([*BUILD, str(corpus_a), "-o", str(out)], check=True, env=env)
-    assert built(out) == whole["A"] and leftovers(out) == []
+    assert snapshot(out) == whole["A"] and leftovers(out) == []
     print("whole build after each kill:", seen)

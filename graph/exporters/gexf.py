@@ -40,7 +40,7 @@ def pieces(G: nx.DiGraph, options=None) -> Iterator[Piece]:
     when copied."""
     node_types = {k: t for k, t in node_field_types(G).items() if k not in _NATIVE_NODE}
     edge_types = {k: t for k, t in edge_field_types(G).items() if k not in _NATIVE_EDGE}
-    yield file_context("graph.gexf", __file__, node_types, edge_types, G.graph.get("label_order", ()))
+    yield file_context("graph.gexf", node_types, edge_types, G.graph.get("label_order", ()))
     head = [_HEADER]
     for cls, types in (("node", node_types), ("edge", edge_types)):
         head.append(f'    <attributes class="{cls}" mode="static">\n')

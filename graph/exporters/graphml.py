@@ -34,7 +34,7 @@ def pieces(G: nx.DiGraph, options=None) -> Iterator[Piece]:
     """The file as keyed pieces (``graph.splice``): the keys, then a piece per node, per node's
     edges and per node's related pairs; their ids are positions, renumbered when copied."""
     node_types, edge_types = node_field_types(G), edge_field_types(G)
-    yield file_context("graph.graphml", __file__, node_types, edge_types, G.graph.get("label_order", ()))
+    yield file_context("graph.graphml", node_types, edge_types, G.graph.get("label_order", ()))
     node_keys = {name: f"k{i}" for i, name in enumerate(node_types)}
     edge_keys = {name: f"k{i + len(node_keys)}" for i, name in enumerate(edge_types)}
     head = [_HEADER]

@@ -66,7 +66,7 @@ def write(G: nx.DiGraph, out: TextIO, options) -> None:
 def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
     """The file as keyed pieces (``graph.splice``): the context and the schemes, one piece per
     node, each of its objects after a comma (the schemes always come first), then the end."""
-    yield file_context("graph.jsonld", __file__, options.base_iri)
+    yield file_context("graph.jsonld", options.base_iri)
     t = Terms(options.base_iri)
     head = ['{\n "@context": {\n', ",\n".join(f"  {_dumps(k)}: {_dumps(v)}" for k, v in context().items()),
             '\n },\n "@graph": [', _objects(scheme_statements(t))[1:]]

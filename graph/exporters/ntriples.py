@@ -20,7 +20,7 @@ def write(G: nx.DiGraph, out: TextIO, options) -> None:
 
 def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
     """The file as keyed pieces (``graph.splice``): the scheme triples, then one piece per node."""
-    yield file_context("graph.nt", __file__, options.base_iri)
+    yield file_context("graph.nt", options.base_iri)
     t = Terms(options.base_iri)
     yield "".join(ntriple(*s) for s in scheme_statements(t))
     keys = node_keys(G)

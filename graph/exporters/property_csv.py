@@ -53,7 +53,7 @@ def write_nodes(G: nx.DiGraph, out: TextIO, options=None) -> None:
 def pieces_nodes(G: nx.DiGraph, options=None) -> Iterator[Piece]:
     """``nodes.csv`` as keyed pieces (``graph.splice``): the header, then one row per node."""
     types = node_field_types(G)
-    yield file_context(NODES_FILE, __file__, types, G.graph.get("label_order", ()))
+    yield file_context(NODES_FILE, types, G.graph.get("label_order", ()))
     yield nodes_header(types) + "\n"
     keys = node_keys(G)
     for node in G:
@@ -74,7 +74,7 @@ def pieces_edges(G: nx.DiGraph, options=None) -> Iterator[Piece]:
     """``edges.csv`` as keyed pieces: the header, then the rows of each node's edges, then of
     its related pairs (``build --related``), as in GraphML."""
     types = edge_field_types(G)
-    yield file_context(EDGES_FILE, __file__, types)
+    yield file_context(EDGES_FILE, types)
     yield edges_header(types) + "\n"
     keys = node_keys(G)
     for u in G:

@@ -62,7 +62,7 @@ def write(G: nx.DiGraph, out: TextIO, options) -> None:
 def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
     """The file as keyed pieces (``graph.splice``): prefixes and schemes, then one piece per node
     (a node's subjects never run into the next node's: each has its own IRIs)."""
-    yield file_context("graph.ttl", __file__, options.base_iri)
+    yield file_context("graph.ttl", options.base_iri)
     prefixes = {**PREFIXES, "c": options.base_iri}
     name = _Names(prefixes)
     yield "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items())
