@@ -54,11 +54,13 @@ class OutputFolder:
     block without a commit (an error, Ctrl-C) removes the staging folder and keeps OUT as it was.
     """
 
-    def __init__(self, out: str | os.PathLike[str], names: Iterable[str]) -> None:
+    def __init__(self, out: str | os.PathLike[str], names: Iterable[str], folders: Iterable[str] = ()) -> None:
         # A symlinked output folder is written where it points: swapping the link itself away
         # would surprise its owner.
         self.out = Path(os.path.realpath(out))
         self.names = frozenset(names) | {STATE_DIR}
+        self.folders = frozenset(folders)
+        """Outputs that are folders (the Spark engine's part-file folders)."""
         self.root = self.out.parent / f".{self.out.name}{_STAGING_SUFFIX}"
         self.staging = self.root / "new"
         self.warnings: tuple[str, ...] = ()
@@ -154,6 +156,8 @@ class OutputFolder:
         for entry in sorted(new.iterdir(), key=lambda p: p.name == STATE_DIR):
             if entry.name == STATE_DIR or entry.name not in moved:
                 continue  # the carried files' links: their originals stay where they are
+            if entry.name in self.folders:  # os.replace cannot replace a folder that holds files
+                _remove(self.out / entry.name)
             os.replace(entry, self.out / entry.name)
         if state.exists():
             (self.out / STATE_DIR).mkdir(exist_ok=True)
@@ -176,6 +180,8 @@ class OutputFolder:
             return entry.is_file(follow_symlinks=False)
         if name == STATE_DIR:
             return True  # whatever it holds is ours to replace (a damaged one is a warning)
+        if name in self.folders and entry.is_dir(follow_symlinks=False):
+            return True
         return name in self.names and entry.is_file(follow_symlinks=False)
 
     def _check_state(self) -> tuple[tuple[str, ...], frozenset[str]]:

@@ -1,8 +1,9 @@
 """The Spark engine (graph/spark/) against the local build, in Spark local mode: the same
 N-Triples statements, node and edge counts, report counts and problems, property-graph CSV rows.
 
-One SparkSession for the module (starting Java costs seconds). Skipped, saying why, when
-PySpark or Java is missing (.ci/run installs the ``spark`` extra; Java 17 is on CI machines).
+One SparkSession for the whole run (starting Java costs seconds), and as few builds as prove
+each point: every Spark build costs tens of seconds on 2 cores whatever its size. Skipped, saying
+why, when PySpark or Java is missing (.ci/run installs the ``spark`` extra; Java 17 is on CI machines).
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import json
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import networkx as nx
 import pytest
 
-from conftest import BAD_FILES, GLOSSARY, HUGO, INVESTORSWIKI, PROJECT, need, write_files
+from conftest import BAD_FILES, GLOSSARY, HUGO, INVESTORSWIKI, PROJECT, need, snapshot, write_files
 from graph.cli import main
+from graph.errors import OutputError
 from graph.pipeline import build
 
 pytest.importorskip("pyspark", reason="PySpark is not installed: pip install -e '.[spark]'")
@@ -35,7 +38,7 @@ TEST_CONF = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def spark():
     session = start_session("local[2]", TEST_CONF)
     session.sparkContext.setLogLevel("ERROR")
@@ -48,20 +51,36 @@ def parts(folder: Path) -> list[str]:
     return [line for f in sorted(folder.glob("part-*")) for line in f.read_text(encoding="utf-8").splitlines()]
 
 
-def assert_equivalent(spark, inputs: list[Path], tmp: Path, csv: bool = True) -> dict:
-    """Build locally and with Spark; the outputs must say the same. Returns the Spark report."""
-    local = build(inputs, tmp / "local", ["ntriples", "graphml", "csv"], jobs=1)
-    result = build_spark([str(p) for p in inputs], str(tmp / "spark"), spark=spark)
-    out = tmp / "spark"
+def graphml_counts(path: Path) -> tuple[int, int]:
+    """(nodes, edges) of a GraphML file, counted by a streaming XML parser (for large graphs)."""
+    counts = {"node": 0, "edge": 0}
+    for _, element in ET.iterparse(path):
+        name = element.tag.rpartition("}")[2]
+        if name in counts:
+            counts[name] += 1
+            element.clear()
+    return counts["node"], counts["edge"]
+
+
+def assert_equivalent(spark, inputs: list[Path], tmp: Path, csv: bool = True, out: Path | None = None,
+                      jobs: int = 1) -> dict:
+    """Build locally and (unless ``out`` holds a Spark build already) with Spark; the outputs
+    must say the same. ``csv``: also compare the neo4j CSV rows and each node's attributes.
+    Returns the Spark report."""
+    local = build(inputs, tmp / "local", ["ntriples", "graphml", "csv"], jobs=jobs)
+    if out is None:
+        out = tmp / "spark"
+        report = build_spark([str(p) for p in inputs], str(out), spark=spark).report
+        assert json.loads((out / "report.json").read_text(encoding="utf-8")) == report
+    else:
+        report = json.loads((out / "report.json").read_text(encoding="utf-8"))
 
     assert {f.suffix for f in (out / "graph.nt").glob("part-*")} == {".nt"}
-    statements = set(parts(out / "graph.nt"))
-    assert len(statements) == len(parts(out / "graph.nt")), "a statement written twice"
-    assert statements == set((tmp / "local" / "graph.nt").read_text(encoding="utf-8").splitlines())
+    statements = parts(out / "graph.nt")
+    assert len(set(statements)) == len(statements), "a statement written twice"
+    assert set(statements) == set((tmp / "local" / "graph.nt").read_text(encoding="utf-8").splitlines())
 
-    report = result.report
     assert report["counts"] == local.report["counts"]
-    assert json.loads((out / "report.json").read_text(encoding="utf-8")) == report
     problems = [json.loads(line) for line in parts(out / "problems.jsonl")]
     assert problems == local.report["problems"]
     if "problems" in report:
@@ -73,21 +92,33 @@ def assert_equivalent(spark, inputs: list[Path], tmp: Path, csv: bool = True) ->
     local_audit = (tmp / "local" / "links.jsonl").read_text(encoding="utf-8").splitlines()
     assert audit == [json.loads(line) for line in local_audit]
 
-    G = nx.read_graphml(tmp / "local" / "graph.graphml")  # networkx reads the local GraphML back
     nodes = spark.read.parquet(str(out / "nodes.parquet"))
     edges = spark.read.parquet(str(out / "edges.parquet"))
+    if not csv:
+        assert (nodes.count(), edges.count()) == graphml_counts(tmp / "local" / "graph.graphml")
+        return report
+    G = nx.read_graphml(tmp / "local" / "graph.graphml")  # networkx reads the local GraphML back
     assert (nodes.count(), edges.count()) == (G.number_of_nodes(), G.number_of_edges())
-    if csv:
-        for name, header in (("nodes", "nodes-header.csv"), ("edges", "edges-header.csv")):
-            lines = (tmp / "local" / f"{name}.csv").read_text(encoding="utf-8").splitlines()
-            assert (out / "neo4j" / header).read_text(encoding="utf-8").splitlines() == lines[:1]
-            assert sorted(parts(out / "neo4j" / name)) == sorted(lines[1:])
-        rows = {r["id"]: r.asDict() for r in nodes.collect()}
-        for _, data in G.nodes(data=True):
-            row = rows[data.get("slug") if data["kind"] != "keyword" else "/keyword:" + data["slug"]]
-            # GraphML leaves empty text out; Parquet holds '' (and null for another language's label)
-            assert {k: v for k, v in row.items() if v not in (None, "") and k != "id"} == data
+    for name, header in (("nodes", "nodes-header.csv"), ("edges", "edges-header.csv")):
+        lines = (tmp / "local" / f"{name}.csv").read_text(encoding="utf-8").splitlines()
+        assert (out / "neo4j" / header).read_text(encoding="utf-8").splitlines() == lines[:1]
+        assert sorted(parts(out / "neo4j" / name)) == sorted(lines[1:])
+    rows = {r["id"]: r.asDict() for r in nodes.collect()}
+    for _, data in G.nodes(data=True):
+        row = rows[data.get("slug") if data["kind"] != "keyword" else "/keyword:" + data["slug"]]
+        # GraphML leaves empty text out; Parquet holds '' (and null for another language's label)
+        assert {k: v for k, v in row.items() if v not in (None, "") and k != "id"} == data
+    edge_rows = {(r.source, r.target): r.asDict() for r in edges.collect()}
+    assert len(edge_rows) == G.number_of_edges()
+    for u, v, data in G.edges(data=True):
+        row = edge_rows[G.nodes[u].get("slug"), _key(G.nodes[v])]
+        data = {k: v for k, v in data.items() if k != "id"}  # networkx keeps GraphML's edge id
+        assert {k: row[k] for k in data} == data
     return report
+
+
+def _key(data: dict) -> str:
+    return data["slug"] if data["kind"] != "keyword" else "/keyword:" + data["slug"]
 
 
 RULES = {
@@ -102,24 +133,48 @@ RULES = {
 }
 
 
-def test_rules_and_bad_input_give_the_same_graph_and_report(spark, tmp_path):
-    # Spark's file scan never hands over zero-byte files (docs/spark.md, "Differences"): tested apart.
-    bad = {f"Texts/bad/{k}": v for k, v in BAD_FILES.items() if v}
-    corpus = write_files(tmp_path / "in", {**RULES, **bad})
+# Names Spark's file sources treat apart: hidden, '_' first (Hugo's _index.md), URI-escaped characters.
+ZERO_BYTE = {"Texts/bad/_index.md": b"", "Texts/bad/.hidden.md": b"", "Texts/bad/a+b c%41.md": b""}
+
+
+def test_rules_bad_input_and_zero_byte_files_give_the_same_graph_and_report(spark, tmp_path):
+    # Spark's file scan leaves zero-byte files out: the engine finds them in its listing.
+    bad = {f"Texts/bad/{k}": v for k, v in BAD_FILES.items()}
+    corpus = write_files(tmp_path / "in", {**RULES, **bad, **ZERO_BYTE})
     report = assert_equivalent(spark, [corpus / "Texts"], tmp_path)
     codes = {p["code"] for p in report["problems"]}
-    assert {"duplicate-slug", "unsafe-link", "template-link", "yaml-error", "binary-file"} <= codes
+    assert {"duplicate-slug", "unsafe-link", "template-link", "yaml-error", "binary-file", "empty-file"} <= codes
+    empty = {p["path"] for p in report["problems"] if p["code"] == "empty-file"}
+    assert {"bad/empty.md", "bad/_index.md", "bad/.hidden.md", "bad/a+b c%41.md"} <= empty
 
 
-def test_zero_byte_files_are_not_seen(spark, tmp_path):
-    corpus = write_files(tmp_path / "in", {"a.md": b"# A\n", "empty.md": b""})
-    report = build_spark([str(corpus)], str(tmp_path / "out"), spark=spark).report
-    assert (report["counts"]["files"], report["counts"]["articles"], report["problems"]) == (1, 1, [])
+def test_cli_builds_seeds_then_the_glossary_in_place_all_or_nothing(spark, tmp_path, capsys, monkeypatch):
+    out = tmp_path / "out"
+    for name, corpus in (("seeds", PROJECT / "seeds"), ("glossary", GLOSSARY)):
+        args = ["build", str(corpus), "-o", str(out), "--engine", "spark", "--master", "local[2]"]
+        assert main(args) == 0  # the second build replaces the first one's outputs
+        assert "missing targets" in capsys.readouterr().err
+        assert_equivalent(spark, [corpus], tmp_path / name, out=out)
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [".linkgraph", "edges.parquet", "graph.nt", "links.jsonl", "missing.jsonl", "neo4j",
+                     "nodes.parquet", "problems.jsonl", "report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["glossary", "out", "seeds"]  # no staging left
 
+    before = snapshot(out)
+    (out / "mine").mkdir()  # a folder linkgraph did not write, which the swap cannot carry: refused
+    with pytest.raises(OutputError, match="'mine'"):
+        build_spark([str(PROJECT / "seeds")], str(out), spark=spark)
+    (out / "mine").rmdir()
 
-def test_glossary_and_seeds(spark, tmp_path):
-    assert_equivalent(spark, [GLOSSARY], tmp_path / "glossary")
-    assert_equivalent(spark, [PROJECT / "seeds"], tmp_path / "seeds")
+    def fail(*args):
+        raise OSError("disk full")
+
+    # A build failing once every part file is written changes nothing in the output folder.
+    monkeypatch.setattr("graph.spark.engine.write_report", fail)
+    with pytest.raises(OSError, match="disk full"):
+        build_spark([str(PROJECT / "seeds")], str(out), spark=spark)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["glossary", "out", "seeds"]
 
 
 def test_investorswiki(spark, tmp_path):
@@ -130,20 +185,11 @@ def test_hugo_docs(spark, tmp_path):
     assert_equivalent(spark, [need(HUGO)], tmp_path, csv=False)
 
 
-def test_generated_corpus(spark, tmp_path):
-    subprocess.run([sys.executable, str(PROJECT / "tests" / "benchmarks" / "gen_corpus.py"), "2000",
+def test_generated_corpus_of_10000_files(spark, tmp_path):
+    subprocess.run([sys.executable, str(PROJECT / "tests" / "benchmarks" / "gen_corpus.py"), "10000",
                     str(tmp_path / "corpus")], check=True, capture_output=True)
-    assert_equivalent(spark, [tmp_path / "corpus" / "Texts"], tmp_path, csv=False)
-
-
-def test_cli_builds_with_spark_and_rebuilds_in_place(spark, tmp_path, capsys):
-    args = ["build", str(GLOSSARY), "-o", str(tmp_path), "--engine", "spark", "--master", "local[2]"]
-    assert main(args) == 0
-    assert main(args + ["-q"]) == 0  # the second build replaces the first one's outputs
-    names = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))  # Hadoop's .crc files
-    assert names == ["edges.parquet", "graph.nt", "links.jsonl", "missing.jsonl", "neo4j", "nodes.parquet",
-                     "problems.jsonl", "report.json"]
-    assert "missing targets" in capsys.readouterr().err
+    report = assert_equivalent(spark, [tmp_path / "corpus" / "Texts"], tmp_path, csv=False, jobs=2)
+    assert report["counts"]["files"] == 10_000
 
 
 @pytest.mark.parametrize("extra, message", [

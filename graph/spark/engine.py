@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
 
 from graph.errors import LinkgraphError, OutputError, UsageError
+from graph.output import write_file
 from graph.parse import ParseOptions
 from graph.report import REPORT_FILE, REPORT_VERSION, write_report
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
@@ -68,25 +69,50 @@ def build_spark(
     base_iri = check_base_iri(base_iri)
     if spark is None:
         spark = start_session(master, conf)
+    fs = _FileSystem(spark)
+    inputs, root = fs.inputs(paths)
+    options = ParseOptions(default_lang, root_name=_unquoted_name(root))
+    out = fs.qualify(out)
+    folder = _local_folder(out)
+    if folder is not None:
+        # A local folder: the local build's all-or-nothing swap (graph.output), so a reader sees
+        # the whole previous build or the whole new one.
+        from graph.output import OutputFolder
+        from graph.pipeline import output_names
+        from graph.spark.export import FOLDERS
+        with OutputFolder(folder, output_names(), FOLDERS) as held:
+            staging = fs.qualify(str(held.staging))
+            report = _write_outputs(spark, fs, inputs, root, options, staging, formats, base_iri, default_lang)
+            written = sorted(f"{out}/{entry.name}" for entry in held.staging.iterdir())
+            held.commit()
+        return SparkBuildResult(report, tuple(written))
+    # Elsewhere each output is moved into place whole when all are written (docs/spark.md).
+    staging = f"{out}/.linkgraph-spark-{uuid.uuid4().hex}"
+    try:
+        report = _write_outputs(spark, fs, inputs, root, options, staging, formats, base_iri, default_lang)
+        written = fs.publish(staging, out)
+    finally:
+        fs.delete(staging)
+    return SparkBuildResult(report, tuple(written))
+
+
+def _write_outputs(spark, fs: _FileSystem, inputs: list[str], root: str, options: ParseOptions, staging: str,
+                   formats: tuple[str, ...], base_iri: str, default_lang: str | None) -> dict:
+    """Run the job, writing every output into the folder ``staging``; returns the report."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    from graph.build import label_order
     from graph.spark.export import (NEO4J_DIR, NT_DIR, csv_headers, field_types, node_outputs, write_graph,
                                     write_report_tables)
     from graph.spark.nodes import graph_tables
     from graph.spark.read import read_files
     from graph.spark.resolve import resolve_links
-    from pyspark import StorageLevel
-    from pyspark.sql import functions as F
 
-    from graph.build import label_order
-
-    fs = _FileSystem(spark)
-    inputs, root = fs.inputs(paths)
-    options = ParseOptions(default_lang, root_name=_unquoted_name(root))
-    out = fs.qualify(out)
-    staging = f"{out}/.linkgraph-spark-{uuid.uuid4().hex}"
     keep = StorageLevel.MEMORY_AND_DISK
-    files = resolved = graph = nodes = None
+    cached = resolved = graph = nodes = None
     try:
-        files = read_files(spark, inputs, root, options).persist(keep)
+        files, cached = read_files(spark, inputs, root, options, keep)
         resolved = resolve_links(files)
         graph = graph_tables(resolved)
         order = label_order(dict(resolved.articles.where(F.col("lang").isNotNull()).groupBy("lang").count().collect()),
@@ -94,7 +120,7 @@ def build_spark(
         langs = [r.lang for r in graph.nodes.select(F.explode("labels").alias("l"))
                  .where(F.col("l.lang").isNotNull()).select("l.lang").distinct().collect()]
         nodes = node_outputs(graph, base_iri, order, langs).persist(keep)
-        write_graph(nodes, graph, staging, formats)
+        write_graph(nodes, staging, formats)
         wanted = write_report_tables(resolved.problems, resolved.occurrences, nodes, staging)
         report = _report(files, resolved, nodes, graph, wanted)
         text = io.StringIO()
@@ -107,11 +133,17 @@ def build_spark(
         fs.rename_parts(f"{staging}/{NT_DIR}", ".nt")
         for name in ("nodes", "edges"):
             fs.rename_parts(f"{staging}/{NEO4J_DIR}/{name}", ".csv")
-        written = fs.publish(staging, out)
     finally:
-        fs.delete(staging)
-        _unpersist(files, resolved, graph, nodes)
-    return SparkBuildResult(report, tuple(written))
+        _unpersist(*(cached or ()), resolved, graph, nodes)
+    return report
+
+
+def _local_folder(uri: str) -> Path | None:
+    """The local path of a ``file:`` URI, else None."""
+    if not uri.startswith("file:"):
+        return None
+    from urllib.parse import unquote, urlsplit
+    return Path(unquote(urlsplit(uri).path))
 
 
 def _unpersist(*tables) -> None:
@@ -149,16 +181,24 @@ def _report(files, resolved, nodes, graph, wanted) -> dict:
     from graph.model import EdgeKind, LinkClass, NodeKind
     from graph.spark.export import LINKS_TABLE, MISSING_TABLE, PROBLEMS_TABLE
 
-    kinds = dict(nodes.where(F.col("id") != "").groupBy("kind").count().collect())
-    edges = dict(graph.edges.groupBy("kind").count().collect())
-    links = dict(resolved.occurrences.groupBy("kind").count().collect())
-    n_problems = resolved.problems.count()
+    def per_kind(name: str, table, kind=F.col("kind")):
+        return table.groupBy(F.lit(name).alias("count_of"), kind.alias("kind")).count()
+
+    # One job for every count (each is a small aggregate over a persisted table).
+    tables = [per_kind("nodes", nodes.where(F.col("id") != "")), per_kind("edges", graph.edges),
+              per_kind("links", resolved.occurrences), per_kind("problems", resolved.problems, F.lit("")),
+              per_kind("files", files, F.lit("")), per_kind("articles", resolved.articles, F.lit(""))]
+    found: dict[str, dict] = {}
+    for row in _union(tables).collect():
+        found.setdefault(row.count_of, {})[row.kind] = row["count"]
+    kinds, edges, links = found.get("nodes", {}), found.get("edges", {}), found.get("links", {})
+    n_problems = found.get("problems", {}).get("", 0)
     report = {
         "report_version": REPORT_VERSION,
         "engine": "spark",
         "counts": {
-            "files": files.count(),
-            "articles": resolved.articles.count(),
+            "files": found.get("files", {}).get("", 0),
+            "articles": found.get("articles", {}).get("", 0),
             "nodes": {kind: kinds.get(kind, 0) for kind in NodeKind.ALL},
             "edges": {kind: edges.get(kind, 0) for kind in (EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD)},
             "link_occurrences": {kind: links.get(kind, 0) for kind in LinkClass.ALL},
@@ -172,6 +212,13 @@ def _report(files, resolved, nodes, graph, wanted) -> dict:
         report["problems"] = [{"path": r.path, "line": r.line, "code": r.code, "message": r.message} for r in rows]
     report["most_wanted_missing"] = [row.asDict() for row in wanted.limit(MOST_WANTED).collect()]
     return report
+
+
+def _union(tables):
+    first, *rest = tables
+    for table in rest:
+        first = first.unionByName(table)
+    return first
 
 
 def _unquoted_name(uri: str) -> str:
@@ -217,6 +264,10 @@ class _FileSystem:
         return inputs, "/".join(common)
 
     def write_text(self, uri: str, text: str) -> None:
+        folder = _local_folder(uri)
+        if folder is not None:  # in Python: Hadoop's local file system would add a .crc file beside it
+            write_file(folder, lambda f: f.write(text))
+            return
         p, fs = self._path(uri)
         stream = fs.create(p, True)
         try:

@@ -25,25 +25,36 @@ from graph.vocab import Terms, node_statements, scheme_statements
 
 NT_DIR, NODES_PARQUET, EDGES_PARQUET, NEO4J_DIR = "graph.nt", "nodes.parquet", "edges.parquet", "neo4j"
 PROBLEMS_TABLE, LINKS_TABLE, MISSING_TABLE = "problems.jsonl", LINKS_FILE, "missing.jsonl"
+FOLDERS = (NT_DIR, NODES_PARQUET, EDGES_PARQUET, NEO4J_DIR, PROBLEMS_TABLE, LINKS_TABLE, MISSING_TABLE)
+"""The outputs written as folders of part files."""
 NODES_HEADER, EDGES_HEADER = "nodes-header.csv", "edges-header.csv"
 _SPARK_TYPES = {"string": T.StringType(), "int": T.LongType()}
 
 
+_EDGE = T.StructType([T.StructField(name, kind, False) for name, kind in (
+    ("source", T.StringType()), ("target", T.StringType()), ("kind", T.StringType()), ("weight", T.LongType()),
+    ("anchors", T.StringType()), ("csv", T.StringType()))])
+
+
 def node_outputs(graph: GraphTables, base_iri: str, order: Sequence[str], langs: Sequence[str]) -> DataFrame:
-    """One row per node, sorted by key: its N-Triples lines (``nt``, without line ends), neo4j CSV line (``csv``)
-    and flat fields (``id`` and graph.fields columns, ``label_<lang>`` for each of ``langs``)."""
-    links = graph.edges.where(F.col("kind") == EdgeKind.LINKS_TO)
-    out = links.groupBy(F.col("source").alias("key")).agg(F.collect_list("target").alias("out"))
-    into = links.groupBy(F.col("target").alias("key")).agg(F.count(F.lit(1)).alias("in_links"))
+    """One row per node, sorted by key: its N-Triples lines (``nt``, without line ends), neo4j CSV line (``csv``),
+    flat fields (``id`` and graph.fields columns, ``label_<lang>`` for each of ``langs``) and its outgoing
+    edges sorted by target (``edges``: the edge table's columns and the edge's CSV line)."""
+    out = graph.edges.groupBy(F.col("source").alias("key")).agg(
+        F.collect_list(F.struct("target", "kind", "weight", "anchors")).alias("out"))
+    into = (graph.edges.where(F.col("kind") == EdgeKind.LINKS_TO)
+            .groupBy(F.col("target").alias("key")).agg(F.count(F.lit(1)).alias("in_links")))
     rows = graph.nodes.join(out, "key", "left").join(into, "key", "left").orderBy("key")
     types = field_types(langs)
     schema = T.StructType([T.StructField("id", T.StringType(), False),
                            T.StructField("nt", T.ArrayType(T.StringType())),
                            T.StructField("csv", T.StringType()),
-                           *(T.StructField(name, _SPARK_TYPES[kind]) for name, kind in types.items())])
+                           *(T.StructField(name, _SPARK_TYPES[kind]) for name, kind in types.items()),
+                           T.StructField("edges", T.ArrayType(_EDGE))])
     order, names = tuple(order), tuple(types)
     return graph.nodes.sparkSession.createDataFrame(
-        rows.rdd.mapPartitionsWithIndex(lambda i, part: _node_rows(i, part, base_iri, order, names)), schema)
+        rows.rdd.mapPartitionsWithIndex(lambda i, part: _node_rows(i, part, base_iri, order, names)), schema,
+        verifySchema=False)
 
 
 def field_types(langs: Iterable[str]) -> dict[str, str]:
@@ -54,33 +65,36 @@ def field_types(langs: Iterable[str]) -> dict[str, str]:
 def _node_rows(index: int, part: Iterable, base_iri: str, order: tuple, names: tuple) -> Iterator[tuple]:
     """Executor side: node rows -> output rows; the first partition also carries the scheme triples."""
     t = Terms(base_iri)
+    edge_names = tuple(EDGE_FIELD_TYPES)
     if index == 0:
-        yield ("", [ntriple(*s)[:-1] for s in scheme_statements(t)], None, *(None for _ in names))
+        yield ("", [ntriple(*s)[:-1] for s in scheme_statements(t)], None, *(None for _ in names), [])
     for row in part:
         attrs = as_attrs(row)
-        targets = sorted(row.out or ())
+        out = sorted(row.out or (), key=lambda e: e.target)
+        targets = [e.target for e in out if e.kind == EdgeKind.LINKS_TO]
         edges = [(t.iri(target, NodeKind.ARTICLE), EdgeKind.LINKS_TO) for target in targets]
         edges += [(t.iri(keyword_key(k), NodeKind.KEYWORD), EdgeKind.HAS_KEYWORD) for k in attrs["keywords"]]
         nt = [ntriple(*s)[:-1] for s in node_statements(t, t.iri(row.key, row.kind), attrs, edges)]
         in_links = 0 if row.kind == NodeKind.KEYWORD else row.in_links or 0
         fields = flat_fields(attrs, order, in_links, len(targets))
-        yield (row.key, nt, node_record(row.key, fields, names), *(fields.get(name) for name in names))
+        edge_rows = []
+        for e in out:
+            edge = {"kind": e.kind, "weight": e.weight, "anchors": JOIN.join(e.anchors)}
+            edge_rows.append((row.key, e.target, e.kind, e.weight, edge["anchors"],
+                              edge_record(row.key, e.target, edge, edge_names)))
+        yield (row.key, nt, node_record(row.key, fields, names), *(fields.get(name) for name in names), edge_rows)
 
 
-def write_graph(nodes: DataFrame, graph: GraphTables, out: str, formats: Sequence[str]) -> None:
+def write_graph(nodes: DataFrame, out: str, formats: Sequence[str]) -> None:
     """Write the N-Triples parts, the Parquet tables and the neo4j-admin CSV parts under ``out``."""
     if "ntriples" in formats:
         nodes.select(F.explode("nt").alias("value")).write.text(f"{out}/{NT_DIR}")
-    nodes.where(F.col("id") != "").drop("nt", "csv").write.parquet(f"{out}/{NODES_PARQUET}")
-    edges = graph.edges.select("source", "target", "kind", "weight",
-                               F.array_join("anchors", JOIN).alias("anchors")).orderBy("source", "target").persist()
-    names = tuple(EDGE_FIELD_TYPES)
-    edges.write.parquet(f"{out}/{EDGES_PARQUET}")
+    nodes.where(F.col("id") != "").drop("nt", "csv", "edges").write.parquet(f"{out}/{NODES_PARQUET}")
+    edges = nodes.select(F.explode("edges").alias("e")).select("e.*")
+    edges.drop("csv").write.parquet(f"{out}/{EDGES_PARQUET}")
     if "csv" in formats:
         nodes.where(F.col("id") != "").select(F.col("csv").alias("value")).write.text(f"{out}/{NEO4J_DIR}/nodes")
-        lines = edges.rdd.map(lambda e: (edge_record(e.source, e.target, e.asDict(), names),))
-        edges.sparkSession.createDataFrame(lines, "value string").write.text(f"{out}/{NEO4J_DIR}/edges")
-    edges.unpersist()
+        edges.select(F.col("csv").alias("value")).write.text(f"{out}/{NEO4J_DIR}/edges")
 
 
 def csv_headers(types: dict[str, str]) -> dict[str, str]:

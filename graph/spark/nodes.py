@@ -51,7 +51,8 @@ def graph_tables(r: Resolved) -> GraphTables:
     concepts = per_slug.rdd.map(_concept_row)
     keywords = _keyword_spellings(r.articles).rdd.map(_keyword_row)
     missing = _missing_labels(r.occurrences).rdd.map(_missing_row)
-    nodes = spark.createDataFrame(concepts.union(keywords).union(missing), NODE_SCHEMA).persist(_KEEP)
+    nodes = spark.createDataFrame(concepts.union(keywords).union(missing), NODE_SCHEMA,
+                                  verifySchema=False).persist(_KEEP)
 
     linked = r.occurrences.where(F.col("kind").isin(LinkClass.RESOLVED, LinkClass.MISSING)
                                  & F.col("target").isNotNull())

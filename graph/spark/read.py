@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -53,18 +54,44 @@ index needs (case-folded keys, the page path of the file), each link with its in
 class and key, and the file's parse problems in the order the parser found them."""
 
 
-def read_files(spark: SparkSession, inputs: list[str], root: str, options: ParseOptions) -> DataFrame:
-    """Every Markdown file under ``inputs`` (qualified URIs under ``root``), parsed: FILE_SCHEMA rows."""
-    raw = (spark.read.format("binaryFile")
-           .option("recursiveFileLookup", "true")
-           .option("ignoredPathSegmentRegex", _SKIPPED_NAMES)
-           .option("pathGlobFilter", _MARKDOWN_GLOB)
-           .load(inputs)
-           # Too large: no content (Spark reads up to 2 GiB per file; the local build reads none).
-           .select("path", F.when(F.col("length") <= options.max_file_bytes, F.col("content")).alias("content")))
+FILES_PER_PARTITION = 2_000
+"""Files parsed per task: Spark's default packing (by bytes, with a 4 MB cost per opened file)
+makes tasks of ~30 small files, whose scheduling costs more than their parsing."""
+
+
+def read_files(spark: SparkSession, inputs: list[str], root: str, options: ParseOptions,
+               keep: StorageLevel) -> tuple[DataFrame, tuple[DataFrame, ...]]:
+    """Every Markdown file under ``inputs`` (qualified URIs under ``root``), parsed: FILE_SCHEMA rows;
+    and the tables persisted at level ``keep`` for them (the caller frees them)."""
+    scan = (spark.read.format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .option("ignoredPathSegmentRegex", _SKIPPED_NAMES)
+            .option("pathGlobFilter", _MARKDOWN_GLOB)
+            .load(inputs))
+    # Spark's listing of the files, held in the driver's JVM as the scan's file index is; it stays there.
+    listed = scan._jdf.inputFiles()
+    partitions = max(spark.sparkContext.defaultParallelism, -(-len(listed) // FILES_PER_PARTITION))
+    # Too large: no content (Spark reads up to 2 GiB per file; the local build reads none).
+    raw = scan.select("path", F.when(F.col("length") <= options.max_file_bytes, F.col("content")).alias("content"))
+    files = _parsed(spark, raw.coalesce(partitions), root, options).persist(keep)
+    if files.count() == len(listed):
+        return files, (files,)
+    # The scan leaves zero-byte files out; the local build reads them (an empty-file problem each).
+    jvm = spark._jvm
+    paths = DataFrame(spark._jsparkSession.createDataset(jvm.scala.collection.immutable.ArraySeq.unsafeWrapArray(
+        listed), jvm.org.apache.spark.sql.Encoders.STRING()).toDF(), spark)
+    # The listing writes URIs (file:///a%20b.md), the scan paths (file:/a b.md); '+' stays '+'.
+    path = F.url_decode(F.replace(F.regexp_replace("value", "^file:///", "file:/"), F.lit("+"), F.lit("%2B")))
+    empty = (paths.select(path.alias("path")).join(scan.select("path"), "path", "left_anti")
+             .select("path", F.lit(b"").alias("content")))
+    empty = _parsed(spark, empty, root, options).persist(keep)
+    return files.unionByName(empty), (files, empty)
+
+
+def _parsed(spark: SparkSession, raw: DataFrame, root: str, options: ParseOptions) -> DataFrame:
     prefix = root.rstrip("/") + "/"
     rows = raw.rdd.mapPartitions(lambda part: parse_partition(part, prefix, options))
-    return spark.createDataFrame(rows, FILE_SCHEMA)
+    return spark.createDataFrame(rows, FILE_SCHEMA, verifySchema=False)
 
 
 def parse_partition(part: Iterable, prefix: str, options: ParseOptions) -> Iterator[tuple]:

@@ -55,17 +55,18 @@ def resolve_links(files: DataFrame) -> Resolved:
     links = kept.select("path", F.col("slug").alias("source"), "lang", F.explode("links").alias("l")).select(
         "path", "source", "lang", "l.*")
     found = _lookup(links.where(F.col("kind") == LOOKUP), _index(kept))
-    occurrences = _invisible_problems(_classes(links.join(found, ["path", "idx"], "left")))
-    occurrences = _unify_missing_spellings(occurrences).persist(_KEEP)
+    classified = _classes(links.join(found, ["path", "idx"], "left"))
+    occurrences = _unify_missing_spellings(classified).persist(_KEEP)
 
     reading = files.select("path", F.explode("problems").alias("p")).select(
         "path", "p.line", "p.code", "p.message", F.lit(0).alias("stage"), "p.seq")
     link_problems = occurrences.where(F.col("problem_code").isNotNull()).select(
         "path", "line", F.col("problem_code").alias("code"), F.col("problem").alias("message"),
         F.lit(1).alias("stage"), (F.col("idx") + 1).alias("seq"))
-    problems = reading.unionByName(link_problems).unionByName(
+    problems = reading.unionByName(link_problems).unionByName(_invisible_problems(occurrences)).unionByName(
         spark.createDataFrame(duplicates, _PROBLEM_SCHEMA)).persist(_KEEP)
-    return Resolved(kept, occurrences.drop("problem_code", "problem", "file_key", "key", "invisible"), problems)
+    return Resolved(kept, occurrences.drop("problem_code", "problem", "file_key", "key", "invisible",
+                                           "first_target"), problems)
 
 
 _PROBLEM_SCHEMA = T.StructType([
@@ -145,12 +146,12 @@ def _classes(links: DataFrame) -> DataFrame:
 
 def _invisible_problems(occurrences: DataFrame) -> DataFrame:
     """The invisible-in-link problem of each resolved or missing link whose href held invisible
-    characters; its message names the target before case variants are unified, as locally."""
-    flagged = F.col("invisible") & F.col("kind").isin(LinkClass.RESOLVED, LinkClass.MISSING)
-    return occurrences.withColumns({
-        "problem_code": F.when(flagged, F.lit("invisible-in-link")).otherwise(F.col("problem_code")),
-        "problem": F.when(flagged, _invisible_message("path", "line", "href", "target")).otherwise(F.col("problem")),
-    })
+    characters; its message names the target before case variants are unified, as locally.
+    The filter comes first so that the Python function runs on those few rows alone."""
+    flagged = occurrences.where(F.col("invisible") & F.col("kind").isin(LinkClass.RESOLVED, LinkClass.MISSING))
+    return flagged.select("path", "line", F.lit("invisible-in-link").alias("code"),
+                          _invisible_message("path", "line", "href", "first_target").alias("message"),
+                          F.lit(1).alias("stage"), (F.col("idx") + 1).alias("seq"))
 
 
 @F.udf(T.StringType())
@@ -166,6 +167,7 @@ def _unify_missing_spellings(occurrences: DataFrame) -> DataFrame:
     best = Window.partitionBy("folded").orderBy(F.desc("count"), "target")
     spelling = counts.select("target", F.first("target").over(best).alias("spelling"))
     return (occurrences.join(spelling, "target", "left")
+            .withColumn("first_target", F.col("target"))
             .withColumn("target", F.when(F.col("kind") == LinkClass.MISSING, F.col("spelling"))
                         .otherwise(F.col("target")))
             .drop("spelling", "folded"))
