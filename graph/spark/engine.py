@@ -80,7 +80,8 @@ def build_spark(
         from graph.output import OutputFolder
         from graph.pipeline import output_names
         from graph.spark.export import FOLDERS
-        with OutputFolder(folder, output_names(), FOLDERS) as held:
+        # .report.json.crc: the checksum Hadoop wrote beside report.json before this swap was used.
+        with OutputFolder(folder, output_names() | {f".{REPORT_FILE}.crc"}, FOLDERS) as held:
             staging = fs.qualify(str(held.staging))
             report = _write_outputs(spark, fs, inputs, root, options, staging, formats, base_iri, default_lang)
             written = sorted(f"{out}/{entry.name}" for entry in held.staging.iterdir())
