@@ -111,15 +111,16 @@ def _write_outputs(spark, fs: _FileSystem, inputs: list[str], root: str, options
     from graph.spark.resolve import resolve_links
 
     keep = StorageLevel.MEMORY_AND_DISK
-    cached = resolved = graph = nodes = None
+    cached = resolved = graph = nodes = wanted = None
     try:
         files, cached = read_files(spark, inputs, root, options, keep)
         resolved = resolve_links(files)
         graph = graph_tables(resolved)
-        order = label_order(dict(resolved.articles.where(F.col("lang").isNotNull()).groupBy("lang").count().collect()),
-                            default_lang)
-        langs = [r.lang for r in graph.nodes.select(F.explode("labels").alias("l"))
-                 .where(F.col("l.lang").isNotNull()).select("l.lang").distinct().collect()]
+        # One job: the articles per language (the preferred label order) and the label languages.
+        per_lang = resolved.articles.where(F.col("lang").isNotNull()).groupBy("lang").count()
+        found = per_lang.unionByName(graph.langs.select("lang", F.lit(None).cast("long").alias("count"))).collect()
+        order = label_order({r.lang: r["count"] for r in found if r["count"] is not None}, default_lang)
+        langs = [r.lang for r in found if r["count"] is None]
         nodes = node_outputs(graph, base_iri, order, langs).persist(keep)
         write_graph(nodes, staging, formats)
         wanted = write_report_tables(resolved.problems, resolved.occurrences, nodes, staging)
@@ -135,7 +136,7 @@ def _write_outputs(spark, fs: _FileSystem, inputs: list[str], root: str, options
         for name in ("nodes", "edges"):
             fs.rename_parts(f"{staging}/{NEO4J_DIR}/{name}", ".csv")
     finally:
-        _unpersist(*(cached or ()), resolved, graph, nodes)
+        _unpersist(*(cached or ()), resolved, graph, nodes, wanted)
     return report
 
 

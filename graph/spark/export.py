@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 
+from pyspark import StorageLevel
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
@@ -20,7 +21,7 @@ from graph.exporters.property_csv import edge_record, edges_header, node_record,
 from graph.fields import EDGE_FIELD_TYPES, JOIN, NODE_FIELD_TYPES, flat_fields
 from graph.model import EdgeKind, LinkClass, NodeKind, keyword_key
 from graph.report import LINKS_FILE
-from graph.spark.nodes import GraphTables, as_attrs
+from graph.spark.nodes import GraphTables, node_attrs_of
 from graph.vocab import Terms, node_statements, scheme_statements
 
 NT_DIR, NODES_PARQUET, EDGES_PARQUET, NEO4J_DIR = "graph.nt", "nodes.parquet", "edges.parquet", "neo4j"
@@ -69,7 +70,7 @@ def _node_rows(index: int, part: Iterable, base_iri: str, order: tuple, names: t
     if index == 0:
         yield ("", [ntriple(*s)[:-1] for s in scheme_statements(t)], None, *(None for _ in names), [])
     for row in part:
-        attrs = as_attrs(row)
+        attrs = node_attrs_of(row)
         out = sorted(row.out or (), key=lambda e: e.target)
         targets = [e.target for e in out if e.kind == EdgeKind.LINKS_TO]
         edges = [(t.iri(target, NodeKind.ARTICLE), EdgeKind.LINKS_TO) for target in targets]
@@ -114,6 +115,7 @@ def write_report_tables(problems: DataFrame, occurrences: DataFrame, nodes: Data
     wanted = (occurrences.where(F.col("kind") == LinkClass.MISSING).groupBy(F.col("target").alias("slug"))
               .agg(F.count(F.lit(1)).alias("occurrences"), F.count_distinct("source").alias("linked_from")))
     wanted = (wanted.join(nodes.select(F.col("id").alias("slug"), "label"), "slug")
-              .orderBy(F.desc("occurrences"), "slug").select("slug", "label", "occurrences", "linked_from"))
+              .orderBy(F.desc("occurrences"), "slug").select("slug", "label", "occurrences", "linked_from")
+              .persist(StorageLevel.MEMORY_AND_DISK))  # report.json takes its head
     wanted.write.json(f"{out}/{MISSING_TABLE}", ignoreNullFields=False)
     return wanted

@@ -18,41 +18,47 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from graph.build import concept_attrs, keyword_attrs, missing_attrs, node_attrs
-from graph.model import EdgeKind, LinkClass
+from graph.model import EdgeKind, LinkClass, NodeKind
 from graph.spark.resolve import Resolved
 
 _KEEP = StorageLevel.MEMORY_AND_DISK
 _TEXTS = T.ArrayType(T.StringType())
 _LANG_TEXTS = T.ArrayType(T.StructType([T.StructField("lang", T.StringType()),
                                         T.StructField("text", T.StringType())]))
-NODE_SCHEMA = T.StructType([
-    T.StructField("key", T.StringType(), False), T.StructField("kind", T.StringType(), False),
-    T.StructField("slug", T.StringType()), T.StructField("labels", _LANG_TEXTS),
-    T.StructField("descriptions", _LANG_TEXTS), T.StructField("sources", _TEXTS),
-    T.StructField("aliases", _TEXTS), T.StructField("keywords", _TEXTS),
-])
-"""A graph node: its key (graph.build's node key) and attributes; per-language texts as (lang, text) lists."""
 
 
 @dataclass(frozen=True)
 class GraphTables:
     nodes: DataFrame
-    """NODE_SCHEMA rows."""
+    """One row per node: ``key`` (graph.build's node key), ``kind`` and what its attributes are
+    made of (``node_attrs`` makes them on the executors): a concept's ``articles``, in any order;
+    a keyword's or missing target's ``labels``, (lang, text) pairs."""
     edges: DataFrame
     """source, target, kind, weight, anchors (array of texts)."""
+    langs: DataFrame
+    """``lang``: the languages of the nodes' labels, each once (the ``label_<lang>`` fields)."""
 
 
 def graph_tables(r: Resolved) -> GraphTables:
     """The nodes and edges of the resolved corpus."""
-    spark = r.articles.sparkSession
-    per_slug = r.articles.groupBy("slug").agg(F.collect_list(F.struct(
-        "path", "title", "lang", "description", "aliases",
-        F.transform("keywords", lambda k: k["text"]).alias("keywords"))).alias("articles"))
-    concepts = per_slug.rdd.map(_concept_row)
-    keywords = _keyword_spellings(r.articles).rdd.map(_keyword_row)
-    missing = _missing_labels(r.occurrences).rdd.map(_missing_row)
-    nodes = spark.createDataFrame(concepts.union(keywords).union(missing), NODE_SCHEMA,
-                                  verifySchema=False).persist(_KEEP)
+    articles = F.collect_list(F.struct("path", "title", "lang", "description", "aliases",
+                                       F.transform("keywords", lambda k: k["text"]).alias("keywords")))
+    concepts = r.articles.groupBy(F.col("slug").alias("key")).agg(articles.alias("articles"))
+    concepts = concepts.select("key", F.lit(NodeKind.ARTICLE).alias("kind"), "articles",
+                               F.lit(None).cast(_LANG_TEXTS).alias("labels"))
+    no_articles = F.lit(None).cast(concepts.schema["articles"].dataType).alias("articles")
+    keywords = _keyword_spellings(r.articles).select("key", F.lit(NodeKind.KEYWORD).alias("kind"), no_articles,
+                                                     "labels")
+    missing = _missing_labels(r.occurrences).select(F.col("target").alias("key"), F.lit(NodeKind.MISSING).alias("kind"),
+                                                    no_articles, "labels")
+    nodes = concepts.unionByName(keywords).unionByName(missing)
+    # Every language a label can take: each kept article's title, each keyword spelling's, each
+    # wordy anchor's of a missing target (one label per target and language).
+    langs = (r.articles.select(F.col("title_lang").alias("lang"))
+             .unionByName(r.articles.select(F.explode("keywords.lang").alias("lang")))
+             .unionByName(r.occurrences.where((F.col("kind") == LinkClass.MISSING) & F.col("wordy"))
+                          .select(F.col("anchor_lang").alias("lang")))
+             .where(F.col("lang").isNotNull()).distinct())
 
     linked = r.occurrences.where(F.col("kind").isin(LinkClass.RESOLVED, LinkClass.MISSING)
                                  & F.col("target").isNotNull())
@@ -65,7 +71,7 @@ def graph_tables(r: Resolved) -> GraphTables:
     has_keyword = r.articles.select(F.col("slug").alias("source"), F.explode("keywords.key").alias("target")).distinct()
     has_keyword = has_keyword.select("source", "target", F.lit(EdgeKind.HAS_KEYWORD).alias("kind"),
                                      F.lit(1).cast("long").alias("weight"), F.array().cast(_TEXTS).alias("anchors"))
-    return GraphTables(nodes, links.unionByName(has_keyword).persist(_KEEP))
+    return GraphTables(nodes, links.unionByName(has_keyword).persist(_KEEP), langs)
 
 
 def _keyword_spellings(articles: DataFrame) -> DataFrame:
@@ -91,30 +97,13 @@ def _missing_labels(occurrences: DataFrame) -> DataFrame:
     return missing.select("target").distinct().join(labels, "target", "left")
 
 
-def _row(key: str, attrs: dict) -> tuple:
-    attrs = node_attrs(attrs)
-    return (key, attrs["kind"], attrs["slug"], list(attrs["labels"].items()), list(attrs["descriptions"].items()),
-            list(attrs["sources"]), list(attrs["aliases"]), list(attrs["keywords"]))
-
-
-def _concept_row(row) -> tuple:
-    """Executor side: a concept node from its articles (graph.build.concept_attrs, in path order)."""
-    articles = sorted(row.articles, key=lambda a: a.path)
-    return _row(row.slug, concept_attrs(row.slug, articles))
-
-
-def _keyword_row(row) -> tuple:
+def node_attrs_of(row) -> dict:
+    """Executor side: the attributes graph.build gives the node of a ``GraphTables.nodes`` row
+    (``concept_attrs`` over its articles in path order, ``keyword_attrs``, ``missing_attrs``)."""
+    if row.kind == NodeKind.ARTICLE:
+        return node_attrs(concept_attrs(row.key, sorted(row.articles, key=lambda a: a.path)))
     # collect_list order is not the local build's; keyword_attrs sorts the languages.
-    return _row(row.key, keyword_attrs(row.key, {lang: text for lang, text in row.labels}))
-
-
-def _missing_row(row) -> tuple:
-    labels = {lang: text for lang, text in row.labels or ()} or {None: row.target.rpartition("/")[2]}
-    return _row(row.target, missing_attrs(row.target, labels))
-
-
-def as_attrs(row) -> dict:
-    """A NODE_SCHEMA row as the attribute dict of a graph.build node."""
-    return {"kind": row.kind, "slug": row.slug, "labels": dict(row.labels), "descriptions": dict(row.descriptions),
-            "sources": tuple(row.sources), "aliases": tuple(row.aliases), "keywords": tuple(row.keywords)}
-
+    labels = {lang: text for lang, text in row.labels or ()}
+    if row.kind == NodeKind.KEYWORD:
+        return keyword_attrs(row.key, labels)
+    return node_attrs(missing_attrs(row.key, labels or {None: row.key.rpartition("/")[2]}))
