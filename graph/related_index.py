@@ -29,7 +29,7 @@ from graph.textindex import (BODY_CHARS, body_chars, build_text_index, index_fro
                              shared_terms, similar, unpack)
 
 INDEX_FILE = "related-index.json"
-INDEX_VERSION = 4
+INDEX_VERSION = 5
 _KINDS = {kind[0]: kind for kind in NodeKind.ALL}
 KEYWORD = NodeKind.KEYWORD
 _WORDS = re.compile(r"\w+")
@@ -55,7 +55,10 @@ class RelatedModel:
     default_recall: float | None = None
     """Recall@10 of the default weights on the same held-out links."""
     stats: Mapping[str, int] = field(default_factory=dict)
-    """How much it learned from: ``queries`` (fit + held out) and ``hidden`` links."""
+    """How much it learned from: ``queries`` (fit + held out), ``hidden`` links, and ``work`` (candidates scored)."""
+    inputs: str = ""
+    """Digest of what the model was fitted to (``graph.related_fit.fit_inputs``): a rebuild with the
+    same digest may keep the model instead of fitting it again."""
 
     def to_json(self) -> dict:
         """The model as JSON-ready data (stored in the index)."""
@@ -72,7 +75,7 @@ class RelatedModel:
         if not (isinstance(model.weights, dict) and all(isinstance(k, str) and number(w) and w >= 0
                                                          for k, w in model.weights.items())
                 and number(model.alpha) and 0 < model.alpha <= 1 and number(model.hub) and model.hub >= 0
-                and isinstance(model.fitted, bool) and isinstance(model.note, str)
+                and isinstance(model.fitted, bool) and isinstance(model.note, str) and isinstance(model.inputs, str)
                 and all(r is None or number(r) for r in (model.recall, model.default_recall))
                 and isinstance(model.stats, dict) and all(isinstance(v, int) for v in model.stats.values())):
             raise ValueError("the related model has a field of the wrong type")
@@ -104,6 +107,7 @@ class IndexedGraph:
         self._mentions = (unpack(said["ptr"]), unpack(said["ids"]), unpack(said["lines"]), unpack(said["confidence"]))
         self._sections: dict[str, list[str]] | None = None
         self._link_degrees: list[int] | None = None
+        self._link_lists: list[list[int] | None] | None = None
         self.model: RelatedModel | None = RelatedModel.from_json(data["model"]) if data.get("model") else None
         """How to combine the signals for this corpus, when the build fitted or chose one."""
 
@@ -125,7 +129,7 @@ class IndexedGraph:
             setattr(view, name, getattr(self, name))
         pairs = {(self._id[s], self._id[t]) for s, targets in hidden.items() for t in targets}
         sources, targets = {s for s, _ in pairs}, {t for _, t in pairs}
-        view._adjacency, view._link_degrees = dict(self._adjacency), None
+        view._adjacency, view._link_degrees, view._link_lists = dict(self._adjacency), None, None
         for name, rows, drop in (("links", sources, lambda i, j: (i, j) in pairs),
                                  ("links_in", targets, lambda i, j: (j, i) in pairs)):
             ptr, ids = self._adjacency[name]
@@ -162,6 +166,13 @@ class IndexedGraph:
         """Ids of the concepts linked with node id ``i`` either way (ids are positions in node order)."""
         (out_ptr, out_ids), (in_ptr, in_ids) = self._adjacency["links"], self._adjacency["links_in"]
         return out_ids[out_ptr[i]:out_ptr[i + 1]].tolist() + in_ids[in_ptr[i]:in_ptr[i + 1]].tolist()
+
+    def link_lists(self) -> list[list[int] | None]:
+        """Per node id, its ``link_ids`` once someone asked for them (else None): kept with the graph,
+        so the many queries of a fit on one graph walk each node's links out of the arrays once."""
+        if self._link_lists is None:
+            self._link_lists = [None] * len(self._keys)
+        return self._link_lists
 
     def link_degrees(self) -> list[int]:
         """Links of each node id, both ways: made once, it spares walks a lookup per neighbour."""

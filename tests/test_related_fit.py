@@ -3,13 +3,17 @@
 import io
 import random
 
+import pytest
+
+from graph import related_fit
+
 from graph.related import DEFAULT_MODEL, rank
-from graph.related_fit import MIN_QUERIES, fit_model, fit_related
-from graph.related_index import IndexedGraph, read_index, write_index
+from graph.related_fit import MIN_QUERIES, fit_inputs, fit_model, fit_related
+from graph.related_index import IndexedGraph, RelatedModel, read_index, write_index
 from tests.test_related import nx_graph
 
 
-def communities(n_groups=8, size=15, within=3, hubs=10, per_hub=5, seed=3):
+def communities(n_groups=8, size=15, within=4, hubs=6, per_hub=6, seed=3):
     """Groups whose members link within their group, plus links from everywhere to hubs.
 
     Keywords are shared at random, so only the links tell the groups apart; the hubs are what
@@ -34,9 +38,39 @@ def test_the_fit_learns_from_the_links_and_is_reported():
     assert model.weights["keywords"] < max(model.weights.values())  # random keywords do not help
     assert "held-out recall@10" in model.note and f"{model.recall:.3f}" in model.note
     assert fit_model(G) == model  # seeded: the same graph gives the same model
+    assert model.inputs == fit_inputs(G) and model.stats["work"] > 0
 
 
-def test_the_fitted_model_is_stored_in_the_index_and_used_by_queries():
+def test_the_defaults_stay_unless_the_fit_is_surely_better(one_pass):
+    # Hubs few and weak, groups tight: the defaults already find most hidden links, and what the
+    # fit finds more on its held-out half is within the noise of the sample.
+    G = IndexedGraph.from_graph(communities(within=3, hubs=10, per_hub=5))
+    model = fit_model(G)
+    assert not model.fitted and model.weights == DEFAULT_MODEL.weights
+    assert "not enough better to trust" in model.note and model.recall == model.default_recall
+
+
+def test_a_rebuild_with_the_same_inputs_may_keep_the_stored_model(one_pass):
+    G = IndexedGraph.from_graph(communities())
+    model = fit_related(G)
+    again = IndexedGraph.from_graph(communities())
+    assert fit_inputs(again) == model.inputs
+    planted = RelatedModel(DEFAULT_MODEL.weights, 0.15, 0.0, fitted=False, note="kept", inputs=model.inputs)
+    assert fit_related(again, previous=planted) is planted  # same inputs: not fitted again
+    assert again.model is planted
+    changed = IndexedGraph.from_graph(communities(seed=4))
+    assert fit_inputs(changed) != model.inputs
+    assert fit_related(changed, previous=planted) != planted  # other links: fitted again
+    assert fit_inputs(G, seed=1) != fit_inputs(G)  # the seed is an input too
+
+
+@pytest.fixture
+def one_pass(monkeypatch):
+    """Each concept asked once: enough where the test is not about how well the fit does."""
+    monkeypatch.setattr(related_fit, "PASSES", 1)
+
+
+def test_the_fitted_model_is_stored_in_the_index_and_used_by_queries(one_pass):
     G = communities()
     view = IndexedGraph.from_graph(G)
     model = fit_related(view)

@@ -91,8 +91,8 @@ def run(corpus: Path, seed: int):
     fitted = [(signal_scores(index, u, set(index.links_out(u)), model=model), hidden[u]) for u in asked]
     rows = [(f"`{name}`" + (" (TF-IDF)" if name == "text" else ""), evaluate(default, {name: 1.0}))
             for name in SIGNALS]
-    if (model.alpha, model.hub) != (DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub):
-        rows.append((f"`pagerank`, fitted restart {model.alpha:g} and hub discount {model.hub:g}",
+    if model.hub != DEFAULT_MODEL.hub:
+        rows.append((f"`pagerank`, fitted hub discount {model.hub:g}",
                      evaluate(fitted, {"pagerank": 1.0})))
     rows.append(("combination, default weights", evaluate(default, DEFAULT_MODEL.weights)))
     rows.append(("**combination, fitted**", evaluate(fitted, model.weights)))
