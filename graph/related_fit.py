@@ -41,12 +41,14 @@ PASSES = 4
 Z = 2.0
 """The fitted weights replace the defaults only when their mean gain in held-out links found per
 query exceeds Z standard errors (the conventional two; not tuned)."""
-BUDGET = 1_000_000
-"""Most work the fit's queries do: candidates scored by the signals, plus for PageRank the links
-of every node it reached. Batches are drawn until it is spent (a batch once begun is finished),
-so the cost is bounded by work, not by concepts: a concept of the 1,300-article glossary costs
-about 4,000, one of the 50,000-file benchmark corpus about 55,000 (its first batch of 50 is all
-it gets), and a small corpus is asked in up to PASSES rounds."""
+WORK_PER_ARTICLE = 1_000
+MIN_WORK, MAX_WORK = 1_000_000, 2_500_000
+"""The fit's budget: WORK_PER_ARTICLE per article, within these bounds. Work is candidates scored
+by the signals, plus for PageRank the links of every node it reached. Batches are drawn until it
+is spent (a batch once begun is finished), so the cost follows the build's, bounded by work, not
+by concepts: a concept of the 1,300-article glossary costs about 4,000, one of the dense
+4,000-file corpus about 10,000, one of the 50,000-file benchmark corpus about 55,000 (its first
+batch of 50 is all it gets)."""
 MIN_QUERIES = 40
 """Fewer sampled concepts than this: too few to fit, the defaults are used."""
 HUBS = (0.0, 0.5, 1.0)
@@ -70,7 +72,7 @@ def fit_inputs(G: IndexedGraph, seed: int = SEED) -> str:
     Two graphs with the same digest get the same model, so a rebuild may reuse a stored one.
     """
     h = hashlib.blake2b(digest_size=16)
-    settings = [FIT_VERSION, seed, HIDE, MIN_LINKS, BATCH, PASSES, Z, BUDGET, MIN_QUERIES, HUBS, GRID, ROUNDS, CANDIDATES,
+    settings = [FIT_VERSION, seed, HIDE, MIN_LINKS, BATCH, PASSES, Z, WORK_PER_ARTICLE, MIN_WORK, MAX_WORK, MIN_QUERIES, HUBS, GRID, ROUNDS, CANDIDATES,
                 TOP, FIXED, DEFAULT_MODEL.to_json()]
     h.update(json.dumps(settings, sort_keys=True).encode())
     for name in _INPUTS:
@@ -102,11 +104,13 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
     fold = {u: i % 2 for i, u in enumerate(sources)}
     folds: tuple[list[_Query], list[_Query]] = ([], [])
     work = 0
+    articles = sum(1 for kind in G.data["kinds"] if kind == NodeKind.ARTICLE[0])
+    budget = min(MAX_WORK, max(MIN_WORK, WORK_PER_ARTICLE * articles))
     for round_ in range(PASSES):
         # Later passes hide other links of the same concepts: more examples from a small corpus.
         order = sources if round_ == 0 else rng.sample(sources, len(sources))
         for start in range(0, len(order), BATCH):
-            if work >= BUDGET:
+            if work >= budget:
                 break
             batch = order[start:start + BATCH]
             hidden = {}

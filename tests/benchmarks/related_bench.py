@@ -13,6 +13,7 @@ one query in a warm process (median of the terms asked), and the wall time of th
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import subprocess
 import sys
@@ -45,9 +46,9 @@ def main() -> None:
     attach_text_index(G, resolution.articles)
     t_text = time.perf_counter()
     attach_mentions(G, resolution)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     model = fit_related(index_view(G))
-    t_fit = time.perf_counter()
+    t_fit, c_fit = time.perf_counter(), time.process_time()
     args.out.mkdir(parents=True, exist_ok=True)
     write_file(args.out / INDEX_FILE, lambda f: write_index(G, f))
     t3 = time.perf_counter()
@@ -65,23 +66,30 @@ def main() -> None:
         t = time.perf_counter()
         rank(index, term, 10)
         queries.append(time.perf_counter() - t)
-    commands = []
+    commands, cpu = [], []
     for term in terms:
-        t = time.perf_counter()
+        t, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([sys.executable, "-m", "graph", "related", term, "--graph", str(args.out)], check=True,
                        capture_output=True)
         commands.append(time.perf_counter() - t)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     print(f"{args.corpus}: {len(concepts)} articles; read + graph {t1 - t0:.1f} s (not part of the index)")
     print("| step | time |\n|---|---|")
     print(f"| index texts (attach_text_index) | {t_text - t1:.2f} s |")
     print(f"| find unlinked mentions in each body's lead (attach_mentions) | {t2 - t_text:.2f} s |")
-    print(f"| fit the model ({model.note}) | {t_fit - t2:.2f} s |")
+    print(f"| fit the model ({model.note}; work {model.stats.get('work', 0):,}) | {t_fit - t2:.2f} s "
+          f"({c_fit - c2:.2f} s CPU) |")
     print(f"| write {INDEX_FILE} ({size / 1e6:.1f} MB) | {t3 - t_fit:.2f} s |")
     print(f"| load it (load_index) | {t5 - t4:.2f} s |")
     print(f"| one query, warm (median / max of {len(terms)}, 3 most linked-to terms included) "
           f"| {statistics.median(queries):.3f} / {max(queries):.3f} s |")
     print(f"| `linkgraph related TERM`, whole command (median / max) "
           f"| {statistics.median(commands):.2f} / {max(commands):.2f} s |")
+    # On a shared machine the wall time waits for other processes; CPU time is what the command
+    # itself costs, its wall time on an idle machine.
+    print(f"| `linkgraph related TERM`, whole command, CPU time (user + system; median / max) "
+          f"| {statistics.median(cpu):.2f} / {max(cpu):.2f} s |")
 
 
 if __name__ == "__main__":
