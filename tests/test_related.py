@@ -325,6 +325,25 @@ def test_a_damaged_index_of_valid_json_fails_as_one_graph_folder_error(glossary_
     assert tried  # some replacements are harmless (a label text, a language order entry)
 
 
+def test_rows_out_of_order_are_found_where_a_query_reads_them(glossary_build):
+    import json
+    from array import array
+    from graph.textindex import pack, unpack
+
+    buf = io.StringIO()
+    write_index(glossary_build.graph, buf)
+    data = json.loads(buf.getvalue())
+    ptr = unpack(data["links"]["ptr"])
+    i = next(i for i in range(1, len(ptr) - 1) if ptr[i] < ptr[i + 1])  # a row with links
+    ptr[i], ptr[i + 1] = ptr[i + 1], ptr[i]  # now one row ends before it starts
+    data["links"]["ptr"] = pack(array(ptr.typecode, ptr))
+    index = read_index(json.dumps(data))  # the load checks lengths, not each row's order
+    with pytest.raises(GraphFolderError, match="damaged"):
+        for u in index:
+            if index.nodes[u]["kind"] != "keyword":
+                related(index, u, 3)
+
+
 def test_an_unlinked_mention_is_a_signal_with_its_line(tmp_path):
     from graph.pipeline import build
     from graph.related_index import load_index
