@@ -67,13 +67,13 @@ _INPUTS = ("keys", "kinds", "links", "links_in", "keywords", "members", "text")
 
 
 def fit_inputs(G: IndexedGraph, seed: int = SEED) -> str:
-    """A digest of everything the fitted model depends on: the index fields the signals read, the seed and the fit's constants.
+    """A digest of all the fitted model depends on: the index fields the signals read, the seed, the fit's settings.
 
     Two graphs with the same digest get the same model, so a rebuild may reuse a stored one.
     """
     h = hashlib.blake2b(digest_size=16)
-    settings = [FIT_VERSION, seed, HIDE, MIN_LINKS, BATCH, PASSES, Z, WORK_PER_ARTICLE, MIN_WORK, MAX_WORK, MIN_QUERIES, HUBS, GRID, ROUNDS, CANDIDATES,
-                TOP, FIXED, DEFAULT_MODEL.to_json()]
+    settings = [FIT_VERSION, seed, HIDE, MIN_LINKS, BATCH, PASSES, Z, WORK_PER_ARTICLE, MIN_WORK, MAX_WORK,
+                MIN_QUERIES, HUBS, GRID, ROUNDS, CANDIDATES, TOP, FIXED, DEFAULT_MODEL.to_json()]
     h.update(json.dumps(settings, sort_keys=True).encode())
     for name in _INPUTS:
         h.update(json.dumps(G.data[name], ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
