@@ -27,6 +27,7 @@ import hashlib
 import marshal
 import mmap
 import os
+import re
 import sys
 import zlib
 from array import array
@@ -50,8 +51,9 @@ _PLACE = 8  # BLAKE2b of the positional ids a piece writes (none: zeros)
 _ROW = _KEY + _PLACE + 8 + 8 + 4  # key, place, offset, length, CRC-32
 _NOWHERE = bytes(_PLACE)
 _COPY_RUN = 1 << 30
-# Modules whose code decides what a piece of an output file is (with every exporter's).
-_WRITING_MODULES = ("splice.py", "fields.py", "vocab.py", "slugs.py", "build.py", "model.py", "text.py")
+# Modules whose code turns node and edge attributes into a piece's bytes (with every exporter's);
+# what makes the attributes is not here: keys hold the attributes themselves.
+_WRITING_MODULES = ("splice.py", "fields.py", "vocab.py", "slugs.py", "build.py")
 
 
 def render(pieces: Iterable[Piece]) -> Iterator[str]:
@@ -329,15 +331,33 @@ class _Sink:
         self.out.seek(0, os.SEEK_END)  # the buffered file object must see the kernel's offset
 
 
-def numbered_pieces(G, writer, between: str = "") -> Iterator[Piece]:
+class IdLines:
+    """The start of an element's first line, which carries its positional ids, in GraphML and
+    GEXF alike (``<node id="n12"``, ``<edge id="e3" source="n1" target="n12"``) at ``indent``.
+    No text of the element can start a line so: '<' is always escaped, and attribute values
+    hold no raw line end."""
+
+    indent = ""
+
+    def __init_subclass__(cls) -> None:
+        cls.node_pattern = re.compile(rb"^" + cls.indent.encode() + rb'<node id="n\d+"', re.M)
+        cls.edge_pattern = re.compile(rb"^" + cls.indent.encode() + rb'<edge id="e\d+" source="n\d+" target="n\d+"', re.M)
+
+    def node_start(self, i: int) -> str:
+        return f'{self.indent}<node id="n{i}"'
+
+    def edge_start(self, e: int, u: int, v: int) -> str:
+        return f'{self.indent}<edge id="e{e}" source="n{u}" target="n{v}"'
+
+
+def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
     """The pieces of a graph file whose elements carry positional ids (GraphML, GEXF): one per
     node, then ``between``, then one per node's edges and one per node's related pairs, numbered
     on from its edges as both formats do. A copied piece whose ids moved (a node inserted before
     it, an edge more before it) is renumbered, not rendered: its id lines are rewritten.
 
-    ``writer`` renders: ``node(node, i)``, ``edge(e, u, v, fields)`` with node positions ``u``
-    and ``v``; names the id lines: ``node_start(i)``, ``edge_start(e, u, v)``; and finds them
-    in old bytes: ``node_pattern``, ``edge_pattern`` (multi-line regexes that no text can match)."""
+    ``writer`` (an ``IdLines``) renders ``node(node, i)`` and ``edge(e, u, v, fields)`` with node
+    positions ``u`` and ``v``, each element starting with its id line."""
     keys = node_keys(G)
     ids = {node: i for i, node in enumerate(G)}
     for node, i in ids.items():

@@ -7,7 +7,6 @@ whose id is its name. No ``lastmodifieddate``: the same input gives the same byt
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
@@ -15,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 import networkx as nx
 
 from graph.fields import edge_field_types, node_field_types, node_fields
-from graph.splice import Piece, file_context, numbered_pieces, render
+from graph.splice import IdLines, Piece, file_context, numbered_pieces, render
 
 _HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -52,23 +51,13 @@ def pieces(G: nx.DiGraph, options=None) -> Iterator[Piece]:
     yield "    </edges>\n  </graph>\n</gexf>\n"
 
 
-class _Writer:
+class _Writer(IdLines):
     """How GEXF writes the numbered elements (``graph.splice.numbered_pieces``)."""
 
-    # The lines that carry positional ids: attribute values never hold a raw newline.
-    node_pattern = re.compile(rb'^      <node id="n\d+"', re.M)
-    edge_pattern = re.compile(rb'^      <edge id="e\d+" source="n\d+" target="n\d+"', re.M)
+    indent = "      "
 
     def __init__(self, G: nx.DiGraph, node_types: dict[str, str], edge_types: dict[str, str]) -> None:
         self.G, self.node_types, self.edge_types = G, node_types, edge_types
-
-    @staticmethod
-    def node_start(i: int) -> str:
-        return f'      <node id="n{i}"'
-
-    @staticmethod
-    def edge_start(e: int, u: int, v: int) -> str:
-        return f'      <edge id="e{e}" source="n{u}" target="n{v}"'
 
     def node(self, node: str, i: int) -> str:
         fields = node_fields(self.G, node)

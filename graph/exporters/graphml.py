@@ -6,7 +6,6 @@ XML-forbidden characters; text here is cleaned when read and escaped as it is wr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
@@ -14,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 import networkx as nx
 
 from graph.fields import edge_field_types, node_field_types, node_fields
-from graph.splice import Piece, file_context, numbered_pieces, render
+from graph.splice import IdLines, Piece, file_context, numbered_pieces, render
 
 _HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -47,23 +46,13 @@ def pieces(G: nx.DiGraph, options=None) -> Iterator[Piece]:
     yield "  </graph>\n</graphml>\n"
 
 
-class _Writer:
+class _Writer(IdLines):
     """How GraphML writes the numbered elements (``graph.splice.numbered_pieces``)."""
 
-    # The lines that carry positional ids: no text can start one ('<' is always escaped).
-    node_pattern = re.compile(rb'^    <node id="n\d+"', re.M)
-    edge_pattern = re.compile(rb'^    <edge id="e\d+" source="n\d+" target="n\d+"', re.M)
+    indent = "    "
 
     def __init__(self, G: nx.DiGraph, node_keys: dict[str, str], edge_keys: dict[str, str]) -> None:
         self.G, self.node_keys, self.edge_keys = G, node_keys, edge_keys
-
-    @staticmethod
-    def node_start(i: int) -> str:
-        return f'    <node id="n{i}"'
-
-    @staticmethod
-    def edge_start(e: int, u: int, v: int) -> str:
-        return f'    <edge id="e{e}" source="n{u}" target="n{v}"'
 
     def node(self, node: str, i: int) -> str:
         return f'{self.node_start(i)}>\n{_data(self.node_keys, node_fields(self.G, node))}    </node>\n'
