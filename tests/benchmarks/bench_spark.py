@@ -3,7 +3,8 @@
     nice -n 10 python3 tests/benchmarks/bench_spark.py 10000 50000 --driver-memory 512m
 
 Each size is generated once (gen_corpus.py, under --work) and built in a fresh process, so every
-figure is that build's alone: wall time; peak RSS of the Python driver and of the JVM (in local
+figure is that build's alone: wall time; CPU time of the driver, the JVM and its Python workers
+(on a shared machine far steadier than wall time); peak RSS of the Python driver and of the JVM (in local
 mode the JVM is driver and executor at once, capped by spark.driver.memory); the JVM heap's
 peak; and, from Spark's monitoring API, the tasks' summed run time, input, shuffle and spill.
 ``--check`` also builds locally and compares statements and counts (docs/spark.md, "Equivalence").
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -34,15 +36,17 @@ def one(n: int, corpus: Path, out: Path, driver_memory: str, partitions: int, ch
     spark = start_session("local[2]", conf)
     spark.sparkContext.setLogLevel("ERROR")
     session = time.perf_counter() - started
+    jvm = spark._jvm
+    jvm_pid = jvm.java.lang.ProcessHandle.current().pid()
+    cpu = _tree_cpu(jvm_pid) + _own_cpu()
     started = time.perf_counter()
     result = build_spark([str(corpus)], str(out), spark=spark)
     build = time.perf_counter() - started
-    jvm = spark._jvm
+    cpu = _tree_cpu(jvm_pid) + _own_cpu() - cpu
     heap_peak = sum(pool.getPeakUsage().getUsed() for pool in jvm.java.lang.management.ManagementFactory
                     .getMemoryPoolMXBeans() if str(pool.getType()) == "Heap memory")
-    jvm_pid = jvm.java.lang.ProcessHandle.current().pid()
     figures = {
-        "files": n, "session_s": round(session, 1), "build_s": round(build, 1),
+        "files": n, "session_s": round(session, 1), "build_s": round(build, 1), "build_cpu_s": round(cpu, 1),
         "ms_per_file": round(1000 * build / n, 2),
         "python_driver_peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         "jvm_peak_rss_mb": _vm_hwm(jvm_pid) // 1024, "jvm_heap_peak_mb": heap_peak // 2**20,
@@ -53,6 +57,33 @@ def one(n: int, corpus: Path, out: Path, driver_memory: str, partitions: int, ch
         figures["equivalent"] = _check(corpus, out, result.report)
     spark.stop()
     return figures
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds of process ``pid`` and its descendants (in local mode: the JVM and its Python
+    workers), waited-for children included: on a shared machine far steadier than wall time."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    ticks, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        todo.extend(children.get(current, ()))
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _vm_hwm(pid: int) -> int:
