@@ -69,7 +69,7 @@ def assert_equivalent(spark, inputs: list[Path], tmp: Path, csv: bool = True, ou
     Returns the Spark report."""
     local = build(inputs, tmp / "local", ["ntriples", "graphml", "csv"], jobs=jobs)
     if out is None:
-        out = tmp / "spark"
+        out = tmp / "spark out%41"  # written as named: Hadoop's paths are not percent-encoded
         report = build_spark([str(p) for p in inputs], str(out), spark=spark).report
         assert json.loads((out / "report.json").read_text(encoding="utf-8")) == report
     else:

@@ -141,11 +141,12 @@ def _write_outputs(spark, fs: _FileSystem, inputs: list[str], root: str, options
 
 
 def _local_folder(uri: str) -> Path | None:
-    """The local path of a ``file:`` URI, else None."""
+    """The local path of a qualified ``file:`` path, else None (Hadoop's paths are not
+    percent-encoded: ``file:/a%20b`` is the folder ``a%20b``)."""
     if not uri.startswith("file:"):
         return None
-    from urllib.parse import unquote, urlsplit
-    return Path(unquote(urlsplit(uri).path))
+    path = uri.removeprefix("file:")
+    return Path("/" + path[2:].partition("/")[2] if path.startswith("//") else path)
 
 
 def _unpersist(*tables) -> None:
