@@ -16,11 +16,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from functools import lru_cache
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 
 import pyromark
 
@@ -329,8 +329,8 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1) -> Iterator[tuple[int
     for text, starts in prose(body, first_line):
         spans = [m.span() for m in WORD.finditer(text)]
         info = [known(w) or analyse(w) for w in WORD.findall(text)]
-        i, n = 0, len(spans)
-        while i < n:
+        i, count = 0, len(spans)
+        while i < count:
             if not info[i][2]:
                 i += 1
                 continue

@@ -84,7 +84,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     if not text.strip():
         return None, [Problem(path, 0, "empty-file", "file is empty; no concept made")]
     meta, body, body_line, problems = split_front_matter(text, path)
-    site_dir, folder_lang, site_path = _language_root(path, options.root_name)
+    site_dir, folder_lang, site_path = language_root(path, options.root_name)
     front = text.split("\n", body_line - 1)[: body_line - 1] if meta else []
 
     def line_of(name: str) -> int:
@@ -215,7 +215,7 @@ def _flat_front_matter(lines: list[str], path: str) -> tuple[dict[str, object], 
     return meta, problems
 
 
-def _language_root(path: str, root_name: str) -> tuple[str, str | None, str]:
+def language_root(path: str, root_name: str) -> tuple[str, str | None, str]:
     """(language root prefix, its language, path below it) for a file path."""
     parts = path.split("/")
     if root_name.lower() in LANGUAGE_FOLDERS:

@@ -12,6 +12,7 @@ import re
 from collections import Counter, defaultdict
 
 from graph.model import Article, Corpus, Link, LinkClass, Occurrence, Problem, Resolution
+from graph.parse import language_root
 from graph.slugs import decode_path, page_path
 from graph.text import INVISIBLE, field_lang, shown
 
@@ -134,7 +135,11 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     prefix = site_dir + "/" if site_dir else ""
     if joined.startswith(prefix):
         return LOOKUP, page_path(joined[len(prefix):]), None
-    return LOOKUP, page_path(joined), page_path(joined)
+    # Out of the article's language root: the file itself if it exists, else the concept its
+    # path names below the language root it enters (``../English/x.md`` -> ``x``), as that
+    # file's slug would be; one missing concept, not one per language folder linked into.
+    other_root, _, below = language_root(joined, "")
+    return LOOKUP, page_path(below if other_root else joined), page_path(joined)
 
 
 def link_folder(href: str, path: str) -> str:

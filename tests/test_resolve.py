@@ -32,6 +32,8 @@ SITE = {
     ("finra.md", "resolved", "finra"),
     ("sub/deep.md", "resolved", "sub/deep"),
     ("../English/Series7.md", "resolved", "Series7"),
+    ("../English/nowhere.md", "missing", "nowhere"),  # the concept below the language root, as /nowhere
+    ("../images/nowhere.md", "missing", "Texts/images/nowhere"),  # no language root: the path from the corpus root
     ("/series7", "resolved", "Series7"),
     ("/%D8%A8%D9%86%D9%83-%D9%85%D8%B1%D9%83%D8%B2%D9%8A", "resolved", "بنك-مركزي"),
     ("/بنك-مركزي", "resolved", "بنك-مركزي"),
