@@ -214,11 +214,13 @@ def build_lexicon(resolution: Resolution, anchors: bool = True) -> Lexicon:
 
 
 def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,
-                    min_confidence: float = MIN_CONFIDENCE) -> dict[str, tuple[Mention, ...]]:
+                    min_confidence: float = MIN_CONFIDENCE,
+                    memo: MutableMapping[tuple, tuple] | None = None) -> dict[str, tuple[Mention, ...]]:
     """Article path -> the first unlinked mention of each concept in it with at least
-    ``min_confidence``, in line order. An article never mentions its own concept nor one it links to."""
+    ``min_confidence``, in line order. An article never mentions its own concept nor one it links
+    to. ``memo`` as for ``mention_candidates``."""
     return {path: first_mentions(found, min_confidence)
-            for path, found in mention_candidates(resolution, lexicon).items()}
+            for path, found in mention_candidates(resolution, lexicon, memo).items()}
 
 
 def first_mentions(candidates: Iterable[Mention], min_confidence: float = MIN_CONFIDENCE) -> tuple[Mention, ...]:

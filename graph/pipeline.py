@@ -19,7 +19,7 @@ from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
 from graph.related_fit import fit_related
-from graph.related_index import INDEX_FILE, attach_mentions, attach_text_index, index_view, write_index
+from graph.related_index import INDEX_FILE, RelatedModel, attach_mentions, attach_text_index, index_view, write_index
 from graph.report import LINKS_FILE, REPORT_FILE, make_report, write_links, write_report
 from graph.resolve import resolve
 from graph.splice import Previous, Spliced, node_keys, read_table, write_spliced
@@ -50,6 +50,34 @@ class BuildResult:
     files written in pieces (``graph.splice``)."""
 
 
+class Memo:
+    """What a long-lived process (``--watch``) keeps from one build to the next, so that a rebuild
+    recomputes only what changed: each text's term counts, each article's name matches, and the
+    related model with the digest of what it was fitted to. Outputs are the same with or without
+    it; it holds only what the last build used, so it does not grow over a long watch."""
+
+    def __init__(self) -> None:
+        self.texts: dict = {}
+        self.matches: dict = {}
+        self.model: RelatedModel | None = None
+
+
+class _Carried(dict):
+    """One build's memo: an entry of the previous build's is carried over when this build uses it."""
+
+    def __init__(self, previous: Mapping) -> None:
+        super().__init__()
+        self.previous = previous
+
+    def get(self, key, default=None):
+        if key in self:
+            return self[key]
+        value = self.previous.get(key, default)
+        if value is not default:
+            self[key] = value
+        return value
+
+
 def build(
     paths: Iterable[str | os.PathLike[str]],
     out_dir: str | os.PathLike[str],
@@ -61,6 +89,7 @@ def build(
     cache_dir: str | os.PathLike[str] | None = None,
     observe: Observer | None = None,
     publish: Callable[[Resolution], bool] | None = None,
+    memo: Memo | None = None,
 ) -> BuildResult:
     """Build the graph of the Markdown files under ``paths`` and write ``formats`` to ``out_dir``.
 
@@ -68,10 +97,12 @@ def build(
     EXPLORER_MAX_NODES nodes. ``jobs`` parse processes; ``cache_dir`` holds the parse cache
     (None: no cache); ``observe(stage, done, total)`` is told when each stage starts and how
     reading advances; ``publish(resolution)`` False keeps the previous outputs (``--watch``
-    while a file is broken).
+    while a file is broken); ``memo``, kept by the caller across builds, spares work a rebuild
+    would redo (``--watch``).
     """
     with _no_cyclic_gc():
-        return _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish)
+        return _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish,
+                      memo)
 
 
 EXPLORER_MAX_NODES = 10_000
@@ -118,21 +149,23 @@ def _no_cyclic_gc() -> Iterator[None]:
             gc.enable()
 
 
-def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish) -> BuildResult:
+def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish,
+           memo) -> BuildResult:
     exporters = [get_exporter(name) for name in (formats if formats is not None else EXPORTERS)]
     options = ExportOptions(base_iri=check_base_iri(base_iri))
     # Locked and checked before any work, so a folder that cannot take the outputs (or that
     # another build is writing) is reported at once, not after a minute of parsing.
     with OutputFolder(out_dir, output_names()) as folder:
         result = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
-                       observe or (lambda name, done=0, total=0: None), default_set=formats is None)
+                       observe or (lambda name, done=0, total=0: None), default_set=formats is None, memo=memo)
         if publish is not None and not publish(result.resolution):
             return replace(result, written=())
         folder.commit()
     return result
 
 
-def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage, default_set) -> BuildResult:
+def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage, default_set,
+          memo=None) -> BuildResult:
     stage("read")
     corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total),
                          lead_only=True)
@@ -141,11 +174,14 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     stage("graph")
     G = build_graph(resolution, default_lang)
     stage("index")
-    attach_text_index(G, resolution.articles)
-    attach_mentions(G, resolution)
+    texts, matches = (_Carried(memo.texts), _Carried(memo.matches)) if memo else (None, None)
+    attach_text_index(G, resolution.articles, memo=texts)
+    attach_mentions(G, resolution, memo=matches)
     # Once, here: the index file, --related and the explorer all read the view and its model,
     # fitted to the corpus's own links (docs/related.md#self-tuning).
-    fit_related(index_view(G))
+    model = fit_related(index_view(G), previous=memo.model if memo else None)
+    if memo:
+        memo.texts, memo.matches, memo.model = texts, matches, model
     if related:
         G.graph["related"] = related_table(G, related)
     report = make_report(G, resolution)

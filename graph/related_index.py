@@ -17,7 +17,7 @@ import os
 import re
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -316,23 +316,25 @@ def node_text(G, node: str, bodies: dict[str, list[str]], chars: int = BODY_CHAR
     return "\n".join(parts)
 
 
-def attach_text_index(G, articles: Iterable[Article]) -> None:
-    """Index the text of every node of a built graph into ``G.graph`` (``text_index``, ``text_ids``)."""
+def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | None = None) -> None:
+    """Index the text of every node of a built graph into ``G.graph`` (``text_index``, ``text_ids``);
+    ``memo`` as for ``build_text_index``."""
     bodies: dict[str, list[str]] = {}
     for a in articles:
         bodies.setdefault(a.slug, []).append(a.body)
     chars = body_chars(sum(map(len, bodies.values())))
     nodes = list(G)
-    G.graph["text_index"] = build_text_index([node_text(G, n, bodies, chars) for n in nodes])
+    G.graph["text_index"] = build_text_index([node_text(G, n, bodies, chars) for n in nodes], memo)
     G.graph["text_ids"] = {n: i for i, n in enumerate(nodes)}
     G.graph["text_nodes"] = tuple(nodes)
 
 
-def attach_mentions(G, resolution: Resolution) -> None:
+def attach_mentions(G, resolution: Resolution, memo: MutableMapping | None = None) -> None:
     """Find where each article names a concept without linking it (``graph.mentions``) into ``G.graph["mentions"]``.
 
     Only the start of each body is scanned, as much as the text index reads (``body_chars``), so
     the cost stays bounded at 50,000 articles; the lead of an article is where it names its topic.
+    ``memo`` as for ``graph.mentions.mention_candidates``.
     """
     from graph.mentions import corpus_mentions  # the parser it needs is for builds only
 
@@ -340,7 +342,7 @@ def attach_mentions(G, resolution: Resolution) -> None:
     leads = dataclasses.replace(resolution, articles=tuple(
         dataclasses.replace(a, body=a.body[:chars]) for a in resolution.articles))
     found: dict[str, dict[str, tuple[int, float]]] = {}
-    for path in sorted(mentions := corpus_mentions(leads)):
+    for path in sorted(mentions := corpus_mentions(leads, memo=memo)):
         for m in mentions[path]:
             if m.source in G and m.target in G:
                 found.setdefault(m.source, {}).setdefault(m.target, (m.line, m.confidence))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from graph.errors import LinkgraphError
 from graph.model import Problem, Resolution
-from graph.pipeline import BuildResult, build
+from graph.pipeline import BuildResult, Memo, build
 from graph.reader import MARKDOWN_SUFFIXES
 
 
@@ -61,6 +61,7 @@ def watch_build(
     out = Path(os.path.realpath(out_dir))
     ignored = (out, out.parent / f".{out.name}.linkgraph-staging")
     published: dict[str, Counter] = {}  # problem codes per file in the outputs now published
+    memo = Memo()  # what one build computed that the next can reuse (the same bytes either way)
 
     def run(changed: tuple[str, ...]) -> None:
         start = time.perf_counter()
@@ -77,7 +78,7 @@ def watch_build(
             return bool(verdict["ok"])
 
         try:
-            result = build(paths, out_dir, publish=publish, **options)
+            result = build(paths, out_dir, publish=publish, memo=memo, **options)
         except LinkgraphError as exc:
             if not changed:
                 raise  # the first build: nothing to keep watching for

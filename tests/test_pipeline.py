@@ -34,3 +34,25 @@ def test_observer_sees_every_stage(tmp_path):
     names = list(dict.fromkeys(s for s, _, _ in stages))
     assert names == ["read", "resolve", "graph", "index", "write", "done"]
     assert ("read", 4, 4) in stages
+
+
+def test_a_memo_kept_across_builds_rescans_only_the_changed_article_and_gives_the_cold_bytes(tmp_path, monkeypatch):
+    import shutil
+
+    import graph.mentions as mentions
+    from tests.conftest import snapshot
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(GLOSSARY, corpus)
+    memo = pipeline.Memo()
+    build([corpus], tmp_path / "out", memo=memo)
+    scanned = []
+    scan = mentions.article_matches
+    monkeypatch.setattr(mentions, "article_matches", lambda body, *a: scanned.append(body) or scan(body, *a))
+    page = sorted(corpus.rglob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    build([corpus], tmp_path / "out", memo=memo)
+    assert len(scanned) == 1 and "One more sentence." in scanned[0]
+    assert len(memo.matches) == len(list(corpus.rglob("*.md")))  # only what this build used
+    build([corpus], tmp_path / "cold")
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")
