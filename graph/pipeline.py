@@ -181,7 +181,8 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     # fitted to the corpus's own links (docs/related.md#self-tuning).
     model = fit_related(index_view(G), previous=memo.model if memo else None)
     if memo:
-        memo.texts, memo.matches, memo.model = texts, matches, model
+        # Plain dicts: a _Carried keeps its predecessor, and a chain of them would hold every build's.
+        memo.texts, memo.matches, memo.model = dict(texts), dict(matches), model
     if related:
         G.graph["related"] = related_table(G, related)
     report = make_report(G, resolution)
