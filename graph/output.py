@@ -129,7 +129,6 @@ class OutputFolder:
             if not self.out.exists():
                 os.rename(new, self.out)
             elif _exchange(new, self.out):
-                _fsync_dir(self.out.parent)
                 self._carry(new)
             else:
                 self._replace_each(new)
