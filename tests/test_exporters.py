@@ -10,7 +10,7 @@ from graph.related_index import INDEX_FILE
 from graph.report import LINKS_FILE, REPORT_FILE
 from tests.conftest import GLOSSARY, written_file
 
-FILES = [(e.name, filename) for e in EXPORTERS.values() for filename, _ in e.outputs()]
+FILES = [(e.name, filename) for e in EXPORTERS.values() for filename in e.filenames]
 FILES += [("report", REPORT_FILE), ("links", LINKS_FILE), ("index", INDEX_FILE)]
 
 

@@ -48,10 +48,6 @@ class Exporter:
     more: tuple[tuple[str, str], ...] = ()
     """Further (file name, writer function) pairs, for a format that is several files (CSV + load script)."""
 
-    def outputs(self) -> tuple[tuple[str, Writer], ...]:
-        """Every (file name, writer) pair of this format, the main file first."""
-        return tuple((filename, write) for filename, write, _ in self.pieces())
-
     def pieces(self) -> tuple[tuple[str, Writer, Callable | None], ...]:
         """Every (file name, writer, pieces function or None) of this format, the main file first."""
         module = import_module(f"graph.exporters.{self.module}")
