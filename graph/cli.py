@@ -276,7 +276,6 @@ def _build_spark(args: argparse.Namespace) -> int:
 
 
 def _print_build(result, problems) -> None:
-    from graph.related_index import index_view
     from graph.report import summary
 
     for warning in result.warnings:
@@ -284,7 +283,8 @@ def _print_build(result, problems) -> None:
     for p in problems:
         print(shown(f"{p.path}:{p.line}: {p.message} [{p.code}]"), file=sys.stderr)
     print(summary(result.report), file=sys.stderr)
-    print(f"related terms: {index_view(result.graph).model.note}", file=sys.stderr)
+    if result.model is not None:
+        print(f"related terms: {result.model.note}", file=sys.stderr)
     print(f"wrote {', '.join(str(p) for p in result.written)}", file=sys.stderr)
     for name in result.skipped:
         print(f"not written: {EXPORTERS[name].filename} ({result.graph.number_of_nodes():,} nodes is above the "

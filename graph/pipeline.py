@@ -19,7 +19,7 @@ from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
 from graph.related_fit import fit_related
-from graph.related_index import INDEX_FILE, RelatedModel, attach_mentions, attach_text_index, index_view, write_index
+from graph.related_index import RelatedModel, attach_mentions, attach_text_index, index_view
 from graph.report import LINKS_FILE, REPORT_FILE, make_report, write_links, write_report
 from graph.resolve import resolve
 from graph.splice import Previous, Spliced, node_keys, read_table, write_spliced
@@ -48,6 +48,8 @@ class BuildResult:
     spliced: Mapping[str, Spliced] = field(default_factory=dict)
     """File -> pieces (rendered, copied from the previous build, copied and renumbered), for
     files written in pieces (``graph.splice``)."""
+    model: RelatedModel | None = None
+    """The related model, when an output needed the index stage (``Exporter.index``, ``related``)."""
 
 
 class Memo:
@@ -173,28 +175,21 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     resolution = resolve(corpus)
     stage("graph")
     G = build_graph(resolution, default_lang)
-    stage("index")
-    texts, matches = (_Carried(memo.texts), _Carried(memo.matches)) if memo else (None, None)
-    attach_text_index(G, resolution.articles, memo=texts)
-    attach_mentions(G, resolution, memo=matches)
-    # Once, here: the index file, --related and the explorer all read the view and its model,
-    # fitted to the corpus's own links (docs/related.md#self-tuning).
-    model = fit_related(index_view(G), previous=memo.model if memo else None)
-    if memo:
-        # Plain dicts: a _Carried keeps its predecessor, and a chain of them would hold every build's.
-        memo.texts, memo.matches, memo.model = dict(texts), dict(matches), model
-    if related:
-        G.graph["related"] = related_table(G, related)
-    report = make_report(G, resolution)
     skipped = ()
     if default_set and G.number_of_nodes() > EXPLORER_MAX_NODES:
         skipped = ("html",)
         exporters = [e for e in exporters if e.name not in skipped]
+    model = None
+    if related or any(e.index for e in exporters):
+        stage("index")
+        model = _index(G, resolution, memo)
+    if related:
+        G.graph["related"] = related_table(G, related)
+    report = make_report(G, resolution)
     writers = [(filename, lambda f, w=write: w(G, f, options), pieces and (lambda p=pieces: p(G, options)))
                for exporter in exporters for filename, write, pieces in exporter.pieces()]
     writers.append((REPORT_FILE, lambda f: write_report(report, f), None))
     writers.append((LINKS_FILE, lambda f: write_links(resolution.occurrences, f), None))
-    writers.append((INDEX_FILE, lambda f: write_index(G, f), None))
     stage("write")
     node_keys(G)  # once, before the writers fork
     previous, warnings = _previous(folder, [name for name, _, pieces in writers if pieces])
@@ -205,7 +200,21 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     warnings += tuple(f"{folder.out / name} changed since the last build ({done.stale} of its pieces no longer "
                       "matched their checksums): they were rendered again" for name, done in spliced.items() if done.stale)
     return BuildResult(G, resolution, report, tuple(folder.out / name for name, _, _ in writers), skipped,
-                       corpus.warnings + folder.warnings + warnings, spliced)
+                       corpus.warnings + folder.warnings + warnings, spliced, model)
+
+
+def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None) -> RelatedModel:
+    """The index stage: text index and mentions attached to ``G``, and the related model fitted
+    to the corpus's own links (docs/related.md#self-tuning), once for every output that reads
+    them (the index file, ``--related``, the explorer)."""
+    texts, matches = (_Carried(memo.texts), _Carried(memo.matches)) if memo else (None, None)
+    attach_text_index(G, resolution.articles, memo=texts)
+    attach_mentions(G, resolution, memo=matches)
+    model = fit_related(index_view(G), previous=memo.model if memo else None)
+    if memo:
+        # Plain dicts: a _Carried keeps its predecessor, and a chain of them would hold every build's.
+        memo.texts, memo.matches, memo.model = dict(texts), dict(matches), model
+    return model
 
 
 def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | None) -> Callable[[], object]:
@@ -233,4 +242,4 @@ def _previous(folder: OutputFolder, names: list[str]) -> tuple[dict[str, Previou
 
 def output_names() -> set[str]:
     """Every file name a build may write into its output folder (of any format)."""
-    return {REPORT_FILE, LINKS_FILE, INDEX_FILE, *(name for e in EXPORTERS.values() for name in e.filenames)}
+    return {REPORT_FILE, LINKS_FILE, *(name for e in EXPORTERS.values() for name in e.filenames)}

@@ -535,7 +535,8 @@ def load_index(folder: str | os.PathLike[str]) -> IndexedGraph:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
-        raise GraphFolderError(f"cannot read {path} ({reason}): run 'linkgraph build -o {folder}' first") from None
+        raise GraphFolderError(f"cannot read {path} ({reason}): run 'linkgraph build -o {folder}' first "
+                               "(the default set writes it; with --format, add related)") from None
     try:
         return read_index(text)
     except GraphFolderError as exc:

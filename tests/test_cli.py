@@ -19,10 +19,15 @@ def test_build_writes_every_format_and_summarises(tmp_path, capsys):
     assert "related terms: default weights: " in err and "too few to learn from" in err
 
 
-def test_format_selection(tmp_path):
-    assert main(["build", str(GLOSSARY), "-o", str(tmp_path), "--format", "graphml", "-q"]) == 0
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".linkgraph", "graph.graphml", "links.jsonl", "related-index.json",
-                                                             "report.json"]
+def test_format_selection(tmp_path, capsys):
+    assert main(["build", str(GLOSSARY), "-o", str(tmp_path), "--format", "graphml"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".linkgraph", "graph.graphml", "links.jsonl", "report.json"]
+    # No output read the related index, so none was made, and the summary does not claim one.
+    assert "related terms:" not in capsys.readouterr().err
+    assert main(["related", "trader", "--graph", str(tmp_path)]) == 1
+    assert "with --format, add related" in capsys.readouterr().err
+    assert main(["build", str(GLOSSARY), "-o", str(tmp_path), "--format", "graphml,related", "-q"]) == 0
+    assert main(["related", "trader", "--graph", str(tmp_path)]) == 0
 
 
 def test_unknown_format_names_the_choices(tmp_path, capsys):

@@ -1,4 +1,4 @@
-"""The exporter registry: every file of every format, plus report.json, links.jsonl and related-index.json, is
+"""The exporter registry: every file of every format, plus report.json and links.jsonl, is
 byte-identical across two builds of the same input into different folders; lookups name the choices."""
 
 import pytest
@@ -6,12 +6,11 @@ import pytest
 from graph.errors import UsageError
 from graph.exporters import EXPORTERS, get_exporter
 from graph.pipeline import build
-from graph.related_index import INDEX_FILE
 from graph.report import LINKS_FILE, REPORT_FILE
 from tests.conftest import GLOSSARY, written_file
 
 FILES = [(e.name, filename) for e in EXPORTERS.values() for filename in e.filenames]
-FILES += [("report", REPORT_FILE), ("links", LINKS_FILE), ("index", INDEX_FILE)]
+FILES += [("report", REPORT_FILE), ("links", LINKS_FILE)]
 
 
 @pytest.fixture(scope="module")

@@ -36,6 +36,22 @@ def test_observer_sees_every_stage(tmp_path):
     assert ("read", 4, 4) in stages
 
 
+@pytest.mark.parametrize("formats, related, index", [
+    (["turtle", "graphml"], 0, False),  # the naive script's pair of files: no index stage
+    (["graphml"], 2, True),  # --related ranks with the fitted model
+    (["related"], 0, True),
+    (["html"], 0, True),  # the explorer shows related terms
+])
+def test_the_index_stage_runs_only_for_outputs_that_read_it(tmp_path, formats, related, index):
+    stages = []
+    result = build([GLOSSARY], tmp_path, formats=formats, related=related,
+                   observe=lambda stage, done=0, total=0: stages.append(stage))
+    assert ("index" in stages) is index
+    assert (result.model is not None) is index
+    assert ("index_view" in result.graph.graph) is index
+    assert (tmp_path / "related-index.json").exists() is ("related" in formats)
+
+
 def test_a_memo_kept_across_builds_rescans_only_the_changed_article_and_gives_the_cold_bytes(tmp_path, monkeypatch):
     import shutil
 

@@ -353,7 +353,7 @@ def test_an_unlinked_mention_is_a_signal_with_its_line(tmp_path):
                                      "Bravo Index every day.\n", encoding="utf-8")
     (corpus / "bravo.md").write_text("---\ntitle: Bravo Index\n---\nA benchmark.\n", encoding="utf-8")
     (corpus / "carol.md").write_text("---\ntitle: Carol\n---\nNothing to see.\n", encoding="utf-8")
-    build([corpus], tmp_path / "out", formats=["graphml"])
+    build([corpus], tmp_path / "out", formats=["related"])
     index = load_index(tmp_path / "out")
     assert index.mentions("alpha") == [("bravo", 6, pytest.approx(index.mentions("alpha")[0][2]))]
     assert [v for v, _, _ in index.mentioned_by("bravo")] == ["alpha"]

@@ -47,6 +47,9 @@ class Exporter:
     """Writer of ``filename`` in ``module``."""
     more: tuple[tuple[str, str], ...] = ()
     """Further (file name, writer function) pairs, for a format that is several files (CSV + load script)."""
+    index: bool = False
+    """Reads the related index (text index, mentions, fitted model), which a build then computes:
+    the largest stage of a build, so it runs only when a format or ``--related`` needs it."""
 
     def pieces(self) -> tuple[tuple[str, Writer, Callable | None], ...]:
         """Every (file name, writer, pieces function or None) of this format, the main file first."""
@@ -73,7 +76,10 @@ EXPORTERS: dict[str, Exporter] = {
                  function="write_nodes",
                  more=(("edges.csv", "write_edges"), ("load.cypher", "write_load_script"))),
         Exporter("html", "graph.html", "html",
-                 "one self-contained HTML page to explore the graph offline (layout, search, related terms)"),
+                 "one self-contained HTML page to explore the graph offline (layout, search, related terms)",
+                 index=True),
+        Exporter("related", "related-index.json", "related",
+                 "the related-terms index that linkgraph related answers from", index=True),
     )
 }
 
