@@ -6,8 +6,8 @@ all); otherwise it is read and hashed, and re-parsed only when its content hash 
 dropped from the cache when it is saved. The cache is keyed by the input root, the default
 language and a fingerprint of the parsing code, so an upgrade never serves stale results.
 
-Rows are plain tuples stored with ``marshal`` (about twice as fast as pickling the
-dataclasses, and it cannot run code when read back) in 256 shard files per corpus, each
+Rows are plain tuples (the article as ``graph.reader.pack`` gives it) stored with ``marshal``
+(about twice as fast as pickling the dataclasses, and it cannot run code when read back) in 256 shard files per corpus, each
 written atomically; only shards holding a changed file are rewritten.
 
 The cache is disposable (docs/faults.md, "The parse cache"): ``marshal`` trusts its input and
@@ -23,16 +23,16 @@ import marshal
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from graph.model import Article, Problem, article_from_tuple, article_to_tuple
+from graph.model import Article, Problem
 
 if TYPE_CHECKING:
     from graph.parse import ParseOptions
 
 CACHE_ENV = "LINKGRAPH_CACHE_DIR"
-_FORMAT = 4
-_MAGIC = b"LGcache4"
+_FORMAT = 5
+_MAGIC = b"LGcache5"
 _HEADER = len(_MAGIC) + 8 + 16  # magic, payload length (8 bytes, big-endian), BLAKE2b-128 of the payload
 MAX_SHARD_BYTES = 256 * 1024 * 1024
 """A larger shard is not read: 256 shards of this size would hold millions of articles."""
@@ -70,7 +70,7 @@ class Hit:
     problems: tuple[Problem, ...]
 
 
-# A cache row, as stored: ((size, mtime_ns), digest, article_to_tuple(...) or None, problems).
+# A cache row, as stored: ((size, mtime_ns), digest, graph.reader.pack(article) or None, problems).
 Row = tuple
 
 
@@ -110,8 +110,9 @@ class FileCache:
                     f"{', …' if len(damaged) > 3 else ''}) ignored; their files are parsed again"] if damaged else []
         return cls(folder, rows, warnings)
 
-    def lookup(self, rel: str, file: Path) -> Hit | None:
-        """The cached entry of a file, if any, and whether its stamp says it is unchanged."""
+    def lookup(self, rel: str, file: Path, unpack: Callable[[tuple], Article]) -> Hit | None:
+        """The cached entry of a file, if any, and whether its stamp says it is unchanged;
+        ``unpack`` makes the article of a stored one (``graph.reader.unpack``)."""
         row = self.rows.get(rel)
         if row is None:
             return None
@@ -119,7 +120,7 @@ class FileCache:
             stat = file.stat()
             stamp, digest, article, problems = row
             fresh = tuple(stamp) == (stat.st_size, stat.st_mtime_ns)
-            return Hit(fresh, digest, article_from_tuple(article) if article is not None else None,
+            return Hit(fresh, digest, unpack(article) if article is not None else None,
                        tuple(Problem(*p) for p in problems))
         except (OSError, ValueError, TypeError, KeyError):
             return None  # unreadable file or a row of another shape: parse the file again
@@ -131,12 +132,10 @@ class FileCache:
         return hit.article, list(hit.problems)
 
     def store(self, rel: str, stamp: tuple[int, int] | None, digest: bytes | None,
-              article: Article | None, problems: list[Problem], packed: tuple | None = None) -> None:
-        """Record what a file parsed to (unreadable files are not cached); ``packed`` is the
-        article as ``article_to_tuple`` gives it, when the caller already has it."""
+              packed: tuple | None, problems: list[Problem]) -> None:
+        """Record what a file parsed to: its article packed by ``graph.reader.pack`` (unreadable
+        files are not cached)."""
         if stamp is not None and digest is not None:
-            if packed is None and article is not None:
-                packed = article_to_tuple(article)
             self._set(rel, (stamp, digest, packed, tuple((p.path, p.line, p.code, p.message) for p in problems)))
 
     def save(self, keep: list[str]) -> None:

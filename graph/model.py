@@ -8,7 +8,7 @@ of a frozen dataclass, and they cross process boundaries as plain tuples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import Mapping, NamedTuple
 
 
@@ -148,19 +148,3 @@ class Resolution:
     """Reader problems plus those found while resolving (duplicate slugs, unsafe links)."""
     missing_labels: Mapping[str, Mapping[str | None, str]]
     """Missing slug -> language -> label chosen from anchor text."""
-
-
-_ARTICLE_FIELDS = tuple(f.name for f in fields(Article))
-
-
-def article_to_tuple(article: Article) -> tuple:
-    """An Article as nested plain tuples: fast to pickle, and marshal-able (dataclasses are not)."""
-    return tuple(tuple(map(tuple, article.links)) if name == "links" else getattr(article, name)
-                 for name in _ARTICLE_FIELDS)
-
-
-def article_from_tuple(values: tuple) -> Article:
-    """The inverse of ``article_to_tuple`` (links may come back as plain tuples)."""
-    record = dict(zip(_ARTICLE_FIELDS, values))
-    record["links"] = tuple(map(Link._make, record["links"]))
-    return Article(**record)

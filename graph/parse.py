@@ -12,9 +12,10 @@ import posixpath
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
 
 import yaml
-from frontmatter.default_handlers import YAMLHandler
+from frontmatter.default_handlers import SafeLoader, YAMLHandler
 
 from graph.links import find_links
 from graph.model import Article, Link, Problem
@@ -23,7 +24,16 @@ from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_ta
 
 _YAML = YAMLHandler()  # python-frontmatter's loader: yaml.CSafeLoader when libyaml is present
 _FENCE = YAMLHandler.FM_BOUNDARY
-_CLOSE = re.compile(r"^(-{3,}|\.{3})\s*$")
+# The closing fence: a line of 3+ dashes or 3 dots, trailing blanks allowed (the line's own
+# end is its newline, so [^\S\n] stands for the \s of a single line).
+_CLOSE_LINE = re.compile(r"^(?:-{3,}|\.{3})[^\S\n]*$", re.MULTILINE)
+# The fast path of front matter (simple_yaml) takes only printable characters that YAML reads as
+# themselves: no controls, tabs, NEL, LS, PS, BOM or characters outside the BMP.
+_SIMPLE_CHARS = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
+_SIMPLE_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]{0,99}):(?: +(.*?))? *")
+_SIMPLE_ITEM = re.compile(r"( *)- +(.*?) *")
+_NOT_PLAIN = re.compile(r": |:$| #")  # a mapping inside the value, a trailing colon, a comment
+_FLOW_ITEM = re.compile(r"[^\W\d_](?:[\w .()/-]*[\w.)])?")
 _FLAT_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*$")
 _LIST_ITEM = re.compile(r"^\s*-\s+(.*?)\s*$")
 _YAML_SYNTAX = re.compile(r"^(?:!|\*[^\s*]+$|[|>][-+0-9]*$)")
@@ -80,15 +90,17 @@ def parse_bytes(data: bytes, rel: str, options: ParseOptions = ParseOptions()) -
 
 def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) -> tuple[Article | None, list[Problem]]:
     """Parse the text of the file at ``path`` (relative to the input root) into an Article."""
-    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    text = text.removeprefix("\ufeff")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text or text.isspace():
         return None, [Problem(path, 0, "empty-file", "file is empty; no concept made")]
     meta, body, body_line, problems = split_front_matter(text, path)
     site_dir, folder_lang, site_path = language_root(path, options.root_name)
-    front = text.split("\n", body_line - 1)[: body_line - 1] if meta else []
 
     def line_of(name: str) -> int:
-        """The file line of a front matter key, for problems about its value."""
+        """The file line of a front matter key, for problems about its value (only problems ask)."""
+        front = text.split("\n", body_line - 1)[: body_line - 1] if meta else []
         pattern = re.compile(rf"^{re.escape(name)}\s*:")
         return next((n for n, line in enumerate(front, 1) if pattern.match(line)), 1)
 
@@ -114,7 +126,8 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     elif fm_url := field("url"):
         slug = page_path(decode_path(fm_url.split("#")[0].split("?")[0]))
     aliases = [path_slug] if path_slug != slug else []
-    aliases += _aliases(meta.get("aliases"), path_slug, Problem(path, line_of("aliases"), "bad-field", ""), problems)
+    aliases += _aliases(meta.get("aliases"), path_slug, lambda: Problem(path, line_of("aliases"), "bad-field", ""),
+                        problems)
 
     title = field("title") or field("linkTitle")
     if not title:
@@ -154,26 +167,29 @@ def _join(folder: str, path: str) -> str:
 
 def split_front_matter(text: str, path: str) -> tuple[dict, str, int, list[Problem]]:
     """(metadata, body, file line where the body starts, problems) of a normalised text."""
-    lines = text.split("\n")
-    if not _FENCE.match(lines[0]):
+    first = text.find("\n")
+    if not _FENCE.match(text if first < 0 else text[:first]):
         return {}, text, 1, []
-    end = next((i for i in range(1, len(lines)) if _CLOSE.match(lines[i])), None)
-    if end is None:
+    close = _CLOSE_LINE.search(text, first + 1) if first >= 0 else None
+    if close is None:
         problem = Problem(path, 1, "unclosed-front-matter",
                           "front matter opened with '---' is never closed; whole file read as body")
-        return {}, "\n".join(lines[1:]), 2, [problem]
-    block = "\n".join(lines[1:end])
-    body = "\n".join(lines[end + 1:])
-    try:
-        meta = _YAML.load(block)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = 2 + mark.line if mark is not None else 1
-        reason = " ".join(str(getattr(exc, "problem", None) or exc).split())
-        problem = Problem(path, line, "yaml-error",
-                          f"front matter is not valid YAML ({reason}); read as flat 'key: value' lines")
-        meta, refused = _flat_front_matter(lines[1:end], path)
-        return meta, body, end + 2, [problem, *refused]
+        return {}, text[first + 1:] if first >= 0 else "", 2, [problem]
+    end = text.count("\n", 0, close.start())  # the closing line's index
+    block = text[first + 1:close.start() - 1] if end > 1 else ""
+    body = text[close.end() + 1:]
+    meta = simple_yaml(block)
+    if meta is None:
+        try:
+            meta = _YAML.load(block)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+            line = 2 + mark.line if mark is not None else 1
+            reason = " ".join(str(getattr(exc, "problem", None) or exc).split())
+            problem = Problem(path, line, "yaml-error",
+                              f"front matter is not valid YAML ({reason}); read as flat 'key: value' lines")
+            meta, refused = _flat_front_matter(block.split("\n") if end > 1 else [], path)
+            return meta, body, end + 2, [problem, *refused]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
@@ -181,6 +197,89 @@ def split_front_matter(text: str, path: str) -> tuple[dict, str, int, list[Probl
                           f"front matter is a YAML {type(meta).__name__}, not a mapping; ignored")
         return {}, body, end + 2, [problem]
     return {str(k): v for k, v in meta.items()}, body, end + 2, []
+
+
+def simple_yaml(block: str) -> dict[str, object] | None:
+    """What the YAML loader makes of ``block`` when it is front matter of the common shape, else
+    None (then the loader is asked): ``key: value`` lines at the margin, each value a plain word
+    or sentence, a quoted string without escapes, a flow list of plain words (``[a, b]``) or
+    nothing, followed by ``- item`` lines at one indentation. Anything YAML could read otherwise
+    (a value that resolves to a number, a date, a boolean or null; a comment; a continued line;
+    a tab; a character YAML forbids or treats as a line break) is left to the loader, so the
+    result is always the loader's (tests/test_parse.py checks it against PyYAML)."""
+    if _SIMPLE_CHARS.fullmatch(block) is None:
+        return None
+    meta: dict[str, object] = {}
+    listed = None  # the key whose items may follow
+    indent = -1
+    for line in block.split("\n"):
+        if not line:
+            continue
+        if (m := _SIMPLE_KEY.fullmatch(line)) is not None:
+            key, value = m.groups()
+            if _implicit(key):
+                return None
+            if not value:
+                meta[key] = None
+                listed, indent = key, -1
+                continue
+            value = _flow_list(value) if value[0] == "[" else _scalar(value)
+            if value is None:
+                return None
+            meta[key] = value
+            listed = None
+        elif listed is not None and (m := _SIMPLE_ITEM.fullmatch(line)) is not None:
+            if indent < 0:
+                indent = len(m.group(1))
+            item = _scalar(m.group(2))
+            if item is None or len(m.group(1)) != indent:
+                return None
+            items = meta[listed]
+            if items is None:
+                meta[listed] = [item]
+            else:
+                items.append(item)
+        else:
+            return None
+    return meta or None  # an empty document is null, not an empty mapping: the loader says so
+
+
+def _implicit(plain: str) -> bool:
+    """True when YAML resolves this plain scalar to something other than a string (a number, a
+    boolean, null, a date...): the loader's own implicit resolvers are asked."""
+    resolvers = SafeLoader.yaml_implicit_resolvers  # read each time: a library may add resolvers
+    for _, pattern in (*resolvers.get(plain[0], ()), *resolvers.get(None, ())):
+        if pattern.match(plain):
+            return True
+    return False
+
+
+def _scalar(value: str) -> str | None:
+    """The string a one-line YAML value stands for, if it is a plain scalar starting with a
+    letter or a quoted string without escapes; None for anything else."""
+    if not value:
+        return None
+    if value[0] == '"' or value[0] == "'":
+        inner = value[1:-1]
+        if len(value) < 2 or value[-1] != value[0] or value[0] in inner or "\\" in inner:
+            return None
+        return inner
+    if not value[0].isalpha() or _NOT_PLAIN.search(value) or _implicit(value):
+        return None
+    return value
+
+
+def _flow_list(value: str) -> list[str] | None:
+    """The strings of a one-line flow list of plain words (``[a, b c]``), else None."""
+    if value[-1] != "]":
+        return None
+    inner = value[1:-1]
+    if not inner.strip(" "):
+        return []
+    items = [item.strip(" ") for item in inner.split(",")]
+    if not all(_FLOW_ITEM.fullmatch(item) and not _implicit(item) for item in items):
+        return None
+    return items
 
 
 def _flat_front_matter(lines: list[str], path: str) -> tuple[dict[str, object], list[Problem]]:
@@ -226,12 +325,12 @@ def language_root(path: str, root_name: str) -> tuple[str, str | None, str]:
     return "", None, path
 
 
-def _aliases(value: object, path_slug: str, at: Problem, problems: list[Problem]) -> list[str]:
+def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems: list[Problem]) -> list[str]:
     if value is None:
         return []
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
-        problems.append(replace(at, message="front matter 'aliases' is not a list of strings; ignored"))
+        problems.append(replace(at(), message="front matter 'aliases' is not a list of strings; ignored"))
         return []
     folder = posixpath.dirname(path_slug)
     return [page_path(_join(folder, decode_path(a.split("#")[0].split("?")[0]))) for a in items if a.strip()]
@@ -240,7 +339,7 @@ def _aliases(value: object, path_slug: str, at: Problem, problems: list[Problem]
 def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem], limit: int) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for name in _KEYWORD_FIELDS:
-        for item in _as_items(meta.get(name), name, at(name), problems):
+        for item in _as_items(meta.get(name), name, partial(at, name), problems):
             for k in _KEYWORD_SPLIT.split(item):
                 k = plain(k)
                 if k and k not in found:
@@ -254,6 +353,8 @@ def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem],
 
 def _few_targets(links: list[Link], limit: int, path: str, problems: list[Problem]) -> list[Link]:
     """The links to the first ``limit`` distinct destinations; one problem if any were left out."""
+    if len(links) <= limit:
+        return links
     seen: set[str] = set()
     for i, link in enumerate(links):
         if link.href not in seen:
@@ -265,7 +366,7 @@ def _few_targets(links: list[Link], limit: int, path: str, problems: list[Proble
     return links
 
 
-def _as_items(value: object, name: str, at: Problem, problems: list[Problem]) -> Iterator[str]:
+def _as_items(value: object, name: str, at: Callable[[], Problem], problems: list[Problem]) -> Iterator[str]:
     if value is None:
         return
     if isinstance(value, (str, int, float)):
@@ -275,6 +376,6 @@ def _as_items(value: object, name: str, at: Problem, problems: list[Problem]) ->
             if isinstance(item, (str, int, float)):
                 yield str(item)
             elif item is not None:
-                problems.append(replace(at, message=f"front matter {name!r} holds a {type(item).__name__}; item ignored"))
+                problems.append(replace(at(), message=f"front matter {name!r} holds a {type(item).__name__}; item ignored"))
     else:
-        problems.append(replace(at, message=f"front matter {name!r} is a {type(value).__name__}; ignored"))
+        problems.append(replace(at(), message=f"front matter {name!r} is a {type(value).__name__}; ignored"))

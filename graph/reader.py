@@ -9,20 +9,21 @@ hostile input": nothing outside the input root, no FIFO, socket or device, at mo
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import re
 import stat
 import unicodedata
-from sys import intern
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import partial
+from itertools import repeat
 from pathlib import Path
+from sys import intern
 from typing import NamedTuple
 
 from graph.cache import FileCache, content_digest
 from graph.errors import UsageError
-from graph.model import Article, Corpus, Link, Problem, article_from_tuple, article_to_tuple
+from graph.model import Article, Corpus, Link, Problem
 from graph.parse import ParseOptions, parse_bytes, too_large
 from graph.textindex import body_chars as lead_chars
 from graph.workers import pool
@@ -185,10 +186,11 @@ def read_corpus(
     results: list[tuple[Article | None, list[Problem]] | None] = [None] * len(files)
     tasks = []
     stale = {}
+    lean = partial(unpack, body_chars=body_chars)
     for i, (rel, file) in enumerate(files):
-        hit = cache.lookup(rel, Path(file)) if cache is not None else None
+        hit = cache.lookup(rel, Path(file), lean) if cache is not None else None
         if hit is not None and hit.fresh:
-            results[i] = (_lean(hit.article, body_chars), list(hit.problems))
+            results[i] = (hit.article, list(hit.problems))
         else:
             if hit is not None:
                 stale[rel] = hit
@@ -196,15 +198,12 @@ def read_corpus(
     done = len(files) - len(tasks)
     for i, rel, stamp, digest, parsed in _map(_read_task, tasks, jobs):
         if parsed is None:  # content unchanged since the cache entry: only its stamp moved
-            parsed = cache.reuse(rel, stamp, stale[rel])
+            results[i] = cache.reuse(rel, stamp, stale[rel])
         else:
-            packed = None
-            if isinstance(parsed[0], tuple):  # from a worker process: see _read_task
-                packed = parsed[0]
-                parsed = (article_from_tuple(packed), parsed[1])
+            packed, problems = parsed
             if cache is not None:
-                cache.store(rel, stamp, digest, *parsed, packed=packed)
-        results[i] = (_lean(parsed[0], body_chars), parsed[1])
+                cache.store(rel, stamp, digest, packed, problems)
+            results[i] = (lean(packed), problems)
         done += 1
         if progress is not None:
             progress(done, len(files))
@@ -216,16 +215,33 @@ def read_corpus(
     return Corpus(tuple(articles), tuple(problems), len(files), options.default_lang, warnings)
 
 
-def _lean(article: Article | None, body_chars: int | None) -> Article | None:
-    """The article as a build holds it: one string object per distinct href, anchor text and
-    section in the whole corpus (each file's results arrive with copies of their own: a
-    quarter of the memory of a million links), and only the start of its body if asked."""
+def pack(article: Article | None) -> tuple | None:
+    """An Article as plain tuples, its links as five columns: what a worker sends and the parse
+    cache stores. Pickle and marshal handle such tuples in C, and building them (``zip``) makes no
+    Python call per link."""
     if article is None:
         return None
-    links = tuple(Link(intern(href), intern(text), line, intern(section), intern(syntax))
-                  for href, text, line, section, syntax in article.links)
-    body = article.body if body_chars is None else article.body[:body_chars]
-    return replace(article, links=links, body=body)
+    columns = tuple(zip(*article.links)) if article.links else ((),) * 5
+    return (article.path, article.slug, article.lang, article.site_dir, article.title, article.description,
+            article.keywords, article.aliases, *columns, article.body, article.body_line)
+
+
+def unpack(packed: tuple | None, body_chars: int | None = None) -> Article | None:
+    """The Article of ``pack``, as a build holds it: one string object per distinct href, anchor
+    text and section in the whole corpus (each file's results arrive with copies of their own: a
+    quarter of the memory of a million links), and only the first ``body_chars`` characters of its
+    body if given. The links are made without a Python call each (a corpus has millions)."""
+    if packed is None:
+        return None
+    path, slug, lang, site_dir, title, description, keywords, aliases, hrefs, texts, lines, sections, syntaxes, \
+        body, body_line = packed
+    links = tuple(map(_new_tuple, repeat(Link), zip(map(intern, hrefs), map(intern, texts), lines,
+                                                    map(intern, sections), map(intern, syntaxes))))
+    return Article(path, slug, lang, site_dir, title, description, tuple(keywords), tuple(aliases), links,
+                   body if body_chars is None else body[:body_chars], body_line)
+
+
+_new_tuple = tuple.__new__  # tuple.__new__(Link, values): a Link without NamedTuple's Python-level __new__
 
 
 def usable_jobs(jobs: int) -> int:
@@ -290,7 +306,4 @@ def _read_task(task: tuple) -> tuple:
     if digest == cached_digest:
         return i, rel, stamp, digest, None
     article, problems = parse_bytes(data, rel, options)
-    if article is not None and multiprocessing.parent_process() is not None:
-        # Pickling a dataclass costs a Python call per object; plain tuples are pickled in C.
-        return i, rel, stamp, digest, (article_to_tuple(article), problems)
-    return i, rel, stamp, digest, (article, problems)
+    return i, rel, stamp, digest, (pack(article), problems)

@@ -1,0 +1,145 @@
+"""graph.parse's fast paths give what the slow ones give: ``simple_yaml`` what the YAML loader
+makes of the same front matter, ``split_front_matter`` the fences a line-by-line reading finds."""
+
+import random
+import re
+
+import pytest
+import yaml
+from frontmatter.default_handlers import SafeLoader
+
+from graph.parse import parse_article, simple_yaml, split_front_matter
+
+
+def loaded(block: str):
+    """The loader's reading (what parse.py falls back to), or the exception type it raises."""
+    try:
+        return yaml.load(block, Loader=SafeLoader)
+    except yaml.YAMLError as exc:
+        return type(exc)
+
+
+# The shapes most front matter has: each must take the fast path and agree with the loader.
+COMMON = [
+    "title: Bank rate\ndescription: The rate a central bank charges.\nkeywords: rates, banks",
+    "title: سعر الفائدة\ndescription: ما يدفعه المقترض\nkeywords:\n  - فائدة\n  - بنوك",
+    'title: "Yield: the return"\nslug: \'yield\'\ntags: [finance, bond market, x-y]',
+    "tags:\n- a\n- b\ntitle: After a list\n\ncategories: []\nempty:",
+    "title: http://example.org/a#b\nlinkTitle: M&amp;A (mergers)",
+]
+
+# Each is read by the loader as something else than plain text, fails, or is merely unusual:
+# the fast path must either give the loader's result or step aside (None).
+ODD = [
+    "title: yes", "title: No", "title: on", "title: OFF", "title: null", "title: Null", "title: ~",
+    "title: 2024-01-02", "title: 1e3", "title: 0x1F", "title: 1:20", "title: .inf", "title: -", "title: <<",
+    "yes: x", "null: x", "On: x", "title: =", "title: a: b", "title: a:", "title: a #comment", "title: a#b",
+    "title: a\n  continued", "title: a\n\n  continued after a blank", "title:\n  nested: map",
+    "title: 'it''s'", 'title: "esc\\"aped"', 'title: "a" "b"', "title: 'a' # c", 'title: "a', "title: '",
+    "title: \"\"", "title: ''", "title: a\tb", "title:\tb", "\ttitle: b", "title : b", "title:b",
+    "tags: [a, b,]", "tags: [a, [b]]", "tags: [a: b]", "tags: [yes, no]", "tags: [a] # c", "tags: [ a , b ]",
+    "tags: [a, 'b']", "tags: [1, 2]", "tags: [a, null]", "tags: [a #b]", "tags: [ ]", "tags: [a,b]",
+    "tags:\n- a\n  - b", "tags:\n  - a\n- b", "tags:\n-", "tags:\n- ", "tags:\n- - a", "tags:\n- a: b",
+    "tags:\n- yes", "tags:\n- 'q'", "tags:\n-a", "tags: x\n- a", "- a\n- b", "title: a\n- b",
+    "# comment only", "title: a # c", "--- x", "... x", "%YAML 1.1", "&anchor a", "title: &a x",
+    "title: *a", "title: !tag x", "title: |\n  block", "title: >\n  folded", "title: @x", "title: `x",
+    "title: a\u2028b", "title: a\x85b", "title: \ufeffa", "title: a\x00b", "title: a\x1fb", "title: 😀",
+    "title: a\xa0", "title: \xa0a", "title: ab\u200bc", "title: café", "title: e\u0301", "title: \u0627\u064e",
+    "title: x\ntitle: y", "tags:\n- a\ntags:\n- b", "tags: [a]\ntags:\n- b", "a-b_c: d", "_x: y", "x" * 200 + ": y",
+    "title: " + "a" * 5000, "title:   spaced   ", "title: two  spaces", "title: a - b", "title: a -", "title: [a",
+    "title: {a: b}", "title: a, b", "title: a]", "title: a}", "title: ? a", "title: a ?", "title: 'a'b'",
+    "", "\n", "\n\n", "   ", "title: a\n   ", "title: a\n\n\n", "url: /a/b/",
+]
+
+
+@pytest.mark.parametrize("block", COMMON)
+def test_common_front_matter_takes_the_fast_path_and_agrees(block):
+    assert simple_yaml(block) is not None
+    assert simple_yaml(block) == loaded(block)
+
+
+@pytest.mark.parametrize("block", ODD)
+def test_odd_front_matter_agrees_with_the_loader_or_is_left_to_it(block):
+    fast = simple_yaml(block)
+    assert fast is None or fast == loaded(block)
+
+
+def test_values_yaml_reads_as_other_types_are_left_to_the_loader():
+    for block in ("title: yes", "title: null", "yes: x", "title: 2024-01-02", "tags: [a, no]", "tags:\n- off"):
+        assert simple_yaml(block) is None
+
+
+_WORDS = ["title", "tags", "a", "b c", "word", "سوق", "x-y", "on", "http://x.org/a", "(b)", "e\u0301", "Q"]
+_ODD_BITS = [":", ": ", " #", "#", "'", '"', "[", "]", ", ", ",", "{", "}", "- ", "-", "  ", " ", "\t", "1",
+             "2024-01-02", "~", "&", "*", "!", "|", ">", "?", "%", "@", "\\", "\u2028", "\xa0", "\ufeff", "yes",
+             "null", ".", "...", "---", "😀", "\n", "\n  "]
+
+
+def _random_block(rng: random.Random) -> str:
+    """Front matter lines in the common shapes, with odd bits spliced in."""
+    def value() -> str:
+        parts = [rng.choice(_WORDS if rng.random() < 0.7 else _ODD_BITS) for _ in range(rng.randint(1, 3))]
+        text = "".join(parts)
+        shape = rng.random()
+        return f'"{text}"' if shape < 0.1 else f"'{text}'" if shape < 0.2 else f"[{text}]" if shape < 0.3 else text
+
+    lines = []
+    for _ in range(rng.randint(1, 5)):
+        key = rng.choice(["title", "tags", "description", "yes", "k_1", "x-y"])
+        if rng.random() < 0.3:
+            lines.append(f"{key}:")
+            indent = rng.choice(["", "  "])
+            lines += [f"{indent}- {value()}" for _ in range(rng.randint(1, 3))]
+        else:
+            lines.append(f"{key}: {value()}")
+        if rng.random() < 0.1:
+            lines.append("")
+    return "\n".join(lines)
+
+
+def test_random_front_matter_agrees_with_the_loader():
+    rng = random.Random(11)
+    taken = 0
+    for _ in range(3000):
+        block = _random_block(rng)
+        fast = simple_yaml(block)
+        if fast is not None:
+            taken += 1
+            assert fast == loaded(block), repr(block)
+    assert taken > 300  # the fast path was exercised, not only refused
+
+
+def _split_by_lines(text: str):
+    """An independent reading of the fences: the first line is '---'-like, the next line of
+    3+ dashes or 3 dots closes; (block, body, body line) or None when unopened or unclosed."""
+    lines = text.split("\n")
+    if not re.match(r"-{3,}\s*$", lines[0]):
+        return None
+    for i in range(1, len(lines)):
+        if re.match(r"(-{3,}|\.{3})\s*$", lines[i]):
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]), i + 2
+    return None
+
+
+@pytest.mark.parametrize("text", [
+    "---\ntitle: a\n---\nbody\n", "---\n---\nbody", "---\ntitle: a\n---", "---\ntitle: a\n...\nbody",
+    "----  \ntitle: a\n---\t \nbody\n---\nmore", "---\ntitle: a\n--- x\n---\nbody", "---\n\n\n---\n\n",
+    "---\ntitle: a\n ---\n---\nb", "---\ntitle: a\n....\n---\nb", "---\ntitle: a\n---\x0b\nb",
+])
+def test_fences_are_found_as_a_line_by_line_reading_finds_them(text):
+    meta, body, body_line, problems = split_front_matter(text, "a.md")
+    block, expected_body, expected_line = _split_by_lines(text)
+    assert (body, body_line) == (expected_body, expected_line)
+    assert meta == (loaded(block) or {}) or problems
+
+
+@pytest.mark.parametrize("text, body", [("---\ntitle: a\n", "title: a\n"), ("---", ""), ("---\n", "")])
+def test_an_unclosed_fence_reads_the_rest_as_body(text, body):
+    meta, found, line, problems = split_front_matter(text, "a.md")
+    assert (meta, found, line, [p.code for p in problems]) == ({}, body, 2, ["unclosed-front-matter"])
+
+
+def test_problem_lines_point_at_their_key_after_the_fast_path():
+    article, problems = parse_article("---\ntitle: T\n\naliases: 3\ntags:\n- ok\n---\n", "a.md")
+    assert article.keywords == ("ok",)
+    assert [(p.line, p.code) for p in problems] == [(4, "bad-field")]
