@@ -13,12 +13,11 @@ As a related-terms signal: ``corpus_mentions(resolution)`` gives, per article fi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
@@ -116,43 +115,48 @@ class Lexicon:
     def __init__(self, names: Iterable[Name]) -> None:
         self.trie: dict = {}
         self.size = 0
+        self.groups: dict[str, list[Name]] = {}
+        """First key -> the names starting with it, in trie order: what a scan can meet from a word."""
         for name in names:
             node = self.trie
             for key in name.keys:
                 node = node.setdefault(key, {})
             node.setdefault("", []).append(name)
+            self.groups.setdefault(name.keys[0], []).append(name)
             self.size += 1
         self._words: dict[str, tuple[str, str, tuple[tuple[str, bool], ...]]] = {}
-        self._digest: str | None = None
-
-    @property
-    def digest(self) -> str:
-        """A hash of every name in order: two lexicons with one digest find the same matches."""
-        if self._digest is None:
-            h = hashlib.blake2b(digest_size=16)
-            stack = [self.trie]
-            while stack:  # every name, in the order scans list them
-                node = stack.pop()
-                for key in sorted(node):
-                    if key:
-                        stack.append(node[key])
-                    else:
-                        h.update(repr(node[key]).encode())
-            self._digest = h.hexdigest()
-        return self._digest
 
     def analyse(self, word: str) -> tuple[str, str, tuple[tuple[str, bool], ...]]:
         """(folded, stem, the names it may start) of a written word; the last are (first key of a
         name, True when reached by removing a clinging conjunction/preposition)."""
         found = self._words.get(word)
         if found is None:
-            folded = fold(word)
-            word_stem = stem(folded)
-            keys = [(word_stem, False)] + [(stem(w), True) for w in without_proclitic(folded)]
+            folded, word_stem, keys = word_keys(word)
             found = (folded, word_stem, tuple(k for k in keys if k[0] in self.trie))
             if len(self._words) < 2_000_000:  # memo for the words that repeat, bounded
                 self._words[word] = found
         return found
+
+
+def word_keys(word: str) -> tuple[str, str, tuple[tuple[str, bool], ...]]:
+    """(folded, stem, first keys of the names it may start) of a written word, whatever the
+    lexicon; the keys are (key, True when reached by removing a clinging conjunction/preposition)."""
+    folded = fold(word)
+    word_stem = stem(folded)
+    return folded, word_stem, ((word_stem, False), *((stem(w), True) for w in without_proclitic(folded)))
+
+
+class ScanMemo:
+    """Each article's matches from the last build, with that build's names, kept by a
+    long-lived process (``--watch``). A rebuild scans again only an article whose body changed or
+    that has a word which may start a name that changed (added, removed, re-weighted, moved in
+    order: ``Lexicon.groups``): no other article's matches can differ. So a new anchor text
+    rescans the articles that hold its first word, not the corpus."""
+
+    def __init__(self) -> None:
+        self.groups: dict[str, list[Name]] = {}
+        self.entries: dict[tuple[int, str], tuple[frozenset[str], tuple]] = {}
+        """(body line, body) -> (first keys its words may start, ``article_matches``)."""
 
 
 def name(target: str, text: str, origin: str, weight: float, capitals: bool = False) -> Name | None:
@@ -215,7 +219,7 @@ def build_lexicon(resolution: Resolution, anchors: bool = True) -> Lexicon:
 
 def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,
                     min_confidence: float = MIN_CONFIDENCE,
-                    memo: MutableMapping[tuple, tuple] | None = None) -> dict[str, tuple[Mention, ...]]:
+                    memo: ScanMemo | None = None) -> dict[str, tuple[Mention, ...]]:
     """Article path -> the first unlinked mention of each concept in it with at least
     ``min_confidence``, in line order. An article never mentions its own concept nor one it links
     to. ``memo`` as for ``mention_candidates``."""
@@ -234,7 +238,7 @@ def first_mentions(candidates: Iterable[Mention], min_confidence: float = MIN_CO
 
 
 def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
-                       memo: MutableMapping[tuple, tuple] | None = None) -> dict[str, list[Mention]]:
+                       memo: ScanMemo | None = None) -> dict[str, list[Mention]]:
     """Article path -> the first unlinked match of each name in it (per closeness), whatever its confidence.
 
     Confidence is ``confidence(...)``, from counts over the whole corpus: the articles where each
@@ -255,14 +259,22 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     name_seen: Counter = Counter()
     target_seen: Counter = Counter()
     found: dict[str, dict[tuple, tuple]] = {}
+    if memo is not None:
+        changed = {key for key in memo.groups.keys() | lexicon.groups.keys()
+                   if memo.groups.get(key) != lexicon.groups.get(key)}
+        kept: dict = {}
     for a in resolution.articles:
         if memo is None:
             matches = article_matches(a.body, lexicon, a.body_line)
         else:
-            key = matches_key(a, lexicon)
-            matches = memo.get(key)
-            if matches is None:
-                matches = memo[key] = article_matches(a.body, lexicon, a.body_line)
+            key = (a.body_line, a.body)
+            entry = memo.entries.get(key)
+            if entry is None or not changed.isdisjoint(entry[0]):
+                words: set[str] = set()
+                matches = article_matches(a.body, lexicon, a.body_line, words)
+                entry = (frozenset(k for w in words for k, _ in word_keys(w)[2]), matches)
+            kept[key] = entry
+            matches = entry[1]
         skip = {a.slug, *linked[a.path]}
         first: dict[tuple, tuple] = {}
         names, targets = set(anchored[a.path]), set(linked[a.path])
@@ -276,6 +288,8 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         name_seen.update(names)
         target_seen.update(targets - {a.slug})
         found[a.path] = first
+    if memo is not None:  # only what this build used: a long watch does not grow it
+        memo.groups, memo.entries = lexicon.groups, kept
     name_linked = Counter(k for keys in anchored.values() for k in keys)
     target_linked = Counter(t for targets in linked.values() for t in targets)
     # The memos serve one corpus: a long-lived process (--watch) need not keep them.
@@ -288,17 +302,13 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
             for a in resolution.articles}
 
 
-def article_matches(body: str, lexicon: Lexicon, first_line: int = 1) -> tuple[tuple[int, str, tuple[tuple[Name, str], ...]], ...]:
+def article_matches(body: str, lexicon: Lexicon, first_line: int = 1,
+                    words: set[str] | None = None) -> tuple[tuple[int, str, tuple[tuple[Name, str], ...]], ...]:
     """(line, words as written, ((name, tier), ...)) of every longest name in one body: all an
     article gives to ``mention_candidates`` before the corpus-wide counts, a function of the body
-    and the lexicon only."""
+    and of the names starting with its words only. ``words`` collects the words of its prose."""
     return tuple((line, text, tuple((name, tier(name)) for name in names))
-                 for line, text, names, tier in scan(body, lexicon, first_line))
-
-
-def matches_key(article: Article, lexicon: Lexicon) -> tuple:
-    """What ``article_matches`` of an article depends on: a key for keeping them between builds."""
-    return lexicon.digest, article.body_line, article.body
+                 for line, text, names, tier in scan(body, lexicon, first_line, words))
 
 
 PRIOR, PRIOR_WEIGHT = 0.5, 1.0
@@ -324,13 +334,18 @@ def confidence(tier: str, name: Name, name_rate: tuple[int, int], target_rate: t
     return round(TIER[tier] * name.weight * likely, 3)
 
 
-def scan(body: str, lexicon: Lexicon, first_line: int = 1) -> Iterator[tuple[int, str, list[Name], Callable[[Name], str]]]:
-    """(line, words as written, names, tier of a name) of every longest name in the prose of a Markdown body."""
+def scan(body: str, lexicon: Lexicon, first_line: int = 1,
+         words: set[str] | None = None) -> Iterator[tuple[int, str, list[Name], Callable[[Name], str]]]:
+    """(line, words as written, names, tier of a name) of every longest name in the prose of a
+    Markdown body; ``words`` collects the words of the prose."""
     trie = lexicon.trie
     known, analyse = lexicon._words.get, lexicon.analyse
     for text, starts in prose(body, first_line):
         spans = [m.span() for m in WORD.finditer(text)]
-        info = [known(w) or analyse(w) for w in WORD.findall(text)]
+        written = WORD.findall(text)
+        if words is not None:
+            words.update(written)
+        info = [known(w) or analyse(w) for w in written]
         i, count = 0, len(spans)
         while i < count:
             if not info[i][2]:

@@ -13,6 +13,7 @@ import networkx as nx
 
 from graph.build import build_graph
 from graph.exporters import EXPORTERS, ExportOptions, get_exporter
+from graph.mentions import ScanMemo
 from graph.model import Resolution
 from graph.output import STATE_DIR, OutputFolder, write_file
 from graph.parse import ParseOptions
@@ -60,7 +61,7 @@ class Memo:
 
     def __init__(self) -> None:
         self.texts: dict = {}
-        self.matches: dict = {}
+        self.scans = ScanMemo()
         self.model: RelatedModel | None = None
 
 
@@ -207,13 +208,13 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None) -> RelatedM
     """The index stage: text index and mentions attached to ``G``, and the related model fitted
     to the corpus's own links (docs/related.md#self-tuning), once for every output that reads
     them (the index file, ``--related``, the explorer)."""
-    texts, matches = (_Carried(memo.texts), _Carried(memo.matches)) if memo else (None, None)
+    texts = _Carried(memo.texts) if memo else None
     attach_text_index(G, resolution.articles, memo=texts)
-    attach_mentions(G, resolution, memo=matches)
+    attach_mentions(G, resolution, memo=memo.scans if memo else None)
     model = fit_related(index_view(G), previous=memo.model if memo else None)
     if memo:
-        # Plain dicts: a _Carried keeps its predecessor, and a chain of them would hold every build's.
-        memo.texts, memo.matches, memo.model = dict(texts), dict(matches), model
+        # A plain dict: a _Carried keeps its predecessor, and a chain of them would hold every build's.
+        memo.texts, memo.model = dict(texts), model
     return model
 
 

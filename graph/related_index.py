@@ -20,13 +20,16 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from graph.errors import GraphFolderError
 from graph.model import KEYWORD_PREFIX, Article, NodeKind, Resolution
 from graph.normalize import normalize
 from graph.textindex import (BODY_CHARS, body_chars, build_text_index, index_from_json, index_to_json, pack,
                              shared_terms, similar, unpack)
+
+if TYPE_CHECKING:
+    from graph.mentions import ScanMemo
 
 INDEX_FILE = "related-index.json"
 INDEX_VERSION = 5
@@ -329,12 +332,12 @@ def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | Non
     G.graph["text_nodes"] = tuple(nodes)
 
 
-def attach_mentions(G, resolution: Resolution, memo: MutableMapping | None = None) -> None:
+def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> None:
     """Find where each article names a concept without linking it (``graph.mentions``) into ``G.graph["mentions"]``.
 
     Only the start of each body is scanned, as much as the text index reads (``body_chars``), so
     the cost stays bounded at 50,000 articles; the lead of an article is where it names its topic.
-    ``memo`` as for ``graph.mentions.mention_candidates``.
+    ``memo`` as for ``graph.mentions.mention_candidates`` (``--watch``).
     """
     from graph.mentions import corpus_mentions  # the parser it needs is for builds only
 

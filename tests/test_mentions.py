@@ -5,7 +5,7 @@ import json
 import pytest
 
 from graph.cli import main
-from graph.mentions import (Lexicon, build_lexicon, concept_names, corpus_mentions, format_mentions, matches_key,
+from graph.mentions import (Lexicon, ScanMemo, build_lexicon, concept_names, corpus_mentions, format_mentions,
                             mention_candidates, scan)
 from graph.model import Corpus
 from graph.parse import parse_article
@@ -168,23 +168,43 @@ def test_scan_is_linear_state_free_and_deterministic():
     assert len(first) == 600 and first[0][0] == 1 and first[-1][0] == 399
 
 
-def test_a_memo_scans_only_changed_bodies_and_changes_nothing():
-    def resolution(body: str):
-        files = {**CONCEPTS, "Arabic/page.md": article("مقال", body)}
+def test_a_memo_rescans_only_changed_bodies_and_those_where_a_changed_name_may_start(monkeypatch):
+    import graph.mentions as mentions
+
+    def resolution(body: str, more: dict | None = None):
+        files = {**CONCEPTS, "Arabic/page.md": article("مقال", body), **(more or {})}
         return resolve(Corpus(tuple(parse_article(t, n)[0] for n, t in sorted(files.items())), (), len(files)))
 
+    scanned = []
+    matches = mentions.article_matches
+    monkeypatch.setattr(mentions, "article_matches", lambda body, *a: scanned.append(body) or matches(body, *a))
+
+    def rebuild(corpus) -> set[str]:
+        scanned.clear()
+        found = mention_candidates(corpus, memo=memo)
+        rescanned = {body.strip() for body in scanned}
+        assert found == mention_candidates(corpus)  # as without a memo
+        return rescanned
+
+    memo = ScanMemo()
     before = resolution("نص عن إدارة المخاطر.")
-    memo: dict = {}
-    assert mention_candidates(before, memo=memo) == mention_candidates(before)
-    assert len(memo) == len(before.articles)
-    after = resolution("نص عن السهم.")
-    lexicon = build_lexicon(after)
-    kept = {matches_key(a, lexicon) for a in after.articles} & set(memo)
-    assert len(kept) == len(after.articles) - 1  # the lexicon is the same: only the edited body is new
-    assert mention_candidates(after, memo=memo) == mention_candidates(after)
-    assert "stock" in {m.target for m in mention_candidates(after, memo=memo)["Arabic/page.md"]}
-    changed = resolution("نص عن [السهم](/stock).")  # a new anchor text: a new lexicon, nothing kept
-    assert not {matches_key(a, build_lexicon(changed)) for a in changed.articles} & set(memo)
+    assert len(rebuild(before)) == len(before.articles) and len(memo.entries) == len(before.articles)
+    # Same names, one body edited: only that body.
+    assert rebuild(resolution("نص عن السهم.")) == {"نص عن السهم."}
+    # A new anchor text (a new name of stock): the page, and no article without a word it may start.
+    assert rebuild(resolution("نص عن [السهم](/stock) والأسهم.")) == {"نص عن [السهم](/stock) والأسهم."}
+    # A new concept named by a word of another body: that body is scanned again, and names it now.
+    loss = {"Arabic/loss.md": article("الخسارة", "ضد الربح.")}
+    after = resolution("نص عن [السهم](/stock) والأسهم.", loss)
+    assert rebuild(after) == {"ضد الربح.", "المخاطر هي احتمال الخسارة."}
+    assert "loss" in {m.target for m in mention_candidates(after)["Arabic/risk.md"]}
+    # The same names in another order (two concepts titled alike, one renamed past the other):
+    # the scan lists names in trie order, so the bodies that may meet them are scanned again.
+    twins = {"English/zz-bond.md": article("Bond", "A second.", slug="bond-two")}
+    rebuild(resolution("Bonds pay.", twins))
+    moved = {"English/aa-bond.md": article("Bond", "A second.", slug="bond-two")}
+    assert rebuild(resolution("Bonds pay.", moved)) == {"Bonds pay."}
+    assert rebuild(resolution("Bonds pay.", moved)) == set()  # nothing changed since
 
 
 def test_format_text_and_json(tmp_path):

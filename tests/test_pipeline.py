@@ -69,7 +69,7 @@ def test_a_memo_kept_across_builds_rescans_only_the_changed_article_and_gives_th
     page.write_text(page.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
     build([corpus], tmp_path / "out", memo=memo)
     assert len(scanned) == 1 and "One more sentence." in scanned[0]
-    assert len(memo.matches) == len(list(corpus.rglob("*.md")))  # only what this build used
-    assert type(memo.matches) is dict and type(memo.texts) is dict  # no chain back to earlier builds
+    assert len(memo.scans.entries) == len(list(corpus.rglob("*.md")))  # only what this build used
+    assert type(memo.texts) is dict  # no chain back to earlier builds
     build([corpus], tmp_path / "cold")
     assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")
