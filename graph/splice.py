@@ -347,7 +347,18 @@ class IdLines:
         return f'{self.indent}<node id="n{i}"'
 
     def edge_start(self, e: int, u: int, v: int) -> str:
-        return f'{self.indent}<edge id="e{e}" source="n{u}" target="n{v}"'
+        return self.edge_starts(e, u, (v,))[0]
+
+    def edge_starts(self, e: int, u: int, targets: Iterable[int]) -> list[str]:
+        """The id lines' starts of edges numbered from ``e``, from node ``u`` to each of ``targets``."""
+        indent = self.indent
+        return [f'{indent}<edge id="e{e + j}" source="n{u}" target="n{v}"' for j, v in enumerate(targets)]
+
+    def edge_run(self, e: int, u: int, targets: list[int], edges: Iterable[dict]) -> str:
+        """The elements of one node's out-edges (their attribute dicts), numbered from ``e``, from
+        node position ``u`` to the positions ``targets``. A writer may render them faster; the
+        bytes must be these (tests/test_graphml.py, tests/test_gexf.py)."""
+        return "".join(self.edge(e + j, u, v, edge_fields(data)) for j, (v, data) in enumerate(zip(targets, edges)))
 
 
 def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
@@ -389,7 +400,7 @@ def _node(args) -> str:
 
 def _edges(args) -> str:
     writer, (e, u, *targets), edges = args
-    return "".join(writer.edge(e + j, u, v, edge_fields(data)) for j, (v, data) in enumerate(zip(targets, edges)))
+    return writer.edge_run(e, u, targets, edges)
 
 
 def _related(args) -> str:
@@ -405,5 +416,5 @@ def _renumber_node(old: bytes, args) -> bytes:
 
 def _renumber_edges(old: bytes, args) -> bytes:
     writer, (e, u, *targets) = args[0], args[1]
-    starts = iter([writer.edge_start(e + j, u, v).encode() for j, v in enumerate(targets)])
+    starts = iter([start.encode() for start in writer.edge_starts(e, u, targets)])
     return writer.edge_pattern.sub(lambda _: next(starts), old)

@@ -77,13 +77,14 @@ class Terms:
         self.base = check_base_iri(base)
         self.scheme = IRI(base)
         self.keyword_scheme = IRI(base + "keywords:")
-        self._iris: dict[str, IRI] = {}  # a node is named once per edge pointing at it
+        self.named: dict[str, IRI] = {}
+        """Node -> IRI of the nodes named so far: a node is named once per edge pointing at it."""
 
     def node(self, G: nx.DiGraph, node: str) -> IRI:
         """The one IRI of a node of G."""
-        iri = self._iris.get(node)
+        iri = self.named.get(node)
         if iri is None:
-            iri = self._iris[node] = self.iri(node, G.nodes[node]["kind"])
+            iri = self.named[node] = self.iri(node, G.nodes[node]["kind"])
         return iri
 
     def iri(self, node: str, kind: str) -> IRI:
@@ -118,7 +119,9 @@ def subject_statements(G: nx.DiGraph, t: Terms, node: str) -> Iterator[Statement
     """The triples of one node of G and of its related terms (``statements`` is these for every
     node, after the schemes': a rebuild re-renders one node's at a time)."""
     s = t.node(G, node)
-    yield from node_statements(t, s, G._node[node], ((t.node(G, target), edge["kind"]) for target, edge in G._succ[node].items()))
+    iri, named = t.node, t.named  # a dict lookup per edge, a call only for a node not named yet
+    edges = [(named.get(target) or iri(G, target), edge["kind"]) for target, edge in G._succ[node].items()]
+    yield from node_statements(t, s, G._node[node], edges)
     yield from _related(G, t, node, s)
 
 

@@ -90,6 +90,27 @@ def assert_same_files(*results) -> None:
             assert a.read_bytes() == b.read_bytes(), a.name
 
 
+# Links whose edges carry every kind of anchor text a writer's fast path must render as its
+# generic path does: none, markup characters, quotes, several per edge, Arabic.
+ODD_ANCHORS: dict[str, bytes] = {
+    "a.md": ("---\ntitle: A\nkeywords: k1, <k2>\n---\n[](/b) [x & y](/b) [\\<tag\\> \"q\"](/c) [سوق](/d)\n"
+             "<a href='/e'>a &amp; b</a> [](/e) [a | b](/f) [=SUM(1)](/g) [-x](/g)\n").encode(),
+    "b.md": b"---\ntitle: B\n---\n[back](/a) [again](/a)\n",
+    "c.md": b"---\ntitle: C & co\ntags: [t]\n---\nno links\n",
+}
+
+
+def odd_anchor_graph(root: Path):
+    """The graph of ODD_ANCHORS, with related pairs (as ``build --related`` adds them)."""
+    from graph.build import build_graph
+    from graph.reader import read_corpus
+    from graph.resolve import resolve
+
+    G = build_graph(resolve(read_corpus([write_files(root, ODD_ANCHORS)])))
+    G.graph["related"] = {"a": [("c", 0.5), ("b", 0.25)], "b": [("a", 1.0)]}
+    return G
+
+
 @pytest.fixture
 def bad_corpus(tmp_path: Path) -> Path:
     return write_files(tmp_path / "bad", BAD_FILES)

@@ -2,8 +2,10 @@
 
 import networkx as nx
 
+from graph.exporters import ExportOptions, gexf
 from graph.pipeline import build
-from tests.conftest import GLOSSARY, written_file
+from graph.splice import IdLines, render
+from tests.conftest import GLOSSARY, odd_anchor_graph, written_file
 from tests.graphology import read_with_graphology
 
 
@@ -60,3 +62,11 @@ def test_related_edges_are_the_same_as_in_graphml(tmp_path):
     js = read_with_graphology(tmp_path / "graph.gexf")
     assert js["size"] == gexf.number_of_edges()
     assert sum(1 for e in js["edges"] if e["attributes"]["kind"] == "related") == len(related)
+
+
+def test_the_fast_edge_rendering_gives_the_generic_bytes(tmp_path, monkeypatch):
+    G = odd_anchor_graph(tmp_path / "corpus")
+    fast = "".join(render(gexf.pieces(G, ExportOptions("https://example.org/"))))
+    monkeypatch.setattr(gexf._Writer, "edge_run", IdLines.edge_run)
+    assert fast == "".join(render(gexf.pieces(G, ExportOptions("https://example.org/"))))
+    assert "&lt;tag&gt; &quot;q&quot;" in fast and "x &amp; y" in fast

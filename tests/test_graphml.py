@@ -4,8 +4,10 @@ import igraph
 import networkx as nx
 import xmlschema
 
+from graph.exporters import ExportOptions, graphml
 from graph.pipeline import build
-from tests.conftest import GRAPHML_XSD, need, written_file
+from graph.splice import IdLines, render
+from tests.conftest import GRAPHML_XSD, need, odd_anchor_graph, written_file
 
 
 def test_valid_against_the_graphml_schema(glossary_build):
@@ -60,3 +62,11 @@ def test_graphology_reads_it_with_labels(glossary_build):
     assert {k: a["label"] for k, a in js["nodes"].items()} == dict(G.nodes(data="label"))
     broker = next(a for a in js["nodes"].values() if a["slug"] == "broker")
     assert broker["name"] == broker["label"] and broker["label_en"] == "Broker" and broker["in_links"] == 2
+
+
+def test_the_fast_edge_rendering_gives_the_generic_bytes(tmp_path, monkeypatch):
+    G = odd_anchor_graph(tmp_path / "corpus")
+    fast = "".join(render(graphml.pieces(G, ExportOptions("https://example.org/"))))
+    monkeypatch.setattr(graphml._Writer, "edge_run", IdLines.edge_run)
+    assert fast == "".join(render(graphml.pieces(G, ExportOptions("https://example.org/"))))
+    assert "&lt;tag&gt; \"q\"" in fast and "x &amp; y" in fast

@@ -8,9 +8,12 @@ import subprocess
 import kuzu
 import pytest
 
-from graph.exporters.property_csv import BATCH_ROWS, CLEAN_UP, EDGES_FILE, LOAD_FILE, NODES_FILE
+from graph.exporters.property_csv import (BATCH_ROWS, CLEAN_UP, EDGES_FILE, LOAD_FILE, NODES_FILE, edge_record,
+                                          edges_header, pieces_edges)
+from graph.fields import edge_field_types, edge_fields, related_edges
 from graph.pipeline import build
-from tests.conftest import write_files
+from graph.splice import render
+from tests.conftest import odd_anchor_graph, write_files
 from tests.graphology import NODE_DIR
 
 FINRA = {
@@ -165,3 +168,13 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_neutralised(tmp_path):
     assert "'-minus" in rows and targets == {"'-minus"}  # ids keep matching across the two files
     for row in rows.values():
         assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())
+
+
+def test_edge_rows_are_the_edge_record_of_each_edge(tmp_path):
+    # edges.csv renders link edges on a fast path: it must write what edge_record() gives
+    G = odd_anchor_graph(tmp_path / "corpus")
+    types = edge_field_types(G)
+    rows = [edges_header(types)] + [edge_record(u, v, edge_fields(data), types) for u, v, data in G.edges(data=True)]
+    rows += [edge_record(u, v, fields, types) for u, v, fields in related_edges(G)]
+    assert "".join(render(pieces_edges(G))) == "".join(row + "\n" for row in rows)
+    assert ",\"'=SUM(1) | -x\"," in "".join(rows)

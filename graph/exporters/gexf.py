@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from graph.fields import edge_field_types, node_field_types, node_fields
+from graph.fields import edge_field_types, edge_values, node_field_types, node_fields
 from graph.splice import IdLines, Piece, file_context, numbered_pieces, render
 
 _HEADER = (
@@ -70,6 +70,26 @@ class _Writer(IdLines):
         return (f'{self.edge_start(e, u, v)} label="{_attr(str(fields["kind"]))}"{weight}>\n'
                 f'{_attvalues(fields, self.edge_types)}      </edge>\n')
 
+    def edge_run(self, e: int, u: int, targets: list[int], edges) -> str:
+        # edge() for each edge, without a dict and a loop over it per edge: what follows the id
+        # line depends on the kind (one of a few, made once) and the anchors (empty or text).
+        kinds: dict[str, tuple[str, str]] = {}
+        rows = []
+        for start, (kind, weight, anchors) in zip(self.edge_starts(e, u, targets), edge_values(edges)):
+            parts = kinds.get(kind)
+            if parts is None:
+                parts = kinds[kind] = (f' label="{_attr(str(kind))}" weight="',
+                                       f'">\n        <attvalues>\n{_attvalue("kind", kind)}')
+            label, values = parts
+            if anchors:
+                values += _attvalue("anchors", anchors)
+            rows.append(f'{start}{label}{weight}{values}        </attvalues>\n      </edge>\n')
+        return "".join(rows)
+
+
+def _attvalue(name: str, value: str) -> str:
+    return f'          <attvalue for="{_attr(name)}" value="{_attr(value)}"/>\n'
+
 
 def _attvalues(fields: dict[str, object], declared: dict[str, str]) -> str:
     """The ``<attvalues>`` block of one element, as one string (a million small writes are slow)."""
@@ -80,7 +100,7 @@ def _attvalues(fields: dict[str, object], declared: dict[str, str]) -> str:
     for name, value in values:
         if isinstance(value, bool):
             value = "true" if value else "false"
-        lines.append(f'          <attvalue for="{_attr(name)}" value="{_attr(str(value))}"/>\n')
+        lines.append(_attvalue(name, str(value)))
     lines.append("        </attvalues>\n")
     return "".join(lines)
 

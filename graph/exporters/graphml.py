@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from graph.fields import edge_field_types, node_field_types, node_fields
+from graph.fields import edge_field_types, edge_values, node_field_types, node_fields
 from graph.splice import IdLines, Piece, file_context, numbered_pieces, render
 
 _HEADER = (
@@ -59,6 +59,23 @@ class _Writer(IdLines):
 
     def edge(self, e: int, u: int, v: int, fields: dict) -> str:
         return f'{self.edge_start(e, u, v)}>\n{_data(self.edge_keys, fields)}    </edge>\n'
+
+    def edge_run(self, e: int, u: int, targets: list[int], edges) -> str:
+        # edge() for each edge, without a dict and a loop over it per edge: a kind is one of a
+        # few (its line is made once), a weight an int, and anchors are empty or text.
+        kinds: dict[str, str] = {}
+        weight_key, anchors_key = self.edge_keys["weight"], self.edge_keys["anchors"]
+        rows = []
+        for start, (kind, weight, anchors) in zip(self.edge_starts(e, u, targets), edge_values(edges)):
+            line = kinds.get(kind)
+            if line is None:
+                line = kinds[kind] = _data(self.edge_keys, {"kind": kind})
+            if anchors:
+                if "&" in anchors or "<" in anchors or ">" in anchors:
+                    anchors = escape(anchors)
+                anchors = f'      <data key="{anchors_key}">{anchors}</data>\n'
+            rows.append(f'{start}>\n{line}      <data key="{weight_key}">{weight}</data>\n{anchors}    </edge>\n')
+        return "".join(rows)
 
 
 def _data(keys: dict[str, str], fields: dict[str, object]) -> str:

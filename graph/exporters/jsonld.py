@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from itertools import groupby
+from operator import itemgetter
 from typing import TextIO
 
 import networkx as nx
@@ -40,6 +41,7 @@ TERMS: dict[str, tuple[str, str]] = {
 UNTAGGED = "Untagged"
 """Suffix of the plain term that holds a language-mapped predicate's text of unknown language."""
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,%d}$" % (MAX_LOCAL_NAME - 1))
+_SUBJECT, _PREDICATE = itemgetter(0), itemgetter(1)
 _NAMESPACES = sorted(((p, ns) for p, ns in PREFIXES.items() if p != "rdf"), key=lambda item: -len(item[1]))
 
 
@@ -82,12 +84,12 @@ def _objects_of(args) -> str:
 
 
 def _objects(statements: Iterable[Statement]) -> str:
-    return "".join(",\n  " + _dumps(_node(subject, triples)) for subject, triples in groupby(statements, key=lambda t: t[0]))
+    return "".join(",\n  " + _dumps(_node(subject, triples)) for subject, triples in groupby(statements, _SUBJECT))
 
 
 def _node(subject: IRI, triples) -> dict:
     node: dict = {"@id": str(subject)}
-    for predicate, group in groupby(triples, key=lambda t: t[1]):
+    for predicate, group in groupby(triples, _PREDICATE):
         objects = [o for _, _, o in group]
         if predicate == RDF + "type" and all(isinstance(o, IRI) for o in objects):
             node["@type"] = _one_or_many([_compact(o) for o in objects])

@@ -3,14 +3,14 @@ so it can be split, concatenated, diffed and bulk-loaded line by line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 import networkx as nx
 
 from graph.exporters.ttl import literal
 from graph.splice import Piece, file_context, node_keys, render
-from graph.vocab import IRI, Literal, Terms, scheme_statements, subject_statements
+from graph.vocab import IRI, Literal, Statement, Terms, scheme_statements, subject_statements
 
 
 def write(G: nx.DiGraph, out: TextIO, options) -> None:
@@ -22,17 +22,22 @@ def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
     """The file as keyed pieces (``graph.splice``): the scheme triples, then one piece per node."""
     yield file_context("graph.nt", options.base_iri)
     t = Terms(options.base_iri)
-    yield "".join(ntriple(*s) for s in scheme_statements(t))
+    yield ntriples(scheme_statements(t))
     keys = node_keys(G)
     for node in G:
         yield b"n" + keys[node], _node, (G, t, node)
 
 
 def _node(args) -> str:
-    return "".join(ntriple(*s) for s in subject_statements(*args))
+    return ntriples(subject_statements(*args))
 
 
 def ntriple(s: IRI, p: str, o: IRI | Literal) -> str:
     """One statement as an N-Triples line, newline included."""
-    obj = f"<{o}>" if isinstance(o, IRI) else literal(o)
-    return f"<{s}> <{p}> {obj} .\n"
+    return ntriples(((s, p, o),))
+
+
+def ntriples(statements: Iterable[Statement]) -> str:
+    """Statements as N-Triples lines (a file has millions: no call per statement)."""
+    return "".join([f"<{s}> <{p}> <{o}> .\n" if isinstance(o, IRI) else f"<{s}> <{p}> {literal(o)} .\n"
+                    for s, p, o in statements])

@@ -20,7 +20,7 @@ from typing import TextIO
 
 import networkx as nx
 
-from graph.fields import edge_field_types, edge_fields, node_field_types, node_fields, related_pairs
+from graph.fields import edge_field_types, edge_fields, edge_values, node_field_types, node_fields, related_pairs
 from graph.model import EdgeKind, NodeKind
 from graph.splice import Piece, file_context, node_keys, render
 
@@ -77,16 +77,38 @@ def pieces_edges(G: nx.DiGraph, options=None) -> Iterator[Piece]:
     yield file_context(EDGES_FILE, types)
     yield edges_header(types) + "\n"
     keys = node_keys(G)
+    quoted = _Quoted()
     for u in G:
         if G._succ[u]:
-            yield b"e" + keys[u], _edge_rows, (u, G._succ[u], types)
+            yield b"e" + keys[u], _edge_rows, (u, G._succ[u], types, quoted)
     for u, ranked in G.graph.get("related", {}).items():
         yield b"r" + keys[u], _related_rows, (u, ranked, types)
 
 
 def _edge_rows(args) -> str:
-    u, succ, types = args
-    return "".join(edge_record(u, v, edge_fields(edge), types) + "\n" for v, edge in succ.items())
+    u, succ, types, quoted = args
+    if list(types)[:3] != ["kind", "weight", "anchors"]:
+        return "".join(edge_record(u, v, edge_fields(edge), types) + "\n" for v, edge in succ.items())
+    # edge_record() for each edge, without a dict and a list of cells per edge: node keys and
+    # kinds recur (each quoted once per file), a weight is an int, anchors are empty or text;
+    # related edges' cells (score, rank) are empty on link edges.
+    start, tail = quoted[u] + ",", "," * (len(types) - 3) + "\n"
+    kinds: dict[str, str] = {}
+    rows = []
+    for v, (kind, weight, anchors) in zip(succ, edge_values(succ.values())):
+        cells = kinds.get(kind)
+        if cells is None:
+            cells = kinds[kind] = f"{_text(edge_type(kind))},{_cell(kind)}"
+        rows.append(f"{start}{quoted[v]},{cells},{weight},{_text(anchors) if anchors else ''}{tail}")
+    return "".join(rows)
+
+
+class _Quoted(dict):
+    """Node key -> its cell (``_text``), made once per file."""
+
+    def __missing__(self, node: str) -> str:
+        cell = self[node] = _text(node)
+        return cell
 
 
 def _related_rows(args) -> str:

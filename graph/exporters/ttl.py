@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from itertools import groupby
+from operator import itemgetter
 from typing import TextIO
 
 import networkx as nx
@@ -25,6 +26,7 @@ MAX_LOCAL_NAME = 100
 _LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]{0,%d}$" % (MAX_LOCAL_NAME - 1))
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 _RDF_TYPE = PREFIXES["rdf"] + "type"
+_SUBJECT, _PREDICATE = itemgetter(0), itemgetter(1)
 
 
 def literal(lit: Literal) -> str:
@@ -35,16 +37,16 @@ def literal(lit: Literal) -> str:
     return f"{quoted}@{lit.lang}" if lit.lang else quoted
 
 
-class _Names:
+class _Names(dict):
+    """IRI -> how Turtle writes it; each IRI is written many times: its name is decided once."""
+
     def __init__(self, prefixes: dict[str, str]) -> None:
+        super().__init__()
         # Longest namespace first, so the concept base never captures a vocabulary IRI.
         self.prefixes = sorted(prefixes.items(), key=lambda item: -len(item[1]))
-        self.names: dict[str, str] = {}  # each IRI is written many times: decide its name once
 
-    def __call__(self, iri: str) -> str:
-        name = self.names.get(iri)
-        if name is None:
-            name = self.names[iri] = self._name(iri)
+    def __missing__(self, iri: str) -> str:
+        name = self[iri] = self._name(iri)
         return name
 
     def _name(self, iri: str) -> str:
@@ -80,12 +82,12 @@ def _node(args) -> str:
 
 def _subjects(name: _Names, statements: Iterable[Statement]) -> str:
     text = []
-    for subject, triples in groupby(statements, key=lambda t: t[0]):
-        text.append(f"\n{name(subject)}")
+    for subject, triples in groupby(statements, _SUBJECT):
+        text.append(f"\n{name[subject]}")
         sep = " "
-        for predicate, objects in groupby(triples, key=lambda t: t[1]):
-            pred = "a" if predicate == _RDF_TYPE else name(predicate)
-            objs = ", ".join(name(o) if isinstance(o, IRI) else literal(o) for _, _, o in objects)
+        for predicate, objects in groupby(triples, _PREDICATE):
+            pred = "a" if predicate == _RDF_TYPE else name[predicate]
+            objs = ", ".join([name[o] if isinstance(o, IRI) else literal(o) for _, _, o in objects])
             text.append(f"{sep}{pred} {objs}")
             sep = " ;\n    "
         text.append(" .\n")
