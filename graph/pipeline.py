@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -183,7 +185,10 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     model = None
     if related or any(e.index for e in exporters):
         stage("index")
-        model = _index(G, resolution, memo)
+        stored, warning = (memo.model, None) if memo and memo.model else _stored_model(folder)
+        model = _index(G, resolution, memo, stored)
+        folder.warnings += (warning,) if warning else ()
+        _store_model(folder, model)
     if related:
         G.graph["related"] = related_table(G, related)
     report = make_report(G, resolution)
@@ -204,14 +209,14 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
                        corpus.warnings + folder.warnings + warnings, spliced, model)
 
 
-def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None) -> RelatedModel:
+def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: RelatedModel | None) -> RelatedModel:
     """The index stage: text index and mentions attached to ``G``, and the related model fitted
     to the corpus's own links (docs/related.md#self-tuning), once for every output that reads
-    them (the index file, ``--related``, the explorer)."""
+    them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted to the same inputs."""
     texts = _Carried(memo.texts) if memo else None
     attach_text_index(G, resolution.articles, memo=texts)
     attach_mentions(G, resolution, memo=memo.scans if memo else None)
-    model = fit_related(index_view(G), previous=memo.model if memo else None)
+    model = fit_related(index_view(G), previous=previous)
     if memo:
         # A plain dict: a _Carried keeps its predecessor, and a chain of them would hold every build's.
         memo.texts, memo.model = dict(texts), model
@@ -239,6 +244,49 @@ def _previous(folder: OutputFolder, names: list[str]) -> tuple[dict[str, Previou
         if warning:
             warnings.append(warning)
     return found, tuple(warnings)
+
+
+MODEL_STATE = "related-model.json"
+"""In the state folder: the last fitted model, with a digest of the code that fitted it."""
+_FIT_CODE: list[str] = []
+
+
+def _fit_code() -> str:
+    """A digest of the code a model depends on besides its inputs (the fit, the signals, the index view)."""
+    if not _FIT_CODE:
+        import graph.related
+        import graph.related_fit
+        import graph.related_index
+
+        h = hashlib.blake2b(digest_size=16)
+        for module in (graph.related, graph.related_fit, graph.related_index):
+            h.update(Path(module.__file__).read_bytes())
+        _FIT_CODE.append(h.hexdigest())
+    return _FIT_CODE[0]
+
+
+def _stored_model(folder: OutputFolder) -> tuple[RelatedModel | None, str | None]:
+    """The model the previous build into this folder fitted, fitted by this code, if its state
+    describes its outputs (``OutputFolder.reusable``); a damaged one is a warning."""
+    path = folder.out / STATE_DIR / MODEL_STATE
+    if not folder.reusable:  # no state, or one that does not describe the outputs (already warned)
+        return None, None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["code"] != _fit_code():
+            return None, None  # another version of linkgraph fitted it
+        return RelatedModel.from_json(data["model"]), None
+    except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
+        why = getattr(exc, "strerror", None) or type(exc).__name__
+        return None, f"{path} is damaged or not linkgraph's ({why}): ignored, the related model is fitted again"
+
+
+def _store_model(folder: OutputFolder, model: RelatedModel) -> None:
+    state = folder.staging / STATE_DIR
+    state.mkdir(exist_ok=True)
+    # Not sort_keys: the weights keep their order, which the index file shows as is.
+    text = json.dumps({"code": _fit_code(), "model": model.to_json()}, ensure_ascii=False, indent=1)
+    write_file(state / MODEL_STATE, lambda f: f.write(text + "\n"), folder.out / STATE_DIR / MODEL_STATE)
 
 
 def output_names() -> set[str]:

@@ -182,6 +182,35 @@ def test_a_damaged_or_foreign_state_folder_is_a_warning_and_a_full_build(tmp_pat
     assert any(".linkgraph is damaged or not linkgraph's" in w for w in warm.warnings)
 
 
+@pytest.mark.parametrize("case, fits", [
+    ("touch-only", 2),  # the first build and the cold one: the rebuild keeps the stored model
+    ("edit-body", 3),  # the start of a body is in the text index, which the fit reads
+    ("add-link", 3),
+    ("damaged-model", 3),
+    ("other-fit-code", 3),
+])
+def test_a_rebuild_keeps_the_stored_model_only_when_fitted_to_the_same_inputs_by_the_same_code(
+        tmp_path, corpus, monkeypatch, case, fits):
+    import graph.related_fit as related_fit
+
+    fitted = []
+    fit = related_fit.fit_model
+    monkeypatch.setattr(related_fit, "fit_model", lambda *a, **k: fitted.append(1) or fit(*a, **k))
+
+    def change(root):
+        if case == "damaged-model":
+            (tmp_path / "out" / ".linkgraph" / pipeline.MODEL_STATE).write_bytes(b'{"code": 1, "model": [')
+        elif case == "other-fit-code":
+            monkeypatch.setattr(pipeline, "_FIT_CODE", ["an older linkgraph"])
+        else:
+            CASES[case](root)
+
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, change)
+    assert len(fitted) == fits
+    damaged = [w for w in warm.warnings if "related-model.json is damaged" in w]
+    assert len(damaged) == (case == "damaged-model")
+
+
 def test_an_intact_state_gives_no_warning(tmp_path, corpus):
     warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES["edit-body"])
     assert warm.warnings == ()
