@@ -3,8 +3,13 @@
     python3 tests/benchmarks/related_eval.py ../shared/corpora/investorswiki/Texts --seed 11
 
 For a fixed seed, 20% of each concept's distinct link targets are hidden (rounded, at least one
-for a concept with 3 or more), the graph and the related index are rebuilt without those links
-(their anchor text stays in the body as plain words), the model is fitted to the rebuilt
+for a concept with 3 or more): each hidden link is removed from the Markdown itself, its anchor
+text left in place as plain words (``[الأصل](/asset)`` becomes ``الأصل``, as in
+``mentions_eval.py``), the corpus is read and resolved again, and the graph and the related index
+are built from it, so every signal (the text index and mentions alike) sees a corpus whose authors
+never wrote those links. ``--graph-only`` hides them from the graph alone, as this script did
+before: the Markdown keeps the link, so the text index reads its anchor words but mentions,
+which skips link text, never sees them. The model is fitted to the rebuilt
 index as a build does (``graph.related_fit``, its own fixed seed, on links that are not hidden),
 and each concept that lost links asks ``related`` for its top 10. Concepts it still links to are
 left out of the ranking, as in link prediction: the question is what else it should link to. A
@@ -73,10 +78,15 @@ def evaluate(queries, weights) -> tuple[float, float]:
     return found / total, rr / len(queries)
 
 
-def run(corpus: Path, seed: int):
+def run(corpus: Path, seed: int, graph_only: bool = False):
     """Rebuild ``corpus`` without the hidden links of ``seed``, fit, and return the table's rows and facts."""
     t0 = time.perf_counter()
-    resolution, hidden = hide_links(resolve(read_corpus([corpus])), seed)
+    if graph_only:
+        resolution, hidden = hide_links(resolve(read_corpus([corpus])), seed)
+    else:
+        from mentions_eval import hidden_corpus  # it imports hide_links from here
+
+        resolution, hidden, _ = hidden_corpus(corpus, seed)
     G = build_graph(resolution)
     attach_text_index(G, resolution.articles)
     attach_mentions(G, resolution)
@@ -106,9 +116,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpora", type=Path, nargs="+", metavar="CORPUS")
     parser.add_argument("--seed", type=int, default=11, help="seed of the links hidden for the tables (default 11)")
+    parser.add_argument("--graph-only", action="store_true",
+                        help="hide links from the graph only, keeping them in the Markdown (the earlier protocol)")
     args = parser.parse_args()
     for corpus in args.corpora:
-        rows, f = run(corpus, args.seed)
+        rows, f = run(corpus, args.seed, args.graph_only)
         print(f"{corpus}, seed {args.seed}: {f['queries']} queries, {f['hidden']} hidden links ({f['reachable']} to "
               f"concepts still in the graph); read + graph + index {f['build']:.1f} s, fit {f['fit']:.1f} s")
         print(f"model: {f['model'].note}\n")
