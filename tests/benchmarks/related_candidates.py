@@ -129,13 +129,13 @@ class Table:
     def __init__(self, qs: list[tuple[dict, set]], names: list[str]) -> None:
         segment, position, hit, columns = [], [], [], {name: [] for name in names}
         for k, (scores, hidden) in enumerate(qs):
-            kept = {name: best(scores[name]) for name in names}
-            candidates = sorted(set().union(*kept.values()))
+            # The candidates are each signal's best; their columns hold every signal's full score.
+            candidates = sorted(set().union(*(best(scores[name]) for name in names)))
             segment += [k] * len(candidates)
             position += range(len(candidates))
             hit += [v in hidden for v in candidates]
             for name in names:
-                columns[name] += [kept[name].get(v, 0.0) for v in candidates]
+                columns[name] += [scores[name].get(v, 0.0) for v in candidates]
         self.hidden = sum(len(h) for _, h in qs)
         self.segment, self.position, self.hit = np.array(segment, int), np.array(position, int), np.array(hit, bool)
         self.columns = {name: np.array(c) for name, c in columns.items()}
