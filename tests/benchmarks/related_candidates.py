@@ -22,7 +22,6 @@ taken both ways:
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import sys
 from pathlib import Path
@@ -34,33 +33,14 @@ from scipy.sparse.linalg import eigsh
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from related_eval import TOP, hide_links  # noqa: E402
+from related_eval import TOP, rebuilt  # noqa: E402
 
-from graph.build import build_graph  # noqa: E402
-from graph.reader import read_corpus  # noqa: E402
 from graph.related import DEFAULT_MODEL, SIGNALS, scaled, signal_scores  # noqa: E402
 from graph.related_fit import GRID, ROUNDS  # noqa: E402
-from graph.related_index import KEYWORD, attach_mentions, attach_text_index, read_index, write_index  # noqa: E402
-from graph.resolve import resolve  # noqa: E402
+from graph.related_index import KEYWORD  # noqa: E402
 
 CANDIDATES = ("ra", "walk3", "spectral", "community")
 DIMENSIONS = 64
-
-
-def rebuilt(corpus: Path, seed: int, graph_only: bool):
-    """(index of the corpus without the hidden links of ``seed``, {concept: hidden targets})."""
-    if graph_only:
-        resolution, hidden = hide_links(resolve(read_corpus([corpus])), seed)
-    else:
-        from mentions_eval import hidden_corpus
-
-        resolution, hidden, _ = hidden_corpus(corpus, seed)
-    G = build_graph(resolution)
-    attach_text_index(G, resolution.articles)
-    attach_mentions(G, resolution)
-    buf = io.StringIO()
-    write_index(G, buf)
-    return read_index(buf.getvalue()), hidden
 
 
 def candidate_signals(H):

@@ -78,9 +78,8 @@ def evaluate(queries, weights) -> tuple[float, float]:
     return found / total, rr / len(queries)
 
 
-def run(corpus: Path, seed: int, graph_only: bool = False):
-    """Rebuild ``corpus`` without the hidden links of ``seed``, fit, and return the table's rows and facts."""
-    t0 = time.perf_counter()
+def rebuilt(corpus: Path, seed: int, graph_only: bool = False):
+    """(related index of ``corpus`` without the hidden links of ``seed``, {concept: hidden targets})."""
     if graph_only:
         resolution, hidden = hide_links(resolve(read_corpus([corpus])), seed)
     else:
@@ -92,7 +91,13 @@ def run(corpus: Path, seed: int, graph_only: bool = False):
     attach_mentions(G, resolution)
     buf = io.StringIO()
     write_index(G, buf)
-    index = read_index(buf.getvalue())  # evaluate what `linkgraph related` reads
+    return read_index(buf.getvalue()), hidden  # evaluate what `linkgraph related` reads
+
+
+def run(corpus: Path, seed: int, graph_only: bool = False):
+    """Rebuild ``corpus`` without the hidden links of ``seed``, fit, and return the table's rows and facts."""
+    t0 = time.perf_counter()
+    index, hidden = rebuilt(corpus, seed, graph_only)
     t1 = time.perf_counter()
     model = fit_model(index)
     t2 = time.perf_counter()
@@ -129,7 +134,7 @@ def main() -> None:
             print(f"| {name} | {recall:.3f} | {mrr:.3f} |")
         best = max(r for name, (r, _) in rows if name.startswith("`"))
         fitted, text = rows[-1][1][0], rows[[n for n, _ in rows].index("`text` (TF-IDF)")][1][0]
-        print(f"\nfitted / best single signal: {fitted / best:.2f}×; fitted / TF-IDF: {fitted / max(text, 1e-9):.2f}×\n")
+        print(f"\nfitted / best single signal: {fitted / max(best, 1e-9):.2f}×; fitted / TF-IDF: {fitted / max(text, 1e-9):.2f}×\n")
 
 
 if __name__ == "__main__":
