@@ -157,6 +157,19 @@ class ScanMemo:
         self.groups: dict[str, list[Name]] = {}
         self.entries: dict[tuple[int, str], tuple[frozenset[str], tuple]] = {}
         """(body line, body) -> (first keys its words may start, ``article_matches``)."""
+        self.names: dict[tuple, Name | None] = {}
+        """``name``'s arguments -> its Name: a large corpus has hundreds of thousands of names."""
+
+    def namer(self) -> Namer:
+        """``name``, answered from the last build's names where it can; this build's replace them."""
+        previous, kept = self.names, {}
+        self.names = kept
+
+        def make(*args) -> Name | None:
+            made = previous[args] if args in previous else name(*args)
+            kept[args] = made
+            return made
+        return make
 
 
 def name(target: str, text: str, origin: str, weight: float, capitals: bool = False) -> Name | None:
@@ -174,19 +187,23 @@ def _upper(written: str) -> bool:
     return written.rstrip("s'\u2019").isupper()
 
 
-def concept_names(articles: Iterable[Article]) -> Iterator[Name]:
+Namer = Callable[[str, str, str, float, bool], "Name | None"]
+"""``name`` itself, or a memo of it (``ScanMemo.namer``)."""
+
+
+def concept_names(articles: Iterable[Article], make: Namer = name) -> Iterator[Name]:
     """Titles (every language) and word-like slugs and aliases of the concepts."""
     for a in articles:
-        found = [name(a.slug, a.title, "title", 1.0)]
+        found = [make(a.slug, a.title, "title", 1.0, False)]
         for slug in (a.slug, *a.aliases):
             last = slug.rstrip("/").rpartition("/")[2]
             if _SLUG_WORDS.match(last):
-                found.append(name(a.slug, last.replace("_", " ").replace("-", " "), "slug", 1.0,
-                                  capitals=not re.search("[-_]", last)))
+                found.append(make(a.slug, last.replace("_", " ").replace("-", " "), "slug", 1.0,
+                                  not re.search("[-_]", last)))
         yield from (n for n in found if n is not None)
 
 
-def anchor_names(resolution: Resolution) -> Iterator[Name]:
+def anchor_names(resolution: Resolution, make: Namer = name) -> Iterator[Name]:
     """Anchor texts of the corpus's links as names of their targets, weighted by link share:
     the share of the links written with that text that go to that target."""
     # Counted per anchor as written, then normalised once per distinct text: a million links
@@ -204,16 +221,17 @@ def anchor_names(resolution: Resolution) -> Iterator[Name]:
         counts[key][target] += n
     for key, targets in sorted(counts.items()):
         total = sum(targets.values())
-        for target, n in sorted(targets.items()):
-            if n / total >= MIN_LINK_SHARE and (found := name(target, spelling[key], "anchor", n / total)):
+        for target, n in sorted(targets.items()) if len(targets) > 1 else targets.items():
+            if n / total >= MIN_LINK_SHARE and (found := make(target, spelling[key], "anchor", n / total, False)):
                 yield found
 
 
-def build_lexicon(resolution: Resolution, anchors: bool = True) -> Lexicon:
+def build_lexicon(resolution: Resolution, anchors: bool = True, make: Namer | None = None) -> Lexicon:
     """The names of every concept of a resolved corpus (anchor texts too unless ``anchors`` is False)."""
-    names = list(concept_names(resolution.articles))
+    make = make or name
+    names = list(concept_names(resolution.articles, make))
     if anchors:
-        names += anchor_names(resolution)
+        names += anchor_names(resolution, make)
     return Lexicon(names)
 
 
@@ -245,7 +263,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     name and each concept appears, and those of them that link it. ``memo`` keeps each article's
     ``article_matches`` across builds (see ``matches_key``): a rebuild scans only changed bodies.
     """
-    lexicon = lexicon or build_lexicon(resolution)
+    lexicon = lexicon or build_lexicon(resolution, make=memo.namer() if memo is not None else None)
     linked: dict[str, set[str]] = defaultdict(set)
     anchored: dict[str, set[tuple[str, ...]]] = defaultdict(set)
     paths: dict[str, tuple[str, ...]] = {}

@@ -189,8 +189,12 @@ def test_a_memo_rescans_only_changed_bodies_and_those_where_a_changed_name_may_s
     memo = ScanMemo()
     before = resolution("نص عن إدارة المخاطر.")
     assert len(rebuild(before)) == len(before.articles) and len(memo.entries) == len(before.articles)
-    # Same names, one body edited: only that body.
+    # Same names, one body edited: only that body, and no name made again.
+    made = []
+    make = mentions.name
+    monkeypatch.setattr(mentions, "name", lambda *a: made.append(a) or make(*a))
     assert rebuild(resolution("نص عن السهم.")) == {"نص عن السهم."}
+    assert len(set(made)) == len(memo.names)  # all of them by the build without the memo
     # A new anchor text (a new name of stock): the page, and no article without a word it may start.
     assert rebuild(resolution("نص عن [السهم](/stock) والأسهم.")) == {"نص عن [السهم](/stock) والأسهم."}
     # A new concept named by a word of another body: that body is scanned again, and names it now.
