@@ -7,7 +7,8 @@ dropped from the cache when it is saved. The cache is keyed by the input root, t
 language and a fingerprint of the parsing code, so an upgrade never serves stale results.
 
 Rows are plain tuples (the article as ``graph.reader.pack`` gives it) stored with ``marshal``
-(about twice as fast as pickling the dataclasses, and it cannot run code when read back) in 256 shard files per corpus, each
+(about twice as fast as pickling the dataclasses, and it cannot run code when read back) in 256
+shard files per corpus, each
 written atomically; only shards holding a changed file are rewritten.
 
 The cache is disposable (docs/faults.md, "The parse cache"): ``marshal`` trusts its input and
@@ -21,9 +22,10 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from graph.model import Article, Problem
 

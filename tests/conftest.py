@@ -111,6 +111,18 @@ def odd_anchor_graph(root: Path):
     return G
 
 
+def rendered_both_ways(module, G, monkeypatch) -> str:
+    """The graph file of exporter ``module`` (GraphML, GEXF), rendered with its writer's own
+    edge_run and with the generic one; asserts they are the same text and returns it."""
+    from graph.exporters import ExportOptions
+    from graph.splice import IdLines, render
+
+    fast = "".join(render(module.pieces(G, ExportOptions("https://example.org/"))))
+    monkeypatch.setattr(module._Writer, "edge_run", IdLines.edge_run)
+    assert fast == "".join(render(module.pieces(G, ExportOptions("https://example.org/"))))
+    return fast
+
+
 @pytest.fixture
 def bad_corpus(tmp_path: Path) -> Path:
     return write_files(tmp_path / "bad", BAD_FILES)

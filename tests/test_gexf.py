@@ -2,10 +2,9 @@
 
 import networkx as nx
 
-from graph.exporters import ExportOptions, gexf
+from graph.exporters import gexf
 from graph.pipeline import build
-from graph.splice import IdLines, render
-from tests.conftest import GLOSSARY, odd_anchor_graph, written_file
+from tests.conftest import GLOSSARY, odd_anchor_graph, rendered_both_ways, written_file
 from tests.graphology import read_with_graphology
 
 
@@ -65,8 +64,5 @@ def test_related_edges_are_the_same_as_in_graphml(tmp_path):
 
 
 def test_the_fast_edge_rendering_gives_the_generic_bytes(tmp_path, monkeypatch):
-    G = odd_anchor_graph(tmp_path / "corpus")
-    fast = "".join(render(gexf.pieces(G, ExportOptions("https://example.org/"))))
-    monkeypatch.setattr(gexf._Writer, "edge_run", IdLines.edge_run)
-    assert fast == "".join(render(gexf.pieces(G, ExportOptions("https://example.org/"))))
+    fast = rendered_both_ways(gexf, odd_anchor_graph(tmp_path / "corpus"), monkeypatch)
     assert "&lt;tag&gt; &quot;q&quot;" in fast and "x &amp; y" in fast

@@ -4,10 +4,9 @@ import igraph
 import networkx as nx
 import xmlschema
 
-from graph.exporters import ExportOptions, graphml
+from graph.exporters import graphml
 from graph.pipeline import build
-from graph.splice import IdLines, render
-from tests.conftest import GRAPHML_XSD, need, odd_anchor_graph, written_file
+from tests.conftest import GRAPHML_XSD, need, odd_anchor_graph, rendered_both_ways, written_file
 
 
 def test_valid_against_the_graphml_schema(glossary_build):
@@ -65,8 +64,5 @@ def test_graphology_reads_it_with_labels(glossary_build):
 
 
 def test_the_fast_edge_rendering_gives_the_generic_bytes(tmp_path, monkeypatch):
-    G = odd_anchor_graph(tmp_path / "corpus")
-    fast = "".join(render(graphml.pieces(G, ExportOptions("https://example.org/"))))
-    monkeypatch.setattr(graphml._Writer, "edge_run", IdLines.edge_run)
-    assert fast == "".join(render(graphml.pieces(G, ExportOptions("https://example.org/"))))
+    fast = rendered_both_ways(graphml, odd_anchor_graph(tmp_path / "corpus"), monkeypatch)
     assert "&lt;tag&gt; \"q\"" in fast and "x &amp; y" in fast
