@@ -150,20 +150,22 @@ def watch_latency(root: Path, out: Path, cache: Path, jobs: int) -> dict:
 def one_build(root: Path, out: Path, cache: Path | None, jobs: int, formats: list[str] | None = None) -> dict:
     from graph.pipeline import build
 
-    marks: list[tuple[str, float, float, float]] = []
+    marks: list[tuple[str, float, float, float, float]] = []
 
     def observe(stage: str, done: int = 0, total: int = 0) -> None:
         if not marks or marks[-1][0] != stage:
-            marks.append((stage, time.perf_counter(), rss_mb(), rss_mb(resource.RUSAGE_CHILDREN)))
+            marks.append((stage, time.perf_counter(), rss_mb(), rss_mb(resource.RUSAGE_CHILDREN), cpu_s()))
 
     start = time.perf_counter()
     kwargs = {"formats": formats} if formats else {}
     with PssPeak() as pss:
         result = build([root], out, jobs=jobs, cache_dir=cache, observe=observe, **kwargs)
     total = time.perf_counter() - start
+    # CPU of a stage: this process and its finished workers (each stage's pool ends with it)
     stages = [
-        {"stage": name, "seconds": marks[i + 1][1] - t, "rss_mb": marks[i + 1][2], "workers_rss_mb": marks[i + 1][3]}
-        for i, (name, t, _, _) in enumerate(marks[:-1])
+        {"stage": name, "seconds": marks[i + 1][1] - t, "rss_mb": marks[i + 1][2], "workers_rss_mb": marks[i + 1][3],
+         "cpu": marks[i + 1][4] - cpu}
+        for i, (name, t, _, _, cpu) in enumerate(marks[:-1])
     ]
     counts = result.report["counts"]
     return {"seconds": total, "stages": stages, "rss_mb": rss_mb(), "workers_rss_mb": rss_mb(resource.RUSAGE_CHILDREN),
@@ -283,7 +285,8 @@ def bilingual(files: int, corpora: Path, jobs: int) -> None:
          f"{fast['cpu']:.1f}", f"{fast['pss_mb']:.0f} (PSS, every process; main RSS {fast['rss_mb']:.0f})",
          f"{fast['nodes']:,}", f"{fast['edges']:,}"],
     ]) + "\n")
-    print("linkgraph's stages: " + ", ".join(f"{s['stage']} {s['seconds']:.1f} s" for s in fast["stages"]) + "\n")
+    print("linkgraph's stages: " + ", ".join(f"{s['stage']} {s['seconds']:.1f} s ({s['cpu']:.1f} CPU s)"
+                                             for s in fast["stages"]) + "\n")
     print(f"naive / linkgraph: {slow['seconds'] / fast['seconds']:.2f}x the time, linkgraph uses "
           f"{fast['pss_mb'] / slow['rss_mb']:.2f}x the memory; linkgraph resolved {fast['resolved']:,} of "
           f"{internal:,} internal link occurrences ({fast['resolved'] / max(1, internal):.1%}), "
@@ -360,13 +363,15 @@ def main() -> None:
                 victim.write_bytes(original)
             watch = run_child("-j", str(args.jobs), "--child", "watch", str(root), str(work / "watched"), str(work / "cache"))
             print(f"## {size:,} files ({mb:.0f} MB, {cold['links']:,} links, {cold['nodes']:,} nodes, {cold['edges']:,} edges)\n")
-            rows = [["stage", "cold s", "peak RSS MB (workers)", "rebuild s"]]
+            rows = [["stage", "cold s", "cold CPU s", "peak RSS MB (workers)", "rebuild s"]]
             warm_by_stage = {s["stage"]: s for s in warm["stages"]}
             for s in cold["stages"]:
                 w = warm_by_stage.get(s["stage"], {"seconds": 0})
-                rows.append([s["stage"], f"{s['seconds']:.2f}", f"{s['rss_mb']:.0f} ({s['workers_rss_mb']:.0f})", f"{w['seconds']:.2f}"])
-            rows.append(["total", f"{cold['seconds']:.2f}", f"{cold['rss_mb']:.0f} ({cold['workers_rss_mb']:.0f})", f"{warm['seconds']:.2f}"])
-            rows.append(["floor: read + link regex", f"{low['seconds']:.2f}", f"{low['rss_mb']:.0f}", ""])
+                rows.append([s["stage"], f"{s['seconds']:.2f}", f"{s['cpu']:.2f}",
+                             f"{s['rss_mb']:.0f} ({s['workers_rss_mb']:.0f})", f"{w['seconds']:.2f}"])
+            rows.append(["total", f"{cold['seconds']:.2f}", f"{cold['cpu']:.2f}",
+                         f"{cold['rss_mb']:.0f} ({cold['workers_rss_mb']:.0f})", f"{warm['seconds']:.2f}"])
+            rows.append(["floor: read + link regex", f"{low['seconds']:.2f}", f"{low['cpu']:.2f}", f"{low['rss_mb']:.0f}", ""])
             print(table(rows) + "\n")
             if cold["skipped"]:
                 print(f"default set: {', '.join(cold['skipped'])} left out at this size\n")
