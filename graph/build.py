@@ -10,18 +10,20 @@ Node attributes (every exporter reads these, through ``graph.fields``):
 - ``keywords``: keyword labels of an article
 
 Edge attributes: ``kind`` (``links_to`` | ``has_keyword``), ``weight`` (occurrences),
-``anchors`` (distinct anchor texts, first seen first).
+``anchors`` (distinct anchor texts, first seen first). Edges with equal attributes share one
+attribute dict (memory: see build_graph), so edge data is read-only, as every later stage treats it.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import groupby
+from operator import itemgetter
 
 import networkx as nx
 
-from graph.model import KEYWORD_PREFIX, Article, EdgeKind, LinkClass, NodeKind, Resolution, keyword_key
+from graph.model import KEYWORD_PREFIX, Article, EdgeKind, LinkClass, NodeKind, Occurrence, Resolution, keyword_key
 from graph.text import field_lang
 
 
@@ -48,28 +50,52 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
         labels = {lang: c.most_common(1)[0][0] for lang, c in keyword_spellings[key].items()}
         G.add_node(key, **keyword_attrs(key, labels))
 
-    # One pass over a million occurrences: pair -> [occurrences, distinct anchors in order].
-    pairs: dict[tuple[str, str], list] = {}
-    RESOLVED, MISSING = LinkClass.RESOLVED, LinkClass.MISSING
-    for source, _, link, kind, target in resolution.occurrences:
-        if (kind == RESOLVED or kind == MISSING) and target is not None:
-            entry = pairs.get((source, target))
-            if entry is None:
-                entry = pairs[(source, target)] = [0, {}]
-            entry[0] += 1
-            if link.text:
-                entry[1][link.text] = None
     # Straight into networkx's adjacency dicts, as add_edges_from would put them (both ends are
-    # nodes already): its per-edge checks and copies were a third of this stage.
+    # nodes already, sources in sorted order, each one's targets sorted): its per-edge checks
+    # and copies were a third of this stage. Edges with equal attributes share one dict (a
+    # million edges have a few hundred thousand distinct ones), and the counting is done one
+    # source at a time, so no structure per edge of the corpus is held besides the graph.
     succ, pred = G._succ, G._pred
-    LINKS_TO, HAS_KEYWORD = EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD
-    for (u, v), (weight, anchors) in sorted(pairs.items()):
-        succ[u][v] = pred[v][u] = {"kind": LINKS_TO, "weight": weight, "anchors": tuple(anchors)}
+    shared: dict[tuple, dict] = {}
+    RESOLVED, MISSING, LINKS_TO = LinkClass.RESOLVED, LinkClass.MISSING, EdgeKind.LINKS_TO
+    occurrences = resolution.occurrences
+    for source, runs in sorted(_runs_by_source(occurrences).items()):
+        counts: dict[str, list] = {}  # target -> [occurrences, distinct anchors in order]
+        for start, stop in runs:
+            for _, _, link, kind, target in occurrences[start:stop]:
+                if (kind == RESOLVED or kind == MISSING) and target is not None:
+                    entry = counts.get(target)
+                    if entry is None:
+                        entry = counts[target] = [0, {}]
+                    entry[0] += 1
+                    if link.text:
+                        entry[1][link.text] = None
+        row = succ[source]
+        for target in sorted(counts):
+            weight, anchors = counts[target]
+            key = (weight, *anchors)
+            data = shared.get(key)
+            if data is None:
+                data = shared[key] = {"kind": LINKS_TO, "weight": weight, "anchors": key[1:]}
+            row[target] = pred[target][source] = data
+    keyword_edge = {"kind": EdgeKind.HAS_KEYWORD, "weight": 1, "anchors": ()}
     for slug in sorted(concepts):
         for k in concepts[slug]["keywords"]:
             key = keyword_key(k)
-            succ[slug][key] = pred[key][slug] = {"kind": HAS_KEYWORD, "weight": 1, "anchors": ()}
+            succ[slug][key] = pred[key][slug] = keyword_edge
     return G
+
+
+def _runs_by_source(occurrences: Sequence[Occurrence]) -> dict[str, list[tuple[int, int]]]:
+    """Source -> (start, stop) of each run of its occurrences: an article's links are together,
+    and a concept of several articles (language twins) has one run per article."""
+    runs: dict[str, list[tuple[int, int]]] = {}
+    start = 0
+    for source, group in groupby(occurrences, key=itemgetter(0)):
+        stop = start + sum(1 for _ in group)
+        runs.setdefault(source, []).append((start, stop))
+        start = stop
+    return runs
 
 
 def concept_attrs(slug: str, articles: Iterable[Article]) -> dict:

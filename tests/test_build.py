@@ -61,3 +61,16 @@ def test_a_link_spelled_like_a_keyword_key_keeps_its_missing_node(tmp_path):
     assert G.edges["a", "keyword:careers"]["kind"] == "links_to"
     assert G.nodes[keyword_node("Careers")]["kind"] == "keyword"
     assert kinds(G) == ({"article": 1, "missing": 1, "keyword": 1}, {"links_to": 1, "has_keyword": 1})
+
+
+def test_edges_with_equal_attributes_share_one_dict(tmp_path):
+    # A million edges have a few hundred thousand distinct attribute sets: one dict each.
+    root = write_files(tmp_path, {"c.md": b"---\ntitle: C\n---\n[Zed](/z) [Zed](/z)\n",
+                                  "a.md": b"---\ntitle: A\n---\n[Zed](/z) [Y](/y)\n",
+                                  "b.md": b"---\ntitle: B\n---\n[Zed](/z) [y](/y)\n"})
+    G = build_graph(resolve(read_corpus([root])))
+    assert G.edges["a", "z"] is G.edges["b", "z"]
+    assert G.edges["a", "z"] == {"kind": "links_to", "weight": 1, "anchors": ("Zed",)}
+    assert G.edges["c", "z"] == {"kind": "links_to", "weight": 2, "anchors": ("Zed",)}
+    assert G.edges["a", "y"]["anchors"] == ("Y",) and G.edges["b", "y"]["anchors"] == ("y",)
+    assert list(G.pred["z"]) == ["a", "b", "c"] and list(G.succ["a"]) == ["y", "z"]
