@@ -27,7 +27,7 @@ from graph.report import LINKS_FILE, REPORT_FILE, make_report, write_links, writ
 from graph.resolve import resolve
 from graph.splice import Previous, Spliced, node_keys, read_table, write_spliced
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
-from graph.workers import fork_available, pool
+from graph.workers import fork_available, memory_used, pool
 
 Observer = Callable[..., None]
 """``observe(stage, done=0, total=0)``: a stage starts (``read``, ``resolve``, ``graph``,
@@ -117,6 +117,23 @@ writes it): at 48,000 nodes it is ~13 s of a build and a 23 MB page (docs/perfor
 
 PARALLEL_WRITE_EDGES = 20_000
 """Below this many edges, files are written one after the other: a process costs more than it saves."""
+WRITE_MEMORY_BUDGET = 1_000_000_000
+"""Bytes the write stage may hold, counting every process. A forked writer shares the graph
+copy-on-write, but reading an object updates its reference count, so each writer copies the
+pages it reads: about a third of the build's memory (COPIED_SHARE, measured at 10,000 and
+50,000 files). Writers are forked only as far as they fit in this budget; past it, files are
+written one after the other in the build's own process (docs/performance.md#memory)."""
+COPIED_SHARE = 1 / 3
+
+
+def write_jobs(jobs: int, edges: int, used: int) -> int:
+    """How many processes write the files of a graph of ``edges`` edges, when the build holds
+    ``used`` bytes: up to ``jobs``, as many as WRITE_MEMORY_BUDGET allows; 1 writes in-process."""
+    if edges < PARALLEL_WRITE_EDGES:
+        return 1
+    while jobs > 1 and used * (1 + jobs * COPIED_SHARE) > WRITE_MEMORY_BUDGET:
+        jobs -= 1
+    return jobs
 _TASKS: list[Callable[[], object]] = []
 
 
@@ -200,7 +217,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     node_keys(G)  # once, before the writers fork
     previous, warnings = _previous(folder, [name for name, _, pieces in writers if pieces])
     spliced = _write_all([_task(folder, name, write, pieces, previous.get(name)) for name, write, pieces in writers],
-                         jobs if G.number_of_edges() >= PARALLEL_WRITE_EDGES else 1)
+                         write_jobs(jobs, G.number_of_edges(), memory_used()))
     stage("done")
     spliced = {name: done for (name, _, pieces), done in zip(writers, spliced) if pieces}
     warnings += tuple(f"{folder.out / name} changed since the last build ({done.stale} of its pieces no longer "

@@ -18,6 +18,21 @@ def fork_available() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+def memory_used() -> int:
+    """Bytes of memory this process holds now (its resident set; where /proc is missing, its peak)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import resource
+    except ImportError:  # Windows, where writers are not forked either
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
+
+
 def pool(processes: int) -> multiprocessing.pool.Pool:
     """A process pool (forked where possible) whose workers are killed when the build dies,
     even by SIGKILL, instead of writing on into a dead pipe."""

@@ -10,6 +10,7 @@ from tests.conftest import GLOSSARY, assert_same_files
 def test_parallel_writes_equal_serial_writes(tmp_path, monkeypatch):
     serial = build([GLOSSARY], tmp_path / "serial", jobs=1)
     monkeypatch.setattr(pipeline, "PARALLEL_WRITE_EDGES", 0)
+    monkeypatch.setattr(pipeline, "WRITE_MEMORY_BUDGET", 1 << 50)
     parallel = build([GLOSSARY], tmp_path / "parallel", jobs=2)
     assert_same_files(serial, parallel)
 
@@ -21,11 +22,21 @@ def test_a_failing_writer_in_a_worker_fails_the_build_and_leaves_no_file(tmp_pat
 
     exporter = pipeline.get_exporter("graphml")
     monkeypatch.setattr(pipeline, "PARALLEL_WRITE_EDGES", 0)
+    monkeypatch.setattr(pipeline, "WRITE_MEMORY_BUDGET", 1 << 50)
     monkeypatch.setattr(type(exporter), "pieces", lambda self: ((self.filename, broken, None),))
     with pytest.raises(RuntimeError, match="disk on fire"):
         build([GLOSSARY], tmp_path, formats=["graphml"], jobs=2)
     assert not (tmp_path / "graph.graphml").exists()
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_writers_are_forked_only_as_far_as_the_memory_budget_allows(monkeypatch):
+    monkeypatch.setattr(pipeline, "WRITE_MEMORY_BUDGET", 1000)
+    many = pipeline.PARALLEL_WRITE_EDGES
+    assert pipeline.write_jobs(2, many, 300) == 2  # 300 + 2 copies of a third: 500
+    assert pipeline.write_jobs(2, many, 800) == 1  # 800 + 533 > 1000: written in-process
+    assert pipeline.write_jobs(4, many, 500) == 3  # 500 + 3 x 167 = 1000
+    assert pipeline.write_jobs(2, many - 1, 1) == 1  # too small to pay for a process
 
 
 def test_observer_sees_every_stage(tmp_path):
