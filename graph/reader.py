@@ -26,7 +26,7 @@ from graph.errors import UsageError
 from graph.model import Article, Corpus, Link, Problem
 from graph.parse import ParseOptions, parse_bytes, too_large
 from graph.textindex import body_chars as lead_chars
-from graph.workers import pool
+from graph.workers import pool, release_free_memory
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 # O_NOFOLLOW: a file swapped for a symlink after discovery is refused, not followed;
@@ -201,18 +201,31 @@ def read_corpus(
             results[i] = cache.reuse(rel, stamp, stale[rel])
         else:
             packed, problems = parsed
+            article = lean(packed)
             if cache is not None:
-                cache.store(rel, stamp, digest, packed, problems)
-            results[i] = (lean(packed), problems)
+                cache.store(rel, stamp, digest, _with_shared_strings(packed, article), problems)
+            results[i] = (article, problems)
         done += 1
         if progress is not None:
             progress(done, len(files))
+    warnings = ()
     if cache is not None:
         cache.save(keep=[rel for rel, _ in files])
+        warnings = tuple(cache.warnings)
+        cache = stale = None  # its rows, every file's whole parse, are the largest thing a build allocates
     articles = [a for a, _ in results if a is not None]
     problems = list(found.problems) + [p for _, found_here in results for p in found_here]
-    warnings = tuple(cache.warnings) if cache is not None else ()
+    release_free_memory()
     return Corpus(tuple(articles), tuple(problems), len(files), options.default_lang, warnings)
+
+
+def _with_shared_strings(packed: tuple | None, article: Article | None) -> tuple | None:
+    """``packed`` with the link columns of its lean article: the parse cache holds every file's
+    row until it is saved, and the links' own string copies were half of it (the lean article has
+    one object per distinct href, anchor text and section in the corpus)."""
+    if packed is None or article is None or not article.links:
+        return packed
+    return (*packed[:8], *zip(*article.links), *packed[13:])
 
 
 def pack(article: Article | None) -> tuple | None:

@@ -33,6 +33,18 @@ def memory_used() -> int:
     return peak if sys.platform == "darwin" else peak * 1024
 
 
+def release_free_memory() -> None:
+    """Give the pages malloc holds free back to the system (glibc's ``malloc_trim``; elsewhere
+    nothing). Freed memory between live blocks otherwise stays in the process for good, and
+    Python's small objects, allocated apart, never reuse it: after the read stage of 50,000
+    files, the parse cache's rows leave 280 MB of it."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def pool(processes: int) -> multiprocessing.pool.Pool:
     """A process pool (forked where possible) whose workers are killed when the build dies,
     even by SIGKILL, instead of writing on into a dead pipe."""
