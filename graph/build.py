@@ -17,13 +17,12 @@ attribute dict (memory: see build_graph), so edge data is read-only, as every la
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from itertools import groupby
-from operator import itemgetter
 
 import networkx as nx
 
-from graph.model import KEYWORD_PREFIX, Article, EdgeKind, LinkClass, NodeKind, Occurrence, Resolution, keyword_key
+from graph.model import KEYWORD_PREFIX, Article, EdgeKind, LinkClass, NodeKind, Resolution, keyword_key
 from graph.text import field_lang
 
 
@@ -59,7 +58,7 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     shared: dict[tuple, dict] = {}
     RESOLVED, MISSING, LINKS_TO = LinkClass.RESOLVED, LinkClass.MISSING, EdgeKind.LINKS_TO
     occurrences = resolution.occurrences
-    for source, runs in sorted(_runs_by_source(occurrences).items()):
+    for source, runs in sorted(_runs_by_source(resolution.articles).items()):
         counts: dict[str, list] = {}  # target -> [occurrences, distinct anchors in order]
         for start, stop in runs:
             for _, _, link, kind, target in occurrences[start:stop]:
@@ -86,15 +85,14 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     return G
 
 
-def _runs_by_source(occurrences: Sequence[Occurrence]) -> dict[str, list[tuple[int, int]]]:
-    """Source -> (start, stop) of each run of its occurrences: an article's links are together,
-    and a concept of several articles (language twins) has one run per article."""
+def _runs_by_source(articles: Iterable[Article]) -> dict[str, list[tuple[int, int]]]:
+    """Source -> (start, stop) in the occurrences of each of its articles (a concept of several
+    articles, language twins, has one run per article): occurrences are the articles' links in order."""
     runs: dict[str, list[tuple[int, int]]] = {}
     start = 0
-    for source, group in groupby(occurrences, key=itemgetter(0)):
-        stop = start + sum(1 for _ in group)
-        runs.setdefault(source, []).append((start, stop))
-        start = stop
+    for a in articles:
+        runs.setdefault(a.slug, []).append((start, start + len(a.links)))
+        start += len(a.links)
     return runs
 
 

@@ -8,7 +8,11 @@ of a frozen dataclass, and they cross process boundaries as plain tuples.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, chain, islice, repeat, tee
+from operator import eq
 from typing import Mapping, NamedTuple
 
 
@@ -136,6 +140,85 @@ class Occurrence(NamedTuple):
     """Target slug for resolved, missing and self; None otherwise."""
 
 
+class Occurrences(Sequence):
+    """Every link occurrence of some articles, in article and link order, each made when read.
+
+    A million ``Occurrence`` records would hold ~100 MB through a whole build; this holds the
+    articles, and per link one byte for its class and a reference to its target. It reads like
+    the tuple of them (``len``, iteration, indexing and slicing, ``==``).
+    """
+
+    __slots__ = ("articles", "kinds", "targets", "_starts")
+
+    def __init__(self, articles: Sequence[Article], kinds: bytes, targets: Sequence[str | None]) -> None:
+        self.articles = tuple(articles)
+        self.kinds = kinds
+        """Per link, the index of its class in ``LinkClass.ALL``."""
+        self.targets = tuple(targets)
+        self._starts: list[int] | None = None
+        if not len(kinds) == len(self.targets) == sum(len(a.links) for a in self.articles):
+            raise ValueError("one class and one target per link of the articles")
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def __iter__(self) -> Iterator[Occurrence]:
+        return self._from(0, 0)
+
+    def _from(self, first: int, start: int) -> Iterator[Occurrence]:
+        """The occurrences from the ``start``-th on, ``first`` being the index of its article;
+        nothing is copied, so reading a slice costs its length, not the position."""
+        articles, targets, kinds = self.articles, self.targets, self.kinds
+        if first or start:
+            articles = map(articles.__getitem__, range(first, len(articles)))
+            targets = map(targets.__getitem__, range(start, len(targets)))
+            kinds = memoryview(kinds)[start:]
+        sources, paths, links = tee(articles, 3)
+        sources = chain.from_iterable(repeat(a.slug, len(a.links)) for a in sources)
+        paths = chain.from_iterable(repeat(a.path, len(a.links)) for a in paths)
+        links = chain.from_iterable(a.links for a in links)
+        if first or start:
+            skip = start - self.starts[first]
+            for _ in range(skip):
+                next(sources), next(paths), next(links)
+        return map(_new_tuple, repeat(Occurrence), zip(sources, paths, links, map(LinkClass.ALL.__getitem__, kinds),
+                                                        targets))
+
+    @property
+    def starts(self) -> list[int]:
+        """Index of each article's first occurrence."""
+        if self._starts is None:
+            self._starts = list(accumulate((len(a.links) for a in self.articles), initial=0))[:-1]
+        return self._starts
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step != 1:
+                return tuple(self)[index]
+            if start >= stop:
+                return ()
+            return tuple(islice(self._from(bisect_right(self.starts, start) - 1, start), stop - start))
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("occurrence index out of range")
+        return next(self._from(bisect_right(self.starts, index) - 1, index))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Occurrences, tuple)):
+            return len(self) == len(other) and all(map(eq, self, other))
+        return NotImplemented
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"Occurrences({len(self)} links of {len(self.articles)} articles)"
+
+
+_new_tuple = tuple.__new__  # tuple.__new__(Occurrence, values): no NamedTuple __new__ call per record
+
+
 @dataclass(frozen=True, slots=True)
 class Resolution:
     """The corpus with every link classified; input of graph building and the report."""
@@ -143,7 +226,8 @@ class Resolution:
     corpus: Corpus
     articles: tuple[Article, ...]
     """Articles that define a concept (duplicates removed, see ``problems``)."""
-    occurrences: tuple[Occurrence, ...]
+    occurrences: Sequence[Occurrence]
+    """Every link of ``articles``, in their order (``Occurrences``)."""
     problems: tuple[Problem, ...]
     """Reader problems plus those found while resolving (duplicate slugs, unsafe links)."""
     missing_labels: Mapping[str, Mapping[str | None, str]]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 
-from graph.model import Article, Corpus, Link, LinkClass, Occurrence, Problem, Resolution
+from graph.model import Article, Corpus, Link, LinkClass, Occurrence, Occurrences, Problem, Resolution
 from graph.parse import language_root
 from graph.slugs import decode_path, page_path
 from graph.text import INVISIBLE, field_lang, shown
@@ -54,7 +55,8 @@ def resolve(corpus: Corpus) -> Resolution:
     problems = list(corpus.problems)
     articles = _deduplicate(corpus.articles, problems)
     index = _Index(articles)
-    occurrences: list[Occurrence] = []
+    kinds, targets = bytearray(), []  # per link: its class (index in LinkClass.ALL) and target
+    code = {kind: i for i, kind in enumerate(LinkClass.ALL)}
     memo: dict = {}  # hrefs repeat a lot (popular targets): classify each spelling once per folder
     for article in articles:
         path, slug, lang, site_dir = article.path, article.slug, article.lang, article.site_dir
@@ -75,10 +77,12 @@ def resolve(corpus: Corpus) -> Resolution:
                 target = None
             elif hidden:
                 problems.append(invisible_problem(path, link, target))
-            occurrences.append(Occurrence(slug, path, link, kind, target))
-    occurrences = _unify_missing_spellings(occurrences)
+            kinds.append(code[kind])
+            targets.append(target)
+    _unify_missing_spellings(kinds, targets, code[MISSING])
+    occurrences = Occurrences(articles, bytes(kinds), targets)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
-    return Resolution(corpus, tuple(articles), tuple(occurrences), tuple(problems),
+    return Resolution(corpus, tuple(articles), occurrences, tuple(problems),
                       _missing_labels(occurrences, {a.path: a.lang for a in articles}))
 
 
@@ -209,22 +213,20 @@ def _deduplicate(articles: tuple[Article, ...], problems: list[Problem]) -> list
     return [a for a in articles if kept[(a.slug, a.lang)] is a]
 
 
-def _unify_missing_spellings(occurrences: list[Occurrence]) -> list[Occurrence]:
-    """Give case variants of one missing target (``/Series7``, ``/series7``) one spelling."""
-    counts = Counter(o.target for o in occurrences if o.kind == MISSING)
+def _unify_missing_spellings(kinds: bytearray, targets: list[str | None], missing: int) -> None:
+    """Give case variants of one missing target (``/Series7``, ``/series7``) one spelling, in ``targets``."""
+    counts = Counter(t for k, t in zip(kinds, targets) if k == missing)
     best: dict[str, str] = {}
     for spelling, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         best.setdefault(spelling.casefold(), spelling)
     if len(best) == len(counts):  # no two spellings of one target: nothing to change
-        return occurrences
-    return [
-        Occurrence(o.source, o.path, o.link, o.kind, best[o.target.casefold()])
-        if o.kind == MISSING and o.target is not None else o
-        for o in occurrences
-    ]
+        return
+    for i, (k, t) in enumerate(zip(kinds, targets)):
+        if k == missing and t is not None:
+            targets[i] = best[t.casefold()]
 
 
-def _missing_labels(occurrences: list[Occurrence], langs: dict[str, str | None]) -> dict[str, dict[str | None, str]]:
+def _missing_labels(occurrences: Iterable[Occurrence], langs: dict[str, str | None]) -> dict[str, dict[str | None, str]]:
     """Missing slug -> language -> its most frequent wordy anchor text (first seen on ties); an
     anchor's language is judged against the file it is written in (``langs``: path -> language)."""
     anchors: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
@@ -241,7 +243,7 @@ def _missing_labels(occurrences: list[Occurrence], langs: dict[str, str | None])
     }
 
 
-def link_counts(occurrences: tuple[Occurrence, ...]) -> dict[str, int]:
+def link_counts(occurrences: Iterable[Occurrence]) -> dict[str, int]:
     """Occurrences per class, every class present (zero when unseen)."""
     counts = Counter(o.kind for o in occurrences)
     return {kind: counts.get(kind, 0) for kind in LinkClass.ALL}
