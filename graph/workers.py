@@ -39,8 +39,8 @@ def release_free_memory() -> None:
     Python's small objects, allocated apart, never reuse it: after the read stage of 50,000
     files, the parse cache's rows leave 280 MB of it."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None)
-        libc.malloc_trim(0)
+        # The process's own symbols: find_library("c") would run ldconfig in a forked process.
+        ctypes.CDLL(None).malloc_trim(0)
     except (OSError, AttributeError):
         pass
 
