@@ -1,9 +1,10 @@
 """Records handed from one pipeline stage to the next.
 
 Every stage takes and returns these immutable records, never loose dicts, so a field's meaning
-is written down once, here. The two records made once per link occurrence (a million at
-50,000 articles), ``Link`` and ``Occurrence``, are named tuples: built in C, they cost a third
-of a frozen dataclass, and they cross process boundaries as plain tuples.
+is written down once, here. The two records of a link occurrence (a million at 50,000
+articles), ``Link`` and ``Occurrence``, are named tuples: built in C, they cost a third of a
+frozen dataclass, and they cross process boundaries as plain tuples. A build holds each
+``Link`` once; its ``Occurrence`` records are made when read (``Occurrences``).
 """
 
 from __future__ import annotations
