@@ -10,7 +10,8 @@ For each size (corpora are generated once by gen_corpus.py into --corpora, defau
 - the floor: read every file and run one regex over it for links (one process);
 - a cold build with an empty parse cache, stage by stage (wall time, peak RSS so far; the read
   stage also shows the largest worker's peak);
-- a rebuild after changing one file (the cache serves the others);
+- a rebuild into the same folder after adding a link to one file, as a user rebuilds (the
+  cache serves the other files; unchanged pieces of the graph files are spliced);
 - ``--watch`` latency: from saving a file with a new link to that link being in graph.nt;
 - for the cold build, the peak of the summed PSS of the build and all its worker processes
   (sampled every 0.2 s from /proc; PSS counts pages shared copy-on-write once);
@@ -358,7 +359,7 @@ def main() -> None:
             original = victim.read_bytes()
             victim.write_bytes(original + b"\nOne more line with [a link](/term-000001).\n")
             try:
-                warm = run_child("-j", str(args.jobs), "--child", "build", str(root), str(work / "warm"), str(work / "cache"))
+                warm = run_child("-j", str(args.jobs), "--child", "build", str(root), str(work / "cold"), str(work / "cache"))
             finally:
                 victim.write_bytes(original)
             watch = run_child("-j", str(args.jobs), "--child", "watch", str(root), str(work / "watched"), str(work / "cache"))
