@@ -134,6 +134,8 @@ def write_jobs(jobs: int, edges: int, used: int) -> int:
     while jobs > 1 and used * (1 + jobs * COPIED_SHARE) > WRITE_MEMORY_BUDGET:
         jobs -= 1
     return jobs
+
+
 _TASKS: list[Callable[[], object]] = []
 
 
