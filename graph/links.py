@@ -18,7 +18,7 @@ from html.parser import HTMLParser
 
 import pyromark
 
-from graph.model import Link, Problem
+from graph.model import Link, Problem, new_record
 from graph.text import plain
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES
@@ -28,7 +28,6 @@ _SYNTAX = {"Inline": "inline", "Reference": "reference", "Collapsed": "reference
 _HTML_BLOCK_WHY = "it sits inside a raw HTML block, which only a blank line ends"
 # Anchor texts repeat across a corpus (the same term linked from many articles): clean each once.
 _anchor_text = lru_cache(maxsize=1 << 14)(plain)
-_new_link = tuple.__new__  # tuple.__new__(Link, values): a Link without NamedTuple's Python-level __new__
 
 
 class _Anchors(HTMLParser):
@@ -146,7 +145,7 @@ def find_links(body: str, path: str = "", first_line: int = 1,
         elif key == "End":
             if value == "Link" and link is not None:
                 href, syntax, parts, line = link
-                links.append(_new_link(Link, (href, _anchor_text("".join(parts)), line, section, syntax)))
+                links.append(new_record(Link, (href, _anchor_text("".join(parts)), line, section, syntax)))
                 link = None
             elif value == "Paragraph":
                 if inline_html.found or inline_html.found_open:

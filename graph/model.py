@@ -141,6 +141,11 @@ class Occurrence(NamedTuple):
     """Target slug for resolved, missing and self; None otherwise."""
 
 
+new_record = tuple.__new__
+"""``new_record(Link, values)``: a named-tuple record (``Link``, ``Occurrence``) made from the tuple
+of its fields without NamedTuple's Python-level ``__new__``: a corpus makes millions."""
+
+
 class Occurrences(Sequence):
     """Every link occurrence of some articles, in article and link order, each made when read.
 
@@ -182,7 +187,7 @@ class Occurrences(Sequence):
             skip = start - self.starts[first]
             for _ in range(skip):
                 next(sources), next(paths), next(links)
-        return map(_new_tuple, repeat(Occurrence), zip(sources, paths, links, map(LinkClass.ALL.__getitem__, kinds),
+        return map(new_record, repeat(Occurrence), zip(sources, paths, links, map(LinkClass.ALL.__getitem__, kinds),
                                                         targets))
 
     @property
@@ -217,7 +222,6 @@ class Occurrences(Sequence):
         return f"Occurrences({len(self)} links of {len(self.articles)} articles)"
 
 
-_new_tuple = tuple.__new__  # tuple.__new__(Occurrence, values): no NamedTuple __new__ call per record
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from graph.cache import FileCache, content_digest
 from graph.errors import UsageError
-from graph.model import Article, Corpus, Link, Problem
+from graph.model import Article, Corpus, Link, Problem, new_record
 from graph.parse import ParseOptions, parse_bytes, too_large
 from graph.textindex import body_chars as lead_chars
 from graph.workers import pool, release_free_memory
@@ -248,13 +248,11 @@ def unpack(packed: tuple | None, body_chars: int | None = None) -> Article | Non
         return None
     path, slug, lang, site_dir, title, description, keywords, aliases, hrefs, texts, lines, sections, syntaxes, \
         body, body_line = packed
-    links = tuple(map(_new_tuple, repeat(Link), zip(map(intern, hrefs), map(intern, texts), lines,
+    links = tuple(map(new_record, repeat(Link), zip(map(intern, hrefs), map(intern, texts), lines,
                                                     map(intern, sections), map(intern, syntaxes))))
     return Article(path, slug, lang, site_dir, title, description, tuple(keywords), tuple(aliases), links,
                    body if body_chars is None else body[:body_chars], body_line)
 
-
-_new_tuple = tuple.__new__  # tuple.__new__(Link, values): a Link without NamedTuple's Python-level __new__
 
 
 def usable_jobs(jobs: int) -> int:
