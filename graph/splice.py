@@ -52,8 +52,10 @@ _ROW = _KEY + _PLACE + 8 + 8 + 4  # key, place, offset, length, CRC-32
 _NOWHERE = bytes(_PLACE)
 _COPY_RUN = 1 << 30
 # Modules whose code turns node and edge attributes into a piece's bytes (with every exporter's);
-# what makes the attributes is not here: keys hold the attributes themselves.
-_WRITING_MODULES = ("splice.py", "fields.py", "vocab.py", "slugs.py", "build.py")
+# what makes the attributes is not here: keys hold the attributes themselves. The constants they
+# render with count too: slugs.py encodes with text.INVISIBLE, vocab.py and the CSV writer name
+# nodes and edges with model.py's kinds and KEYWORD_PREFIX.
+_WRITING_MODULES = ("splice.py", "fields.py", "vocab.py", "slugs.py", "build.py", "text.py", "model.py")
 
 
 def render(pieces: Iterable[Piece]) -> Iterator[str]:
