@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,40 +81,52 @@ class FileCache:
 
     Rows stay packed (plain tuples, as marshal reads them) until a file asks for its own, and
     they are spread over 256 shard files by path hash, so a rebuild after one change rewrites
-    one small shard instead of the whole cache.
+    one small shard instead of the whole cache. A shard is read when a file of it is first looked
+    up: a build that already holds most articles (``--watch``) reads only the changed files' shards.
     """
 
-    def __init__(self, folder: Path, rows: dict[str, Row], warnings: list[str] | None = None) -> None:
+    def __init__(self, folder: Path, shards: set[str], warnings: list[str] | None = None) -> None:
         self.folder = folder
-        self.rows = rows
+        self.rows: dict[str, Row] = {}
+        """The rows of the shards read so far."""
         self.dirty: set[str] = set()
         self.warnings: list[str] = warnings or []
         """What went wrong with the cache (one line each); the results are right regardless."""
+        self._unread = shards
+        """Shards on disk not read yet."""
+        self._damaged: list[str] = []
 
     @classmethod
     def open(cls, cache_dir: str | os.PathLike[str], root: Path, options: ParseOptions) -> FileCache:
         """The cache of this corpus read with ``options`` in ``cache_dir``; empty when absent, unreadable or outdated."""
         key = hashlib.blake2b(f"{root}\0{options!r}\0{_fingerprint()}".encode(), digest_size=12).hexdigest()
         folder = Path(cache_dir) / f"corpus-{key}"
-        rows: dict[str, Row] = {}
-        damaged: list[str] = []
         try:
-            shards = sorted(folder.glob("*.marshal")) if folder.is_dir() else []
+            shards = {p.stem for p in folder.glob("*.marshal")} if folder.is_dir() else set()
         except OSError as exc:
-            return cls(folder, rows, [f"cache folder {folder} cannot be read ({exc.strerror}); building without it"])
-        for shard in shards:
-            loaded = _read_shard(shard)
+            return cls(folder, set(), [f"cache folder {folder} cannot be read ({exc.strerror}); building without it"])
+        return cls(folder, shards)
+
+    def read_all(self) -> FileCache:
+        """Read every shard now (what a build that looks up every file does anyway); returns the cache."""
+        for name in sorted(self._unread):
+            self._read(name)
+        return self
+
+    def _read(self, name: str) -> None:
+        if name in self._unread:
+            self._unread.discard(name)
+            loaded = _read_shard(self.folder / f"{name}.marshal")
             if isinstance(loaded, dict):
-                rows.update(loaded)
+                self.rows.update(loaded)
             else:
-                damaged.append(shard.name)
-        warnings = [f"{len(damaged)} damaged cache shard(s) in {folder} ({', '.join(damaged[:3])}"
-                    f"{', …' if len(damaged) > 3 else ''}) ignored; their files are parsed again"] if damaged else []
-        return cls(folder, rows, warnings)
+                self._damaged.append(f"{name}.marshal")
+                self.dirty.add(name)  # rewritten with what it should hold, so the damage is reported once
 
     def lookup(self, rel: str, file: Path, unpack: Callable[[tuple], Article]) -> Hit | None:
         """The cached entry of a file, if any, and whether its stamp says it is unchanged;
         ``unpack`` makes the article of a stored one (``graph.reader.unpack``)."""
+        self._read(_shard(rel))
         row = self.rows.get(rel)
         if row is None:
             return None
@@ -140,9 +152,20 @@ class FileCache:
         if stamp is not None and digest is not None:
             self._set(rel, (stamp, digest, packed, tuple((p.path, p.line, p.code, p.message) for p in problems)))
 
-    def save(self, keep: list[str]) -> None:
-        """Write the shards that changed, without the files that are gone (deleted or renamed)."""
+    def save(self, keep: list[str], gone: Iterable[str] = ()) -> None:
+        """Write the shards that changed, without the files that are gone (deleted or renamed):
+        every file not in ``keep`` of the shards read, and ``gone`` (files of unread shards)."""
         kept = set(keep)
+        used = {_shard(rel) for rel in kept}
+        for name in [name for name in self._unread if name not in used]:
+            self._read(name)  # holds only files that are gone
+        for rel in gone:
+            self._read(_shard(rel))
+        if self._damaged:
+            names = self._damaged
+            self.warnings.append(f"{len(names)} damaged cache shard(s) in {self.folder} ({', '.join(names[:3])}"
+                                 f"{', …' if len(names) > 3 else ''}) ignored; their files are parsed again")
+            self._damaged = []
         for rel in [rel for rel in self.rows if rel not in kept]:
             del self.rows[rel]
             self.dirty.add(_shard(rel))

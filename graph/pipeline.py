@@ -57,11 +57,13 @@ class BuildResult:
 
 class Memo:
     """What a long-lived process (``--watch``) keeps from one build to the next, so that a rebuild
-    recomputes only what changed: each text's term counts, each article's name matches, and the
-    related model with the digest of what it was fitted to. Outputs are the same with or without
-    it; it holds only what the last build used, so it does not grow over a long watch."""
+    recomputes only what changed: each file's article (``read_corpus``'s ``known``), each text's
+    term counts, each article's name matches, and the related model with the digest of what it
+    was fitted to. Outputs are the same with or without it; it holds only what the last build
+    used, so it does not grow over a long watch."""
 
     def __init__(self) -> None:
+        self.files: dict = {}
         self.texts: dict = {}
         self.scans = ScanMemo()
         self.model: RelatedModel | None = None
@@ -192,7 +194,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
           memo=None) -> BuildResult:
     stage("read")
     corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total),
-                         lead_only=True)
+                         lead_only=True, known=memo.files if memo else None)
     stage("resolve")
     resolution = resolve(corpus)
     stage("graph")

@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import repeat
@@ -169,6 +169,7 @@ def read_corpus(
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     lead_only: bool = False,
+    known: MutableMapping[str, tuple] | None = None,
 ) -> Corpus:
     """Read every Markdown file under ``paths`` (or of a finished ``discover``) into a Corpus, in sorted path order.
 
@@ -177,6 +178,9 @@ def read_corpus(
     unchanged files (see graph.cache); ``progress(done, total)`` is called as files are read. A parse cache that cannot be
     used is a warning in ``Corpus.warnings``, never a failure. ``lead_only`` keeps of each body only
     the start a build reads (``graph.textindex.body_chars`` of the file count), to save memory.
+    ``known``, kept by a long-lived caller (``--watch``), holds what the last read made of each
+    file with the file's size and modification time: a file with both unchanged is taken from it
+    without opening the file or the cache, as the cache itself would (it is updated to this read).
     """
     found = paths if isinstance(paths, Discovery) else discover(paths)
     root, files = found.root, found.files
@@ -187,7 +191,14 @@ def read_corpus(
     tasks = []
     stale = {}
     lean = partial(unpack, body_chars=body_chars)
+    stamps: list[tuple[int, int] | None] = [None] * len(files)
     for i, (rel, file) in enumerate(files):
+        if known is not None:
+            stamps[i] = stamp = _stamp(file)
+            entry = known.get(rel)
+            if entry is not None and stamp is not None and entry[:2] == (stamp, body_chars):
+                results[i] = (entry[2], list(entry[3]))
+                continue
         hit = cache.lookup(rel, Path(file), lean) if cache is not None else None
         if hit is not None and hit.fresh:
             results[i] = (hit.article, list(hit.problems))
@@ -197,6 +208,7 @@ def read_corpus(
             tasks.append((i, file, rel, options, hit.digest if hit else None))
     done = len(files) - len(tasks)
     for i, rel, stamp, digest, parsed in _map(_read_task, tasks, jobs):
+        stamps[i] = stamp
         if parsed is None:  # content unchanged since the cache entry: only its stamp moved
             results[i] = cache.reuse(rel, stamp, stale[rel])
         else:
@@ -208,15 +220,32 @@ def read_corpus(
         done += 1
         if progress is not None:
             progress(done, len(files))
+    gone = ()
+    if known is not None:
+        gone = known.keys() - {rel for rel, _ in files}
+        kept = {rel: (stamp, body_chars, article, tuple(problems))
+                for (rel, _), stamp, (article, problems) in zip(files, stamps, results)
+                if stamp is not None}
+        known.clear()
+        known.update(kept)
     warnings = ()
     if cache is not None:
-        cache.save(keep=[rel for rel, _ in files])
+        cache.save(keep=[rel for rel, _ in files], gone=gone)
         warnings = tuple(cache.warnings)
         cache = stale = None  # its rows, every file's whole parse, are the largest thing a build allocates
     articles = [a for a, _ in results if a is not None]
     problems = list(found.problems) + [p for _, found_here in results for p in found_here]
     release_free_memory()
     return Corpus(tuple(articles), tuple(problems), len(files), options.default_lang, warnings)
+
+
+def _stamp(file: str) -> tuple[int, int] | None:
+    """(size, modification time) of a file, as the parse cache records it; None if it cannot be read."""
+    try:
+        st = os.stat(file)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
 
 
 def _with_shared_strings(packed: tuple | None, article: Article | None) -> tuple | None:

@@ -122,8 +122,37 @@ def test_parallel_read_fills_the_cache(tmp_path):
     files = {f"{i:03d}.md": article(f"T{i}", f"/{i + 1:03d}") for i in range(150)}
     root = write_files(tmp_path / "many", files)
     first = read_corpus([root], jobs=2, cache_dir=tmp_path / "cache")  # 150 files: worker processes
-    assert len(FileCache.open(tmp_path / "cache", root.resolve(), ParseOptions(root_name="many")).rows) == 150
+    assert len(FileCache.open(tmp_path / "cache", root.resolve(), ParseOptions(root_name="many")).read_all().rows) == 150
     assert read_corpus([root], jobs=2, cache_dir=tmp_path / "cache") == first
+
+
+def test_known_files_are_taken_without_opening_them_or_the_cache(corpus, tmp_path, parsed):
+    known: dict = {}
+    first = read_corpus([corpus], cache_dir=tmp_path / "cache", known=known)
+    assert sorted(known) == ["a.md", "b.md", "c.md"]
+    for shard in (tmp_path / "cache").rglob("*.marshal"):
+        shard.write_bytes(b"damaged")  # a read that opened a shard would warn
+    parsed.clear()
+    again = read_corpus([corpus], cache_dir=tmp_path / "cache", known=known)
+    assert again == first and again.warnings == () and parsed == []
+    assert all(a is b for a, b in zip(again.articles, first.articles))
+
+
+def test_known_files_after_a_change_and_a_delete(corpus, tmp_path, parsed):
+    from graph.cache import FileCache
+    known: dict = {}
+    read_corpus([corpus], cache_dir=tmp_path / "cache", known=known)
+    (corpus / "b.md").write_bytes(article("B2", "/c"))
+    (corpus / "c.md").unlink()
+    parsed.clear()
+    result = read_corpus([corpus], cache_dir=tmp_path / "cache", known=known)
+    assert parsed == ["b.md"] and sorted(known) == ["a.md", "b.md"]
+    assert result == read_corpus([corpus])
+    # The cache was kept current for the next build without `known`: the deleted file's row went.
+    cache = FileCache.open(tmp_path / "cache", corpus.resolve(), ParseOptions(root_name="in")).read_all()
+    assert sorted(cache.rows) == ["a.md", "b.md"] and cache.warnings == []
+    parsed.clear()
+    assert read(corpus, tmp_path / "cache") == result and parsed == []
 
 
 # The cache is disposable (issue 10, point 4): damage means a warning and a correct build.
