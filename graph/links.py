@@ -104,8 +104,14 @@ def find_links(body: str, path: str = "", first_line: int = 1,
     # (or a bare string): its key is read once and compared, cheapest and commonest cases first.
     for event, span in pyromark.events_with_range(body, options=_OPTIONS, merge_text=True):
         if type(event) is str:
-            if link is not None and (event == "SoftBreak" or event == "HardBreak"):
-                link[2].append(" ")
+            if event == "SoftBreak" or event == "HardBreak":
+                # A line break inside a text is a space in it, as a browser shows it.
+                if link is not None:
+                    link[2].append(" ")
+                elif inline_html.found_open:
+                    inline_html.handle_data(" ")
+                if heading is not None:
+                    heading.append(" ")
             continue
         key, = event
         if key == "Text" or key == "Code":

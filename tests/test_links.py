@@ -55,5 +55,11 @@ def test_html_anchor_text_and_line():
     assert [(link.href, link.text, link.line, link.syntax) for link in links] == [("/x", "X y", 14, "html")]
 
 
+def test_a_line_break_inside_anchor_text_or_a_heading_is_a_space():
+    body = "Setext\nheading\n======\n\nsee <a href='/x'>two\nlines</a> and [md\nlink](/y)\n"
+    assert [(link.text, link.section) for link in find_links(body)[0]] == [
+        ("two lines", "Setext heading"), ("md link", "Setext heading")]
+
+
 def test_tables_are_parsed():
     assert hrefs("| a | b |\n|---|---|\n| [t](/t) | x |\n") == ["/t"]
