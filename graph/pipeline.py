@@ -220,10 +220,18 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     stage("write")
     node_keys(G)  # once, before the writers fork
     previous, warnings = _previous(folder, [name for name, _, pieces in writers if pieces])
-    spliced = _write_all([_task(folder, name, write, pieces, previous.get(name)) for name, write, pieces in writers],
-                         write_jobs(jobs, G.number_of_edges(), memory_used()))
+    done = _write_all([_task(folder, name, write, pieces, previous.get(name)) for name, write, pieces in writers],
+                      write_jobs(jobs, G.number_of_edges(), memory_used()))
+    spliced = {}
+    for (name, write, pieces), (result, linked) in zip(writers, done):
+        if linked is not None and _stamp(folder.out / name) != linked:
+            # Linked whole from the previous build's file, which someone changed while this build
+            # ran: that change must not pass for this build's bytes.
+            (folder.staging / name).unlink()
+            result, _ = _task(folder, name, write, pieces, None)()
+        if pieces:
+            spliced[name] = result
     stage("done")
-    spliced = {name: done for (name, _, pieces), done in zip(writers, spliced) if pieces}
     warnings += tuple(f"{folder.out / name} changed since the last build ({done.stale} of its pieces no longer "
                       "matched their checksums): they were rendered again" for name, done in spliced.items() if done.stale)
     return BuildResult(G, resolution, report, tuple(folder.out / name for name, _, _ in writers), skipped,
@@ -245,11 +253,28 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: R
 
 
 def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | None) -> Callable[[], object]:
-    """The writer of one file: spliced from the previous build's file when it has pieces."""
+    """The writer of one file: spliced from the previous build's file when it has pieces. It
+    returns what it wrote and, when that is the previous file itself (hard-linked whole), that
+    file's stamp taken before reading it."""
     new, shown = folder.staging / name, folder.out / name
     if pieces is None:
-        return lambda: write_file(new, write, shown)
-    return lambda: write_spliced(new, pieces(), folder.staging / STATE_DIR, previous, shown)
+        return lambda: (write_file(new, write, shown), None)
+
+    def task() -> tuple[Spliced, tuple | None]:
+        before = _stamp(previous.path) if previous else None  # before any of it is read
+        done = write_spliced(new, pieces(), folder.staging / STATE_DIR, previous, shown)
+        linked = before is not None and _stamp(new)[:2] == before[:2]
+        return done, before if linked else None
+    return task
+
+
+def _stamp(path: Path) -> tuple[int, ...] | None:
+    """What tells a file changed: device, inode, size, modification time."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _previous(folder: OutputFolder, names: list[str]) -> tuple[dict[str, Previous], tuple[str, ...]]:

@@ -23,6 +23,7 @@ input gives the same tables.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import marshal
 import mmap
@@ -214,7 +215,12 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path,
             pos = 0
             for piece in pieces:
                 if type(piece) is str:
-                    pos += len(sink.data(piece.encode()))
+                    data = piece.encode()
+                    if data and before[pos:pos + len(data)] == data:
+                        sink.copy(pos, len(data))  # so that an unchanged file is one run, reused whole
+                    else:
+                        sink.data(data)
+                    pos += len(data)
                     continue
                 key, fn, arg = piece[:3]
                 place = piece[3] if len(piece) > 3 else _NOWHERE
@@ -237,7 +243,8 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path,
                     renumbered += 1
                 table.add(key, place, pos, n, crc)
                 pos += n
-            sink.flush()
+            if not (sink.whole() and _reuse(previous.path, path, src, out)):
+                sink.flush()
         state.mkdir(exist_ok=True)
         with open(table_path(state, path.name), "wb") as f:
             f.write(table.dump())
@@ -304,6 +311,10 @@ class _Sink:
         self._write()
         self.run = [offset, length]
 
+    def whole(self) -> bool:
+        """True when the new file is the previous one, byte for byte, and nothing is written yet."""
+        return self.run == [0, len(self.before)] and self.run[1] > 0 and not self.buffer and self.out.tell() == 0
+
     def flush(self) -> None:
         if self.run is not None:
             self._copy()
@@ -331,6 +342,30 @@ class _Sink:
             offset += n
             length -= n
         self.out.seek(0, os.SEEK_END)  # the buffered file object must see the kernel's offset
+
+
+_FICLONE = 0x40049409  # Linux ioctl: share the source's extents, copy on write
+
+
+def _reuse(old: Path, new: Path, src: int, out) -> bool:
+    """Make ``new`` (open as ``out``, empty) the previous file ``old`` whole without copying its
+    bytes: a clone where the file system has them (copy on write: nothing is shared with the
+    previous folder afterwards), else a hard link (docs/performance.md#whole-files-are-linked).
+    False when neither can be made: the caller copies."""
+    try:
+        fcntl.ioctl(out.fileno(), _FICLONE, src)
+        return True
+    except (OSError, ValueError):
+        pass
+    link = new.with_name(f".{new.name}.link")
+    try:
+        os.link(old, link)
+        # Replacing the open file: ``out`` now writes to an unnamed inode, closed unwritten.
+        os.replace(link, new)
+    except OSError:
+        link.unlink(missing_ok=True)
+        return False
+    return True
 
 
 class IdLines:

@@ -224,3 +224,52 @@ def test_the_default_set_leaves_the_explorer_out_above_the_limit_unless_asked(tm
     assert asked.skipped == () and "graph.html" in {p.name for p in asked.written}
     monkeypatch.setattr(pipeline, "EXPLORER_MAX_NODES", 10_000)
     assert build([corpus], tmp_path / "small").skipped == ()
+
+
+def inodes(out):
+    return {p.name: p.stat().st_ino for p in out.iterdir() if p.is_file()}
+
+
+@pytest.fixture
+def no_clones(monkeypatch):
+    """A file system without copy-on-write clones (ext4, tmpfs): an unchanged file is hard-linked."""
+    monkeypatch.setattr(splice, "_FICLONE", 0)  # an ioctl every file refuses
+
+
+def test_a_file_whose_every_piece_is_unchanged_is_the_previous_file_linked(tmp_path, corpus, no_clones):
+    out = tmp_path / "out"
+    build([corpus], out, cache_dir=tmp_path / "cache")
+    before = inodes(out)
+    CASES["change-title"](corpus)
+    build([corpus], out, cache_dir=tmp_path / "cache")
+    build([corpus], tmp_path / "cold")
+    assert snapshot(out) == snapshot(tmp_path / "cold")
+    after = inodes(out)
+    linked = {name for name in after if after[name] == before.get(name)}
+    assert linked == set()  # a title is in every graph file: each was written anew
+    build([corpus], out, cache_dir=tmp_path / "cache")
+    again = inodes(out)
+    assert {name for name in again if again[name] == after[name]} == {
+        "edges.csv", "graph.gexf", "graph.graphml", "graph.jsonld", "graph.nt", "graph.ttl", "nodes.csv"}
+    assert snapshot(out) == snapshot(tmp_path / "cold")
+
+
+def test_a_linked_file_changed_during_the_build_is_written_again(tmp_path, corpus, no_clones, monkeypatch):
+    out = tmp_path / "out"
+    build([corpus], out)
+    write_all = pipeline._write_all
+
+    def edit_after_writing(tasks, jobs):
+        done = write_all(tasks, jobs)
+        with open(out / "graph.nt", "r+b") as f:  # in place, the same size: the linked copy changes too
+            data = f.read()
+            f.seek(data.rindex(b"<"))
+            f.write(b"{")
+        return done
+
+    monkeypatch.setattr(pipeline, "_write_all", edit_after_writing)
+    warm = build([corpus], out)
+    monkeypatch.setattr(pipeline, "_write_all", write_all)
+    build([corpus], tmp_path / "cold")
+    assert snapshot(out) == snapshot(tmp_path / "cold")
+    assert warm.spliced["graph.nt"] == (NODES, 0, 0, 0) and warm.spliced["graph.ttl"] == (0, NODES, 0, 0)
