@@ -23,7 +23,7 @@ from graph.reader import read_corpus
 from graph.related import related_table
 from graph.related_fit import fit_related
 from graph.related_index import RelatedModel, attach_mentions, attach_text_index, index_view
-from graph.report import LINKS_FILE, REPORT_FILE, make_report, write_links, write_report
+from graph.report import LINKS_FILE, REPORT_FILE, make_report, pieces_links, write_links, write_report
 from graph.resolve import resolve
 from graph.splice import Previous, Spliced, node_keys, read_table, write_spliced
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
@@ -216,7 +216,8 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     writers = [(filename, lambda f, w=write: w(G, f, options), pieces and (lambda p=pieces: p(G, options)))
                for exporter in exporters for filename, write, pieces in exporter.pieces()]
     writers.append((REPORT_FILE, lambda f: write_report(report, f), None))
-    writers.append((LINKS_FILE, lambda f: write_links(resolution.occurrences, f), None))
+    writers.append((LINKS_FILE, lambda f: write_links(resolution.occurrences, f),
+                    lambda: pieces_links(resolution.occurrences)))
     stage("write")
     node_keys(G)  # once, before the writers fork
     previous, warnings = _previous(folder, [name for name, _, pieces in writers if pieces])

@@ -5,16 +5,19 @@ read it line by line and no build holds it whole), and the short summary the CLI
 from __future__ import annotations
 
 import json
+import marshal
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
+from pathlib import Path
 from typing import TextIO
 
 import networkx as nx
 
 from graph.build import preferred
-from graph.model import EdgeKind, LinkClass, NodeKind, Occurrence, Resolution
+from graph.model import EdgeKind, LinkClass, NodeKind, Occurrence, Occurrences, Resolution
 from graph.resolve import link_counts
+from graph.splice import Piece, digest, file_context, render
 
 ARTICLE, MISSING_NODE, KEYWORD = NodeKind.ARTICLE, NodeKind.MISSING, NodeKind.KEYWORD
 LINKS_TO, HAS_KEYWORD, MISSING = EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD, LinkClass.MISSING
@@ -64,17 +67,42 @@ def link_records(occurrences: Iterable[Occurrence]) -> Iterator[dict]:
                "section": link.section, "syntax": link.syntax, "class": o.kind, "target": o.target}
 
 
-def write_links(occurrences: Iterable[Occurrence], out: TextIO) -> None:
-    """Write LINKS_FILE: one JSON object per occurrence and line, in file and line order, each
-    encoded straight from the occurrence with the C string encoder and written at once."""
+def write_links(occurrences: Occurrences, out: TextIO) -> None:
+    """Write LINKS_FILE: one JSON object per occurrence and line, in file and line order."""
+    for text in render(pieces_links(occurrences)):
+        out.write(text)
+
+
+def pieces_links(occurrences: Occurrences) -> Iterator[Piece]:
+    """LINKS_FILE as keyed pieces (``graph.splice``): one per article with links, keyed by its
+    path, its links and their classes and targets, which are all its lines show. Each key is a
+    ``marshal`` of those values (the links as plain tuples) through BLAKE2b: a rebuild renders
+    the lines of the articles whose links changed and copies the others."""
+    yield file_context(LINKS_FILE, _CODE)
+    dumps, kinds, targets = marshal.dumps, occurrences.kinds, occurrences.targets
+    at = 0
+    for article in occurrences.articles:
+        n = len(article.links)
+        if n:
+            links, classes, ends = article.links, kinds[at:at + n], targets[at:at + n]
+            key = b"l" + digest(dumps((article.path, [*map(tuple, links)], classes, ends), 2))
+            yield key, _lines, (article.path, links, classes, ends)
+        at += n
+
+
+_CODE = digest(Path(__file__).read_bytes())  # how the lines are rendered, which no key holds
+
+
+def _lines(values: tuple) -> str:
+    """One article's lines, each encoded straight from its link with the C string encoder."""
+    path, links, kinds, targets = values
     s = encode_basestring  # the C string encoder behind json.dumps(..., ensure_ascii=False)
-    write = out.write
-    for o in occurrences:
-        link = o.link
-        target = "null" if o.target is None else s(o.target)
-        write(f'{{"path": {s(o.path)}, "line": {link.line}, "href": {s(link.href)}, "text": {s(link.text)}, '
-              f'"section": {s(link.section)}, "syntax": {s(link.syntax)}, "class": {s(o.kind)}, '
-              f'"target": {target}}}\n')
+    path, classes = s(path), [s(kind) for kind in LinkClass.ALL]
+    return "".join(
+        f'{{"path": {path}, "line": {link.line}, "href": {s(link.href)}, "text": {s(link.text)}, '
+        f'"section": {s(link.section)}, "syntax": {s(link.syntax)}, "class": {classes[kind]}, '
+        f'"target": {"null" if target is None else s(target)}}}\n'
+        for link, kind, target in zip(links, kinds, targets))
 
 
 def write_report(report: dict, out: TextIO) -> None:

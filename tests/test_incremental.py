@@ -86,6 +86,18 @@ def test_a_rebuild_renders_only_the_pieces_whose_inputs_changed(tmp_path, corpus
     assert warm.spliced["graph.nt"] == (rendered, NODES - rendered, 0, 0)
 
 
+@pytest.mark.parametrize("case, rendered", [
+    ("touch-only", 0), ("edit-body", 0), ("change-title", 0),  # no link of any file changed
+    ("add-link", 1),  # bank's lines
+    ("add-file-for-missing-target", 2),  # the two articles linking /adviser: missing -> resolved
+    ("delete-file", 3),  # both finras and bank link the broker (gone, its own lines with it)
+])
+def test_the_link_audit_renders_only_the_lines_of_articles_whose_links_changed(tmp_path, corpus, case, rendered):
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES[case])
+    done = warm.spliced["links.jsonl"]
+    assert done.rendered == rendered and done.copied == sum(done) - rendered
+
+
 @pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
 def test_pieces_whose_ids_moved_are_renumbered_not_rendered(tmp_path, corpus, name):
     # "aaa" sorts first: every node id after it moves by one, and so does every edge id after its edge
@@ -114,7 +126,7 @@ def test_a_damaged_chunk_table_is_a_warning_and_its_file_is_rendered_whole(tmp_p
         tables = table_files(tmp_path / "out")
         assert [t.name for t in tables] == ["edges.csv.chunks", "graph.gexf.chunks", "graph.graphml.chunks",
                                              "graph.jsonld.chunks", "graph.nt.chunks", "graph.ttl.chunks",
-                                             "nodes.csv.chunks"]
+                                             "links.jsonl.chunks", "nodes.csv.chunks"]
         data = bytearray(tables[4].read_bytes())
         data[-3] ^= 0xFF  # one flipped byte: the checksum no longer matches
         tables[4].write_bytes(bytes(data))
@@ -246,11 +258,12 @@ def test_a_file_whose_every_piece_is_unchanged_is_the_previous_file_linked(tmp_p
     assert snapshot(out) == snapshot(tmp_path / "cold")
     after = inodes(out)
     linked = {name for name in after if after[name] == before.get(name)}
-    assert linked == set()  # a title is in every graph file: each was written anew
+    assert linked == {"links.jsonl"}  # a title is in every graph file, not in the link audit
     build([corpus], out, cache_dir=tmp_path / "cache")
     again = inodes(out)
     assert {name for name in again if again[name] == after[name]} == {
-        "edges.csv", "graph.gexf", "graph.graphml", "graph.jsonld", "graph.nt", "graph.ttl", "nodes.csv"}
+        "edges.csv", "graph.gexf", "graph.graphml", "graph.jsonld", "graph.nt", "graph.ttl", "links.jsonl",
+        "nodes.csv"}
     assert snapshot(out) == snapshot(tmp_path / "cold")
 
 

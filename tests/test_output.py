@@ -34,7 +34,7 @@ def test_a_rebuild_replaces_the_whole_folder_and_leaves_nothing_behind(tmp_path)
     build([GLOSSARY], out)
     build([GLOSSARY], out, formats=["graphml"])  # fewer formats: the old files go with the old build
     assert sorted(p.name for p in out.iterdir()) == [".linkgraph", "graph.graphml", "links.jsonl", "report.json"]
-    assert sorted(snapshot(out / ".linkgraph")) == ["graph.graphml.chunks", "manifest.json"]  # no table of a file gone
+    assert sorted(snapshot(out / ".linkgraph")) == ["graph.graphml.chunks", "links.jsonl.chunks", "manifest.json"]  # no table of a file gone
     assert leftovers(out) == []
 
 
