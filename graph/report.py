@@ -8,7 +8,9 @@ import json
 import marshal
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from json.encoder import encode_basestring
+from operator import itemgetter
 from pathlib import Path
 from typing import TextIO
 
@@ -16,7 +18,6 @@ import networkx as nx
 
 from graph.build import preferred
 from graph.model import EdgeKind, LinkClass, NodeKind, Occurrence, Occurrences, Resolution
-from graph.resolve import link_counts
 from graph.splice import Piece, digest, file_context, render
 
 ARTICLE, MISSING_NODE, KEYWORD = NodeKind.ARTICLE, NodeKind.MISSING, NodeKind.KEYWORD
@@ -30,13 +31,25 @@ LINKS_FILE = "links.jsonl"
 
 def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
     """Everything a user needs to trust the build, as JSON-ready data in a stable order."""
-    kinds = Counter(kind for _, kind in G.nodes(data="kind"))
-    edges = Counter(kind for _, _, kind in G.edges(data="kind"))
-    demand = Counter(o.target for o in resolution.occurrences if o.kind == MISSING)
+    # Counted in C over the graph's dicts and the occurrences' class bytes: a Python loop per
+    # edge and per occurrence was 2 s at 50,000 files.
+    kind_of = itemgetter("kind")
+    kinds = Counter(map(kind_of, G._node.values()))
+    edges = Counter(map(kind_of, chain.from_iterable(map(dict.values, G._succ.values()))))
+    occurrences = resolution.occurrences
+    classes = Counter(occurrences.kinds)
+    demand: Counter[str] = Counter()
     sources: dict[str, set[str]] = {}
-    for o in resolution.occurrences:
-        if o.kind == MISSING:
-            sources.setdefault(o.target, set()).add(o.source)
+    missing, at = LinkClass.ALL.index(MISSING), 0
+    for article in occurrences.articles:
+        n = len(article.links)
+        row = occurrences.kinds[at:at + n]
+        if missing in row:
+            for link_class, target in zip(row, occurrences.targets[at:at + n]):
+                if link_class == missing:
+                    demand[target] += 1
+                    sources.setdefault(target, set()).add(article.slug)
+        at += n
     return {
         "report_version": REPORT_VERSION,
         "counts": {
@@ -44,7 +57,7 @@ def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
             "articles": len(resolution.articles),
             "nodes": {kind: kinds[kind] for kind in NodeKind.ALL},
             "edges": {LINKS_TO: edges[LINKS_TO], HAS_KEYWORD: edges[HAS_KEYWORD]},
-            "link_occurrences": link_counts(resolution.occurrences),
+            "link_occurrences": {name: classes[i] for i, name in enumerate(LinkClass.ALL)},
             "problems": len(resolution.problems),
         },
         "problems": [

@@ -242,9 +242,3 @@ def _missing_labels(occurrences: Iterable[Occurrence], langs: dict[str, str | No
         for slug in sorted(anchors)
     }
 
-
-def link_counts(occurrences: Iterable[Occurrence]) -> dict[str, int]:
-    """Occurrences per class, every class present (zero when unseen)."""
-    counts = Counter(o.kind for o in occurrences)
-    return {kind: counts.get(kind, 0) for kind in LinkClass.ALL}
-
