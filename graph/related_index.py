@@ -398,7 +398,12 @@ def index_view(G) -> IndexedGraph:
 def write_index(G, out: TextIO) -> None:
     """Write the related index of a graph (its text attached by ``attach_text_index``)."""
     # One dumps and one write: json.dump streams thousands of small writes.
-    out.write(json.dumps(index_view(G).data, ensure_ascii=False, separators=(",", ":")) + "\n")
+    out.write(index_text(G) + "\n")
+
+
+def index_text(G) -> str:
+    """The related index of a graph as the index file holds it: everything ``graph.related`` reads."""
+    return json.dumps(index_view(G).data, ensure_ascii=False, separators=(",", ":"))
 
 
 def index_data(G) -> dict:

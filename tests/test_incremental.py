@@ -98,6 +98,22 @@ def test_the_link_audit_renders_only_the_lines_of_articles_whose_links_changed(t
     assert done.rendered == rendered and done.copied == sum(done) - rendered
 
 
+LONG = {"ar/long.md": ("---\ntitle: طويل\n---\n[فينرا](/finra) " + "كلام " * 1000 + "\nآخر سطر.\n").encode()}
+
+
+@pytest.mark.parametrize("case, rendered", [
+    ("touch-only", 0),  # the page is the previous one
+    ("edit-far-in-a-body", 0),  # past the indexed start of a body: neither the graph nor the index changed
+    ("edit-body", 1),  # the start of a body is indexed: its related terms are ranked again, not laid out
+    ("add-link", 2),
+])
+def test_the_explorer_lays_out_and_ranks_only_when_its_inputs_changed(tmp_path, corpus, case, rendered):
+    write_files(corpus, LONG)
+    change = edit("ar/long.md", "آخر سطر", "آخر سطرين") if case == "edit-far-in-a-body" else CASES[case]
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, change)
+    assert warm.spliced["graph.html"] == (rendered, 2 - rendered, 0, 0)
+
+
 @pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
 def test_pieces_whose_ids_moved_are_renumbered_not_rendered(tmp_path, corpus, name):
     # "aaa" sorts first: every node id after it moves by one, and so does every edge id after its edge
@@ -125,12 +141,12 @@ def test_a_damaged_chunk_table_is_a_warning_and_its_file_is_rendered_whole(tmp_p
     def spoil(root):
         tables = table_files(tmp_path / "out")
         assert [t.name for t in tables] == ["edges.csv.chunks", "graph.gexf.chunks", "graph.graphml.chunks",
-                                             "graph.jsonld.chunks", "graph.nt.chunks", "graph.ttl.chunks",
-                                             "links.jsonl.chunks", "nodes.csv.chunks"]
-        data = bytearray(tables[4].read_bytes())
+                                             "graph.html.chunks", "graph.jsonld.chunks", "graph.nt.chunks",
+                                             "graph.ttl.chunks", "links.jsonl.chunks", "nodes.csv.chunks"]
+        data = bytearray(tables[5].read_bytes())
         data[-3] ^= 0xFF  # one flipped byte: the checksum no longer matches
-        tables[4].write_bytes(bytes(data))
-        tables[5].write_bytes(b"LGchunk1" + b"\0" * 5)  # cut short
+        tables[5].write_bytes(bytes(data))
+        tables[6].write_bytes(b"LGchunk1" + b"\0" * 5)  # cut short
         CASES["change-title"](root)
     warm, _ = rebuild_equals_cold(tmp_path, corpus, spoil)
     assert len(warm.warnings) == 2 and all("is damaged or not linkgraph's" in w for w in warm.warnings)
@@ -262,8 +278,8 @@ def test_a_file_whose_every_piece_is_unchanged_is_the_previous_file_linked(tmp_p
     build([corpus], out, cache_dir=tmp_path / "cache")
     again = inodes(out)
     assert {name for name in again if again[name] == after[name]} == {
-        "edges.csv", "graph.gexf", "graph.graphml", "graph.jsonld", "graph.nt", "graph.ttl", "links.jsonl",
-        "nodes.csv"}
+        "edges.csv", "graph.gexf", "graph.graphml", "graph.html", "graph.jsonld", "graph.nt", "graph.ttl",
+        "links.jsonl", "nodes.csv"}
     assert snapshot(out) == snapshot(tmp_path / "cold")
 
 

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from importlib.resources import files
+from itertools import chain
+from operator import itemgetter
+from pathlib import Path
 from typing import TextIO
 
 import networkx as nx
@@ -21,7 +25,8 @@ from graph.model import EdgeKind, NodeKind
 from graph.fields import node_fields
 from graph.normalize import RULES
 from graph.related import rank
-from graph.related_index import index_view
+from graph.related_index import index_text, index_view
+from graph.splice import Piece, digest, file_context, node_keys, render
 
 ASSETS = files("graph.exporters") / "html_assets"
 KINDS = NodeKind.ALL
@@ -39,24 +44,62 @@ one its 50 hubs in seconds; the page tells the command that answers for the othe
 
 def write(G: nx.DiGraph, out: TextIO, options: object = None) -> None:
     """Write the explorer page of the graph to a text stream."""
-    template = (ASSETS / "explorer.html").read_text(encoding="utf-8")
-    head, rest = template.split("<!--DATA-->")
+    for text in render(pieces(G, options)):
+        out.write(text)
+
+
+def pieces(G: nx.DiGraph, options: object = None) -> Iterator[Piece]:
+    """The page as keyed pieces (``graph.splice``): its graph data (nodes, layout, links), keyed
+    by every node's key in order, and the related terms of its hubs, keyed by the related index
+    they are ranked from. A rebuild that changed neither (a prose edit past the indexed start of
+    a body) lays out and ranks nothing: the page is the previous one."""
+    import igraph  # only a build that writes the page pays for loading it
+
+    # The layout is igraph's: another version may place the nodes elsewhere.
+    yield file_context("graph.html", G.graph.get("label_order", ()), igraph.__version__)
+    head, rest = (ASSETS / "explorer.html").read_text(encoding="utf-8").split("<!--DATA-->")
+    yield (head.replace("/*CSS*/", (ASSETS / "explorer.css").read_text(encoding="utf-8"))
+           + '<script id="lg-data" type="application/json">')
+    keys = node_keys(G)
+    yield b"g" + digest(b"".join(map(keys.__getitem__, G))), _graph_data, G
+    yield '],"related":{\n'
+    articles = sum(1 for _, kind in G.nodes(data="kind") if kind == NodeKind.ARTICLE)
+    small, k, k_large = RELATED_LIMIT
+    limit = k if articles <= small else k_large
+    # The index holds all that ranking reads (``linkgraph related`` answers from it alone).
+    yield b"r" + digest(_related_code() + index_text(G).encode()), _related_data, (G, limit)
+    edges = Counter(map(itemgetter("kind"), chain.from_iterable(map(dict.values, G._succ.values()))))
+    meta = {
+        "version": 1, "rules": RULES, "kinds": KINDS,
+        "counts": {"nodes": len(G), "links": edges[EdgeKind.LINKS_TO], "keyword_edges": edges[EdgeKind.HAS_KEYWORD]},
+        "related_info": {"n": RELATED_N, "limit": limit, "computed": min(limit, articles)},
+    }
+    yield "}," + _json(meta)[1:] + "</script>\n<script>\n" + "".join(
+        (ASSETS / name).read_text(encoding="utf-8") for name in ("normalize.js", "explorer.js")) + rest
+
+
+_RELATED_CODE: list[bytes] = []
+
+
+def _related_code() -> bytes:
+    """A digest of the code that ranks related terms from the index (besides this module's)."""
+    if not _RELATED_CODE:
+        import graph.normalize
+        import graph.related
+        import graph.related_index
+        import graph.textindex
+
+        _RELATED_CODE.append(digest(b"".join(Path(m.__file__).read_bytes() for m in (
+            graph.normalize, graph.related, graph.related_index, graph.textindex))))
+    return _RELATED_CODE[0]
+
+
+def _graph_data(G: nx.DiGraph) -> str:
+    """The nodes (with their positions) and the links, up to the related terms."""
     order = list(G)
     ids = {node: i for i, node in enumerate(order)}
-    out.write(head.replace("/*CSS*/", (ASSETS / "explorer.css").read_text(encoding="utf-8")))
-    out.write('<script id="lg-data" type="application/json">')
-    _write_data(G, order, ids, out)
-    out.write("</script>\n<script>\n")
-    for name in ("normalize.js", "explorer.js"):
-        out.write((ASSETS / name).read_text(encoding="utf-8"))
-    out.write(rest)
-
-
-def _write_data(G: nx.DiGraph, order: list[str], ids: dict[str, int], out: TextIO) -> None:
-    # Nodes, links and related terms are written as they come; the counts follow them (JSON
-    # objects are unordered), so no list of half a million links is built first.
-    out.write('{"nodes":[\n')
     positions = layout(G, order, ids)
+    parts = ['{"nodes":[\n']
     for i, node in enumerate(order):
         data = G.nodes[node]
         fields = node_fields(G, node)
@@ -65,36 +108,21 @@ def _write_data(G: nx.DiGraph, order: list[str], ids: dict[str, int], out: TextI
                [[lang or "", text] for lang, text in data["labels"].items()],
                [[lang or "", text] for lang, text in data["descriptions"].items()],
                list(data["aliases"]), keywords]
-        out.write(("," if i else "") + _json(row) + "\n")
-    out.write('],"links":[')
-    links = keyword_edges = 0
-    chunk: list[str] = []
-    for u, v, e in G.edges(data=True):
-        if e["kind"] != EdgeKind.LINKS_TO:
-            keyword_edges += e["kind"] == EdgeKind.HAS_KEYWORD
-            continue
-        chunk.append(f"{ids[u]},{ids[v]},{e['weight']}")
-        if len(chunk) == 4096:
-            out.write(("," if links else "") + ",".join(chunk))
-            links += len(chunk)
-            chunk = []
-    if chunk:
-        out.write(("," if links else "") + ",".join(chunk))
-        links += len(chunk)
-    articles = sum(1 for _, kind in G.nodes(data="kind") if kind == NodeKind.ARTICLE)
-    small, k, k_large = RELATED_LIMIT
-    limit = k if articles <= small else k_large
-    out.write('],"related":{\n')
+        parts.append(("," if i else "") + _json(row) + "\n")
+    parts.append('],"links":[')
+    parts.append(",".join(f"{ids[u]},{ids[v]},{e['weight']}" for u, v, e in G.edges(data=True)
+                          if e["kind"] == EdgeKind.LINKS_TO))
+    return "".join(parts)
+
+
+def _related_data(args: tuple[nx.DiGraph, int]) -> str:
+    """The related terms of the ``limit`` most linked articles, one row per article."""
+    G, limit = args
+    ids = {node: i for i, node in enumerate(G)}
     related = related_terms(G, limit, RELATED_N)
-    for i, (node, results) in enumerate(related.items()):
-        rows = [[ids[r.slug], r.score, list(r.reasons)] for r in results]
-        out.write(("," if i else "") + f'"{ids[node]}":' + _json(rows) + "\n")
-    meta = {
-        "version": 1, "rules": RULES, "kinds": KINDS,
-        "counts": {"nodes": len(order), "links": links, "keyword_edges": keyword_edges},
-        "related_info": {"n": RELATED_N, "limit": limit, "computed": len(related)},
-    }
-    out.write("}," + _json(meta)[1:])
+    return "".join(("," if i else "") + f'"{ids[node]}":' + _json([[ids[r.slug], r.score, list(r.reasons)]
+                                                                    for r in results]) + "\n"
+                   for i, (node, results) in enumerate(related.items()))
 
 
 def _json(value: object) -> str:
