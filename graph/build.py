@@ -22,7 +22,7 @@ from itertools import groupby
 
 import networkx as nx
 
-from graph.model import KEYWORD_PREFIX, Article, EdgeKind, LinkClass, NodeKind, Resolution, keyword_key
+from graph.model import KEYWORD_PREFIX, Article, EdgeKind, Link, LinkClass, NodeKind, Resolution, keyword_key
 from graph.text import field_lang
 
 
@@ -56,12 +56,16 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     # source at a time, so no structure per edge of the corpus is held besides the graph.
     succ, pred = G._succ, G._pred
     shared: dict[tuple, dict] = {}
-    RESOLVED, MISSING, LINKS_TO = LinkClass.RESOLVED, LinkClass.MISSING, EdgeKind.LINKS_TO
-    occurrences = resolution.occurrences
+    LINKS_TO = EdgeKind.LINKS_TO
+    # The occurrences' columns, read in place: making an Occurrence record per link was a third
+    # of this loop.
+    RESOLVED, MISSING = LinkClass.ALL.index(LinkClass.RESOLVED), LinkClass.ALL.index(LinkClass.MISSING)
+    kinds, targets = resolution.occurrences.kinds, resolution.occurrences.targets
     for source, runs in sorted(_runs_by_source(resolution.articles).items()):
         counts: dict[str, list] = {}  # target -> [occurrences, distinct anchors in order]
-        for start, stop in runs:
-            for _, _, link, kind, target in occurrences[start:stop]:
+        for links, start in runs:
+            stop = start + len(links)
+            for link, kind, target in zip(links, kinds[start:stop], targets[start:stop]):
                 if (kind == RESOLVED or kind == MISSING) and target is not None:
                     entry = counts.get(target)
                     if entry is None:
@@ -85,13 +89,14 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     return G
 
 
-def _runs_by_source(articles: Iterable[Article]) -> dict[str, list[tuple[int, int]]]:
-    """Source -> (start, stop) in the occurrences of each of its articles (a concept of several
-    articles, language twins, has one run per article): occurrences are the articles' links in order."""
-    runs: dict[str, list[tuple[int, int]]] = {}
+def _runs_by_source(articles: Iterable[Article]) -> dict[str, list[tuple[tuple[Link, ...], int]]]:
+    """Source -> (links, index of the first in the occurrences) of each of its articles (a
+    concept of several articles, language twins, has one run per article): occurrences are the
+    articles' links in order."""
+    runs: dict[str, list[tuple[tuple[Link, ...], int]]] = {}
     start = 0
     for a in articles:
-        runs.setdefault(a.slug, []).append((start, start + len(a.links)))
+        runs.setdefault(a.slug, []).append((a.links, start))
         start += len(a.links)
     return runs
 

@@ -231,8 +231,8 @@ class Resolution:
     corpus: Corpus
     articles: tuple[Article, ...]
     """Articles that define a concept (duplicates removed, see ``problems``)."""
-    occurrences: Sequence[Occurrence]
-    """Every link of ``articles``, in their order (``Occurrences``)."""
+    occurrences: Occurrences
+    """Every link of ``articles``, in their order."""
     problems: tuple[Problem, ...]
     """Reader problems plus those found while resolving (duplicate slugs, unsafe links)."""
     missing_labels: Mapping[str, Mapping[str | None, str]]

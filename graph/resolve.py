@@ -82,8 +82,7 @@ def resolve(corpus: Corpus) -> Resolution:
     _unify_missing_spellings(kinds, targets, code[MISSING])
     occurrences = Occurrences(articles, bytes(kinds), targets)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
-    return Resolution(corpus, tuple(articles), occurrences, tuple(problems),
-                      _missing_labels(occurrences, {a.path: a.lang for a in articles}))
+    return Resolution(corpus, tuple(articles), occurrences, tuple(problems), _missing_labels(occurrences))
 
 
 def classify(article: Article, href: str, index: _Index, memo: dict | None = None) -> tuple[str, str | None]:
@@ -226,16 +225,23 @@ def _unify_missing_spellings(kinds: bytearray, targets: list[str | None], missin
             targets[i] = best[t.casefold()]
 
 
-def _missing_labels(occurrences: Iterable[Occurrence], langs: dict[str, str | None]) -> dict[str, dict[str | None, str]]:
+def _missing_labels(occurrences: Occurrences) -> dict[str, dict[str | None, str]]:
     """Missing slug -> language -> its most frequent wordy anchor text (first seen on ties); an
-    anchor's language is judged against the file it is written in (``langs``: path -> language)."""
+    anchor's language is judged against the article it is written in."""
     anchors: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-    for o in occurrences:
-        if o.kind == MISSING and o.target is not None:
-            per_lang = anchors[o.target]  # created even when no anchor is wordy
-            wordy, lang = anchor_lang(o.link.text, langs[o.path])
-            if wordy:
-                per_lang[lang][o.link.text] += 1
+    missing = LinkClass.ALL.index(MISSING)
+    kinds, targets, start = occurrences.kinds, occurrences.targets, 0
+    # Read from the occurrences' columns, article by article: most articles have no missing link.
+    for article in occurrences.articles:
+        stop = start + len(article.links)
+        if missing in kinds[start:stop]:
+            for link, kind, target in zip(article.links, kinds[start:stop], targets[start:stop]):
+                if kind == missing and target is not None:
+                    per_lang = anchors[target]  # created even when no anchor is wordy
+                    wordy, lang = anchor_lang(link.text, article.lang)
+                    if wordy:
+                        per_lang[lang][link.text] += 1
+        start = stop
     return {
         slug: {lang: c.most_common(1)[0][0] for lang, c in anchors[slug].items()}
         or {None: slug.rpartition("/")[2]}
