@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from hashlib import blake2b
 from itertools import chain, compress
 from operator import attrgetter, itemgetter
 
@@ -157,8 +158,8 @@ class ScanMemo:
 
     def __init__(self) -> None:
         self.groups: dict[str, list[Name]] = {}
-        self.entries: dict[tuple[int, str], tuple[frozenset[str], tuple]] = {}
-        """(body line, body) -> (first keys its words may start, ``article_matches``)."""
+        self.entries: dict[tuple[int, bytes], tuple[frozenset[str], tuple]] = {}
+        """(body line, ``body_digest``) -> (first keys its words may start, ``article_matches``)."""
         self.names: dict[tuple, Name | None] = {}
         """``name``'s arguments -> its Name: a large corpus has hundreds of thousands of names."""
 
@@ -172,6 +173,11 @@ class ScanMemo:
             kept[args] = made
             return made
         return make
+
+
+def body_digest(body: str) -> bytes:
+    """What a memo knows a body by: a digest, so that it need not keep (or store) the text."""
+    return blake2b(body.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def name(target: str, text: str, origin: str, weight: float, capitals: bool = False) -> Name | None:
@@ -313,7 +319,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         if memo is None:
             matches = article_matches(a.body, lexicon, a.body_line)
         else:
-            key = (a.body_line, a.body)
+            key = (a.body_line, body_digest(a.body))
             entry = memo.entries.get(key)
             if entry is None or not changed.isdisjoint(entry[0]):
                 words: set[str] = set()

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from graph.errors import LinkgraphError
 from graph.model import Problem, Resolution
-from graph.pipeline import BuildResult, Memo, build
+from graph.memo import Memo
+from graph.pipeline import BuildResult, build
 from graph.reader import MARKDOWN_SUFFIXES
 
 
