@@ -80,9 +80,8 @@ def memo_bytes(memo: Memo) -> bytes:
     def ref(made: Name) -> int:
         i = seen.get(id(made))
         if i is None:
-            i = table.get(made)
-            if i is None:
-                i = table[made] = len(table)
+            i = table.setdefault(made, len(rows))
+            if i == len(rows):  # a name not met before
                 rows.append((text(made.target), list(map(text, made.words)), list(map(text, made.keys)),
                              text(made.origin), made.weight, made.capitals))
             seen[id(made)] = i
@@ -91,7 +90,8 @@ def memo_bytes(memo: Memo) -> bytes:
     names = [(text(target), text(written), text(origin), weight, capitals, None if made is None else ref(made))
              for (target, written, origin, weight, capitals), made in scans.names.items()]
     groups = [(text(key), [ref(n) for n in group]) for key, group in scans.groups.items()]
-    entries = [(line, digest, list(map(text, sorted(starts))),
+    # An entry's first keys as one text, each after a line feed, which no key holds (a key is a stemmed word)
+    entries = [(line, digest, "".join(map("\n".__add__, sorted(starts))),
                 [(at, text(written), [(ref(n), text(tier)) for n, tier in matched]) for at, written, matched in matches])
                for (line, digest), (starts, matches) in scans.entries.items()]
     payload = marshal.dumps((code(), list(strings), rows, names, groups, entries), 2)
@@ -116,7 +116,7 @@ def memo_from_bytes(data: bytes) -> Memo | None:
         scans.names = {(s[t], s[x], s[o], weight, capitals): None if i is None else table[i]
                        for t, x, o, weight, capitals, i in names}
         scans.groups = {s[key]: [table[i] for i in group] for key, group in groups}
-        scans.entries = {(line, digest): (frozenset(s[i] for i in starts),
+        scans.entries = {(line, digest): (frozenset(starts.split("\n")[1:]),
                                           tuple((at, s[x], tuple((table[i], s[tier]) for i, tier in matched))
                                                 for at, x, matched in matches))
                          for line, digest, starts, matches in entries}

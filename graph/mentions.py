@@ -315,6 +315,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         changed = {key for key in memo.groups.keys() | lexicon.groups.keys()
                    if memo.groups.get(key) != lexicon.groups.get(key)}
         kept: dict = {}
+        starts: dict[str, tuple[str, ...]] = {}  # word -> the first keys it may be; words repeat across articles
     for a in resolution.articles:
         if memo is None:
             matches = article_matches(a.body, lexicon, a.body_line)
@@ -324,7 +325,9 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
             if entry is None or not changed.isdisjoint(entry[0]):
                 words: set[str] = set()
                 matches = article_matches(a.body, lexicon, a.body_line, words)
-                entry = (frozenset(k for w in words for k, _ in word_keys(w)[2]), matches)
+                for w in words - starts.keys():
+                    starts[w] = tuple(k for k, _ in word_keys(w)[2])
+                entry = (frozenset(chain.from_iterable(map(starts.__getitem__, words))), matches)
             kept[key] = entry
             matches = entry[1]
         skip = {a.slug, *linked[a.path]}
