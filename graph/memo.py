@@ -25,6 +25,7 @@ import pyromark
 
 from graph.mentions import Name, ScanMemo
 from graph.related_index import RelatedModel
+from graph.resolve import ResolveMemo
 
 MEMO_STATE = "index-memo.bin"
 """In the state folder: the memo of the last build's index stage."""
@@ -36,12 +37,14 @@ _CODE: list[str] = []
 class Memo:
     """What a rebuild keeps from the last build, so that it recomputes only what changed: each
     article's name matches with the lexicon's names (kept on disk too), and in a long-lived
-    process (``--watch``) also each file's article (``read_corpus``'s ``known``), each text's term
-    counts and the related model with the digest of what it was fitted to. Outputs are the same
-    with or without it; it holds only what the last build used, so it does not grow over a long watch."""
+    process (``--watch``) also each file's article (``read_corpus``'s ``known``), each article's
+    resolved links (``ResolveMemo``), each text's term counts and the related model with the
+    digest of what it was fitted to. Outputs are the same with or without it; it holds only what
+    the last build used, so it does not grow over a long watch."""
 
     def __init__(self) -> None:
         self.files: dict = {}
+        self.resolved = ResolveMemo()
         self.texts: dict = {}
         self.scans = ScanMemo()
         self.model: RelatedModel | None = None

@@ -183,7 +183,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total),
                          lead_only=True, known=memo.files if memo else None)
     stage("resolve")
-    resolution = resolve(corpus)
+    resolution = resolve(corpus, memo.resolved if memo else None)
     stage("graph")
     G = build_graph(resolution, default_lang)
     skipped = ()

@@ -10,9 +10,8 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 
-from graph.model import Article, Corpus, Link, LinkClass, Occurrence, Occurrences, Problem, Resolution
+from graph.model import Article, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
 from graph.parse import language_root
 from graph.slugs import decode_path, page_path
 from graph.text import INVISIBLE, field_lang, shown
@@ -50,39 +49,81 @@ class _Index:
                 or self.folded.get((lang, folded)) or self.folded.get(("*", folded)))
 
 
-def resolve(corpus: Corpus) -> Resolution:
-    """Classify every link of the corpus and pick the article that defines each concept."""
+class ResolveMemo:
+    """What ``resolve`` keeps from one call to the next in a long-lived process (``--watch``).
+    While no article's path, slug, language, language folder or aliases changed, the slug index
+    is the same and every href resolves as before: an unchanged article keeps its links' classes
+    and targets, and only the changed articles are classified again."""
+
+    def __init__(self) -> None:
+        self.names: tuple = ()
+        """What the slug index was made of."""
+        self.hrefs: dict = {}
+        """(href, language, language folder, folder) -> (class, target, holds invisible characters)."""
+        self.articles: dict[str, tuple] = {}
+        """Path -> (article, its links' class codes, targets and problems) from the last call."""
+
+
+def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
+    """Classify every link of the corpus and pick the article that defines each concept; ``memo``,
+    kept by the caller across calls, spares classifying the links of unchanged articles again."""
     problems = list(corpus.problems)
     articles = _deduplicate(corpus.articles, problems)
-    index = _Index(articles)
+    names = tuple((a.path, a.slug, a.lang, a.site_dir, a.aliases) for a in corpus.articles)
+    same = memo is not None and memo.names == names
+    index = None if same else _Index(articles)
+    hrefs = memo.hrefs if same else {}  # hrefs repeat a lot (popular targets): classify each spelling once per folder
+    previous = memo.articles if same else {}
     kinds, targets = bytearray(), []  # per link: its class (index in LinkClass.ALL) and target
-    code = {kind: i for i, kind in enumerate(LinkClass.ALL)}
-    memo: dict = {}  # hrefs repeat a lot (popular targets): classify each spelling once per folder
+    resolved = {}
     for article in articles:
-        path, slug, lang, site_dir = article.path, article.slug, article.lang, article.site_dir
-        folder = posixpath.dirname(path)
-        for link in article.links:
-            # classify(), inlined: this loop runs once per link of the corpus.
-            href = link.href
-            key = (href, lang, site_dir, "" if href[:1] == "/" else folder)
-            found = memo.get(key)
-            if found is None:
-                kind, target = _classify(href, lang, site_dir, key[3], index)
-                found = memo[key] = (kind, target, (kind == RESOLVED or kind == MISSING) and invisible(href))
-            kind, target, hidden = found
-            if kind == SELF or (kind == RESOLVED and target == slug):
-                kind, target = SELF, slug
-            elif kind == UNSAFE or kind == TEMPLATE:
-                problems.append(link_problem(path, link, kind, target))
-                target = None
-            elif hidden:
-                problems.append(invisible_problem(path, link, target))
-            kinds.append(code[kind])
-            targets.append(target)
-    _unify_missing_spellings(kinds, targets, code[MISSING])
+        entry = previous.get(article.path)
+        if entry is not None and entry[0] is article:
+            kinds += entry[1]
+            targets += entry[2]
+            problems += entry[3]
+        else:
+            index = index or _Index(articles)
+            start, first_problem = len(targets), len(problems)
+            _resolve_links(article, index, hrefs, kinds, targets, problems)
+            if memo is not None:
+                entry = (article, bytes(kinds[start:]), targets[start:], problems[first_problem:])
+        if memo is not None:
+            resolved[article.path] = entry
+    if memo is not None:
+        memo.names, memo.hrefs, memo.articles = names, hrefs, resolved
+    _unify_missing_spellings(kinds, targets, _CODE[MISSING])
     occurrences = Occurrences(articles, bytes(kinds), targets)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
     return Resolution(corpus, tuple(articles), occurrences, tuple(problems), _missing_labels(occurrences))
+
+
+_CODE = {kind: i for i, kind in enumerate(LinkClass.ALL)}
+
+
+def _resolve_links(article: Article, index: _Index, memo: dict, kinds: bytearray, targets: list[str | None],
+                   problems: list[Problem]) -> None:
+    """Append the class codes, targets and problems of one article's links; ``memo`` is ``ResolveMemo.hrefs``."""
+    path, slug, lang, site_dir = article.path, article.slug, article.lang, article.site_dir
+    folder = posixpath.dirname(path)
+    for link in article.links:
+        # classify(), inlined: this loop runs once per link of the corpus.
+        href = link.href
+        key = (href, lang, site_dir, "" if href[:1] == "/" else folder)
+        found = memo.get(key)
+        if found is None:
+            kind, target = _classify(href, lang, site_dir, key[3], index)
+            found = memo[key] = (kind, target, (kind == RESOLVED or kind == MISSING) and invisible(href))
+        kind, target, hidden = found
+        if kind == SELF or (kind == RESOLVED and target == slug):
+            kind, target = SELF, slug
+        elif kind == UNSAFE or kind == TEMPLATE:
+            problems.append(link_problem(path, link, kind, target))
+            target = None
+        elif hidden:
+            problems.append(invisible_problem(path, link, target))
+        kinds.append(_CODE[kind])
+        targets.append(target)
 
 
 def classify(article: Article, href: str, index: _Index, memo: dict | None = None) -> tuple[str, str | None]:

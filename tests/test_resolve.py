@@ -112,3 +112,43 @@ def test_alias_resolves_but_never_shadows_a_slug():
         "w.md": "[a](/old) [b](/other)",
     }
     assert [o.target for o in resolve(corpus(files)).occurrences] == ["new", "other"]
+
+
+def test_a_memo_resolves_as_a_fresh_call_and_classifies_only_changed_articles(monkeypatch):
+    import graph.resolve as module
+    from graph.resolve import ResolveMemo
+
+    classified: list[str] = []
+    original = module._resolve_links
+
+    def spy(article, *args):
+        classified.append(article.path)
+        return original(article, *args)
+
+    monkeypatch.setattr(module, "_resolve_links", spy)
+    files = {"a.md": "[b](/b) [M](/Missing) [js](javascript:x)", "b.md": "[a](/a) [m](/missing)",
+             "c.md": "[m](/missing) [gone](/nowhere)"}
+    parsed: dict = {}  # unchanged files keep their Article, as the reader's memo gives them
+
+    def read() -> Corpus:
+        articles = []
+        for path in sorted(files):
+            if (path, files[path]) not in parsed:
+                parsed[path, files[path]] = parse_article(files[path], path)[0]
+            articles.append(parsed[path, files[path]])
+        return Corpus(tuple(articles), (), len(files))
+
+    memo = ResolveMemo()
+    everything = ["a.md", "b.md", "c.md", "d.md"]
+    for change, again in [
+        ({}, ["a.md", "b.md", "c.md"]),  # first call
+        ({"c.md": "[a](/a) [M](/Missing) [M](/Missing)"}, ["c.md"]),  # /Missing outnumbers /missing now: b.md's link is respelled
+        ({"d.md": "# d"}, everything),  # a new slug: another index
+        ({"b.md": "---\naliases: [/nowhere]\n---\n[a](/a)"}, everything),  # a new alias
+        ({"d.md": "[gone](/nowhere)"}, ["d.md"]),  # resolves through the alias
+    ]:
+        files.update(change)
+        fresh = resolve(read())
+        classified.clear()
+        assert resolve(read(), memo) == fresh
+        assert classified == again
