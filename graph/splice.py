@@ -32,7 +32,7 @@ import re
 import sys
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple, Union
@@ -52,6 +52,7 @@ _PLACE = 8  # BLAKE2b of the positional ids a piece writes (none: zeros)
 _ROW = _KEY + _PLACE + 8 + 8 + 4  # key, place, offset, length, CRC-32
 _NOWHERE = bytes(_PLACE)
 _COPY_RUN = 1 << 30
+_RELEASE = 32 << 20  # bytes of the previous file's map kept behind the piece being read
 # Modules whose code turns node and edge attributes into a piece's bytes (with every exporter's);
 # what makes the attributes is not here: keys hold the attributes themselves. The constants they
 # render with count too: slugs.py encodes with text.INVISIBLE, vocab.py and the CSV writer name
@@ -210,7 +211,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path,
     rendered = copied = renumbered = stale = 0
     crc32 = zlib.crc32
     try:
-        with _mapped(previous.path if old else None) as (before, src), open(path, "wb") as out:
+        with _mapped(previous.path if old else None) as (before, src, release), open(path, "wb") as out:
             sink = _Sink(out, before, src)
             pos = 0
             for piece in pieces:
@@ -227,6 +228,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path,
                 found = old.get(key)
                 if found is not None:
                     offset, n, was, crc = found
+                    release(offset)
                     if offset + n > len(before) or crc32(before[offset:offset + n]) != crc:
                         found = None  # the file changed since its table was written
                         stale += 1
@@ -264,21 +266,43 @@ class Spliced(NamedTuple):
 
 
 @contextmanager
-def _mapped(path: Path | None) -> Iterator[tuple[memoryview, int]]:
-    """The previous file mapped read-only, and its descriptor (empty and -1 for None)."""
+def _mapped(path: Path | None) -> Iterator[tuple[memoryview, int, Callable[[int], None]]]:
+    """The previous file mapped read-only, its descriptor, and ``release(offset)``, which lets
+    the map drop its pages well before ``offset`` (empty, -1 and a no-op for None)."""
     if path is None:
-        yield memoryview(b""), -1
+        yield memoryview(b""), -1, _keep
         return
     with open(path, "rb") as f:
         if os.fstat(f.fileno()).st_size == 0:
-            yield memoryview(b""), f.fileno()
+            yield memoryview(b""), f.fileno(), _keep
             return
         with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
             view = memoryview(mapped)
             try:
-                yield view, f.fileno()
+                yield view, f.fileno(), _Release(mapped)
             finally:
                 view.release()
+
+
+def _keep(offset: int) -> None:
+    pass
+
+
+class _Release:
+    """Drops the pages of a map behind the pieces read so far. Mapped pages count in a process's
+    memory (PSS) while mapped, and the CRC check reads every copied byte: without this, splicing
+    a 280 MB file held 280 MB more. Pieces come in file order, nearly always; one read again
+    after its pages were dropped is only read from the page cache again."""
+
+    def __init__(self, mapped: mmap.mmap) -> None:
+        self.mapped = mapped
+        self.done = 0
+
+    def __call__(self, offset: int) -> None:
+        if offset - self.done > _RELEASE:
+            upto = offset - offset % mmap.PAGESIZE
+            self.mapped.madvise(mmap.MADV_DONTNEED, self.done, upto - self.done)
+            self.done = upto
 
 
 class _Sink:

@@ -338,3 +338,12 @@ def test_a_linked_file_changed_during_the_build_is_written_again(tmp_path, corpu
     build([corpus], tmp_path / "cold")
     assert snapshot(out) == snapshot(tmp_path / "cold")
     assert warm.spliced["graph.nt"] == (NODES, 0, 0, 0) and warm.spliced["graph.ttl"] == (0, NODES, 0, 0)
+
+
+def test_dropping_the_previous_files_pages_behind_the_pieces_read_changes_no_byte(tmp_path, corpus, monkeypatch):
+    released = []
+    monkeypatch.setattr(splice, "_RELEASE", 0)  # drop every page behind each piece copied
+    release = splice._Release.__call__
+    monkeypatch.setattr(splice._Release, "__call__", lambda self, offset: release(self, offset) or released.append(self.done))
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES["change-title"])
+    assert max(released) > 0 and warm.spliced["graph.gexf"].copied > 0
