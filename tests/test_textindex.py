@@ -56,3 +56,65 @@ def test_a_memo_keeps_counts_and_changes_nothing():
     assert index_to_json(build_text_index(docs, memo)) != cold
     del memo["stock c"]
     assert index_to_json(build_text_index(docs, memo)) == cold
+
+
+def reference_index(counts, terms_per_doc, postings_per_term):
+    """The weights computed one document at a time in plain Python: what ``_weighted`` must equal."""
+    import math
+    from array import array
+    from collections import Counter
+
+    from graph.textindex import MAX_DF, TextIndex
+
+    df = Counter()
+    for c in counts:
+        df.update(c.keys())
+    n = sum(1 for c in counts if c)
+    max_df = max(2, int(MAX_DF * n))
+    idf = {t: math.log((1 + n) / (1 + k)) + 1 for t, k in df.items()}
+    kept = sorted(t for t, k in df.items() if 2 <= k <= max_df)
+    term_id = {t: i for i, t in enumerate(kept)}
+    doc_ptr, doc_terms, doc_weights = array("I", [0]), array("I"), array("H")
+    by_term = [[] for _ in kept]
+    for d, c in enumerate(counts):
+        weights = {t: (1 + math.log(k)) * idf[t] for t, k in c.items()}
+        total = 0.0
+        for w in weights.values():  # added in order, one by one
+            total += w * w
+        norm = math.sqrt(total) or 1.0
+        for w, t in sorted((-w, t) for t, w in weights.items() if t in term_id)[:terms_per_doc]:
+            q = max(1, round(-w / norm * SCALE))
+            doc_terms.append(term_id[t])
+            doc_weights.append(q)
+            by_term[term_id[t]].append((-q, d))
+        doc_ptr.append(len(doc_terms))
+    term_ptr, term_docs, term_weights = array("I", [0]), array("I"), array("H")
+    for postings in by_term:
+        for q, d in sorted(postings)[:postings_per_term]:
+            term_docs.append(d)
+            term_weights.append(-q)
+        term_ptr.append(len(term_docs))
+    return TextIndex(tuple(kept), doc_ptr, doc_terms, doc_weights, term_ptr, term_docs, term_weights)
+
+
+def test_the_weights_are_those_of_a_plain_loop_per_document(monkeypatch):
+    import random
+
+    import graph.textindex as textindex
+
+    # few terms per document and postings per term, so both prunings cut; equal weights to tie-break
+    monkeypatch.setattr(textindex, "TERMS_PER_DOC", 5)
+    monkeypatch.setattr(textindex, "POSTINGS_PER_TERM", 7)
+    rng = random.Random(11)
+    words = [f"w{i}" for i in range(60)] + ["سوق", "بنك", "Zeta", "alpha"]
+    counts = [{}, {"solo": 3}]  # an empty document; a term in one document only
+    for _ in range(300):
+        picked = rng.sample(words, rng.randint(1, 25))
+        counts.append({w: rng.choice((1, 1, 2, 3, 10, 1000)) for w in picked})
+    counts += [{"w1": 1, "w2": 1, "w3": 1}] * 4  # identical documents: ties everywhere
+    got = textindex._weighted(counts)
+    want = reference_index(counts, 5, 7)
+    assert got == want
+    assert max(len(c) for c in counts) > 5 and len(got.term_docs) < len(got.doc_terms)  # both prunings cut
+    assert textindex._weighted([]) == reference_index([], 5, 7)
+    assert textindex._weighted([{}, {}]) == reference_index([{}, {}], 5, 7)
