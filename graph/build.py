@@ -26,8 +26,19 @@ from graph.model import KEYWORD_PREFIX, Article, EdgeKind, Link, LinkClass, Node
 from graph.text import field_lang
 
 
-def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.DiGraph:
-    """The knowledge graph of a resolved corpus; insertion order is sorted, so output is stable."""
+class GraphMemo:
+    """What ``build_graph`` keeps from one call to the next in a long-lived process (``--watch``):
+    each concept's out-links with the links, classes and targets they were counted from, so a
+    rebuild counts again only the concepts whose links changed."""
+
+    def __init__(self) -> None:
+        self.edges: dict[str, tuple[tuple, tuple[str, ...], tuple[dict, ...]]] = {}
+        """Source -> (its runs' links, classes and targets; its edges' targets; their attribute dicts)."""
+
+
+def build_graph(resolution: Resolution, default_lang: str | None = None, memo: GraphMemo | None = None) -> nx.DiGraph:
+    """The knowledge graph of a resolved corpus; insertion order is sorted, so output is stable.
+    ``memo``, kept by the caller across calls, spares counting the links of unchanged concepts."""
     G = nx.DiGraph()
     articles = sorted(resolution.articles, key=lambda a: (a.slug, a.path))
     lang_counts = Counter(a.lang for a in articles if a.lang)
@@ -53,7 +64,7 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     # nodes already, sources in sorted order, each one's targets sorted): its per-edge checks
     # and copies were a third of this stage. Edges with equal attributes share one dict (a
     # million edges have a few hundred thousand distinct ones), and the counting is done one
-    # source at a time, so no structure per edge of the corpus is held besides the graph.
+    # source at a time, so no structure per edge of the corpus is held besides the graph (and the memo).
     succ, pred = G._succ, G._pred
     shared: dict[tuple, dict] = {}
     LINKS_TO = EdgeKind.LINKS_TO
@@ -61,26 +72,45 @@ def build_graph(resolution: Resolution, default_lang: str | None = None) -> nx.D
     # of this loop.
     RESOLVED, MISSING = LinkClass.ALL.index(LinkClass.RESOLVED), LinkClass.ALL.index(LinkClass.MISSING)
     kinds, targets = resolution.occurrences.kinds, resolution.occurrences.targets
+    previous = memo.edges if memo is not None else {}
+    kept: dict[str, tuple] = {}
     for source, runs in sorted(_runs_by_source(resolution.articles).items()):
-        counts: dict[str, list] = {}  # target -> [occurrences, distinct anchors in order]
-        for links, start in runs:
-            stop = start + len(links)
-            for link, kind, target in zip(links, kinds[start:stop], targets[start:stop]):
-                if (kind == RESOLVED or kind == MISSING) and target is not None:
-                    entry = counts.get(target)
-                    if entry is None:
-                        entry = counts[target] = [0, {}]
-                    entry[0] += 1
-                    if link.text:
-                        entry[1][link.text] = None
+        found = None
+        if memo is not None:
+            inputs = tuple((links, kinds[start:start + len(links)], targets[start:start + len(links)])
+                           for links, start in runs)
+            found = previous.get(source)
+            if found is not None and found[0] != inputs:
+                found = None
+        if found is None:
+            counts: dict[str, list] = {}  # target -> [occurrences, distinct anchors in order]
+            for links, start in runs:
+                stop = start + len(links)
+                for link, kind, target in zip(links, kinds[start:stop], targets[start:stop]):
+                    if (kind == RESOLVED or kind == MISSING) and target is not None:
+                        entry = counts.get(target)
+                        if entry is None:
+                            entry = counts[target] = [0, {}]
+                        entry[0] += 1
+                        if link.text:
+                            entry[1][link.text] = None
+            ends = tuple(sorted(counts))
+            datas = []
+            for target in ends:
+                weight, anchors = counts[target]
+                key = (weight, *anchors)
+                data = shared.get(key)
+                if data is None:
+                    data = shared[key] = {"kind": LINKS_TO, "weight": weight, "anchors": key[1:]}
+                datas.append(data)
+            found = (inputs if memo is not None else None, ends, tuple(datas))
+        if memo is not None:
+            kept[source] = found
         row = succ[source]
-        for target in sorted(counts):
-            weight, anchors = counts[target]
-            key = (weight, *anchors)
-            data = shared.get(key)
-            if data is None:
-                data = shared[key] = {"kind": LINKS_TO, "weight": weight, "anchors": key[1:]}
+        for target, data in zip(found[1], found[2]):
             row[target] = pred[target][source] = data
+    if memo is not None:
+        memo.edges = kept
     keyword_edge = {"kind": EdgeKind.HAS_KEYWORD, "weight": 1, "anchors": ()}
     for slug in sorted(concepts):
         for k in concepts[slug]["keywords"]:

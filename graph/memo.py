@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyromark
 
+from graph.build import GraphMemo
 from graph.mentions import Name, ScanMemo
 from graph.related_index import RelatedModel
 from graph.resolve import ResolveMemo
@@ -38,13 +39,14 @@ class Memo:
     """What a rebuild keeps from the last build, so that it recomputes only what changed: each
     article's name matches with the lexicon's names (kept on disk too), and in a long-lived
     process (``--watch``) also each file's article (``read_corpus``'s ``known``), each article's
-    resolved links (``ResolveMemo``), each text's term counts and the related model with the
-    digest of what it was fitted to. Outputs are the same with or without it; it holds only what
+    resolved links (``ResolveMemo``), each concept's out-links (``GraphMemo``), each text's term
+    counts and the related model with the digest of what it was fitted to. Outputs are the same with or without it; it holds only what
     the last build used, so it does not grow over a long watch."""
 
     def __init__(self) -> None:
         self.files: dict = {}
         self.resolved = ResolveMemo()
+        self.graph = GraphMemo()
         self.texts: dict = {}
         self.scans = ScanMemo()
         self.model: RelatedModel | None = None

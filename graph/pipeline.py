@@ -185,7 +185,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     stage("resolve")
     resolution = resolve(corpus, memo.resolved if memo else None)
     stage("graph")
-    G = build_graph(resolution, default_lang)
+    G = build_graph(resolution, default_lang, memo.graph if memo else None)
     skipped = ()
     if default_set and G.number_of_nodes() > EXPLORER_MAX_NODES:
         skipped = ("html",)

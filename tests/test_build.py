@@ -74,3 +74,29 @@ def test_edges_with_equal_attributes_share_one_dict(tmp_path):
     assert G.edges["c", "z"] == {"kind": "links_to", "weight": 2, "anchors": ("Zed",)}
     assert G.edges["a", "y"]["anchors"] == ("Y",) and G.edges["b", "y"]["anchors"] == ("y",)
     assert list(G.pred["z"]) == ["a", "b", "c"] and list(G.succ["a"]) == ["y", "z"]
+
+
+def test_a_memo_builds_the_graph_a_fresh_call_builds(tmp_path):
+    from graph.build import GraphMemo
+    from graph.resolve import ResolveMemo
+
+    def shape(G):
+        """Everything a writer can see, in insertion order."""
+        return (list(G.nodes(data=True)), [(u, list(row.items())) for u, row in G._succ.items()],
+                [(v, list(row.items())) for v, row in G._pred.items()], G.graph)
+
+    files = {"Arabic/a.md": "---\ntitle: أ\n---\n[ب](/b) [م](/m)", "English/a.md": "---\ntitle: A\n---\n[B](/b) [B](/b)",
+             "Arabic/b.md": "[أ](/a) [ن](/n)", "English/c.md": "[A](/a) [M](/m)"}
+    root = write_files(tmp_path / "in", {path: text.encode() for path, text in files.items()})
+    known: dict = {}
+    resolved, graph = ResolveMemo(), GraphMemo()
+    for change in [
+        {},
+        {"English/a.md": "---\ntitle: A\n---\n[B](/b) [Bee](/b)"},  # a twin's anchor text
+        {"Arabic/m.md": "# م"},  # a missing target becomes an article: a.md and c.md link it
+        {"Arabic/b.md": None},  # deleted: b goes missing
+    ]:
+        for path, text in change.items():
+            (root / path).unlink() if text is None else (root / path).write_text(text, encoding="utf-8")
+        with_memo = build_graph(resolve(read_corpus([root], known=known), resolved), memo=graph)
+        assert shape(with_memo) == shape(build_graph(resolve(read_corpus([root]))))
