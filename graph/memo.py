@@ -1,15 +1,14 @@
-"""What a rebuild keeps of the last build's index stage: in memory for ``--watch``, in the state
-folder (``OUT/.linkgraph/index-memo.bin``) for a rebuild from the command line.
+"""What a rebuild keeps of the last build: in memory for ``--watch``, and of the index stage
+also in the state folder (``OUT/.linkgraph/index-memo.bin``) for a rebuild from the command line.
 
-The memo holds each text's term counts (``graph.textindex``) and each article's name matches
-with the names they were made from (``graph.mentions.ScanMemo``): the per-text and per-article
-work of the index stage, which a rebuild need not redo for what did not change. Outputs are the
-same with or without it (docs/performance.md#rebuilds).
-
-On disk it is ``marshal`` format 2 of plain values (no object sharing, no sets), so equal memos
-give equal bytes, behind a BLAKE2b checksum and a digest of the code whose results it holds.
-``marshal`` reads back ten times faster than recomputing; it is not meant for data from others,
-hence the checksum, checked before anything is decoded.
+On disk: each article's name matches and the names they were made from
+(``graph.mentions.ScanMemo``), the per-article work of unlinked mentions, which a rebuild need
+not redo for an article whose lead and reachable names did not change. Outputs are the same
+with or without it (docs/performance.md#rebuilds). The format is ``marshal`` version 2 of plain
+values over one table of strings (no object sharing, no sets), so equal memos give equal bytes,
+behind a BLAKE2b checksum and a digest of the code whose results it holds. Reading it back took
+about 1 CPU second at 50,000 files, where scanning and naming again take several; ``marshal`` is
+not meant for data from others, hence the checksum, checked before anything is decoded.
 """
 
 from __future__ import annotations
@@ -95,8 +94,7 @@ def memo_bytes(memo: Memo) -> bytes:
     names = [(text(target), text(written), text(origin), weight, capitals, None if made is None else ref(made))
              for (target, written, origin, weight, capitals), made in scans.names.items()]
     groups = [(text(key), [ref(n) for n in group]) for key, group in scans.groups.items()]
-    # An entry's first keys as one text, each after a line feed, which no key holds (a key is a stemmed word)
-    entries = [(line, digest, "".join(map("\n".__add__, sorted(starts))),
+    entries = [(line, digest, starts,
                 [(at, text(written), [(ref(n), text(tier)) for n, tier in matched]) for at, written, matched in matches])
                for (line, digest), (starts, matches) in scans.entries.items()]
     payload = marshal.dumps((code(), list(strings), rows, names, groups, entries), 2)
@@ -121,7 +119,7 @@ def memo_from_bytes(data: bytes) -> Memo | None:
         scans.names = {(s[t], s[x], s[o], weight, capitals): None if i is None else table[i]
                        for t, x, o, weight, capitals, i in names}
         scans.groups = {s[key]: [table[i] for i in group] for key, group in groups}
-        scans.entries = {(line, digest): (frozenset(starts.split("\n")[1:]),
+        scans.entries = {(line, digest): (starts,
                                           tuple((at, s[x], tuple((table[i], s[tier]) for i, tier in matched))
                                                 for at, x, matched in matches))
                          for line, digest, starts, matches in entries}

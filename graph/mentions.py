@@ -158,8 +158,9 @@ class ScanMemo:
 
     def __init__(self) -> None:
         self.groups: dict[str, list[Name]] = {}
-        self.entries: dict[tuple[int, bytes], tuple[frozenset[str], tuple]] = {}
-        """(body line, ``body_digest``) -> (first keys its words may start, ``article_matches``)."""
+        self.entries: dict[tuple[int, bytes], tuple[str, tuple]] = {}
+        """(body line, ``body_digest``) -> (the first keys its words may start, sorted, each after a
+        line feed, which no key holds: one string is a fraction of a set's memory; ``article_matches``)."""
         self.names: dict[tuple, Name | None] = {}
         """``name``'s arguments -> its Name: a large corpus has hundreds of thousands of names."""
 
@@ -322,12 +323,13 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         else:
             key = (a.body_line, body_digest(a.body))
             entry = memo.entries.get(key)
-            if entry is None or not changed.isdisjoint(entry[0]):
+            if entry is None or not changed.isdisjoint(entry[0].split("\n")):
                 words: set[str] = set()
                 matches = article_matches(a.body, lexicon, a.body_line, words)
                 for w in words - starts.keys():
                     starts[w] = tuple(k for k, _ in word_keys(w)[2])
-                entry = (frozenset(chain.from_iterable(map(starts.__getitem__, words))), matches)
+                first_keys = sorted(set(chain.from_iterable(map(starts.__getitem__, words))))
+                entry = ("".join(map("\n".__add__, first_keys)), matches)
             kept[key] = entry
             matches = entry[1]
         skip = {a.slug, *linked[a.path]}
