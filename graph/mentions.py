@@ -215,6 +215,16 @@ def concept_names(articles: Iterable[Article], make: Namer = name) -> Iterator[N
 def anchor_names(resolution: Resolution, make: Namer = name) -> Iterator[Name]:
     """Anchor texts of the corpus's links as names of their targets, weighted by link share:
     the share of the links written with that text that go to that target."""
+    counts, spelling = anchor_counts(resolution)
+    for key, targets in sorted(counts.items()):
+        total = sum(targets.values())
+        for target, n in sorted(targets.items()) if len(targets) > 1 else targets.items():
+            if n / total >= MIN_LINK_SHARE and (found := make(target, spelling[key], "anchor", n / total, False)):
+                yield found
+
+
+def anchor_counts(resolution: Resolution) -> tuple[dict[str, Counter], dict[str, str]]:
+    """(normalised anchor text -> target -> links written with it, normalised text -> one spelling of it)."""
     # Counted per anchor as written, then normalised once per distinct text: a million links
     # use far fewer distinct texts. Counted from the occurrences' columns, in C: making a
     # million Occurrence records to read two fields of each was most of the time.
@@ -230,11 +240,7 @@ def anchor_names(resolution: Resolution, make: Namer = name) -> Iterator[Name]:
             key = keys[text] = normalize(text)
             spelling[key] = min(spelling.get(key, text), text)  # keeps capitals: "ARM"
         counts[key][target] += n
-    for key, targets in sorted(counts.items()):
-        total = sum(targets.values())
-        for target, n in sorted(targets.items()) if len(targets) > 1 else targets.items():
-            if n / total >= MIN_LINK_SHARE and (found := make(target, spelling[key], "anchor", n / total, False)):
-                yield found
+    return counts, spelling
 
 
 _TEXT = itemgetter(1)  # of a Link
@@ -262,13 +268,20 @@ def build_lexicon(resolution: Resolution, anchors: bool = True, make: Namer | No
 
 
 def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,
-                    min_confidence: float = MIN_CONFIDENCE,
-                    memo: ScanMemo | None = None) -> dict[str, tuple[Mention, ...]]:
+                    min_confidence: float = MIN_CONFIDENCE, memo: ScanMemo | None = None,
+                    links: dict[tuple[str, str], float] | None = None) -> dict[str, tuple[Mention, ...]]:
     """Article path -> the first unlinked mention of each concept in it with at least
     ``min_confidence``, in line order. An article never mentions its own concept nor one it links
-    to. ``memo`` as for ``mention_candidates``."""
-    return {path: first_mentions(found, min_confidence)
-            for path, found in mention_candidates(resolution, lexicon, memo).items()}
+    to. ``memo`` as for ``mention_candidates``; ``links``, when given, gets (source, target) -> the
+    confidence of the first mention of at least ``min_confidence`` the source would make of a
+    target it links, had it never linked it (``LinkMentions``)."""
+    said: dict[tuple[str, str], list[float]] | None = None if links is None else {}
+    found = {path: first_mentions(candidates, min_confidence)
+             for path, candidates in mention_candidates(resolution, lexicon, memo, said).items()}
+    for pair, confidences in (said or {}).items():
+        if (first := next((c for c in confidences if c >= min_confidence), None)) is not None:
+            links[pair] = first
+    return found
 
 
 def first_mentions(candidates: Iterable[Mention], min_confidence: float = MIN_CONFIDENCE) -> tuple[Mention, ...]:
@@ -282,12 +295,17 @@ def first_mentions(candidates: Iterable[Mention], min_confidence: float = MIN_CO
 
 
 def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
-                       memo: ScanMemo | None = None) -> dict[str, list[Mention]]:
+                       memo: ScanMemo | None = None,
+                       links: dict[tuple[str, str], list[float]] | None = None) -> dict[str, list[Mention]]:
     """Article path -> the first unlinked match of each name in it (per closeness), whatever its confidence.
 
     Confidence is ``confidence(...)``, from counts over the whole corpus: the articles where each
     name and each concept appears, and those of them that link it. ``memo`` keeps each article's
     ``article_matches`` across builds (see ``matches_key``): a rebuild scans only changed bodies.
+    ``links``, when given, gets for each concept an article links, (source, target) -> the
+    confidences, in line order, of the mentions of the target its anchor texts and prose would
+    make had it never linked it (``LinkMentions``): what the related fit needs to learn the
+    weight of mentions from the links it hides.
     """
     lexicon = lexicon or build_lexicon(resolution, make=memo.namer() if memo is not None else None)
     linked: dict[str, set[str]] = defaultdict(set)
@@ -312,6 +330,8 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     name_seen: Counter = Counter()
     target_seen: Counter = Counter()
     found: dict[str, dict[tuple, tuple]] = {}
+    seen: dict[str, set[tuple[str, ...]]] = {}
+    held: dict[str, list] = {}
     if memo is not None:
         changed = {key for key in memo.groups.keys() | lexicon.groups.keys()
                    if memo.groups.get(key) != lexicon.groups.get(key)}
@@ -339,16 +359,23 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
             names.add(matched[0][0].keys)
             targets.update(name.target for name, _ in matched)
             if any(name.target in skip for name, _ in matched):
+                if links is not None:  # what it would say, were that concept not linked
+                    held.setdefault(a.path, []).append((line, matched))
                 continue  # words that name this article or a concept it links name nothing else
             for name, tier in matched:
                 first.setdefault((name.target, name.keys, tier), (line, text, name))
         name_seen.update(names)
         target_seen.update(targets - {a.slug})
         found[a.path] = first
+        if links is not None:
+            seen[a.path] = names
     if memo is not None:  # only what this build used: a long watch does not grow it
         memo.groups, memo.entries = lexicon.groups, kept
     name_linked = Counter(chain.from_iterable(anchored.values()))
     target_linked = Counter(chain.from_iterable(linked.values()))
+    if links is not None:
+        LinkMentions(resolution, lexicon, linked, seen, held,
+                     (name_linked, name_seen, target_linked, target_seen)).into(links)
     # The memos serve one corpus: a long-lived process (--watch) need not keep them.
     name_path.cache_clear()
     stem.cache_clear()
@@ -357,6 +384,127 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
                              a.slug, f"{name.origin} {tier}")
                      for (target, keys, tier), (line, text, name) in found[a.path].items()]
             for a in resolution.articles}
+
+
+class LinkMentions:
+    """What an article would say of each concept it links, as mentions, had its author not linked it.
+
+    The related fit hides links to learn from, but an article's mentions never include what it
+    links to, so it could not measure mentions. For an article ``u`` linking ``v``, the anchor
+    texts of its links to ``v`` are matched as prose would be (longest name first; words naming
+    ``u`` or another concept it links name nothing else), beside the names of ``v`` its prose
+    holds that were skipped because ``u`` links ``v``, and each is scored by ``confidence`` with
+    the counts ``u`` would leave had it never linked ``v``: its links no longer count towards an
+    anchor text's share of links to ``v`` (an anchor text only ``u`` used names nothing), nor
+    towards how often the name and ``v`` are linked. Only the body that was scanned is read
+    (``attach_mentions`` scans each body's lead), as only there could a mention be found, and an
+    anchor text written as code stays code.
+    """
+
+    def __init__(self, resolution: Resolution, lexicon: Lexicon, linked: dict[str, set[str]],
+                 seen: dict[str, set[tuple[str, ...]]], held: dict[str, list],
+                 counts: tuple[Counter, Counter, Counter, Counter]) -> None:
+        self.resolution, self.lexicon, self.linked, self.seen, self.held = resolution, lexicon, linked, seen, held
+        self.name_linked, self.name_seen, self.target_linked, self.target_seen = counts
+        self.anchors = anchor_counts(resolution)[0]
+
+    def into(self, out: dict[tuple[str, str], list[float]]) -> None:
+        """Add (source, target) -> the confidences of what would be mentions of the target, in line order."""
+        by_path: dict[str, list] = defaultdict(list)
+        for o in self.resolution.occurrences:
+            if o.kind in _LINKED and o.target:
+                by_path[o.path].append(o)
+        for a in self.resolution.articles:
+            occurrences = by_path.get(a.path)
+            if not occurrences:
+                continue
+            last_line = a.body_line + a.body.count("\n")
+            tail = a.body.rpartition("\n")[2]  # a link on the lead's last line may lie past its end
+            # Links in the lead, unless written as code (`strings.Replace`), which stays code, not prose.
+            anchors = [o for o in occurrences if (o.link.line < last_line or o.link.line == last_line
+                                                   and o.link.text in tail) and f"`{o.link.text}`" not in a.body]
+            held = self.held.get(a.path, ())
+            linked = {o.target for o in occurrences} - {a.slug}
+            for v in sorted(linked & ({o.target for o in anchors} | {n.target for _, m in held for n, _ in m})):
+                score, without = self._scorer(a, v, occurrences)
+                places = [(o.link.line, self._anchor(o.link.text, v, without)) for o in anchors if o.target == v]
+                places = [(line, matched) for line, matched in places if matched]
+                places += [(line, matched) for line, matched in held if any(n.target == v for n, _ in matched)]
+                if places:
+                    places.sort(key=lambda place: place[0])
+                    out.setdefault((a.slug, v), []).extend(score(matched) for _, matched in places)
+
+    def _anchor(self, text: str, v: str, without: Callable[[Name], Name | None]) -> tuple[tuple[Name, str], ...]:
+        """((name, tier), ...) of the first name of ``v`` that ``text`` would hold as prose (nothing if
+        none); ``without`` drops or re-weights the names ``a``'s links to ``v`` made."""
+        spans = [m.span() for m in WORD.finditer(text)]
+        info = [self.lexicon.analyse(w) for w in WORD.findall(text)]
+        i = 0
+        while i < len(spans):
+            for j, names, clitic in sorted(_ends(self.lexicon.trie, text, spans, info, i),
+                                           key=lambda end: -end[0]):  # stable: as _longest chooses
+                if not _upper(text[spans[i][0]:spans[j][1]]):
+                    names = [n for n in names if not n.capitals]
+                names = [n for n in map(without, names) if n is not None]
+                if not names:
+                    continue  # names only ``a``'s links made: a shorter one may still match
+                folded = [info[k][0] for k in range(i, j + 1)]
+                if any(n.target == v for n in names):
+                    return tuple((n, _tier(n, folded, clitic)) for n in names)
+                i = j
+                break
+            i += 1
+        return ()
+
+    def _scorer(self, a: Article, v: str,
+                occurrences: list) -> tuple[Callable[[tuple], float], Callable[[Name], Name | None]]:
+        """(the confidence of a match as a mention of ``v`` in ``a``, 0 for none; a name as it would
+        be), ``a`` linking ``v`` nowhere."""
+        mine = [o for o in occurrences if o.target == v]
+        others = {name_path(o.link.text)[1] for o in occurrences if o.target != v}
+        lost = {name_path(o.link.text)[1] for o in mine} - others  # names ``a`` would no longer link
+        own = Counter(normalize(o.link.text) for o in mine)
+        made = {name_path(key)[:2]: key for key in own}  # the anchor names these texts make
+        skip = {a.slug} | self.linked[a.path] - {v}
+        seen = self.seen.get(a.path, set())
+        target_rate = (self.target_linked[v] - 1, self.target_seen[v])
+
+        def without(name: Name) -> Name | None:
+            key = made.get((name.words, name.keys)) if name.origin == "anchor" and name.target == v else None
+            if key is None:
+                return name
+            targets = self.anchors[key]
+            n, total = targets[v] - own[key], sum(targets.values()) - own[key]
+            if n <= 0 or n / total < MIN_LINK_SHARE:
+                return None  # an anchor text that names ``v`` through ``a``'s links only
+            return Name(name.target, name.words, name.keys, name.origin, n / total, name.capitals)
+
+        def score(matched: tuple[tuple[Name, str], ...]) -> float:
+            kept = [(n, tier) for n, tier in ((without(n), tier) for n, tier in matched) if n]
+            if any(n.target in skip for n, _ in kept):
+                return 0.0
+            return max((confidence(tier, n, (self.name_linked[n.keys] - (n.keys in lost),
+                                             self.name_seen[n.keys] + (n.keys not in seen)), target_rate)
+                        for n, tier in kept if n.target == v), default=0.0)
+        return score, without
+
+
+def _ends(trie: dict, text: str, spans: list, info: list, i: int) -> Iterator[tuple[int, list[Name], bool]]:
+    """(last word, names, via a clinging prefix) of every name starting at word ``i`` (``_longest``'s choices)."""
+    last = len(spans) - 1
+    for start, clitic in info[i][2]:
+        node = trie[start]
+        j = i
+        while True:
+            if "" in node:
+                yield j, node[""], clitic
+            if j == last:
+                break
+            gap = text[spans[j][1]:spans[j + 1][0]]
+            j += 1
+            node = node.get(info[j][1] if gap == " " else _key(gap, info[j][1]))
+            if node is None:
+                break
 
 
 def article_matches(body: str, lexicon: Lexicon, first_line: int = 1,

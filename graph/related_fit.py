@@ -26,7 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from graph.model import NodeKind
-from graph.related import DEFAULT_MODEL, SIGNALS, hub_discount, personalized_pagerank
+from graph.related import DEFAULT_MODEL, SIGNALS, hub_discount, mentions, personalized_pagerank
 from graph.related_index import IndexedGraph, RelatedModel
 
 SEED = 0
@@ -57,13 +57,10 @@ ROUNDS = 3
 CANDIDATES = 30
 """Candidates kept per signal and query: only a signal's best can reach a combined top 10."""
 TOP = 10
-FIXED = ("mentions",)
-"""Signals the sample cannot measure, kept at their default weight: the links the fit hides are
-still links in the corpus, and an article's mentions never include what it links to."""
-FIT_VERSION = 2
+FIT_VERSION = 3
 """Changes whenever the fit would choose differently from the same inputs (its code or constants)."""
-_INPUTS = ("keys", "kinds", "links", "links_in", "keywords", "members", "text")
-"""The index fields the fit reads: not labels nor names, and not mentions, whose weight is FIXED."""
+_INPUTS = ("keys", "kinds", "links", "links_in", "keywords", "members", "text", "mentions", "link_mentions")
+"""The index fields the fit reads (of mentions, not their lines): not labels nor names."""
 
 
 def fit_inputs(G: IndexedGraph, seed: int = SEED) -> str:
@@ -73,10 +70,13 @@ def fit_inputs(G: IndexedGraph, seed: int = SEED) -> str:
     """
     h = hashlib.blake2b(digest_size=16)
     settings = [FIT_VERSION, seed, HIDE, MIN_LINKS, BATCH, PASSES, Z, WORK_PER_ARTICLE, MIN_WORK, MAX_WORK,
-                MIN_QUERIES, HUBS, GRID, ROUNDS, CANDIDATES, TOP, FIXED, DEFAULT_MODEL.to_json()]
+                MIN_QUERIES, HUBS, GRID, ROUNDS, CANDIDATES, TOP, DEFAULT_MODEL.to_json()]
     h.update(json.dumps(settings, sort_keys=True).encode())
     for name in _INPUTS:
-        h.update(json.dumps(G.data[name], ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
+        data = G.data[name]
+        if name == "mentions":  # where a mention is does not change its score: a prose edit above it keeps the model
+            data = {k: v for k, v in data.items() if k != "lines"}
+        h.update(json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode())
     return h.hexdigest()
 
 
@@ -118,8 +118,9 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
                 targets = sorted(set(G.links_out(u)) - {u})
                 hidden[u] = set(rng.sample(targets, max(1, round(HIDE * len(targets)))))
             H = G.without_links(hidden)
+            said = _said(G, hidden)
             for u in batch:
-                query = _Query.of(H, u, hidden[u])
+                query = _Query.of(H, u, hidden[u], said.get(u, {}))
                 folds[fold[u]].append(query)
                 work += query.work
     queries = folds[0] + folds[1]
@@ -153,6 +154,23 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
         recall=round(recall, 4), default_recall=round(default_recall, 4), stats=stats, inputs=inputs)
 
 
+def _said(G: IndexedGraph, hidden: Mapping[str, set[str]]) -> dict[str, dict[str, float]]:
+    """Query -> candidate -> what the hidden links between them would add to ``mentions``.
+
+    A hidden link is one its author never wrote: its anchor text is plain words, which mentions
+    may read as a name of its target (``IndexedGraph.link_mention``, with the counts its article
+    would leave had it not linked it). Without this the fit could not measure mentions: an
+    article's mentions never include what it links to.
+    """
+    said: dict[str, dict[str, float]] = {}
+    for u, targets in hidden.items():
+        for v in sorted(targets):
+            if c := G.link_mention(u, v):
+                for a, b in ((u, v), (v, u)):  # mentions counts a pair either way
+                    said.setdefault(a, {})[b] = said.get(a, {}).get(b, 0.0) + c
+    return said
+
+
 def _defaults(note: str, inputs: str, **measured) -> RelatedModel:
     return RelatedModel(DEFAULT_MODEL.weights, DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub, fitted=False, note=note,
                         inputs=inputs, **measured)
@@ -183,10 +201,13 @@ class _Query:
         self.columns, self.hidden, self.n_hidden, self.work = columns, hidden, n_hidden, work
 
     @classmethod
-    def of(cls, H: IndexedGraph, u: str, hidden: set[str]) -> _Query:
+    def of(cls, H: IndexedGraph, u: str, hidden: set[str], said: Mapping[str, float]) -> _Query:
         exclude = set(H.links_out(u))
         per_signal: dict[object, dict[str, float]] = {
-            name: signal(H, u) for name, signal in SIGNALS.items() if name != "pagerank" and name not in FIXED}
+            name: signal(H, u) for name, signal in SIGNALS.items() if name not in ("pagerank", "mentions")}
+        per_signal["mentions"] = found = mentions(H, u)
+        for v, c in said.items():
+            found[v] = found.get(v, 0.0) + c
         rank = personalized_pagerank(H, u, DEFAULT_MODEL.alpha)
         for hub in HUBS:
             per_signal[("pagerank", hub)] = hub_discount(H, rank, hub) if hub else rank
@@ -229,7 +250,7 @@ class _Batch:
         total = np.zeros(len(self.segment))
         # Signal by signal in a fixed order, never a matrix product: the same sums on every machine.
         for name, w in zip(SIGNALS, choice.weights):
-            if w and name not in FIXED:
+            if w:
                 total += w * self.columns[("pagerank", choice.hub) if name == "pagerank" else name]
         order = np.lexsort((self.position, -total, self.segment))
         segment = self.segment[order]
@@ -242,18 +263,15 @@ def _ascend(queries: _Batch) -> _Choice:
     # Started from the best of the defaults and each signal alone: on a corpus where one signal
     # wins outright, ascending from the defaults stopped short of it.
     defaults = _Choice.of(DEFAULT_MODEL)
-    free = [i for i, name in enumerate(SIGNALS) if name not in FIXED]
-    starts = [defaults] + [
-        _Choice(tuple(1.0 if j == i else 0.0 if j in free else w for j, w in enumerate(defaults.weights)),
-                DEFAULT_MODEL.hub)
-        for i in free]
+    starts = [defaults] + [_Choice(tuple(float(j == i) for j in range(len(SIGNALS))), DEFAULT_MODEL.hub)
+                           for i in range(len(SIGNALS))]
     scored = [(int(queries.found(start).sum()), -i) for i, start in enumerate(starts)]
     best_found, i = max(scored)
     best = starts[-i]
     seen = {start.key() for start in starts}
 
     def moves():
-        for i in free:
+        for i in range(len(SIGNALS)):
             for w in GRID:
                 yield _Choice(best.weights[:i] + (w,) + best.weights[i + 1:], best.hub)
         for h in HUBS:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from graph.mentions import ScanMemo
 
 INDEX_FILE = "related-index.json"
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 _KINDS = {kind[0]: kind for kind in NodeKind.ALL}
 KEYWORD = NodeKind.KEYWORD
 _WORDS = re.compile(r"\w+")
@@ -108,6 +108,9 @@ class IndexedGraph:
         self._text = index_from_json(data["text"])  # documents are indexed in node order
         said = data["mentions"]
         self._mentions = (unpack(said["ptr"]), unpack(said["ids"]), unpack(said["lines"]), unpack(said["confidence"]))
+        said = data["link_mentions"]
+        self._link_mentions = (unpack(said["at"]), unpack(said["confidence"]))
+        self._said_links: dict[tuple[int, int], float] | None = None
         self._sections: dict[str, list[str]] | None = None
         self._link_degrees: list[int] | None = None
         self._link_lists: list[list[int] | None] | None = None
@@ -127,8 +130,9 @@ class IndexedGraph:
     def without_links(self, hidden: Mapping[str, Collection[str]]) -> IndexedGraph:
         """The same index with the links ``source -> target`` of ``hidden`` taken out (their text kept)."""
         view = IndexedGraph.__new__(IndexedGraph)
+        self._link_said()  # read from this graph's links: the view's have fewer
         for name in ("data", "_keys", "_id", "nodes", "label_order", "names", "_text", "_sections", "model",
-                     "_mentions"):
+                     "_mentions", "_link_mentions", "_said_links"):
             setattr(view, name, getattr(self, name))
         pairs = {(self._id[s], self._id[t]) for s, targets in hidden.items() for t in targets}
         sources, targets = {s for s, _ in pairs}, {t for _, t in pairs}
@@ -248,6 +252,18 @@ class IndexedGraph:
             found.append((self._keys[bisect_right(ptr, k) - 1], lines[k], confidences[k] / 65535))
         return found
 
+    def link_mention(self, source: str, target: str) -> float:
+        """The confidence ``source``'s link to ``target`` would have as a mention, had it not been
+        linked (``graph.mentions.LinkMentions``); 0 when its anchor text would not be one."""
+        return self._link_said().get((self._id[source], self._id[target]), 0.0)
+
+    def _link_said(self) -> dict[tuple[int, int], float]:
+        if self._said_links is None:
+            ptr, ids = self._adjacency["links"]
+            at, confidences = self._link_mentions
+            self._said_links = {(bisect_right(ptr, k) - 1, ids[k]): c / 65535 for k, c in zip(at, confidences)}
+        return self._said_links
+
     def similar_text(self, node: str) -> dict[str, float]:
         """Concept -> TF-IDF similarity of its text to ``node``'s (``graph.textindex``); empty without text."""
         keys = self._keys
@@ -333,7 +349,8 @@ def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | Non
 
 
 def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> None:
-    """Find where each article names a concept without linking it (``graph.mentions``) into ``G.graph["mentions"]``.
+    """Find where each article names a concept without linking it (``graph.mentions``) into ``G.graph["mentions"]``,
+    and what each link's anchor text would say as a mention (``LinkMentions``) into ``G.graph["link_mentions"]``.
 
     Only the start of each body is scanned, as much as the text index reads (``body_chars``), so
     the cost stays bounded at 50,000 articles; the lead of an article is where it names its topic.
@@ -345,11 +362,13 @@ def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> 
     leads = dataclasses.replace(resolution, articles=tuple(
         dataclasses.replace(a, body=a.body[:chars]) for a in resolution.articles))
     found: dict[str, dict[str, tuple[int, float]]] = {}
-    for path in sorted(mentions := corpus_mentions(leads, memo=memo)):
+    links: dict[tuple[str, str], float] = {}
+    for path in sorted(mentions := corpus_mentions(leads, memo=memo, links=links)):
         for m in mentions[path]:
             if m.source in G and m.target in G:
                 found.setdefault(m.source, {}).setdefault(m.target, (m.line, m.confidence))
     G.graph["mentions"] = found
+    G.graph["link_mentions"] = links
 
 
 def name_key(text: str) -> str:
@@ -428,9 +447,18 @@ def index_data(G) -> dict:
     # successors split by their kind into links and keywords, and a node's predecessors are
     # links in for a concept, members for a keyword.
     links, keywords, links_in, members = _Csr(), _Csr(), _Csr(), _Csr()
+    # What a link's anchor text would say as a mention (graph.mentions.LinkMentions), for the
+    # related fit: the position of the link in the links array and the confidence x 65535.
+    said_links = G.graph.get("link_mentions", {})
+    said_at, said_confidence = array("I"), array("H")
     for i, n in enumerate(keys):
         near = [ids[m] for m in G.successors(n)]
+        start = len(links.ids)
         links.add(j for j in near if j not in is_keyword)
+        for k in range(start, len(links.ids)) if said_links else ():
+            if (c := said_links.get((n, keys[links.ids[k]]))) is not None:
+                said_at.append(k)
+                said_confidence.append(round(c * 65535))
         keywords.add(j for j in near if j in is_keyword)
         before = [ids[m] for m in G.predecessors(n)]
         links_in.add(() if i in is_keyword else before)
@@ -448,6 +476,7 @@ def index_data(G) -> dict:
         lines.extend(line for _, line, _ in row)
         confidences.extend(round(conf * 65535) for _, _, conf in row)
     data["mentions"] = {**mentions.encode(), "lines": pack(lines), "confidence": pack(confidences)}
+    data["link_mentions"] = {"at": pack(said_at), "confidence": pack(said_confidence)}
     return data
 
 
@@ -511,6 +540,9 @@ def _checked(g: IndexedGraph) -> IndexedGraph:
     rows(ptr, ids, n, "mentions", ordered=True)
     need(lines.typecode in "IL" and confidences.typecode == "H" and len(lines) == len(confidences) == len(ids),
          "mention lines or confidences have the wrong length")
+    at, confidences = g._link_mentions
+    need(at.typecode in "IL" and confidences.typecode == "H" and len(at) == len(confidences)
+         and max(at, default=-1) < len(g._adjacency["links"][1]), "link mentions have the wrong length")
     text = g._text
     strings(list(text.terms), "text terms")
     rows(text.doc_ptr, text.doc_terms, n, "text documents", ordered=True)

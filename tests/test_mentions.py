@@ -272,3 +272,37 @@ def test_cli_help_states_the_library_default():
     assert f"(default: {MIN_CONFIDENCE})" in command.format_help()
     with pytest.raises(SystemExit):
         command.parse_args(["--min-confidence", "nan"])
+
+
+def linked_and_plain(linked_body: str, plain_body: str, extra: dict | None = None) -> tuple[dict, dict]:
+    """(what page.md's links say as mentions, page.md's mentions when the same body is written without them)."""
+    files = {**CONCEPTS, **(extra or {}), "English/page.md": article("Page", linked_body)}
+    articles = [parse_article(text, name)[0] for name, text in sorted(files.items())]
+    said: dict = {}
+    before = corpus_mentions(resolve(Corpus(tuple(articles), (), len(articles))), min_confidence=0.0)
+    found_too = corpus_mentions(resolve(Corpus(tuple(articles), (), len(articles))), min_confidence=0.0, links=said)
+    assert found_too == before  # asking for what links say changes no mention
+    return ({v: c for (u, v), c in said.items() if u == "page" and c},
+            found(plain_body, "Page", "English/page.md", extra))
+
+
+def test_a_link_says_what_its_anchor_text_would_say_as_a_mention():
+    said, plain = linked_and_plain("Banks buy a [Bond](/bond) often.", "Banks buy a Bond often.")
+    assert said == {"bond": plain["bond"].confidence} and said["bond"] > 0
+    # A name the article's other words hold, skipped because it links the concept, counts too.
+    said, plain = linked_and_plain("A Bond pays. See [here](/bond).", "A Bond pays. See here.")
+    assert said == {"bond": plain["bond"].confidence}
+
+
+def test_an_anchor_text_only_this_link_uses_names_nothing():
+    # Were the link not written, no link would have made "paper of debt" a name of bond.
+    said, plain = linked_and_plain("They sold [paper of debt](/bond).", "They sold paper of debt.")
+    assert said == {} and "bond" not in plain
+    other = {"English/other.md": article("Other", "Some [paper of debt](/bond).")}
+    said, plain = linked_and_plain("They sold [paper of debt](/bond).", "They sold paper of debt.", other)
+    assert said == {"bond": plain["bond"].confidence} and plain["bond"].how == "anchor exact"
+
+
+def test_an_anchor_written_as_code_stays_code():
+    said, plain = linked_and_plain("Call [`Bond`](/bond) here.", "Call `Bond` here.")
+    assert said == {} and "bond" not in plain

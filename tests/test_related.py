@@ -360,3 +360,21 @@ def test_an_unlinked_mention_is_a_signal_with_its_line(tmp_path):
     top = rank(index, "alpha", 1)[0]
     assert top.slug == "bravo" and "mentions bravo on line 6" in top.reasons
     assert "alpha mentions bravo on line 6" in rank(index, "bravo", 1)[0].reasons
+
+
+def test_what_a_link_would_say_as_a_mention_is_kept_in_the_index(tmp_path):
+    from graph.pipeline import build
+    from graph.related_index import load_index
+    corpus = tmp_path / "in"
+    corpus.mkdir()
+    (corpus / "alpha.md").write_text("---\ntitle: Alpha\n---\nPriced against the [Bravo Index](/bravo) and "
+                                     "[this](/carol).\n", encoding="utf-8")
+    (corpus / "bravo.md").write_text("---\ntitle: Bravo Index\n---\nA benchmark.\n", encoding="utf-8")
+    (corpus / "carol.md").write_text("---\ntitle: Carol\n---\nNothing to see.\n", encoding="utf-8")
+    build([corpus], tmp_path / "out", formats=["related"])
+    index = load_index(tmp_path / "out")
+    assert index.mentions("alpha") == []  # it links both
+    # Its title as plain words would name bravo; "this" names carol only through this very link.
+    assert index.link_mention("alpha", "bravo") > 0.4 and index.link_mention("alpha", "carol") == 0.0
+    hidden = index.without_links({"alpha": {"bravo"}})  # as the fit hides it
+    assert hidden.link_mention("alpha", "bravo") == index.link_mention("alpha", "bravo")

@@ -88,3 +88,21 @@ def test_too_few_links_fall_back_to_the_defaults_and_say_so():
     model = fit_model(G)
     assert not model.fitted and model.weights == DEFAULT_MODEL.weights
     assert "too few to learn from" in model.note
+
+
+def test_the_weight_of_mentions_is_fitted_from_what_hidden_links_would_say(one_pass):
+    # An article's mentions never include what it links to: only what a hidden link's words
+    # would say as a mention (IndexedGraph.link_mention) lets the fit measure them. Here half
+    # the links within groups would be mentions (hubs never), and groups are big enough that
+    # the links alone leave most hidden links unfound.
+    shape = {"size": 40, "within": 5, "hubs": 10, "per_hub": 4}
+    G = communities(**shape)
+    rng = random.Random(1)
+    G.graph["link_mentions"] = {(u, v): 0.8 for u, v in sorted(G.edges) if v.startswith("g") and rng.random() < 0.5}
+    view = IndexedGraph.from_graph(G)
+    u, v = next(iter(G.graph["link_mentions"]))
+    assert view.link_mention(u, v) == pytest.approx(0.8, abs=1e-4) and view.link_mention(u, "hub0") == 0.0
+    told, blind = fit_model(view), fit_model(IndexedGraph.from_graph(communities(**shape)))
+    assert told.fitted and told.weights["mentions"] == max(told.weights.values())
+    assert told.recall > blind.recall
+    assert told.inputs != blind.inputs  # what links would say is an input of the fit
