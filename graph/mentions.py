@@ -128,6 +128,8 @@ class Lexicon:
             self.groups.setdefault(name.keys[0], []).append(name)
             self.size += 1
         self._words: dict[str, tuple[str, str, tuple[tuple[str, bool], ...]]] = {}
+        self.anchor_counts: dict[str, Counter] | None = None
+        """``anchor_counts`` of the corpus the anchor names came from, when ``build_lexicon`` made it."""
 
     def analyse(self, word: str) -> tuple[str, str, tuple[tuple[str, bool], ...]]:
         """(folded, stem, the names it may start) of a written word; the last are (first key of a
@@ -212,10 +214,12 @@ def concept_names(articles: Iterable[Article], make: Namer = name) -> Iterator[N
         yield from (n for n in found if n is not None)
 
 
-def anchor_names(resolution: Resolution, make: Namer = name) -> Iterator[Name]:
+def anchor_names(resolution: Resolution, make: Namer = name,
+                 counts: tuple[dict[str, Counter], dict[str, str]] | None = None) -> Iterator[Name]:
     """Anchor texts of the corpus's links as names of their targets, weighted by link share:
-    the share of the links written with that text that go to that target."""
-    counts, spelling = anchor_counts(resolution)
+    the share of the links written with that text that go to that target (``counts``: its
+    ``anchor_counts``, when made already)."""
+    counts, spelling = counts or anchor_counts(resolution)
     for key, targets in sorted(counts.items()):
         total = sum(targets.values())
         for target, n in sorted(targets.items()) if len(targets) > 1 else targets.items():
@@ -262,9 +266,12 @@ def build_lexicon(resolution: Resolution, anchors: bool = True, make: Namer | No
     """The names of every concept of a resolved corpus (anchor texts too unless ``anchors`` is False)."""
     make = make or name
     names = list(concept_names(resolution.articles, make))
-    if anchors:
-        names += anchor_names(resolution, make)
-    return Lexicon(names)
+    counts = anchor_counts(resolution) if anchors else None
+    if counts:
+        names += anchor_names(resolution, make, counts)
+    lexicon = Lexicon(names)
+    lexicon.anchor_counts = counts[0] if counts else None
+    return lexicon
 
 
 def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,
@@ -406,7 +413,8 @@ class LinkMentions:
                  counts: tuple[Counter, Counter, Counter, Counter]) -> None:
         self.resolution, self.lexicon, self.linked, self.seen, self.held = resolution, lexicon, linked, seen, held
         self.name_linked, self.name_seen, self.target_linked, self.target_seen = counts
-        self.anchors = anchor_counts(resolution)[0]
+        self.anchors = lexicon.anchor_counts if lexicon.anchor_counts is not None else anchor_counts(resolution)[0]
+        self.normal: dict[str, str] = {}  # anchor text -> normalize(text)
 
     def into(self, out: dict[tuple[str, str], list[float]]) -> None:
         """Add (source, target) -> the confidences of what would be mentions of the target, in line order."""
@@ -424,9 +432,15 @@ class LinkMentions:
             anchors = [o for o in occurrences if (o.link.line < last_line or o.link.line == last_line
                                                    and o.link.text in tail) and f"`{o.link.text}`" not in a.body]
             held = self.held.get(a.path, ())
-            linked = {o.target for o in occurrences} - {a.slug}
-            for v in sorted(linked & ({o.target for o in anchors} | {n.target for _, m in held for n, _ in m})):
-                score, without = self._scorer(a, v, occurrences)
+            said = {o.target for o in anchors} | {n.target for _, m in held for n, _ in m}
+            said &= self.linked[a.path] - {a.slug}
+            if not said:
+                continue
+            texts: dict[str, list[str]] = {}  # target -> the anchor texts of its links
+            for o in occurrences:
+                texts.setdefault(o.target, []).append(o.link.text)
+            for v in sorted(said):
+                score, without = self._scorer(a, v, texts)
                 places = [(o.link.line, self._anchor(o.link.text, v, without)) for o in anchors if o.target == v]
                 places = [(line, matched) for line, matched in places if matched]
                 places += [(line, matched) for line, matched in held if any(n.target == v for n, _ in matched)]
@@ -457,20 +471,34 @@ class LinkMentions:
         return ()
 
     def _scorer(self, a: Article, v: str,
-                occurrences: list) -> tuple[Callable[[tuple], float], Callable[[Name], Name | None]]:
+                texts: dict[str, list[str]]) -> tuple[Callable[[tuple], float], Callable[[Name], Name | None]]:
         """(the confidence of a match as a mention of ``v`` in ``a``, 0 for none; a name as it would
-        be), ``a`` linking ``v`` nowhere."""
-        mine = [o for o in occurrences if o.target == v]
-        others = {name_path(o.link.text)[1] for o in occurrences if o.target != v}
-        lost = {name_path(o.link.text)[1] for o in mine} - others  # names ``a`` would no longer link
-        own = Counter(normalize(o.link.text) for o in mine)
-        made = {name_path(key)[:2]: key for key in own}  # the anchor names these texts make
-        skip = {a.slug} | self.linked[a.path] - {v}
-        seen = self.seen.get(a.path, set())
+        be), ``a`` linking ``v`` nowhere; ``texts``: target -> anchor texts of ``a``'s links."""
+        own: Counter = Counter()
+        made: dict[tuple, str] = {}  # (words, keys) -> the normalised anchor text that made that name
+
+        def count() -> None:
+            for text in texts[v]:
+                key = self.normal.get(text)
+                if key is None:
+                    key = self.normal[text] = normalize(text)
+                own[key] += 1
+            made.update((name_path(key)[:2], key) for key in own)
+
+        def lost(keys: tuple[str, ...]) -> bool:
+            """Whether ``a`` links the name ``keys`` with its links to ``v`` only."""
+            return (any(name_path(t)[1] == keys for t in texts[v])
+                    and not any(name_path(t)[1] == keys for w, ts in texts.items() if w != v for t in ts))
+
+        linked, seen = self.linked[a.path], self.seen.get(a.path, set())
         target_rate = (self.target_linked[v] - 1, self.target_seen[v])
 
         def without(name: Name) -> Name | None:
-            key = made.get((name.words, name.keys)) if name.origin == "anchor" and name.target == v else None
+            if name.origin != "anchor" or name.target != v:
+                return name
+            if not own:
+                count()  # only for the anchor names of ``v``: most matches are of other names
+            key = made.get((name.words, name.keys))
             if key is None:
                 return name
             targets = self.anchors[key]
@@ -481,9 +509,9 @@ class LinkMentions:
 
         def score(matched: tuple[tuple[Name, str], ...]) -> float:
             kept = [(n, tier) for n, tier in ((without(n), tier) for n, tier in matched) if n]
-            if any(n.target in skip for n, _ in kept):
-                return 0.0
-            return max((confidence(tier, n, (self.name_linked[n.keys] - (n.keys in lost),
+            if any(n.target == a.slug or n.target != v and n.target in linked for n, _ in kept):
+                return 0.0  # words naming ``a`` or another concept it links name nothing else
+            return max((confidence(tier, n, (self.name_linked[n.keys] - lost(n.keys),
                                              self.name_seen[n.keys] + (n.keys not in seen)), target_rate)
                         for n, tier in kept if n.target == v), default=0.0)
         return score, without
