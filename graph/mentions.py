@@ -518,7 +518,8 @@ class LinkMentions:
 
 
 def _ends(trie: dict, text: str, spans: list, info: list, i: int) -> Iterator[tuple[int, list[Name], bool]]:
-    """(last word, names, via a clinging prefix) of every name starting at word ``i`` (``_longest``'s choices)."""
+    """(last word, names, via a clinging prefix) of every name starting at word ``i``, the longer
+    after the shorter from each first key."""
     last = len(spans) - 1
     for start, clitic in info[i][2]:
         node = trie[start]
@@ -606,20 +607,9 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1,
 def _longest(trie: dict, text: str, spans: list, info: list, i: int):
     """(last word, names, via a clinging prefix) of the longest name starting at word ``i``."""
     best = None
-    last = len(spans) - 1
-    for start, clitic in info[i][2]:
-        node = trie[start]
-        j = i
-        while True:
-            if "" in node and (best is None or j > best[0]):
-                best = (j, node[""], clitic)
-            if j == last:
-                break
-            gap = text[spans[j][1]:spans[j + 1][0]]
-            j += 1
-            node = node.get(info[j][1] if gap == " " else _key(gap, info[j][1]))
-            if node is None:
-                break
+    for end in _ends(trie, text, spans, info, i):
+        if best is None or end[0] > best[0]:
+            best = end
     return best
 
 
