@@ -344,17 +344,21 @@ def test_rows_out_of_order_are_found_where_a_query_reads_them(glossary_build):
                 related(index, u, 3)
 
 
-def test_an_unlinked_mention_is_a_signal_with_its_line(tmp_path):
+def built_alpha(tmp_path, alpha_body: str):
+    """The index a build writes for alpha (with ``alpha_body``), "Bravo Index" and Carol."""
     from graph.pipeline import build
     from graph.related_index import load_index
     corpus = tmp_path / "in"
     corpus.mkdir()
-    (corpus / "alpha.md").write_text("---\ntitle: Alpha\n---\nIntro line.\n\nAlpha is priced against the "
-                                     "Bravo Index every day.\n", encoding="utf-8")
+    (corpus / "alpha.md").write_text(f"---\ntitle: Alpha\n---\n{alpha_body}\n", encoding="utf-8")
     (corpus / "bravo.md").write_text("---\ntitle: Bravo Index\n---\nA benchmark.\n", encoding="utf-8")
     (corpus / "carol.md").write_text("---\ntitle: Carol\n---\nNothing to see.\n", encoding="utf-8")
     build([corpus], tmp_path / "out", formats=["related"])
-    index = load_index(tmp_path / "out")
+    return load_index(tmp_path / "out")
+
+
+def test_an_unlinked_mention_is_a_signal_with_its_line(tmp_path):
+    index = built_alpha(tmp_path, "Intro line.\n\nAlpha is priced against the Bravo Index every day.")
     assert index.mentions("alpha") == [("bravo", 6, pytest.approx(index.mentions("alpha")[0][2]))]
     assert [v for v, _, _ in index.mentioned_by("bravo")] == ["alpha"]
     top = rank(index, "alpha", 1)[0]
@@ -363,16 +367,7 @@ def test_an_unlinked_mention_is_a_signal_with_its_line(tmp_path):
 
 
 def test_what_a_link_would_say_as_a_mention_is_kept_in_the_index(tmp_path):
-    from graph.pipeline import build
-    from graph.related_index import load_index
-    corpus = tmp_path / "in"
-    corpus.mkdir()
-    (corpus / "alpha.md").write_text("---\ntitle: Alpha\n---\nPriced against the [Bravo Index](/bravo) and "
-                                     "[this](/carol).\n", encoding="utf-8")
-    (corpus / "bravo.md").write_text("---\ntitle: Bravo Index\n---\nA benchmark.\n", encoding="utf-8")
-    (corpus / "carol.md").write_text("---\ntitle: Carol\n---\nNothing to see.\n", encoding="utf-8")
-    build([corpus], tmp_path / "out", formats=["related"])
-    index = load_index(tmp_path / "out")
+    index = built_alpha(tmp_path, "Priced against the [Bravo Index](/bravo) and [this](/carol).")
     assert index.mentions("alpha") == []  # it links both
     # Its title as plain words would name bravo; "this" names carol only through this very link.
     assert index.link_mention("alpha", "bravo") > 0.4 and index.link_mention("alpha", "carol") == 0.0
