@@ -27,7 +27,7 @@ from operator import attrgetter, itemgetter
 import pyromark
 
 from graph.links import LineCounter
-from graph.model import Article, LinkClass, Occurrences, Resolution
+from graph.model import Article, Link, LinkClass, Occurrences, Resolution
 from graph.normalize import WORD, fold, normalize, strip_article, without_proclitic
 from graph.normalize import stem as _stem
 from graph.text import shown
@@ -418,30 +418,35 @@ class LinkMentions:
 
     def into(self, out: dict[tuple[str, str], list[float]]) -> None:
         """Add (source, target) -> the confidences of what would be mentions of the target, in line order."""
-        by_path: dict[str, list] = defaultdict(list)
-        for o in self.resolution.occurrences:
-            if o.kind in _LINKED and o.target:
-                by_path[o.path].append(o)
+        occurrences = self.resolution.occurrences
+        selected, targets, start = _classes(occurrences, _LINKED), occurrences.targets, 0
+        by_path: dict[str, list[tuple[Link, str]]] = {}  # read from the columns, as mention_candidates does
+        for a in occurrences.articles:
+            end = start + len(a.links)
+            if end > start:
+                by_path.setdefault(a.path, []).extend(
+                    filter(_TARGET, compress(zip(a.links, targets[start:end]), selected[start:end])))
+            start = end
         for a in self.resolution.articles:
-            occurrences = by_path.get(a.path)
-            if not occurrences:
+            links = by_path.get(a.path)
+            if not links:
                 continue
             last_line = a.body_line + a.body.count("\n")
             tail = a.body.rpartition("\n")[2]  # a link on the lead's last line may lie past its end
             # Links in the lead, unless written as code (`strings.Replace`), which stays code, not prose.
-            anchors = [o for o in occurrences if (o.link.line < last_line or o.link.line == last_line
-                                                   and o.link.text in tail) and f"`{o.link.text}`" not in a.body]
+            anchors = [(link, v) for link, v in links if (link.line < last_line or link.line == last_line
+                                                           and link.text in tail) and f"`{link.text}`" not in a.body]
             held = self.held.get(a.path, ())
-            said = {o.target for o in anchors} | {n.target for _, m in held for n, _ in m}
+            said = {v for _, v in anchors} | {n.target for _, m in held for n, _ in m}
             said &= self.linked[a.path] - {a.slug}
             if not said:
                 continue
             texts: dict[str, list[str]] = {}  # target -> the anchor texts of its links
-            for o in occurrences:
-                texts.setdefault(o.target, []).append(o.link.text)
+            for link, v in links:
+                texts.setdefault(v, []).append(link.text)
             for v in sorted(said):
                 score, without = self._scorer(a, v, texts)
-                places = [(o.link.line, self._anchor(o.link.text, v, without)) for o in anchors if o.target == v]
+                places = [(link.line, self._anchor(link.text, v, without)) for link, w in anchors if w == v]
                 places = [(line, matched) for line, matched in places if matched]
                 places += [(line, matched) for line, matched in held if any(n.target == v for n, _ in matched)]
                 if places:
