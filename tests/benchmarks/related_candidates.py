@@ -8,7 +8,8 @@ query. Prints each signal alone per seed, then, with and without each candidate,
 that find most hidden links on one seed's queries (coordinate ascent over ``related_fit.GRID``,
 started from the defaults and each signal alone, as the build's fit does), scored on the other
 seed's: the best any weighting can do, so a candidate that does not raise it cannot help the fit.
-It also prints the defaults with other weights of ``mentions``, which the build's fit keeps fixed.
+It also prints the defaults with other weights of ``mentions`` (the build's fit kept it fixed until it
+learned it from what hidden links would say as mentions).
 ``--every K`` asks one query in K (the dense corpus has thousands). Candidates, over the links
 taken both ways:
 
