@@ -14,9 +14,8 @@ from pathlib import Path
 import networkx as nx
 
 from graph.build import build_graph
-from graph.errors import OutputError
 from graph.exporters import EXPORTERS, ExportOptions, get_exporter
-from graph.memo import MEMO_STATE, Memo, memo_bytes, memo_from_bytes
+from graph.memo import Memo
 from graph.model import Resolution
 from graph.output import STATE_DIR, OutputFolder, write_file
 from graph.parse import ParseOptions
@@ -193,14 +192,10 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     model = None
     if related or any(e.index for e in exporters):
         stage("index")
-        if memo is None:  # a build from the command line: the last build's memo, from the state
-            memo, warning = _stored_memo(folder)
-            folder.warnings += (warning,) if warning else ()
-        stored, warning = (memo.model, None) if memo.model else _stored_model(folder)
+        stored, warning = (memo.model, None) if memo and memo.model else _stored_model(folder)
         model = _index(G, resolution, memo, stored)
         folder.warnings += (warning,) if warning else ()
         _store_model(folder, model)
-        _store_memo(folder, memo)
     if related:
         G.graph["related"] = related_table(G, related)
     report = make_report(G, resolution)
@@ -230,17 +225,17 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
                        corpus.warnings + folder.warnings + warnings, spliced, model)
 
 
-def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo, previous: RelatedModel | None) -> RelatedModel:
+def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: RelatedModel | None) -> RelatedModel:
     """The index stage: text index and mentions attached to ``G``, and the related model fitted
     to the corpus's own links (docs/related.md#self-tuning), once for every output that reads
-    them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted to the same
-    inputs. ``memo`` spares what the last build computed and is left holding what this one did."""
-    texts = _Carried(memo.texts)
+    them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted to the same inputs."""
+    texts = _Carried(memo.texts) if memo else None
     attach_text_index(G, resolution.articles, memo=texts)
-    attach_mentions(G, resolution, memo=memo.scans)
+    attach_mentions(G, resolution, memo=memo.scans if memo else None)
     model = fit_related(index_view(G), previous=previous)
-    # A plain dict: a _Carried keeps its predecessor, and a chain of them would hold every build's.
-    memo.texts, memo.model = dict(texts), model
+    if memo:
+        # A plain dict: a _Carried keeps its predecessor, and a chain of them would hold every build's.
+        memo.texts, memo.model = dict(texts), model
     return model
 
 
@@ -325,29 +320,6 @@ def _store_model(folder: OutputFolder, model: RelatedModel) -> None:
     # Not sort_keys: the weights keep their order, which the index file shows as is.
     text = json.dumps({"code": _fit_code(), "model": model.to_json()}, ensure_ascii=False, indent=1)
     write_file(state / MODEL_STATE, lambda f: f.write(text + "\n"), folder.out / STATE_DIR / MODEL_STATE)
-
-
-def _stored_memo(folder: OutputFolder) -> tuple[Memo, str | None]:
-    """The memo the previous build into this folder left, if its state describes its outputs
-    (``OutputFolder.reusable``) and this code made it; else an empty one. A damaged one is a warning."""
-    path = folder.out / STATE_DIR / MEMO_STATE
-    if not folder.reusable:
-        return Memo(), None
-    try:
-        return memo_from_bytes(path.read_bytes()) or Memo(), None
-    except FileNotFoundError:
-        return Memo(), None  # the last build had no index stage
-    except (OSError, ValueError) as exc:
-        why = getattr(exc, "strerror", None) or str(exc)
-        return Memo(), f"{path} is damaged or not linkgraph's ({why}): ignored, the index is computed again"
-
-
-def _store_memo(folder: OutputFolder, memo: Memo) -> None:
-    # After _store_model, which made the state folder.
-    try:
-        (folder.staging / STATE_DIR / MEMO_STATE).write_bytes(memo_bytes(memo))
-    except OSError as exc:
-        raise OutputError(f"cannot write {folder.out / STATE_DIR / MEMO_STATE}: {exc.strerror or exc}") from None
 
 
 def output_names() -> set[str]:

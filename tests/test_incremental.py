@@ -239,42 +239,6 @@ def test_a_rebuild_keeps_the_stored_model_only_when_fitted_to_the_same_inputs_by
     assert len(damaged) == (case == "damaged-model")
 
 
-@pytest.mark.parametrize("case, scanned", [
-    ("touch-only", 0),
-    ("edit-body", 1),  # the one body
-    ("change-title", 0),  # a new name no prose word may start
-    ("title-of-prose-words", 1),  # a new name "يقرض ...": bank, whose prose has the word
-    ("damaged-memo", 4),  # every article, with a warning
-    ("other-memo-code", 4),  # every article, silently: another version of linkgraph made it
-])
-def test_a_rebuild_from_the_command_line_scans_again_only_what_the_stored_memo_cannot_answer(
-        tmp_path, corpus, monkeypatch, case, scanned):
-    import graph.memo as memo
-    import graph.mentions as mentions
-
-    bodies = []
-    scan = mentions.article_matches
-    memo_file = tmp_path / "out" / ".linkgraph" / memo.MEMO_STATE
-
-    def change(root):
-        monkeypatch.setattr(mentions, "article_matches", lambda body, *a: bodies.append(body) or scan(body, *a))
-        if case == "damaged-memo":
-            data = bytearray(memo_file.read_bytes())
-            data[-5] ^= 0x01
-            memo_file.write_bytes(bytes(data))
-        elif case == "other-memo-code":
-            monkeypatch.setattr(memo, "_CODE", ["an older linkgraph"])
-        elif case == "title-of-prose-words":
-            edit("ar/broker.md", "title: وسيط", "title: يقرض المال")(root)
-        else:
-            CASES[case](root)
-
-    warm, _ = rebuild_equals_cold(tmp_path, corpus, change)
-    assert len(bodies) - 4 == scanned  # less the cold build's four
-    damaged = [w for w in warm.warnings if "index-memo.bin is damaged or not linkgraph's" in w]
-    assert len(damaged) == (case == "damaged-memo") and len(warm.warnings) == len(damaged)
-
-
 def test_an_intact_state_gives_no_warning(tmp_path, corpus):
     warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES["edit-body"])
     assert warm.warnings == ()
