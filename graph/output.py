@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import TextIO
 
 from graph.errors import OutputError
+from graph.reader import read_bounded
 
 STATE_DIR = ".linkgraph"
 """Inside the output folder: what describes the outputs (manifest, rebuild state), so it always
@@ -190,7 +191,7 @@ class OutputFolder:
         if not os.path.lexists(state):
             return (), frozenset()  # a first build, or outputs of a version before the state folder
         try:
-            manifest = json.loads((state / MANIFEST).read_text(encoding="utf-8"))
+            manifest = json.loads(read_state_file(state / MANIFEST).decode("utf-8"))
             files = manifest["files"]
             same = manifest["version"] == 1 and all(
                 os.stat(self.out / name, follow_symlinks=False).st_size == size for name, size in files.items())
@@ -343,3 +344,14 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+MAX_STATE_BYTES = 1 << 30
+"""A larger file in the state folder is not read (the chunk table of a 50,000-file graph is ~20 MB)."""
+
+
+def read_state_file(path: Path) -> bytes:
+    """The bytes of a file of the state folder, opened as the reader opens inputs: never through a
+    symbolic link, never a FIFO or device (a build would hang on one left there), never past
+    MAX_STATE_BYTES. OSError (ValueError when too large) otherwise: the callers treat it as damage."""
+    return read_bounded(str(path), MAX_STATE_BYTES)[1]

@@ -17,7 +17,7 @@ from graph.build import build_graph
 from graph.exporters import EXPORTERS, ExportOptions, get_exporter
 from graph.memo import Memo
 from graph.model import Resolution
-from graph.output import STATE_DIR, OutputFolder, write_file
+from graph.output import STATE_DIR, OutputFolder, read_state_file, write_file
 from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
@@ -305,7 +305,7 @@ def _stored_model(folder: OutputFolder) -> tuple[RelatedModel | None, str | None
     if not folder.reusable:  # no state, or one that does not describe the outputs (already warned)
         return None, None
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_state_file(path).decode("utf-8"))
         if data["code"] != _fit_code():
             return None, None  # another version of linkgraph fitted it
         return RelatedModel.from_json(data["model"]), None

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import NamedTuple, Union
 
 from graph.errors import OutputError
+from graph.output import read_state_file
 from graph.fields import edge_fields, related_pairs
 
 Piece = Union[bytes, str, tuple]
@@ -173,12 +174,12 @@ def read_table(state: Path, filename: str) -> tuple[Table | None, str | None]:
     """(the chunk table of ``filename`` in ``state``, or None; a warning when one is there but damaged)."""
     path = table_path(state, filename)
     try:
-        with open(path, "rb") as f:
-            data = f.read()
+        data = read_state_file(path)
     except FileNotFoundError:
         return None, None
-    except OSError as exc:
-        return None, f"{path} cannot be read ({exc.strerror}): {filename} is written whole"
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or "too large"
+        return None, f"{path} cannot be read ({why}): {filename} is written whole"
     table = Table.load(data)
     if table is None:
         return None, f"{path} is damaged or not linkgraph's: ignored, {filename} is written whole"

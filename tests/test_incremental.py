@@ -311,3 +311,21 @@ def test_dropping_the_previous_files_pages_behind_the_pieces_read_changes_no_byt
     monkeypatch.setattr(splice._Release, "__call__", lambda self, offset: release(self, offset) or released.append(self.done))
     warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES["change-title"])
     assert max(released) > 0 and warm.spliced["graph.gexf"].copied > 0
+
+
+@pytest.mark.parametrize("name", ["manifest.json", "graph.ttl.chunks", pipeline.MODEL_STATE])
+def test_a_fifo_in_the_state_folder_is_damage_not_a_hang(tmp_path, corpus, name):
+    import os
+    import threading
+
+    def plant(root):
+        path = tmp_path / "out" / ".linkgraph" / name
+        path.unlink()
+        os.mkfifo(path)  # no writer: a plain open() for reading would wait for one forever
+
+    done: list = []
+    worker = threading.Thread(target=lambda: done.append(rebuild_equals_cold(tmp_path, corpus, plant)), daemon=True)
+    worker.start()
+    worker.join(60)
+    assert done, "the rebuild hung or failed on a FIFO in the state folder"
+    assert done[0][0].warnings  # said, not silent
