@@ -27,7 +27,7 @@ from operator import attrgetter, itemgetter
 import pyromark
 
 from graph.links import LineCounter
-from graph.model import Article, Link, LinkClass, Occurrences, Resolution
+from graph.model import Article, LinkClass, Occurrences, Resolution
 from graph.normalize import WORD, fold, normalize, strip_article, without_proclitic
 from graph.normalize import stem as _stem
 from graph.text import shown
@@ -337,7 +337,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     name_seen: Counter = Counter()
     target_seen: Counter = Counter()
     found: dict[str, dict[tuple, tuple]] = {}
-    seen: dict[str, set[tuple[str, ...]]] = {}
+    seen: dict[str, tuple[tuple[str, ...], ...]] = {}
     held: dict[str, list] = {}
     if memo is not None:
         changed = {key for key in memo.groups.keys() | lexicon.groups.keys()
@@ -375,7 +375,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         target_seen.update(targets - {a.slug})
         found[a.path] = first
         if links is not None:
-            seen[a.path] = names
+            seen[a.path] = tuple(names)  # a set per article held to the end was ~100 MB at 50,000 files
     if memo is not None:  # only what this build used: a long watch does not grow it
         memo.groups, memo.entries = lexicon.groups, kept
     name_linked = Counter(chain.from_iterable(anchored.values()))
@@ -409,7 +409,7 @@ class LinkMentions:
     """
 
     def __init__(self, resolution: Resolution, lexicon: Lexicon, linked: dict[str, set[str]],
-                 seen: dict[str, set[tuple[str, ...]]], held: dict[str, list],
+                 seen: dict[str, tuple[tuple[str, ...], ...]], held: dict[str, list],
                  counts: tuple[Counter, Counter, Counter, Counter]) -> None:
         self.resolution, self.lexicon, self.linked, self.seen, self.held = resolution, lexicon, linked, seen, held
         self.name_linked, self.name_seen, self.target_linked, self.target_seen = counts
@@ -420,15 +420,12 @@ class LinkMentions:
         """Add (source, target) -> the confidences of what would be mentions of the target, in line order."""
         occurrences = self.resolution.occurrences
         selected, targets, start = _classes(occurrences, _LINKED), occurrences.targets, 0
-        by_path: dict[str, list[tuple[Link, str]]] = {}  # read from the columns, as mention_candidates does
+        # One article's links at a time, read from the columns as mention_candidates does (a
+        # list of every link's (link, target) was ~100 MB at 50,000 files, at the stage's peak).
         for a in occurrences.articles:
-            end = start + len(a.links)
-            if end > start:
-                by_path.setdefault(a.path, []).extend(
-                    filter(_TARGET, compress(zip(a.links, targets[start:end]), selected[start:end])))
+            end, first = start + len(a.links), start
             start = end
-        for a in self.resolution.articles:
-            links = by_path.get(a.path)
+            links = list(filter(_TARGET, compress(zip(a.links, targets[first:end]), selected[first:end])))
             if not links:
                 continue
             last_line = a.body_line + a.body.count("\n")
@@ -495,7 +492,7 @@ class LinkMentions:
             return (any(name_path(t)[1] == keys for t in texts[v])
                     and not any(name_path(t)[1] == keys for w, ts in texts.items() if w != v for t in ts))
 
-        linked, seen = self.linked[a.path], self.seen.get(a.path, set())
+        linked, seen = self.linked[a.path], self.seen.get(a.path, ())
         target_rate = (self.target_linked[v] - 1, self.target_seen[v])
 
         def without(name: Name) -> Name | None:
