@@ -22,7 +22,8 @@ from itertools import groupby
 
 import networkx as nx
 
-from graph.model import KEYWORD_PREFIX, Article, EdgeKind, Link, LinkClass, NodeKind, Resolution, keyword_key
+from graph.model import (KEYWORD_PREFIX, Article, EdgeKind, Link, LinkClass, NodeKind, Occurrences, Resolution,
+                         keyword_key)
 from graph.text import field_lang
 
 
@@ -71,22 +72,16 @@ def build_graph(resolution: Resolution, default_lang: str | None = None, memo: G
     # The occurrences' columns, read in place: making an Occurrence record per link was a third
     # of this loop.
     RESOLVED, MISSING = LinkClass.ALL.index(LinkClass.RESOLVED), LinkClass.ALL.index(LinkClass.MISSING)
-    kinds, targets = resolution.occurrences.kinds, resolution.occurrences.targets
     previous = memo.edges if memo is not None else {}
     kept: dict[str, tuple] = {}
-    for source, runs in sorted(_runs_by_source(resolution.articles).items()):
-        found = None
-        if memo is not None:
-            inputs = tuple((links, kinds[start:start + len(links)], targets[start:start + len(links)])
-                           for links, start in runs)
-            found = previous.get(source)
-            if found is not None and found[0] != inputs:
-                found = None
+    for source, runs in sorted(_runs_by_source(resolution.occurrences).items()):
+        found = previous.get(source)
+        if found is not None and found[0] != runs:
+            found = None
         if found is None:
             counts: dict[str, list] = {}  # target -> [occurrences, distinct anchors in order]
-            for links, start in runs:
-                stop = start + len(links)
-                for link, kind, target in zip(links, kinds[start:stop], targets[start:stop]):
+            for links, kinds, targets in runs:
+                for link, kind, target in zip(links, kinds, targets):
                     if (kind == RESOLVED or kind == MISSING) and target is not None:
                         entry = counts.get(target)
                         if entry is None:
@@ -103,7 +98,7 @@ def build_graph(resolution: Resolution, default_lang: str | None = None, memo: G
                 if data is None:
                     data = shared[key] = {"kind": LINKS_TO, "weight": weight, "anchors": key[1:]}
                 datas.append(data)
-            found = (inputs if memo is not None else None, ends, tuple(datas))
+            found = (runs, ends, tuple(datas))
         if memo is not None:
             kept[source] = found
         row = succ[source]
@@ -119,16 +114,13 @@ def build_graph(resolution: Resolution, default_lang: str | None = None, memo: G
     return G
 
 
-def _runs_by_source(articles: Iterable[Article]) -> dict[str, list[tuple[tuple[Link, ...], int]]]:
-    """Source -> (links, index of the first in the occurrences) of each of its articles (a
-    concept of several articles, language twins, has one run per article): occurrences are the
-    articles' links in order."""
-    runs: dict[str, list[tuple[tuple[Link, ...], int]]] = {}
-    start = 0
-    for a in articles:
-        runs.setdefault(a.slug, []).append((a.links, start))
-        start += len(a.links)
-    return runs
+def _runs_by_source(occurrences: Occurrences) -> dict[str, tuple[tuple[tuple[Link, ...], bytes, tuple], ...]]:
+    """Source -> (links, their class indexes, their targets) of each of its articles (a concept of
+    several articles, language twins, has one run per article)."""
+    runs: dict[str, list] = {}
+    for article, kinds, targets in occurrences.by_article():
+        runs.setdefault(article.slug, []).append((article.links, kinds, targets))
+    return {source: tuple(found) for source, found in runs.items()}
 
 
 def concept_attrs(slug: str, articles: Iterable[Article]) -> dict:

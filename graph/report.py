@@ -40,16 +40,13 @@ def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
     classes = Counter(occurrences.kinds)
     demand: Counter[str] = Counter()
     sources: dict[str, set[str]] = {}
-    missing, at = LinkClass.ALL.index(MISSING), 0
-    for article in occurrences.articles:
-        n = len(article.links)
-        row = occurrences.kinds[at:at + n]
+    missing = LinkClass.ALL.index(MISSING)
+    for article, row, targets in occurrences.by_article():
         if missing in row:
-            for link_class, target in zip(row, occurrences.targets[at:at + n]):
+            for link_class, target in zip(row, targets):
                 if link_class == missing:
                     demand[target] += 1
                     sources.setdefault(target, set()).add(article.slug)
-        at += n
     return {
         "report_version": REPORT_VERSION,
         "counts": {
@@ -92,15 +89,12 @@ def pieces_links(occurrences: Occurrences) -> Iterator[Piece]:
     ``marshal`` of those values (the links as plain tuples) through BLAKE2b: a rebuild renders
     the lines of the articles whose links changed and copies the others."""
     yield file_context(LINKS_FILE, _CODE)
-    dumps, kinds, targets = marshal.dumps, occurrences.kinds, occurrences.targets
-    at = 0
-    for article in occurrences.articles:
-        n = len(article.links)
-        if n:
-            links, classes, ends = article.links, kinds[at:at + n], targets[at:at + n]
+    dumps = marshal.dumps
+    for article, classes, ends in occurrences.by_article():
+        if article.links:
+            links = article.links
             key = b"l" + digest(dumps((article.path, [*map(tuple, links)], classes, ends), 2))
             yield key, _lines, (article.path, links, classes, ends)
-        at += n
 
 
 _CODE = digest(Path(__file__).read_bytes())  # how the lines are rendered, which no key holds

@@ -271,18 +271,14 @@ def _missing_labels(occurrences: Occurrences) -> dict[str, dict[str | None, str]
     anchor's language is judged against the article it is written in."""
     anchors: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     missing = LinkClass.ALL.index(MISSING)
-    kinds, targets, start = occurrences.kinds, occurrences.targets, 0
-    # Read from the occurrences' columns, article by article: most articles have no missing link.
-    for article in occurrences.articles:
-        stop = start + len(article.links)
-        if missing in kinds[start:stop]:
-            for link, kind, target in zip(article.links, kinds[start:stop], targets[start:stop]):
+    for article, kinds, targets in occurrences.by_article():
+        if missing in kinds:  # most articles have no missing link
+            for link, kind, target in zip(article.links, kinds, targets):
                 if kind == missing and target is not None:
                     per_lang = anchors[target]  # created even when no anchor is wordy
                     wordy, lang = anchor_lang(link.text, article.lang)
                     if wordy:
                         per_lang[lang][link.text] += 1
-        start = stop
     return {
         slug: {lang: c.most_common(1)[0][0] for lang, c in anchors[slug].items()}
         or {None: slug.rpartition("/")[2]}

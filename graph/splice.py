@@ -38,8 +38,8 @@ from pathlib import Path
 from typing import NamedTuple, Union
 
 from graph.errors import OutputError
-from graph.output import read_state_file
 from graph.fields import edge_fields, related_pairs
+from graph.output import read_state_file
 
 Piece = Union[bytes, str, tuple]
 """The file's context (bytes, first), glue text, (key, render, arg): a keyed piece whose text is
