@@ -6,7 +6,7 @@ what the whole file depends on: the writers' code, the options, the label langua
 *pieces* in output order: glue text (headers, always rendered) and keyed pieces, one per node
 or per node's edges, whose text is ``render(arg)``. A key digests everything the piece's bytes
 depend on: the node's attributes, its out-edges, its in-degree and its related terms
-(``node_keys``). A piece that writes positional ids (GraphML's and GEXF's ``n12``, ``e345``)
+(``node_keys``). A piece that writes positional ids (GraphML's and GEXF's ``n12``, ``e12-3``)
 also carries a digest of them, its *place*, and a way to rewrite them (``numbered_pieces``).
 
 Each file written this way leaves a *chunk table* in the state folder (``OUT/.linkgraph/``):
@@ -397,15 +397,21 @@ def _reuse(old: Path, new: Path, src: int, out) -> bool:
 
 class IdLines:
     """The start of an element's first line, which carries its positional ids, in GraphML and
-    GEXF alike (``<node id="n12"``, ``<edge id="e3" source="n1" target="n12"``) at ``indent``.
+    GEXF alike (``<node id="n12"``, ``<edge id="e1-0" source="n1" target="n12"``) at ``indent``.
     No text of the element can start a line so: '<' is always escaped, and attribute values
-    hold no raw line end."""
+    hold no raw line end.
+
+    An edge's id is its source's position and its own among the source's edges (``e1-0``, the
+    first edge of ``n1``), not its position in the file: a link added to one article then moves
+    no other article's edge ids (with file-wide numbers it moved every edge after it, and a
+    rebuild rewrote the id lines of nearly the whole file)."""
 
     indent = ""
 
     def __init_subclass__(cls) -> None:
         cls.node_pattern = re.compile(rb"^" + cls.indent.encode() + rb'<node id="n\d+"', re.M)
-        cls.edge_pattern = re.compile(rb"^" + cls.indent.encode() + rb'<edge id="e\d+" source="n\d+" target="n\d+"', re.M)
+        cls.edge_pattern = re.compile(rb"^" + cls.indent.encode() + rb'<edge id="e\d+-\d+" source="n\d+" target="n\d+"',
+                                      re.M)
 
     def node_start(self, i: int) -> str:
         return f'{self.indent}<node id="n{i}"'
@@ -414,22 +420,23 @@ class IdLines:
         return self.edge_starts(e, u, (v,))[0]
 
     def edge_starts(self, e: int, u: int, targets: Iterable[int]) -> list[str]:
-        """The id lines' starts of edges numbered from ``e``, from node ``u`` to each of ``targets``."""
+        """The id lines' starts of edges from node ``u`` to each of ``targets``, the ``e``-th of
+        ``u``'s edges first."""
         indent = self.indent
-        return [f'{indent}<edge id="e{e + j}" source="n{u}" target="n{v}"' for j, v in enumerate(targets)]
+        return [f'{indent}<edge id="e{u}-{e + j}" source="n{u}" target="n{v}"' for j, v in enumerate(targets)]
 
     def edge_run(self, e: int, u: int, targets: list[int], edges: Iterable[dict]) -> str:
-        """The elements of one node's out-edges (their attribute dicts), numbered from ``e``, from
-        node position ``u`` to the positions ``targets``. A writer may render them faster; the
-        bytes must be these (tests/test_graphml.py, tests/test_gexf.py)."""
+        """The elements of one node's out-edges (their attribute dicts), the ``e``-th of its edges
+        first, from node position ``u`` to the positions ``targets``. A writer may render them
+        faster; the bytes must be these (tests/test_graphml.py, tests/test_gexf.py)."""
         return "".join(self.edge(e + j, u, v, edge_fields(data)) for j, (v, data) in enumerate(zip(targets, edges)))
 
 
 def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
     """The pieces of a graph file whose elements carry positional ids (GraphML, GEXF): one per
     node, then ``between``, then one per node's edges and one per node's related pairs, numbered
-    on from its edges as both formats do. A copied piece whose ids moved (a node inserted before
-    it, an edge more before it) is renumbered, not rendered: its id lines are rewritten.
+    on from its edges (``IdLines``). A copied piece whose ids moved (a node inserted before it
+    or before one of its edges' targets) is renumbered, not rendered: its id lines are rewritten.
 
     ``writer`` (an ``IdLines``) renders ``node(node, i)`` and ``edge(e, u, v, fields)`` with node
     positions ``u`` and ``v``, each element starting with its id line."""
@@ -439,18 +446,15 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
         yield b"n" + keys[node], _node, (writer, node, i), _place((i,)), _renumber_node
     if between:
         yield between
-    e = 0
     succ = G._succ
     for u in G:
         if succ[u]:
-            numbers = [e, ids[u], *map(ids.__getitem__, succ[u])]
+            numbers = [0, ids[u], *map(ids.__getitem__, succ[u])]
             yield b"e" + keys[u], _edges, (writer, numbers, succ[u].values()), _place(numbers), _renumber_edges
-            e += len(numbers) - 2
     for u, ranked in G.graph.get("related", {}).items():
         if ranked:
-            numbers = [e, ids[u], *(ids[v] for v, _ in ranked)]
+            numbers = [len(succ[u]), ids[u], *(ids[v] for v, _ in ranked)]
             yield b"r" + keys[u], _related, (writer, numbers, u, ranked), _place(numbers), _renumber_edges
-            e += len(numbers) - 2
 
 
 def _place(numbers) -> bytes:

@@ -126,6 +126,14 @@ def test_pieces_whose_ids_moved_are_renumbered_not_rendered(tmp_path, corpus, na
     assert warm.spliced[name][2] == 0  # nothing moved: copied as it was
 
 
+@pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
+def test_a_link_added_to_one_article_moves_no_other_edge_id(tmp_path, corpus, name):
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES["add-link"])
+    # bank's node and edges (one edge more) and market's node (one in-link more) are rendered;
+    # the edges of broker and finra, after bank's, keep their ids (e1-0, not a file-wide number)
+    assert warm.spliced[name][0] == 3 and warm.spliced[name][2] == 0
+
+
 def test_other_writing_code_reuses_no_piece(tmp_path, corpus, monkeypatch):
     build([corpus], tmp_path / "out")
     monkeypatch.setattr(splice, "_CODE", [bytes(16)])  # as after an upgrade of an exporter
