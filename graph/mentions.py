@@ -18,7 +18,7 @@ import re
 from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from hashlib import blake2b
 from itertools import chain, compress
@@ -152,30 +152,89 @@ def word_keys(word: str) -> tuple[str, str, tuple[tuple[str, bool], ...]]:
 
 
 class ScanMemo:
-    """Each article's matches from the last build, with that build's names, kept by a
-    long-lived process (``--watch``). A rebuild scans again only an article whose body changed or
-    that has a word which may start a name that changed (added, removed, re-weighted, moved in
-    order: ``Lexicon.groups``): no other article's matches can differ. So a new anchor text
-    rescans the articles that hold its first word, not the corpus."""
+    """What ``mention_candidates`` computed in the last build, kept by a long-lived process
+    (``--watch``) so that a rebuild redoes only what the change touches.
+
+    Each article's matches are kept with that build's names: a rebuild scans again only an
+    article whose body changed or that has a word which may start a name that changed (added,
+    removed, re-weighted, moved in order: ``Lexicon.groups``): no other article's matches can
+    differ. So a new anchor text rescans the articles that hold its first word, not the corpus.
+    Each article's other results (the concepts it links, its candidates, what its links would
+    say as mentions) are kept with what they read: its own links and matches, and the keys of
+    the corpus-wide counts and name groups they looked up; they are made again when one of these
+    changed. The lexicon is kept while its names are the same."""
 
     def __init__(self) -> None:
         self.groups: dict[str, list[Name]] = {}
         self.entries: dict[tuple[int, bytes], tuple[str, tuple]] = {}
         """(body line, ``body_digest``) -> (the first keys its words may start, sorted, each after a
         line feed, which no key holds: one string is a fraction of a set's memory; ``article_matches``)."""
-        self.names: dict[tuple, Name | None] = {}
-        """``name``'s arguments -> its Name: a large corpus has hundreds of thousands of names."""
+        self.texts: dict[str, tuple[str, tuple[str, ...]]] = {}
+        """Anchor text -> (``normalize``, ``name_path`` keys) of it: a corpus has a few distinct texts per article."""
+        self.lexicon: Lexicon | None = None
+        self.anchors: dict[str, Counter] | None = None
+        """The last build's ``anchor_counts``, corrected by each change, and the spelling of each."""
+        self.spelling: dict[str, str] = {}
+        self.totals: Counter = Counter()
+        """Anchor text as written -> links written with it (that name their targets)."""
+        self.anchor_names: dict[str, tuple[Name, ...]] = {}
+        """Normalised anchor text -> the names it gives (``anchor_names``)."""
+        self.concepts: dict[str, tuple] = {}
+        """Article path -> ((slug, title, aliases), its ``concept_names``)."""
+        self.titled: list[tuple[Name, ...]] = []
+        """The concept names of each article, in article order, as the lexicon holds them."""
+        self.links: dict[str, _Linked] = {}
+        """Article path -> what its links give (``_Linked``)."""
+        self.found: dict[str, tuple] = {}
+        """Article path -> (scan entry, ``_Linked``, candidates by (target, keys, tier), names and
+        targets it holds, held matches): what its matches give, while both are the same objects."""
+        self.mentions: dict[str, tuple] = {}
+        """Article path -> (candidates, slug, their counts' keys, its Mention list)."""
+        self.firsts: dict[str, tuple] = {}
+        """Article path -> (its Mention list, min_confidence, ``first_mentions`` of them)."""
+        self.leads: dict[str, tuple[Article, int, Article]] = {}
+        """Article path -> (article, characters, the article with only that many of its body): ``leads``."""
+        self.said: dict[str, tuple] = {}
+        """Article path -> (its inputs, the keys it read, its ``LinkMentions`` results)."""
+        self.counts: tuple | None = None
+        """The last build's (name_linked, name_seen, target_linked, target_seen)."""
 
-    def namer(self) -> Namer:
-        """``name``, answered from the last build's names where it can; this build's replace them."""
-        previous, kept = self.names, {}
-        self.names = kept
+    def lead(self, articles: Iterable[Article], chars: int) -> tuple[Article, ...]:
+        """The articles with their bodies cut to ``chars`` characters, the last build's while the same."""
+        kept = {}
+        for a in articles:
+            old = self.leads.get(a.path)
+            if old is None or old[0] is not a or old[1] != chars:
+                old = (a, chars, replace(a, body=a.body[:chars]))
+            kept[a.path] = old
+        self.leads = kept
+        return tuple(old[2] for old in kept.values())
 
-        def make(*args) -> Name | None:
-            made = previous[args] if args in previous else name(*args)
-            kept[args] = made
-            return made
-        return make
+    def text(self, kept: dict[str, tuple[str, tuple[str, ...]]], text: str) -> tuple[str, tuple[str, ...]]:
+        """(``normalize``, ``name_path`` keys) of an anchor text, from the last build's when it had it."""
+        found = kept.get(text)
+        if found is None:
+            found = self.texts.get(text)
+            if found is None:
+                found = (normalize(text), name_path(text)[1])
+            kept[text] = found
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Linked:
+    """What one article's links give ``mention_candidates``: kept while its links, their classes and targets are the same."""
+
+    links: tuple
+    kinds: bytes
+    targets: tuple
+    linked: frozenset[str]
+    """Concepts it links (resolved, missing or itself)."""
+    anchored: frozenset[tuple[str, ...]]
+    """Trie keys of the anchor texts of those links."""
+
+
+_NO_LINKS = _Linked((), b"", (), frozenset(), frozenset())
 
 
 def body_digest(body: str) -> bytes:
@@ -199,19 +258,23 @@ def _upper(written: str) -> bool:
 
 
 Namer = Callable[[str, str, str, float, bool], "Name | None"]
-"""``name`` itself, or a memo of it (``ScanMemo.namer``)."""
+"""``name`` itself, or a stand-in for it."""
 
 
 def concept_names(articles: Iterable[Article], make: Namer = name) -> Iterator[Name]:
     """Titles (every language) and word-like slugs and aliases of the concepts."""
     for a in articles:
-        found = [make(a.slug, a.title, "title", 1.0, False)]
-        for slug in (a.slug, *a.aliases):
-            last = slug.rstrip("/").rpartition("/")[2]
-            if _SLUG_WORDS.match(last):
-                found.append(make(a.slug, last.replace("_", " ").replace("-", " "), "slug", 1.0,
-                                  not re.search("[-_]", last)))
-        yield from (n for n in found if n is not None)
+        yield from _concept_names(a, make)
+
+
+def _concept_names(a: Article, make: Namer = name) -> tuple[Name, ...]:
+    found = [make(a.slug, a.title, "title", 1.0, False)]
+    for slug in (a.slug, *a.aliases):
+        last = slug.rstrip("/").rpartition("/")[2]
+        if _SLUG_WORDS.match(last):
+            found.append(make(a.slug, last.replace("_", " ").replace("-", " "), "slug", 1.0,
+                              not re.search("[-_]", last)))
+    return tuple(n for n in found if n is not None)
 
 
 def anchor_names(resolution: Resolution, make: Namer = name,
@@ -221,32 +284,44 @@ def anchor_names(resolution: Resolution, make: Namer = name,
     ``anchor_counts``, when made already)."""
     counts, spelling = counts or anchor_counts(resolution)
     for key, targets in sorted(counts.items()):
-        total = sum(targets.values())
-        for target, n in sorted(targets.items()) if len(targets) > 1 else targets.items():
-            if n / total >= MIN_LINK_SHARE and (found := make(target, spelling[key], "anchor", n / total, False)):
-                yield found
+        yield from _anchor_names(targets, spelling[key], make)
 
 
-def anchor_counts(resolution: Resolution) -> tuple[dict[str, Counter], dict[str, str]]:
-    """(normalised anchor text -> target -> links written with it, normalised text -> one spelling of it)."""
+def _anchor_names(targets: Counter, spelling: str, make: Namer = name) -> tuple[Name, ...]:
+    """The names one anchor text (``spelling``) gives, from the links written with it (``targets``)."""
+    total = sum(targets.values())
+    return tuple(found for target, n in (sorted(targets.items()) if len(targets) > 1 else targets.items())
+                 if n / total >= MIN_LINK_SHARE and (found := make(target, spelling, "anchor", n / total, False)))
+
+
+def anchor_counts(resolution: Resolution,
+                  normal: Callable[[str], str] = normalize) -> tuple[dict[str, Counter], dict[str, str]]:
+    """(normalised anchor text -> target -> links written with it, normalised text -> one spelling of
+    it); ``normal`` is ``normalize`` or a memo of it."""
     # Counted per anchor as written, then normalised once per distinct text: a million links
     # use far fewer distinct texts. Counted from the occurrences' columns, in C: making a
     # million Occurrence records to read two fields of each was most of the time.
     occurrences = resolution.occurrences
     written = Counter(filter(_TARGET, compress(zip(_anchor_texts(occurrences.articles), occurrences.targets),
-                                               _classes(occurrences, (RESOLVED, MISSING)))))
+                                               _classes(occurrences, _NAMING))))
+    return _counted(written, normal)
+
+
+def _counted(written: Counter, normal: Callable[[str], str]) -> tuple[dict[str, Counter], dict[str, str]]:
+    """``anchor_counts`` of the links counted per (text as written, target)."""
     counts: dict[str, Counter] = defaultdict(Counter)
     spelling: dict[str, str] = {}
     keys: dict[str, str] = {}
     for (text, target), n in written.items():
         key = keys.get(text)
         if key is None:
-            key = keys[text] = normalize(text)
+            key = keys[text] = normal(text)
             spelling[key] = min(spelling.get(key, text), text)  # keeps capitals: "ARM"
         counts[key][target] += n
     return counts, spelling
 
 
+_NAMING = (RESOLVED, MISSING)  # the links whose anchor texts name their targets
 _TEXT = itemgetter(1)  # of a Link
 _TARGET = itemgetter(1)  # of a (text, target) pair
 
@@ -258,8 +333,13 @@ def _anchor_texts(articles: Iterable[Article]) -> Iterator[str]:
 
 def _classes(occurrences: Occurrences, classes: Iterable[str]) -> bytes:
     """Per occurrence, 1 when its class is one of ``classes``, else 0 (a selector for ``compress``)."""
+    return occurrences.kinds.translate(_selector(classes))
+
+
+def _selector(classes: Iterable[str]) -> bytes:
+    """The ``bytes.translate`` table that turns class indexes into ``_classes``' selector."""
     wanted = {LinkClass.ALL.index(c) for c in classes}
-    return occurrences.kinds.translate(bytes(i in wanted for i in range(256)))
+    return bytes(i in wanted for i in range(256))
 
 
 def build_lexicon(resolution: Resolution, anchors: bool = True, make: Namer | None = None) -> Lexicon:
@@ -274,6 +354,83 @@ def build_lexicon(resolution: Resolution, anchors: bool = True, make: Namer | No
     return lexicon
 
 
+def _kept_lexicon(resolution: Resolution, memo: ScanMemo, texts: dict,
+                  changes: list[tuple[_Linked | None, _Linked | None]]) -> tuple[Lexicon, set[str]]:
+    """``build_lexicon(resolution)`` from the last build's (``memo``), and the anchor texts
+    (normalised) whose counts may differ from its: the anchor counts are corrected by the links of
+    the articles whose links changed (``changes``: (before, now)), the names made again only for
+    those anchor texts and the articles whose title, slug or aliases changed, and the lexicon
+    kept when its names are the same."""
+    normal = lambda text: memo.text(texts, text)[0]  # noqa: E731
+    selector = _selector(_NAMING)
+    if memo.anchors is None:
+        written = Counter(filter(_TARGET, compress(zip(_anchor_texts(resolution.occurrences.articles),
+                                                       resolution.occurrences.targets),
+                                                   resolution.occurrences.kinds.translate(selector))))
+        memo.anchors, memo.spelling = _counted(written, normal)
+        for (text, _), n in written.items():
+            memo.totals[text] += n
+        touched = set(memo.anchors)
+    else:
+        delta: Counter = Counter()
+        for before, now in changes:
+            for linked, sign in ((before, -1), (now, 1)):
+                if linked is not None:
+                    for pair in filter(_TARGET, compress(zip(map(_TEXT, linked.links), linked.targets),
+                                                         linked.kinds.translate(selector))):
+                        delta[pair] += sign
+        touched, respell = set(), set()
+        counts, spelling, totals = memo.anchors, memo.spelling, memo.totals
+        for (text, target), n in delta.items():
+            if not n:
+                continue
+            key = normal(text)
+            touched.add(key)
+            targets = counts[key]
+            targets[target] += n
+            if not targets[target]:
+                del targets[target]
+            if not targets:
+                del counts[key]
+            was = totals[text]
+            if was + n:
+                totals[text] = was + n
+            else:
+                del totals[text]
+            if not was:
+                spelling[key] = min(spelling.get(key, text), text)  # a new text for the key
+            elif not was + n and spelling.get(key) == text:
+                respell.add(key)  # its spelling is gone: the first of the others
+        for key in touched:
+            if key not in counts:
+                spelling.pop(key, None)
+            elif key in respell:
+                spelling[key] = min(text for text in totals if normal(text) == key)
+    same = memo.lexicon is not None
+    for key in touched:
+        now = _anchor_names(memo.anchors[key], memo.spelling[key]) if key in memo.anchors else ()
+        if now != memo.anchor_names.get(key, ()):
+            same = False
+        if now:
+            memo.anchor_names[key] = now
+        else:
+            memo.anchor_names.pop(key, None)
+    concepts, titled = {}, []
+    for a in resolution.articles:
+        kept = memo.concepts.get(a.path)
+        if kept is None or kept[0] != (a.slug, a.title, a.aliases):
+            kept = ((a.slug, a.title, a.aliases), _concept_names(a))
+        concepts[a.path] = kept
+        titled.append(kept[1])
+    if not (same and titled == memo.titled):
+        names = [*chain.from_iterable(titled), *chain.from_iterable(map(memo.anchor_names.__getitem__,
+                                                                         sorted(memo.anchor_names)))]
+        memo.lexicon = Lexicon(names)
+    memo.concepts, memo.titled = concepts, titled
+    memo.lexicon.anchor_counts = memo.anchors
+    return memo.lexicon, touched
+
+
 def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,
                     min_confidence: float = MIN_CONFIDENCE, memo: ScanMemo | None = None,
                     links: dict[tuple[str, str], float] | None = None) -> dict[str, tuple[Mention, ...]]:
@@ -283,8 +440,13 @@ def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,
     confidence of the first mention of at least ``min_confidence`` the source would make of a
     target it links, had it never linked it (``LinkMentions``)."""
     said: dict[tuple[str, str], list[float]] | None = None if links is None else {}
-    found = {path: first_mentions(candidates, min_confidence)
-             for path, candidates in mention_candidates(resolution, lexicon, memo, said).items()}
+    candidates = mention_candidates(resolution, lexicon, memo, said)
+    if memo is None:
+        found = {path: first_mentions(c, min_confidence) for path, c in candidates.items()}
+    else:  # an article's candidates are the same list while kept (ScanMemo.mentions)
+        memo.firsts = {path: old if (old := memo.firsts.get(path)) and old[0] is c and old[1] == min_confidence
+                       else (c, min_confidence, first_mentions(c, min_confidence)) for path, c in candidates.items()}
+        found = {path: old[2] for path, old in memo.firsts.items()}
     for pair, confidences in (said or {}).items():
         if (first := next((c for c in confidences if c >= min_confidence), None)) is not None:
             links[pair] = first
@@ -307,46 +469,31 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     """Article path -> the first unlinked match of each name in it (per closeness), whatever its confidence.
 
     Confidence is ``confidence(...)``, from counts over the whole corpus: the articles where each
-    name and each concept appears, and those of them that link it. ``memo`` keeps each article's
-    ``article_matches`` across builds (see ``matches_key``): a rebuild scans only changed bodies.
+    name and each concept appears, and those of them that link it. ``memo`` (``ScanMemo``) keeps
+    what each article gave across builds: a rebuild redoes only what the change touches.
     ``links``, when given, gets for each concept an article links, (source, target) -> the
     confidences, in line order, of the mentions of the target its anchor texts and prose would
     make had it never linked it (``LinkMentions``): what the related fit needs to learn the
     weight of mentions from the links it hides.
     """
-    lexicon = lexicon or build_lexicon(resolution, make=memo.namer() if memo is not None else None)
-    linked: dict[str, set[str]] = defaultdict(set)
-    anchored: dict[str, set[tuple[str, ...]]] = defaultdict(set)
-    paths: dict[str, tuple[str, ...]] = {}
-    occurrences = resolution.occurrences
-    selected, link_targets, start = _classes(occurrences, _LINKED), occurrences.targets, 0
-    for a in occurrences.articles:  # one article's links at a time, read from the columns
-        end = start + len(a.links)
-        if end > start:
-            pairs = list(filter(_TARGET, compress(zip(map(_TEXT, a.links), link_targets[start:end]),
-                                                selected[start:end])))
-            if pairs:
-                linked[a.path].update(map(_TARGET, pairs))
-                found_keys = anchored[a.path]
-                for text in {text for text, _ in pairs}:
-                    keys = paths.get(text)
-                    if keys is None:
-                        keys = paths[text] = name_path(text)[1]
-                    found_keys.add(keys)
-        start = end
-    name_seen: Counter = Counter()
-    target_seen: Counter = Counter()
-    found: dict[str, dict[tuple, tuple]] = {}
-    seen: dict[str, tuple[tuple[str, ...], ...]] = {}
-    held: dict[str, list] = {}
+    texts: dict[str, tuple[str, tuple[str, ...]]] = {}  # this build's anchor texts (memo.text)
+    given = _linked(resolution, memo, texts)
+    found: dict[str, tuple] = {}
+    changed: set | None = None  # the name groups, then also the count keys, that differ from the last build's
     if memo is not None:
-        changed = {key for key in memo.groups.keys() | lexicon.groups.keys()
-                   if memo.groups.get(key) != lexicon.groups.get(key)}
+        changes = [(memo.links.get(path), own) for path, own in given.items() if memo.links.get(path) is not own]
+        changes += [(memo.links[path], None) for path in memo.links.keys() - given.keys()]
+        kept_lexicon, touched = _kept_lexicon(resolution, memo, texts, changes)
+        lexicon = lexicon or kept_lexicon
+        changed = ({key for key in memo.groups.keys() | lexicon.groups.keys()
+                    if memo.groups.get(key) != lexicon.groups.get(key)}
+                   if memo.groups is not lexicon.groups else set())
         kept: dict = {}
         starts: dict[str, tuple[str, ...]] = {}  # word -> the first keys it may be; words repeat across articles
+    lexicon = lexicon or build_lexicon(resolution)
     for a in resolution.articles:
         if memo is None:
-            matches = article_matches(a.body, lexicon, a.body_line)
+            entry = (None, article_matches(a.body, lexicon, a.body_line))
         else:
             key = (a.body_line, body_digest(a.body))
             entry = memo.entries.get(key)
@@ -358,39 +505,112 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
                 first_keys = sorted(set(chain.from_iterable(map(starts.__getitem__, words))))
                 entry = ("".join(map("\n".__add__, first_keys)), matches)
             kept[key] = entry
-            matches = entry[1]
-        skip = {a.slug, *linked[a.path]}
-        first: dict[tuple, tuple] = {}
-        names, targets = set(anchored[a.path]), set(linked[a.path])
-        for line, text, matched in matches:
-            names.add(matched[0][0].keys)
-            targets.update(name.target for name, _ in matched)
-            if any(name.target in skip for name, _ in matched):
-                if links is not None:  # what it would say, were that concept not linked
-                    held.setdefault(a.path, []).append((line, matched))
-                continue  # words that name this article or a concept it links name nothing else
-            for name, tier in matched:
-                first.setdefault((name.target, name.keys, tier), (line, text, name))
-        name_seen.update(names)
-        target_seen.update(targets - {a.slug})
-        found[a.path] = first
-        if links is not None:
-            seen[a.path] = tuple(names)  # a set per article held to the end was ~100 MB at 50,000 files
-    if memo is not None:  # only what this build used: a long watch does not grow it
-        memo.groups, memo.entries = lexicon.groups, kept
-    name_linked = Counter(chain.from_iterable(anchored.values()))
-    target_linked = Counter(chain.from_iterable(linked.values()))
+        own = given.get(a.path, _NO_LINKS)
+        old = memo.found.get(a.path) if memo is not None else None
+        if old is None or old[0] is not entry or old[1] is not own or old[2] != a.slug or old[3] != (links is not None):
+            old = (entry, own, a.slug, links is not None, *_candidates(a, entry[1], own, links is not None))
+        found[a.path] = old
+    counts = (Counter(chain.from_iterable(own.anchored for own in given.values())),  # name_linked
+              Counter(chain.from_iterable(f[5] for f in found.values())),  # name_seen
+              Counter(chain.from_iterable(own.linked for own in given.values())),  # target_linked
+              Counter(chain.from_iterable(f[6] for f in found.values())))  # target_seen
+    if memo is not None:
+        before, memo.counts = memo.counts, counts
+        changed = None if before is None else changed | touched | _changed(before, counts)
+        # Only what this build used: a long watch does not grow it.
+        memo.groups, memo.entries, memo.texts, memo.links, memo.found = lexicon.groups, kept, texts, given, found
     if links is not None:
-        LinkMentions(resolution, lexicon, linked, seen, held,
-                     (name_linked, name_seen, target_linked, target_seen)).into(links)
+        LinkMentions(resolution, lexicon, given, {path: f[5] for path, f in found.items()},
+                     {path: f[7] for path, f in found.items() if f[7]}, counts).into(links, memo, changed, texts)
     # The memos serve one corpus: a long-lived process (--watch) need not keep them.
     name_path.cache_clear()
     stem.cache_clear()
-    return {a.path: [Mention(a.path, line, text, target, confidence(tier, name, (name_linked[keys], name_seen[keys]),
-                                                                    (target_linked[target], target_seen[target])),
-                             a.slug, f"{name.origin} {tier}")
-                     for (target, keys, tier), (line, text, name) in found[a.path].items()]
-            for a in resolution.articles}
+    if memo is None:
+        return {a.path: _mentions(a, found[a.path][4], counts) for a in resolution.articles}
+    made: dict[str, tuple] = {}
+    for a in resolution.articles:
+        first = found[a.path][4]
+        old = memo.mentions.get(a.path)
+        if old is None or old[0] is not first or old[1] != a.slug or not _unread(changed, old[2]):
+            old = (first, a.slug, frozenset(chain.from_iterable(key[:2] for key in first)), _mentions(a, first, counts))
+        made[a.path] = old
+    memo.mentions = made
+    return {path: m[3] for path, m in made.items()}
+
+
+def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[str, _Linked]:
+    """Article path -> what its links give (``_Linked``), for the articles with links: the
+    last build's while its links, their classes and targets are the same (``memo``)."""
+    occurrences = resolution.occurrences
+    selected, start = _classes(occurrences, _LINKED), 0
+    previous = memo.links if memo is not None else {}
+    paths: dict[str, tuple[str, ...]] = {}
+
+    def keys(text: str) -> tuple[str, ...]:
+        if memo is not None:
+            return memo.text(texts, text)[1]
+        found = paths.get(text)
+        if found is None:
+            found = paths[text] = name_path(text)[1]
+        return found
+
+    given = {}
+    for a in occurrences.articles:  # one article's links at a time, read from the columns
+        end = start + len(a.links)
+        if end > start:
+            kinds, targets = occurrences.kinds[start:end], occurrences.targets[start:end]
+            old = previous.get(a.path)
+            if old is None or not (old.links is a.links or old.links == a.links) or old.kinds != kinds \
+                    or old.targets != targets:
+                pairs = list(filter(_TARGET, compress(zip(map(_TEXT, a.links), targets), selected[start:end])))
+                linked, anchored = frozenset(map(_TARGET, pairs)), frozenset(map(keys, {text for text, _ in pairs}))
+                # Without a memo, nothing compares them later: not kept.
+                old = _Linked(a.links, kinds, targets, linked, anchored) if memo is not None else \
+                    _Linked((), b"", (), linked, anchored)
+            if old.linked:
+                given[a.path] = old
+        start = end
+    return given
+
+
+def _candidates(a: Article, matches: tuple, own: _Linked,
+                holding: bool) -> tuple[dict[tuple, tuple], tuple, tuple, tuple]:
+    """(the first match of each (target, keys, tier), the names and the other concepts ``a``'s
+    prose and links hold, its matches held back because it links a concept they name (when ``holding``))."""
+    skip = {a.slug, *own.linked}
+    first: dict[tuple, tuple] = {}
+    held = []
+    names, targets = set(own.anchored), set(own.linked)
+    for line, text, matched in matches:
+        names.add(matched[0][0].keys)
+        targets.update(name.target for name, _ in matched)
+        if any(name.target in skip for name, _ in matched):
+            if holding:  # what it would say, were that concept not linked
+                held.append((line, matched))
+            continue  # words that name this article or a concept it links name nothing else
+        for name, tier in matched:
+            first.setdefault((name.target, name.keys, tier), (line, text, name))
+    targets.discard(a.slug)
+    # Tuples, not sets: a set per article held to the end was ~100 MB at 50,000 files.
+    return first, tuple(names), tuple(targets), tuple(held)
+
+
+def _mentions(a: Article, first: dict[tuple, tuple], counts: tuple[Counter, Counter, Counter, Counter]) -> list[Mention]:
+    name_linked, name_seen, target_linked, target_seen = counts
+    return [Mention(a.path, line, text, target, confidence(tier, name, (name_linked[keys], name_seen[keys]),
+                                                         (target_linked[target], target_seen[target])),
+                    a.slug, f"{name.origin} {tier}")
+            for (target, keys, tier), (line, text, name) in first.items()]
+
+
+def _changed(before: tuple, now: tuple) -> set:
+    """The keys whose value differs between two builds' counts (each a Counter)."""
+    return {key for old, new in zip(before, now) for key, _ in old.items() ^ new.items()}
+
+
+def _unread(changed: set | None, read: frozenset) -> bool:
+    """Whether a result kept from the last build read none of the ``changed`` keys (None: all changed)."""
+    return changed is not None and changed.isdisjoint(read)
 
 
 class LinkMentions:
@@ -408,53 +628,94 @@ class LinkMentions:
     anchor text written as code stays code.
     """
 
-    def __init__(self, resolution: Resolution, lexicon: Lexicon, linked: dict[str, set[str]],
-                 seen: dict[str, tuple[tuple[str, ...], ...]], held: dict[str, list],
+    def __init__(self, resolution: Resolution, lexicon: Lexicon, given: dict[str, _Linked],
+                 seen: dict[str, tuple[tuple[str, ...], ...]], held: dict[str, tuple],
                  counts: tuple[Counter, Counter, Counter, Counter]) -> None:
-        self.resolution, self.lexicon, self.linked, self.seen, self.held = resolution, lexicon, linked, seen, held
+        self.resolution, self.lexicon, self.given, self.seen, self.held = resolution, lexicon, given, seen, held
         self.name_linked, self.name_seen, self.target_linked, self.target_seen = counts
         self.anchors = lexicon.anchor_counts if lexicon.anchor_counts is not None else anchor_counts(resolution)[0]
-        self.normal: dict[str, str] = {}  # anchor text -> normalize(text)
+        self.normal: Callable[[str], str] = _memo(normalize)  # anchor text -> normalize(text)
+        self.reads: set | None = None
+        """With a memo, the keys of the counts and name groups the article being done reads."""
 
-    def into(self, out: dict[tuple[str, str], list[float]]) -> None:
-        """Add (source, target) -> the confidences of what would be mentions of the target, in line order."""
+    def into(self, out: dict[tuple[str, str], list[float]], memo: ScanMemo | None = None,
+             changed: set | None = None, texts: dict | None = None) -> None:
+        """Add (source, target) -> the confidences of what would be mentions of the target, in line order.
+
+        ``memo`` keeps each article's results with what they read: kept while its inputs are the
+        same objects and none of the ``changed`` keys (None: all) was read."""
         occurrences = self.resolution.occurrences
         selected, targets, start = _classes(occurrences, _LINKED), occurrences.targets, 0
+        previous, kept = (memo.said, {}) if memo is not None else ({}, None)
+        if memo is not None:
+            self.normal = lambda text: memo.text(texts, text)[0]
+            reads = self.reads = set()
+            self.name_linked, self.name_seen, self.target_linked, self.target_seen, self.anchors = (
+                _Recorded(counts, reads, empty) for counts, empty in (
+                    (self.name_linked, 0), (self.name_seen, 0), (self.target_linked, 0), (self.target_seen, 0),
+                    (self.anchors, Counter())))
         # One article's links at a time, read from the columns as mention_candidates does (a
         # list of every link's (link, target) was ~100 MB at 50,000 files, at the stage's peak).
         for a in occurrences.articles:
             end, first = start + len(a.links), start
             start = end
-            links = list(filter(_TARGET, compress(zip(a.links, targets[first:end]), selected[first:end])))
-            if not links:
+            if end == first:
                 continue
-            last_line = a.body_line + a.body.count("\n")
-            tail = a.body.rpartition("\n")[2]  # a link on the lead's last line may lie past its end
-            # Links in the lead, unless written as code (`strings.Replace`), which stays code, not prose.
-            anchors = [(link, v) for link, v in links if (link.line < last_line or link.line == last_line
-                                                           and link.text in tail) and f"`{link.text}`" not in a.body]
-            held = self.held.get(a.path, ())
-            said = {v for _, v in anchors} | {n.target for _, m in held for n, _ in m}
-            said &= self.linked[a.path] - {a.slug}
-            if not said:
-                continue
-            texts: dict[str, list[str]] = {}  # target -> the anchor texts of its links
-            for link, v in links:
-                texts.setdefault(v, []).append(link.text)
-            for v in sorted(said):
-                score, without = self._scorer(a, v, texts)
-                places = [(link.line, self._anchor(link.text, v, without)) for link, w in anchors if w == v]
-                places = [(line, matched) for line, matched in places if matched]
-                places += [(line, matched) for line, matched in held if any(n.target == v for n, _ in matched)]
-                if places:
-                    places.sort(key=lambda place: place[0])
-                    out.setdefault((a.slug, v), []).extend(score(matched) for _, matched in places)
+            if kept is None:
+                said = self._article(a, targets[first:end], selected[first:end])
+            else:
+                inputs = (self.given.get(a.path), self.held.get(a.path, ()), self.seen.get(a.path, ()))
+                old = previous.get(a.path)
+                if old is None or not all(x is y for x, y in zip(old[0], inputs)) or not _unread(changed, old[2]) \
+                        or not (old[1] is a or (old[1].body, old[1].body_line, old[1].slug) == (a.body, a.body_line, a.slug)):
+                    reads.clear()
+                    said = self._article(a, targets[first:end], selected[first:end])
+                    old = (inputs, a, frozenset(reads), said)
+                kept[a.path] = old
+                said = old[3]
+            for pair, confidences in said:
+                out.setdefault(pair, []).extend(confidences)
+        if memo is not None:
+            memo.said = kept
+
+    def _article(self, a: Article, targets: tuple, selected: bytes) -> list[tuple[tuple[str, str], list[float]]]:
+        """((a's slug, v), the confidences of what would be mentions of v, in line order) for each concept v ``a`` links."""
+        links = list(filter(_TARGET, compress(zip(a.links, targets), selected)))
+        if not links:
+            return []
+        last_line = a.body_line + a.body.count("\n")
+        tail = a.body.rpartition("\n")[2]  # a link on the lead's last line may lie past its end
+        # Links in the lead, unless written as code (`strings.Replace`), which stays code, not prose.
+        anchors = [(link, v) for link, v in links if (link.line < last_line or link.line == last_line
+                                                       and link.text in tail) and f"`{link.text}`" not in a.body]
+        held = self.held.get(a.path, ())
+        linked = self.given[a.path].linked if a.path in self.given else frozenset()
+        said = {v for _, v in anchors} | {n.target for _, m in held for n, _ in m}
+        said &= linked - {a.slug}
+        found = []
+        if not said:
+            return found
+        texts: dict[str, list[str]] = {}  # target -> the anchor texts of its links
+        for link, v in links:
+            texts.setdefault(v, []).append(link.text)
+        for v in sorted(said):
+            score, without = self._scorer(a, v, texts, linked)
+            places = [(link.line, self._anchor(link.text, v, without)) for link, w in anchors if w == v]
+            places = [(line, matched) for line, matched in places if matched]
+            places += [(line, matched) for line, matched in held if any(n.target == v for n, _ in matched)]
+            if places:
+                places.sort(key=lambda place: place[0])
+                found.append(((a.slug, v), [score(matched) for _, matched in places]))
+        return found
 
     def _anchor(self, text: str, v: str, without: Callable[[Name], Name | None]) -> tuple[tuple[Name, str], ...]:
         """((name, tier), ...) of the first name of ``v`` that ``text`` would hold as prose (nothing if
         none); ``without`` drops or re-weights the names ``a``'s links to ``v`` made."""
         spans = [m.span() for m in WORD.finditer(text)]
-        info = [self.lexicon.analyse(w) for w in WORD.findall(text)]
+        written = WORD.findall(text)
+        info = [self.lexicon.analyse(w) for w in written]
+        if self.reads is not None:  # the names it may meet are those of its words' groups
+            self.reads.update(k for w in written for k, _ in word_keys(w)[2])
         i = 0
         while i < len(spans):
             for j, names, clitic in sorted(_ends(self.lexicon.trie, text, spans, info, i),
@@ -472,8 +733,8 @@ class LinkMentions:
             i += 1
         return ()
 
-    def _scorer(self, a: Article, v: str,
-                texts: dict[str, list[str]]) -> tuple[Callable[[tuple], float], Callable[[Name], Name | None]]:
+    def _scorer(self, a: Article, v: str, texts: dict[str, list[str]],
+                linked: frozenset[str]) -> tuple[Callable[[tuple], float], Callable[[Name], Name | None]]:
         """(the confidence of a match as a mention of ``v`` in ``a``, 0 for none; a name as it would
         be), ``a`` linking ``v`` nowhere; ``texts``: target -> anchor texts of ``a``'s links."""
         own: Counter = Counter()
@@ -481,10 +742,7 @@ class LinkMentions:
 
         def count() -> None:
             for text in texts[v]:
-                key = self.normal.get(text)
-                if key is None:
-                    key = self.normal[text] = normalize(text)
-                own[key] += 1
+                own[self.normal(text)] += 1
             made.update((name_path(key)[:2], key) for key in own)
 
         def lost(keys: tuple[str, ...]) -> bool:
@@ -492,7 +750,7 @@ class LinkMentions:
             return (any(name_path(t)[1] == keys for t in texts[v])
                     and not any(name_path(t)[1] == keys for w, ts in texts.items() if w != v for t in ts))
 
-        linked, seen = self.linked[a.path], self.seen.get(a.path, ())
+        seen = self.seen.get(a.path, ())
         target_rate = (self.target_linked[v] - 1, self.target_seen[v])
 
         def without(name: Name) -> Name | None:
@@ -517,6 +775,31 @@ class LinkMentions:
                                              self.name_seen[n.keys] + (n.keys not in seen)), target_rate)
                         for n, tier in kept if n.target == v), default=0.0)
         return score, without
+
+
+class _Recorded:
+    """A mapping read through, each key read noted in ``reads``; a key it lacks reads as ``empty``."""
+
+    __slots__ = ("data", "reads", "empty")
+
+    def __init__(self, data: dict, reads: set, empty: object) -> None:
+        self.data, self.reads, self.empty = data, reads, empty
+
+    def __getitem__(self, key):
+        self.reads.add(key)
+        return self.data.get(key, self.empty)
+
+
+def _memo(function: Callable[[str], str]) -> Callable[[str], str]:
+    """``function`` remembering its results for the life of the returned function."""
+    done: dict[str, str] = {}
+
+    def remembered(text: str) -> str:
+        found = done.get(text)
+        if found is None:
+            found = done[text] = function(text)
+        return found
+    return remembered
 
 
 def _ends(trie: dict, text: str, spans: list, info: list, i: int) -> Iterator[tuple[int, list[Name], bool]]:

@@ -359,8 +359,8 @@ def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> 
     from graph.mentions import corpus_mentions  # the parser it needs is for builds only
 
     chars = body_chars(len(resolution.articles))
-    leads = dataclasses.replace(resolution, articles=tuple(
-        dataclasses.replace(a, body=a.body[:chars]) for a in resolution.articles))
+    leads = dataclasses.replace(resolution, articles=memo.lead(resolution.articles, chars) if memo is not None else
+                                tuple(dataclasses.replace(a, body=a.body[:chars]) for a in resolution.articles))
     found: dict[str, dict[str, tuple[int, float]]] = {}
     links: dict[tuple[str, str], float] = {}
     for path in sorted(mentions := corpus_mentions(leads, memo=memo, links=links)):

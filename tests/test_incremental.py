@@ -337,3 +337,19 @@ def test_a_fifo_in_the_state_folder_is_damage_not_a_hang(tmp_path, corpus, name)
     worker.join(60)
     assert done, "the rebuild hung or failed on a FIFO in the state folder"
     assert done[0][0].warnings  # said, not silent
+
+
+def test_one_memo_through_every_change_gives_the_cold_bytes_each_time(tmp_path, corpus):
+    # What --watch does: one Memo kept across rebuilds; each change is made to BASE, so each
+    # rebuild sees the last change undone and the next one made.
+    out, memo = tmp_path / "out", pipeline.Memo()
+    build([corpus], out, memo=memo)
+    for i, (name, change) in enumerate(CASES.items()):
+        for path in corpus.rglob("*.md"):
+            if path.relative_to(corpus).as_posix() not in BASE:
+                path.unlink()
+        write_files(corpus, {k: v.encode() for k, v in BASE.items()})
+        change(corpus)
+        build([corpus], out, memo=memo)
+        build([corpus], tmp_path / f"cold{i}")
+        assert snapshot(out) == snapshot(tmp_path / f"cold{i}"), name

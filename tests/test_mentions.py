@@ -5,7 +5,7 @@ import json
 import pytest
 
 from graph.cli import main
-from graph.mentions import (Lexicon, ScanMemo, build_lexicon, concept_names, corpus_mentions, format_mentions,
+from graph.mentions import (Lexicon, ScanMemo, anchor_counts, build_lexicon, concept_names, corpus_mentions, format_mentions,
                             mention_candidates, scan)
 from graph.model import Corpus
 from graph.parse import parse_article
@@ -175,14 +175,18 @@ def test_a_memo_rescans_only_changed_bodies_and_those_where_a_changed_name_may_s
         files = {**CONCEPTS, "Arabic/page.md": article("مقال", body), **(more or {})}
         return resolve(Corpus(tuple(parse_article(t, n)[0] for n, t in sorted(files.items())), (), len(files)))
 
-    scanned = []
+    scanned, made, made_by_memo = [], [], []
     matches = mentions.article_matches
     monkeypatch.setattr(mentions, "article_matches", lambda body, *a: scanned.append(body) or matches(body, *a))
+    make = mentions.name
+    monkeypatch.setattr(mentions, "name", lambda *a: made.append(a) or make(*a))
 
     def rebuild(corpus) -> set[str]:
         scanned.clear()
+        made.clear()
         found = mention_candidates(corpus, memo=memo)
         rescanned = {body.strip() for body in scanned}
+        made_by_memo[:] = made
         assert found == mention_candidates(corpus)  # as without a memo
         return rescanned
 
@@ -190,11 +194,8 @@ def test_a_memo_rescans_only_changed_bodies_and_those_where_a_changed_name_may_s
     before = resolution("نص عن إدارة المخاطر.")
     assert len(rebuild(before)) == len(before.articles) and len(memo.entries) == len(before.articles)
     # Same names, one body edited: only that body, and no name made again.
-    made = []
-    make = mentions.name
-    monkeypatch.setattr(mentions, "name", lambda *a: made.append(a) or make(*a))
     assert rebuild(resolution("نص عن السهم.")) == {"نص عن السهم."}
-    assert len(set(made)) == len(memo.names)  # all of them by the build without the memo
+    assert made_by_memo == []
     # A new anchor text (a new name of stock): the page, and no article without a word it may start.
     assert rebuild(resolution("نص عن [السهم](/stock) والأسهم.")) == {"نص عن [السهم](/stock) والأسهم."}
     # A new concept named by a word of another body: that body is scanned again, and names it now.
@@ -209,6 +210,78 @@ def test_a_memo_rescans_only_changed_bodies_and_those_where_a_changed_name_may_s
     moved = {"English/aa-bond.md": article("Bond", "A second.", slug="bond-two")}
     assert rebuild(resolution("Bonds pay.", moved)) == {"Bonds pay."}
     assert rebuild(resolution("Bonds pay.", moved)) == set()  # nothing changed since
+
+
+class Edits:
+    """A corpus edited file by file, re-parsing only the files that changed (as a watch keeps its
+    articles), resolved after each edit."""
+
+    def __init__(self, files: dict[str, str]) -> None:
+        self.files, self.parsed = dict(files), {}
+
+    def resolution(self):
+        self.parsed = {n: self.parsed[n] if n in self.parsed and self.parsed[n][0] == t else (t, parse_article(t, n)[0])
+                       for n, t in sorted(self.files.items())}
+        articles = tuple(a for _, a in self.parsed.values())
+        return resolve(Corpus(articles, (), len(articles)))
+
+
+LINKED = {
+    "English/bond.md": article("Bond", "A bond is a debt. A [Bank](/bank) may issue one, as a [Company](/company) does."),
+    "English/bank.md": article("Bank", "A bank lends to a company. See [bond market](/bond) and [equity](/stock)."),
+    "English/company.md": article("Company", "A business. It issues a bond and stock; its [lender](/bank) is a bank."),
+    "English/fund.md": article("Fund", "A fund holds bonds and fixed income. [Shares](/stock) and a [loan](/bank)."),
+    "English/page.md": article("Page", "Banks buy a Bond with fixed income; the [Company](/company) sells [shares](/stock)."),
+}
+
+
+def test_a_memo_through_a_sequence_of_edits_gives_what_a_fresh_computation_gives(monkeypatch):
+    import graph.mentions as mentions
+
+    done = []
+    article_said = mentions.LinkMentions._article
+    monkeypatch.setattr(mentions.LinkMentions, "_article", lambda self, a, *rest: done.append(a.path) or
+                        article_said(self, a, *rest))
+    edits, memo = Edits(LINKED), ScanMemo()
+
+    def same(step: str) -> list[str]:
+        resolution = edits.resolution()
+        done.clear()
+        said: dict = {}
+        found = mention_candidates(resolution, memo=memo, links=said)
+        redone = sorted(done)
+        fresh_said: dict = {}
+        assert found == mention_candidates(resolution, links=fresh_said), step
+        assert said == fresh_said, step
+        lexicon, counts = build_lexicon(resolution), anchor_counts(resolution)
+        assert (memo.lexicon.groups, memo.lexicon.trie) == (lexicon.groups, lexicon.trie), step
+        assert (memo.anchors, memo.spelling) == counts, step
+        return redone
+
+    assert same("first") == sorted(LINKED)  # every article with links
+    edits.files["English/page.md"] += "More words, naming nothing.\n"
+    assert same("prose edit") == ["English/page.md"]
+    assert same("no change") == []
+    edits.files["English/fund.md"] += "Run by a [Company](/company).\n"
+    same("a new link")
+    edits.files["English/company.md"] += "Also [fixed income](/bond).\n"
+    assert ("fixed income", "bond") in {(m.text, m.target) for m in mention_candidates(edits.resolution())["English/fund.md"]}
+    same("a new anchor text that becomes a name")
+    edits.files["English/bank.md"] += "Some [fixed income](/fund), more [fixed income](/fund).\n"
+    assert ("fixed income", "bond") not in {(m.text, m.target) for m in mention_candidates(edits.resolution())["English/page.md"]}
+    same("an anchor text whose share falls below MIN_LINK_SHARE")
+    edits.files["English/page.md"] += "[Fixed Income](/fund)\n"
+    same("another spelling of an anchor text, first in order")
+    edits.files["English/page.md"] = edits.files["English/page.md"].replace("[Fixed Income](/fund)", "")
+    same("that spelling gone")
+    del edits.files["English/bank.md"]
+    same("a deleted article")
+    edits.files["English/stock.md"] = article("Stock", "Shares of a company, not a bond.")
+    same("a new article turning a missing target into an article")
+    edits.files["English/company.md"] = edits.files["English/company.md"].replace("Company", "Corporation")
+    same("a retitled article")
+    edits.files["English/bank.md"] = LINKED["English/bank.md"]
+    same("the deleted article back")
 
 
 def test_format_text_and_json(tmp_path):
