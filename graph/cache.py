@@ -1,9 +1,9 @@
 """The parse cache: what a build parsed from each file, reused while the file is unchanged.
 
-A file is *fresh* when its size and modification time equal the recorded ones (no read at
-all); otherwise it is read and hashed, and re-parsed only when its content hash differs, so a
-``touch`` costs a read, not a parse. Added files are parsed, deleted and renamed ones are
-dropped from the cache when it is saved. The cache is keyed by the input root, the default
+A file is *fresh* when its stamp (``file_stamp``: size, modification and change times, inode)
+equals the recorded one (no read at all); otherwise it is read and hashed, and re-parsed only
+when its content hash differs, so a ``touch`` costs a read, not a parse. Added files are
+parsed, deleted and renamed ones are dropped from the cache when it is saved. The cache is keyed by the input root, the default
 language and a fingerprint of the parsing code, so an upgrade never serves stale results.
 
 Rows are plain tuples (the article as ``graph.reader.pack`` gives it) stored with ``marshal``
@@ -50,6 +50,26 @@ def default_cache_dir() -> Path:
     return Path(base) / "linkgraph"
 
 
+RACY_NS = 2_000_000_000
+"""A file changed less than this before it was read may be changed again within the same tick
+of its file system's clock (a few milliseconds on ext4, two seconds on FAT) and keep its size
+and times: its stamp cannot tell, so it is recorded *racy* (``file_stamp``), as git does with
+"racily clean" index entries, and the next read hashes the content again."""
+_RACY = (-1,)
+
+
+def file_stamp(st: os.stat_result, read_ns: int | None = None) -> tuple[int, ...]:
+    """What tells that a file changed without reading it: size, modification and change times,
+    inode. The change time moves whenever the content is written, even when the modification
+    time is set back (``touch -r``, ``tar -x``, ``rsync -t``), and a save through a new file
+    has a new inode. With ``read_ns``, when the file was about to be read: a stamp to record,
+    made racy (equal to no stamp of a file) when the file changed less than RACY_NS before."""
+    found = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    if read_ns is not None and read_ns - max(st.st_mtime_ns, st.st_ctime_ns) < RACY_NS:
+        return found + _RACY
+    return found
+
+
 def content_digest(data: bytes) -> bytes:
     """Hash of a file's content (BLAKE2b, 16 bytes: fast, and collisions are not a concern here)."""
     return hashlib.blake2b(data, digest_size=16).digest()
@@ -72,7 +92,7 @@ class Hit:
     problems: tuple[Problem, ...]
 
 
-# A cache row, as stored: ((size, mtime_ns), digest, graph.reader.pack(article) or None, problems).
+# A cache row, as stored: (stamp, digest, graph.reader.pack(article) or None, problems).
 Row = tuple
 
 
@@ -131,21 +151,21 @@ class FileCache:
         if row is None:
             return None
         try:
-            stat = file.stat()
-            stamp, digest, article, problems = row
-            fresh = tuple(stamp) == (stat.st_size, stat.st_mtime_ns)
+            recorded, digest, article, problems = row
+            fresh = tuple(recorded) == file_stamp(file.stat())
             return Hit(fresh, digest, unpack(article) if article is not None else None,
                        tuple(Problem(*p) for p in problems))
         except (OSError, ValueError, TypeError, KeyError):
             return None  # unreadable file or a row of another shape: parse the file again
 
-    def reuse(self, rel: str, stamp: tuple[int, int], hit: Hit) -> tuple[Article | None, list[Problem]]:
+    def reuse(self, rel: str, stamp: tuple[int, ...], hit: Hit) -> tuple[Article | None, list[Problem]]:
         """The cached result of a file whose content is unchanged; record its new stamp."""
-        _, digest, article, problems = self.rows[rel]
-        self._set(rel, (stamp, digest, article, problems))
+        recorded, digest, article, problems = self.rows[rel]
+        if tuple(recorded) != stamp:  # a racy stamp read again, still racy, rewrites no shard
+            self._set(rel, (stamp, digest, article, problems))
         return hit.article, list(hit.problems)
 
-    def store(self, rel: str, stamp: tuple[int, int] | None, digest: bytes | None,
+    def store(self, rel: str, stamp: tuple[int, ...] | None, digest: bytes | None,
               packed: tuple | None, problems: list[Problem]) -> None:
         """Record what a file parsed to: its article packed by ``graph.reader.pack`` (unreadable
         files are not cached)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import dataclass, replace
@@ -21,7 +22,7 @@ from pathlib import Path
 from sys import intern
 from typing import NamedTuple
 
-from graph.cache import FileCache, content_digest
+from graph.cache import FileCache, content_digest, file_stamp
 from graph.errors import UsageError
 from graph.model import Article, Corpus, Link, Problem, new_record
 from graph.parse import ParseOptions, parse_bytes, too_large
@@ -179,8 +180,8 @@ def read_corpus(
     used is a warning in ``Corpus.warnings``, never a failure. ``lead_only`` keeps of each body only
     the start a build reads (``graph.textindex.body_chars`` of the file count), to save memory.
     ``known``, kept by a long-lived caller (``--watch``), holds what the last read made of each
-    file with the file's size and modification time: a file with both unchanged is taken from it
-    without opening the file or the cache, as the cache itself would (it is updated to this read).
+    file with its stamp (``graph.cache.file_stamp``): a file whose stamp is unchanged is taken
+    from it without opening the file or the cache, as the cache itself would (it is updated to this read).
     """
     found = paths if isinstance(paths, Discovery) else discover(paths)
     root, files = found.root, found.files
@@ -191,7 +192,7 @@ def read_corpus(
     tasks = []
     stale = {}
     lean = partial(unpack, body_chars=body_chars)
-    stamps: list[tuple[int, int] | None] = [None] * len(files)
+    stamps: list[tuple[int, ...] | None] = [None] * len(files)
     for i, (rel, file) in enumerate(files):
         if known is not None:
             stamps[i] = stamp = _stamp(file)
@@ -239,13 +240,12 @@ def read_corpus(
     return Corpus(tuple(articles), tuple(problems), len(files), options.default_lang, warnings)
 
 
-def _stamp(file: str) -> tuple[int, int] | None:
-    """(size, modification time) of a file, as the parse cache records it; None if it cannot be read."""
+def _stamp(file: str) -> tuple[int, ...] | None:
+    """The stamp of a file now (``graph.cache.file_stamp``); None if it cannot be read."""
     try:
-        st = os.stat(file)
+        return file_stamp(os.stat(file))
     except OSError:
         return None
-    return st.st_size, st.st_mtime_ns
 
 
 def _with_shared_strings(packed: tuple | None, article: Article | None) -> tuple | None:
@@ -335,6 +335,7 @@ def read_bounded(file: str, limit: int) -> tuple[os.stat_result, bytes]:
 def _read_task(task: tuple) -> tuple:
     """Worker: read, hash and (unless the content is the cached one) parse one file."""
     i, file, rel, options, cached_digest = task
+    read_ns = time.time_ns()  # before the stat: a stamp is racy sooner, never later
     try:
         st, data = read_bounded(file, options.max_file_bytes)
     except ValueError:
@@ -342,8 +343,8 @@ def _read_task(task: tuple) -> tuple:
     except OSError as exc:
         return i, rel, None, None, (None, [Problem(rel, 0, "unreadable", f"cannot read file: {exc.strerror}")])
     digest = content_digest(data)
-    stamp = (st.st_size, st.st_mtime_ns)
+    recorded = file_stamp(st, read_ns)
     if digest == cached_digest:
-        return i, rel, stamp, digest, None
+        return i, rel, recorded, digest, None
     article, problems = parse_bytes(data, rel, options)
-    return i, rel, stamp, digest, (pack(article), problems)
+    return i, rel, recorded, digest, (pack(article), problems)

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+import graph.cache as cache_module
 import graph.reader as reader
 from graph.pipeline import build
 from graph.parse import ParseOptions
@@ -36,6 +37,22 @@ def corpus(tmp_path):
 
 def read(root, cache):
     return read_corpus([root], cache_dir=cache)
+
+
+@pytest.fixture
+def settled(monkeypatch):
+    """Files count as changed long before they are read (the fixtures' files were just written,
+    so their stamps would be racy: ``graph.cache.RACY_NS``)."""
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+
+
+@pytest.fixture
+def opened(monkeypatch):
+    """The files the reader opens."""
+    seen: list[str] = []
+    original = reader.read_bounded
+    monkeypatch.setattr(reader, "read_bounded", lambda file, *a: seen.append(os.path.basename(file)) or original(file, *a))
+    return seen
 
 
 def test_second_read_parses_nothing_and_gives_the_same_corpus(corpus, tmp_path, parsed):
@@ -126,7 +143,7 @@ def test_parallel_read_fills_the_cache(tmp_path):
     assert read_corpus([root], jobs=2, cache_dir=tmp_path / "cache") == first
 
 
-def test_known_files_are_taken_without_opening_them_or_the_cache(corpus, tmp_path, parsed):
+def test_known_files_are_taken_without_opening_them_or_the_cache(corpus, tmp_path, parsed, settled):
     known: dict = {}
     first = read_corpus([corpus], cache_dir=tmp_path / "cache", known=known)
     assert sorted(known) == ["a.md", "b.md", "c.md"]
@@ -153,6 +170,39 @@ def test_known_files_after_a_change_and_a_delete(corpus, tmp_path, parsed):
     assert sorted(cache.rows) == ["a.md", "b.md"] and cache.warnings == []
     parsed.clear()
     assert read(corpus, tmp_path / "cache") == result and parsed == []
+
+
+@pytest.mark.parametrize("watch", [False, True])
+def test_a_change_that_keeps_size_and_modification_time_is_seen(corpus, tmp_path, parsed, settled, watch):
+    # tar -x, rsync -t and touch -r set the modification time back; the change time still moves
+    known = {} if watch else None
+    read_corpus([corpus], cache_dir=tmp_path / "cache", known=known)
+    before = (corpus / "b.md").stat()
+    (corpus / "b.md").write_bytes(article("Z", "/a"))  # as long as "B"'s
+    os.utime(corpus / "b.md", ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (corpus / "b.md").stat().st_size == before.st_size
+    parsed.clear()
+    result = read_corpus([corpus], cache_dir=tmp_path / "cache", known=known)
+    assert parsed == ["b.md"] and [a.title for a in result.articles] == ["A", "Z", "C"]
+
+
+@pytest.mark.parametrize("watch", [False, True])
+def test_a_file_read_just_after_it_changed_is_read_again_next_time(corpus, tmp_path, parsed, opened, watch):
+    # A second save within the same tick of the file system's clock, at the same size, would
+    # keep every part of the stamp: a stamp taken that soon after a change is not trusted.
+    known = {} if watch else None
+    first = read_corpus([corpus], cache_dir=tmp_path / "cache", known=known)
+    parsed.clear(), opened.clear()
+    assert read_corpus([corpus], cache_dir=tmp_path / "cache", known=known) == first
+    assert opened == ["a.md", "b.md", "c.md"] and parsed == []  # hashed again, not parsed
+
+
+def test_a_stamp_is_racy_only_within_racy_ns_of_the_last_change(corpus):
+    from graph.cache import RACY_NS, file_stamp
+    st = (corpus / "a.md").stat()
+    changed = max(st.st_mtime_ns, st.st_ctime_ns)
+    assert file_stamp(st, changed + RACY_NS - 1) != file_stamp(st)
+    assert file_stamp(st, changed + RACY_NS) == file_stamp(st)
 
 
 # The cache is disposable (issue 10, point 4): damage means a warning and a correct build.
