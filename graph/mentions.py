@@ -196,8 +196,9 @@ class ScanMemo:
         """Article path -> (article, characters, the article with only that many of its body): ``leads``."""
         self.said: dict[str, tuple] = {}
         """Article path -> (its inputs, the keys it read, its ``LinkMentions`` results)."""
-        self.counts: tuple | None = None
-        """The last build's (name_linked, name_seen, target_linked, target_seen)."""
+        self.counts: tuple[Counter, Counter, Counter, Counter] | None = None
+        """(name_linked, name_seen, target_linked, target_seen): the articles linking each name and
+        concept, and those where each is present (``mention_candidates``), corrected by each change."""
 
     def lead(self, articles: Iterable[Article], chars: int) -> tuple[Article, ...]:
         """The articles with their bodies cut to ``chars`` characters, the last build's while the same."""
@@ -510,13 +511,24 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         if old is None or old[0] is not entry or old[1] is not own or old[2] != a.slug or old[3] != (links is not None):
             old = (entry, own, a.slug, links is not None, *_candidates(a, entry[1], own, links is not None))
         found[a.path] = old
-    counts = (Counter(chain.from_iterable(own.anchored for own in given.values())),  # name_linked
-              Counter(chain.from_iterable(f[5] for f in found.values())),  # name_seen
-              Counter(chain.from_iterable(own.linked for own in given.values())),  # target_linked
-              Counter(chain.from_iterable(f[6] for f in found.values())))  # target_seen
+    if memo is None or memo.counts is None:
+        counts = (Counter(chain.from_iterable(own.anchored for own in given.values())),  # name_linked
+                  Counter(chain.from_iterable(f[5] for f in found.values())),  # name_seen
+                  Counter(chain.from_iterable(own.linked for own in given.values())),  # target_linked
+                  Counter(chain.from_iterable(f[6] for f in found.values())))  # target_seen
     if memo is not None:
-        before, memo.counts = memo.counts, counts
-        changed = None if before is None else changed | touched | _changed(before, counts)
+        if memo.counts is None:
+            memo.counts, changed = counts, None
+        else:  # corrected by what the changed articles gave before and give now
+            counts = memo.counts
+            rescanned = [(memo.found.get(path), f) for path, f in found.items() if memo.found.get(path) is not f]
+            rescanned += [(memo.found[path], None) for path in memo.found.keys() - found.keys()]
+            changed |= touched
+            for count, parts in ((counts[0], [(b and b.anchored, n and n.anchored) for b, n in changes]),
+                                 (counts[1], [(b and b[5], n and n[5]) for b, n in rescanned]),
+                                 (counts[2], [(b and b.linked, n and n.linked) for b, n in changes]),
+                                 (counts[3], [(b and b[6], n and n[6]) for b, n in rescanned])):
+                changed |= _correct(count, parts)
         # Only what this build used: a long watch does not grow it.
         memo.groups, memo.entries, memo.texts, memo.links, memo.found = lexicon.groups, kept, texts, given, found
     if links is not None:
@@ -603,9 +615,21 @@ def _mentions(a: Article, first: dict[tuple, tuple], counts: tuple[Counter, Coun
             for (target, keys, tier), (line, text, name) in first.items()]
 
 
-def _changed(before: tuple, now: tuple) -> set:
-    """The keys whose value differs between two builds' counts (each a Counter)."""
-    return {key for old, new in zip(before, now) for key, _ in old.items() ^ new.items()}
+def _correct(count: Counter, parts: list[tuple[Iterable | None, Iterable | None]]) -> set:
+    """Correct ``count`` by the keys each changed part counted before and counts now (``parts``:
+    (before, now), None for nothing); the keys whose count changed."""
+    delta: Counter = Counter()
+    for before, now in parts:
+        delta.subtract(before or ())
+        delta.update(now or ())
+    for key, n in delta.items():
+        if n:
+            n += count[key]
+            if n:
+                count[key] = n
+            else:
+                del count[key]
+    return {key for key, n in delta.items() if n}
 
 
 def _unread(changed: set | None, read: frozenset) -> bool:

@@ -256,6 +256,9 @@ def test_a_memo_through_a_sequence_of_edits_gives_what_a_fresh_computation_gives
         lexicon, counts = build_lexicon(resolution), anchor_counts(resolution)
         assert (memo.lexicon.groups, memo.lexicon.trie) == (lexicon.groups, lexicon.trie), step
         assert (memo.anchors, memo.spelling) == counts, step
+        fresh = ScanMemo()
+        mention_candidates(resolution, memo=fresh, links={})
+        assert memo.counts == fresh.counts, step  # corrected by each change, as counted afresh
         return redone
 
     assert same("first") == sorted(LINKED)  # every article with links
