@@ -7,20 +7,23 @@ from graph.build import GraphMemo
 from graph.mentions import ScanMemo
 from graph.related_index import RelatedModel
 from graph.resolve import ResolveMemo
+from graph.textindex import TextIndex
 
 
 class Memo:
     """What a rebuild keeps from the last build, so that it recomputes only what changed: each
     file's article (``read_corpus``'s ``known``), each article's resolved links (``ResolveMemo``),
-    each concept's out-links (``GraphMemo``), each text's term counts, each article's name
-    matches with the lexicon's names, and the related model with the digest of what it was
-    fitted to. Outputs are the same with or without it; it holds only what the last build used,
-    so it does not grow over a long watch."""
+    each concept's out-links (``GraphMemo``), each text's term counts and the text index, what
+    each article gave the mentions (``ScanMemo``), each title's and slug's lookup keys, and the
+    related model with the digest of what it was fitted to. Outputs are the same with or without
+    it; it holds only what the last build used, so it does not grow over a long watch."""
 
     def __init__(self) -> None:
         self.files: dict = {}
         self.resolved = ResolveMemo()
         self.graph = GraphMemo()
         self.texts: dict = {}
+        self.text_index: TextIndex | None = None
+        self.names: dict = {}
         self.scans = ScanMemo()
         self.model: RelatedModel | None = None

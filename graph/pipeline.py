@@ -229,13 +229,14 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: R
     """The index stage: text index and mentions attached to ``G``, and the related model fitted
     to the corpus's own links (docs/related.md#self-tuning), once for every output that reads
     them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted to the same inputs."""
-    texts = _Carried(memo.texts) if memo else None
-    attach_text_index(G, resolution.articles, memo=texts)
+    texts, names = (_Carried(memo.texts), _Carried(memo.names)) if memo else (None, None)
+    attach_text_index(G, resolution.articles, memo=texts, previous=memo.text_index if memo else None)
     attach_mentions(G, resolution, memo=memo.scans if memo else None)
-    model = fit_related(index_view(G), previous=previous)
+    model = fit_related(index_view(G, names), previous=previous)
     if memo:
-        # A plain dict: a _Carried keeps its predecessor, and a chain of them would hold every build's.
-        memo.texts, memo.model = dict(texts), model
+        # Plain dicts: a _Carried keeps its predecessor, and a chain of them would hold every build's.
+        memo.texts, memo.names, memo.model = dict(texts), dict(names), model
+        memo.text_index = G.graph["text_index"]
     return model
 
 

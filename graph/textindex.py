@@ -24,7 +24,7 @@ from array import array
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -119,14 +119,18 @@ class TextIndex:
     """Term t's entries are ``term_docs[term_ptr[t]:term_ptr[t + 1]]``, heaviest first."""
     term_docs: array
     term_weights: array
+    counts: Sequence[Mapping[str, int]] = field(default=(), compare=False, repr=False)
+    """The term counts of the documents it was made of (``build_text_index``'s ``previous``)."""
 
 
-def build_text_index(docs: Sequence[str], memo: MutableMapping[str, dict[str, int]] | None = None) -> TextIndex:
+def build_text_index(docs: Sequence[str], memo: MutableMapping[str, dict[str, int]] | None = None,
+                     previous: TextIndex | None = None) -> TextIndex:
     """Index a sequence of texts; document ids are positions in ``docs``.
 
     ``memo`` (text -> its ``term_counts``, never modified) keeps each document's counts across
-    builds, so a rebuild counts only the texts that changed; the weights are corpus-wide and
-    always computed again.
+    builds, so a rebuild counts only the texts that changed. The weights are corpus-wide: they
+    are computed again unless ``previous`` (the last build's index) was made of the same
+    documents with terms, in the same order (``_renumbered``).
     """
     cache: dict[str, tuple[str, ...]] = {}
     if memo is None:
@@ -138,7 +142,28 @@ def build_text_index(docs: Sequence[str], memo: MutableMapping[str, dict[str, in
             if found is None:
                 found = memo[text] = term_counts(text, cache)
             counts.append(found)
-    return _weighted(counts)
+    return (previous is not None and _renumbered(counts, previous)) or _weighted(counts)
+
+
+def _renumbered(counts: Sequence[Mapping[str, int]], previous: TextIndex) -> TextIndex | None:
+    """``_weighted(counts)`` from ``previous``, when ``counts`` has the documents with terms that it
+    was made of, in the same order; None otherwise. Documents without terms (a new missing
+    target, a keyword) change no weight, rank or pruning, only the ids of the documents after them."""
+    old = [i for i, c in enumerate(previous.counts) if c]
+    new = [i for i, c in enumerate(counts) if c]
+    if len(old) != len(new) or any(previous.counts[i] is not counts[j] and previous.counts[i] != counts[j]
+                                   for i, j in zip(old, new)):
+        return None
+    if old == new and len(counts) == len(previous.counts):
+        return previous
+    ids = np.zeros(len(previous.counts), dtype=np.int64)
+    ids[old] = new
+    lengths = np.zeros(len(counts), dtype=np.int64)
+    lengths[new] = np.diff(np.array(previous.doc_ptr, dtype=np.int64))[old]
+    ptr = np.zeros(len(counts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=ptr[1:])
+    return TextIndex(previous.terms, _array("I", ptr), previous.doc_terms, previous.doc_weights, previous.term_ptr,
+                     _array("I", ids[np.array(previous.term_docs, dtype=np.int64)]), previous.term_weights, counts)
 
 
 def _weighted(counts: Sequence[Mapping[str, int]]) -> TextIndex:
@@ -193,7 +218,7 @@ def _weighted(counts: Sequence[Mapping[str, int]]) -> TextIndex:
     top = np.arange(len(p_term)) - np.searchsorted(p_term, p_term) < POSTINGS_PER_TERM
     p_term, p_doc, p_q = p_term[top], p_doc[top], p_q[top]
     return TextIndex(tuple(kept), _array("I", _pointers(doc, docs)), _array("I", term), _array("H", q),
-                     _array("I", _pointers(p_term, len(kept))), _array("I", p_doc), _array("H", p_q))
+                     _array("I", _pointers(p_term, len(kept))), _array("I", p_doc), _array("H", p_q), counts)
 
 
 def _pointers(rows: np.ndarray, count: int) -> np.ndarray:

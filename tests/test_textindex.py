@@ -97,6 +97,28 @@ def reference_index(counts, terms_per_doc, postings_per_term):
     return TextIndex(tuple(kept), doc_ptr, doc_terms, doc_weights, term_ptr, term_docs, term_weights)
 
 
+def test_the_last_index_is_kept_or_renumbered_only_when_the_documents_with_terms_are_the_same(monkeypatch):
+    import graph.textindex as textindex
+
+    docs = ["a b c stock", "", "stock c", "b c d", "a d"]
+    memo: dict = {}
+    last = build_text_index(docs, memo)
+    assert build_text_index(docs, memo, last) is last  # nothing changed
+    moved = (["", *docs[:3], "", "", *docs[3:]],  # documents without terms come (new missing targets)
+             [d for d in docs if d],  # and go
+             ["the of", *docs])  # stop words only: no term either
+    fresh = [build_text_index(changed) for changed in moved]
+    monkeypatch.setattr(textindex, "_weighted", None)  # renumbered, not weighted again
+    for changed, want in zip(moved, fresh):
+        kept = build_text_index(changed, memo, last)
+        assert kept == want and index_to_json(kept) == index_to_json(want), changed
+    monkeypatch.undo()
+    for changed in (["a b c stock", "", "stock c d", "b c d", "a d"],  # a document's terms
+                    ["stock c", "", "a b c stock", "b c d", "a d"],  # their order
+                    docs[:-1], [*docs, "a"]):  # one with terms gone or new: all weights may change
+        assert build_text_index(changed, memo, last) == build_text_index(changed), changed
+
+
 def test_the_weights_are_those_of_a_plain_loop_per_document(monkeypatch):
     import random
 
