@@ -32,6 +32,12 @@ WORK = 20_000
 PAGERANK_ALPHA = 0.15
 PAGERANK_EPSILON = 1e-4
 DEFAULT_MODEL = RelatedModel(WEIGHTS, PAGERANK_ALPHA, 0.0, fitted=False, note="default weights")
+HUB_AWARE_MODEL = RelatedModel({**WEIGHTS, "pagerank": 0.0, "neighbours": WEIGHTS["pagerank"]}, PAGERANK_ALPHA, 0.0,
+                               fitted=False, note="hub-aware default weights")
+"""The defaults with PageRank's weight on ``neighbours`` (Adamic–Adar over links both ways). On a
+link-dense graph with popular hubs a walk spreads over the hubs and the query's whole group, where
+shared neighbours, discounted by their links, still tell them apart. The build's fit falls back on
+these instead of the defaults when its sample shows them surely better (``graph.related_fit``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,9 @@ most hidden targets in the top 10. Batches are drawn until a budget of work is s
 concept that can be asked is in, so a small corpus is fitted on all of it and a large one at a
 bounded cost. Two-fold cross-validation measures the choice on queries it was not chosen with
 (the recall reported by the build and by ``related --explain``), and the defaults stay unless it
-beats them there by more than the sample's noise. Too few linked concepts to learn from: the
-documented defaults.
+beats them there by more than the sample's noise, counted per concept. The defaults are one of two
+documented sets: the usual ones, or the hub-aware ones when the whole sample shows them surely
+better. Too few linked concepts to learn from: the usual defaults.
 
 The model is a function of the index data only (``fit_inputs``): a rebuild whose index data is
 unchanged may pass the stored model back (``fit_related(G, previous=...)``) instead of refitting,
@@ -26,7 +27,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from graph.model import NodeKind
-from graph.related import DEFAULT_MODEL, SIGNALS, hub_discount, mentions, personalized_pagerank
+from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, SIGNALS, hub_discount, mentions, personalized_pagerank
 from graph.related_index import IndexedGraph, RelatedModel
 
 SEED = 0
@@ -39,8 +40,9 @@ BATCH = 50
 PASSES = 4
 """Most times each concept is asked, each time with other links hidden, while the budget lasts."""
 Z = 2.0
-"""The fitted weights replace the defaults only when their mean gain in held-out links found per
-query exceeds Z standard errors (the conventional two; not tuned)."""
+"""The fitted weights replace the defaults, and the hub-aware defaults the usual ones, only when
+their mean gain in held-out links found per concept exceeds Z standard errors (the conventional
+two; not tuned)."""
 WORK_PER_ARTICLE = 1_000
 MIN_WORK, MAX_WORK = 1_000_000, 2_500_000
 """The fit's budget: WORK_PER_ARTICLE per article, within these bounds. Work is candidates scored
@@ -57,7 +59,7 @@ ROUNDS = 3
 CANDIDATES = 30
 """Candidates kept per signal and query: only a signal's best can reach a combined top 10."""
 TOP = 10
-FIT_VERSION = 3
+FIT_VERSION = 4
 """Changes whenever the fit would choose differently from the same inputs (its code or constants)."""
 _INPUTS = ("keys", "kinds", "links", "links_in", "keywords", "members", "text", "mentions", "link_mentions")
 """The index fields the fit reads (of mentions, not their lines): not labels nor names."""
@@ -70,7 +72,7 @@ def fit_inputs(G: IndexedGraph, seed: int = SEED) -> str:
     """
     h = hashlib.blake2b(digest_size=16)
     settings = [FIT_VERSION, seed, HIDE, MIN_LINKS, BATCH, PASSES, Z, WORK_PER_ARTICLE, MIN_WORK, MAX_WORK,
-                MIN_QUERIES, HUBS, GRID, ROUNDS, CANDIDATES, TOP, DEFAULT_MODEL.to_json()]
+                MIN_QUERIES, HUBS, GRID, ROUNDS, CANDIDATES, TOP, DEFAULT_MODEL.to_json(), HUB_AWARE_MODEL.to_json()]
     h.update(json.dumps(settings, sort_keys=True).encode())
     for name in _INPUTS:
         data = G.data[name]
@@ -103,6 +105,8 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
     rng.shuffle(sources)
     fold = {u: i % 2 for i, u in enumerate(sources)}
     folds: tuple[list[_Query], list[_Query]] = ([], [])
+    asked: tuple[list[int], list[int]] = ([], [])  # the concept of each query, by its place in ``sources``
+    place = {u: i for i, u in enumerate(sources)}
     work = 0
     articles = sum(1 for kind in G.data["kinds"] if kind == NodeKind.ARTICLE[0])
     budget = min(MAX_WORK, max(MIN_WORK, WORK_PER_ARTICLE * articles))
@@ -122,11 +126,16 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
             for u in batch:
                 query = _Query.of(H, u, hidden[u], said.get(u, {}))
                 folds[fold[u]].append(query)
+                asked[fold[u]].append(place[u])
                 work += query.work
     queries = folds[0] + folds[1]
     n_hidden = sum(q.n_hidden for q in queries)
-    halves = _Batch(folds[0]), _Batch(folds[1])
-    defaults = _Choice.of(DEFAULT_MODEL)
+    halves, everything = (_Batch(folds[0]), _Batch(folds[1])), _Batch(queries)
+    # The fallback: the hub-aware defaults where the whole sample shows them surely better than
+    # the usual ones (one choice between two fixed sets, so no held-out half is needed).
+    usual, hub_aware = (everything.found(_Choice.of(model)) for model in (DEFAULT_MODEL, HUB_AWARE_MODEL))
+    base = HUB_AWARE_MODEL if _surely_positive(hub_aware - usual, np.array(asked[0] + asked[1])) else DEFAULT_MODEL
+    defaults = _Choice.of(base)
     # Two-fold cross-validation, the folds split by concept: each half is scored by what the
     # other half chose, so the recall reported (and the choice between fitting and the
     # defaults) is on concepts the fit never saw.
@@ -135,23 +144,35 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
     default_found = int(halves[0].found(defaults).sum() + halves[1].found(defaults).sum())
     recall, default_recall = (default_found + int(gain.sum())) / n_hidden, default_found / n_hidden
     stats = {"queries": len(queries), "hidden": n_hidden, "work": work}
-    # The defaults stay unless the fitted weights find more held-out links by a margin the
-    # sample can vouch for: Z standard errors of the mean gain per query.
-    margin = Z * float(gain.std(ddof=1)) / len(gain) ** 0.5 if len(gain) > 1 else 0.0
-    if not gain.mean() > margin:
-        return _defaults(f"default weights: fitted ones found {recall:.3f} of held-out links against "
-                         f"{default_recall:.3f} for the defaults, on {len(queries)} queries, not enough better "
-                         f"to trust", inputs, recall=round(default_recall, 4), default_recall=round(default_recall, 4),
-                         stats=stats)
-    everything = _Batch(queries)
+    which = "the defaults" if base is DEFAULT_MODEL else "the hub-aware defaults"
+    if not _surely_positive(gain, np.array(asked[1] + asked[0])):
+        note = "default weights" if base is DEFAULT_MODEL else (
+            f"hub-aware default weights (PageRank's weight on neighbours: they found {hub_aware.sum() / n_hidden:.3f} "
+            f"of the sample's hidden links against {usual.sum() / n_hidden:.3f} for the defaults)")
+        return _defaults(f"{note}: fitted ones found {recall:.3f} of held-out links against {default_recall:.3f} for "
+                         f"{which}, on {len(queries)} queries, not enough better to trust", inputs, base=base,
+                         recall=round(default_recall, 4), default_recall=round(default_recall, 4), stats=stats)
     choice = _ascend(everything)
     weights = {name: w for name, w in zip(SIGNALS, choice.weights)}
     used = ", ".join(f"{name} {w:g}" for name, w in weights.items() if w)
     return RelatedModel(
         weights, DEFAULT_MODEL.alpha, choice.hub, fitted=True,
         note=(f"weights fitted to this corpus's links ({used}; PageRank hub discount {choice.hub:g}): held-out "
-              f"recall@10 {recall:.3f} against {default_recall:.3f} with the defaults, on {len(queries)} queries"),
+              f"recall@10 {recall:.3f} against {default_recall:.3f} with {which}, on {len(queries)} queries"),
         recall=round(recall, 4), default_recall=round(default_recall, 4), stats=stats, inputs=inputs)
+
+
+def _surely_positive(gain: np.ndarray, concepts: np.ndarray) -> bool:
+    """Whether the mean gain per concept exceeds Z standard errors.
+
+    Summed per concept first: a concept asked in several passes is one piece of evidence, not
+    several (its queries share its links and its text), so counting queries would overstate
+    how sure a small corpus's sample is.
+    """
+    per = np.bincount(np.unique(concepts, return_inverse=True)[1], weights=gain)
+    if len(per) < 2:
+        return False
+    return bool(per.mean() > Z * float(per.std(ddof=1)) / len(per) ** 0.5)
 
 
 def _said(G: IndexedGraph, hidden: Mapping[str, set[str]]) -> dict[str, dict[str, float]]:
@@ -171,9 +192,8 @@ def _said(G: IndexedGraph, hidden: Mapping[str, set[str]]) -> dict[str, dict[str
     return said
 
 
-def _defaults(note: str, inputs: str, **measured) -> RelatedModel:
-    return RelatedModel(DEFAULT_MODEL.weights, DEFAULT_MODEL.alpha, DEFAULT_MODEL.hub, fitted=False, note=note,
-                        inputs=inputs, **measured)
+def _defaults(note: str, inputs: str, base: RelatedModel = DEFAULT_MODEL, **measured) -> RelatedModel:
+    return RelatedModel(base.weights, base.alpha, base.hub, fitted=False, note=note, inputs=inputs, **measured)
 
 
 class _Choice:
