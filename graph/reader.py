@@ -75,12 +75,19 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
     root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in inputs]))
     found: dict[str, Source] = {}
     problems: list[Problem] = []
+    under = os.path.join(str(root), "")  # every entry walked starts so: the inputs are resolved
+
+    def relative(entry: str) -> str:
+        # A slice, not os.path.relpath, which normalises both paths on each call (half of
+        # discovering 50,000 files).
+        rel = entry[len(under):] if entry.startswith(under) else os.path.relpath(entry, root)
+        return rel.replace(os.sep, "/")
 
     def refuse(entry: str, code: str, message: str) -> None:
-        problems.append(Problem(safe_name(os.path.relpath(entry, root).replace(os.sep, "/"))[0], 0, code, message))
+        problems.append(Problem(safe_name(relative(entry))[0], 0, code, message))
 
     def add(file: str, target: str) -> None:
-        rel, exact = safe_name(os.path.relpath(file, root).replace(os.sep, "/"))
+        rel, exact = safe_name(relative(file))
         if not exact:
             problems.append(Problem(rel, 0, "unsafe-file-name", "file name is not valid UTF-8 or holds control "
                                     "characters; read under the name shown (such bytes written as \\xNN)"))
