@@ -7,9 +7,9 @@ most hidden targets in the top 10. Batches are drawn until a budget of work is s
 concept that can be asked is in, so a small corpus is fitted on all of it and a large one at a
 bounded cost. Two-fold cross-validation measures the choice on queries it was not chosen with
 (the recall reported by the build and by ``related --explain``), and the defaults stay unless it
-beats them there by more than the sample's noise, counted per concept. The defaults are one of two
-documented sets: the usual ones, or the hub-aware ones when the whole sample shows them surely
-better. Too few linked concepts to learn from: the usual defaults.
+beats them there by more than the sample's noise, counted per concept: the usual defaults, or
+the hub-aware ones when the whole sample shows them surely better. Too few linked concepts to
+learn from: the usual defaults.
 
 The model is a function of the index data only (``fit_inputs``): a rebuild whose index data is
 unchanged may pass the stored model back (``fit_related(G, previous=...)``) instead of refitting,
@@ -59,7 +59,7 @@ ROUNDS = 3
 CANDIDATES = 30
 """Candidates kept per signal and query: only a signal's best can reach a combined top 10."""
 TOP = 10
-FIT_VERSION = 4
+FIT_VERSION = 5
 """Changes whenever the fit would choose differently from the same inputs (its code or constants)."""
 _INPUTS = ("keys", "kinds", "links", "links_in", "keywords", "members", "text", "mentions", "link_mentions")
 """The index fields the fit reads (of mentions, not their lines): not labels nor names."""
@@ -131,11 +131,7 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
     queries = folds[0] + folds[1]
     n_hidden = sum(q.n_hidden for q in queries)
     halves, everything = (_Batch(folds[0]), _Batch(folds[1])), _Batch(queries)
-    # The fallback: the hub-aware defaults where the whole sample shows them surely better than
-    # the usual ones (one choice between two fixed sets, so no held-out half is needed).
-    usual, hub_aware = (everything.found(_Choice.of(model)) for model in (DEFAULT_MODEL, HUB_AWARE_MODEL))
-    base = HUB_AWARE_MODEL if _surely_positive(hub_aware - usual, np.array(asked[0] + asked[1])) else DEFAULT_MODEL
-    defaults = _Choice.of(base)
+    defaults = _Choice.of(DEFAULT_MODEL)
     # Two-fold cross-validation, the folds split by concept: each half is scored by what the
     # other half chose, so the recall reported (and the choice between fitting and the
     # defaults) is on concepts the fit never saw.
@@ -144,21 +140,27 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
     default_found = int(halves[0].found(defaults).sum() + halves[1].found(defaults).sum())
     recall, default_recall = (default_found + int(gain.sum())) / n_hidden, default_found / n_hidden
     stats = {"queries": len(queries), "hidden": n_hidden, "work": work}
-    which = "the defaults" if base is DEFAULT_MODEL else "the hub-aware defaults"
     if not _surely_positive(gain, np.array(asked[1] + asked[0])):
-        note = "default weights" if base is DEFAULT_MODEL else (
-            f"hub-aware default weights (PageRank's weight on neighbours: they found {hub_aware.sum() / n_hidden:.3f} "
-            f"of the sample's hidden links against {usual.sum() / n_hidden:.3f} for the defaults)")
-        return _defaults(f"{note}: fitted ones found {recall:.3f} of held-out links against {default_recall:.3f} for "
-                         f"{which}, on {len(queries)} queries, not enough better to trust", inputs, base=base,
-                         recall=round(default_recall, 4), default_recall=round(default_recall, 4), stats=stats)
+        said = (f"fitted ones found {recall:.3f} of held-out links against {default_recall:.3f} for the defaults, "
+                f"on {len(queries)} queries, not enough better to trust")
+        # The fallback: the hub-aware defaults where the whole sample shows them surely better
+        # than the usual ones (one choice between two fixed sets: no held-out half is needed).
+        usual, hub_aware = (everything.found(_Choice.of(model)) for model in (DEFAULT_MODEL, HUB_AWARE_MODEL))
+        if _surely_positive(hub_aware - usual, np.array(asked[0] + asked[1])):
+            share, usual_share = hub_aware.sum() / n_hidden, usual.sum() / n_hidden
+            return _defaults(f"hub-aware default weights (PageRank's weight on neighbours: they found {share:.3f} of "
+                             f"the sample's hidden links against {usual_share:.3f} for the defaults); {said}", inputs,
+                             base=HUB_AWARE_MODEL, recall=round(share, 4), default_recall=round(usual_share, 4),
+                             stats=stats)
+        return _defaults(f"default weights: {said}", inputs, recall=round(default_recall, 4),
+                         default_recall=round(default_recall, 4), stats=stats)
     choice = _ascend(everything)
     weights = {name: w for name, w in zip(SIGNALS, choice.weights)}
     used = ", ".join(f"{name} {w:g}" for name, w in weights.items() if w)
     return RelatedModel(
         weights, DEFAULT_MODEL.alpha, choice.hub, fitted=True,
         note=(f"weights fitted to this corpus's links ({used}; PageRank hub discount {choice.hub:g}): held-out "
-              f"recall@10 {recall:.3f} against {default_recall:.3f} with {which}, on {len(queries)} queries"),
+              f"recall@10 {recall:.3f} against {default_recall:.3f} with the defaults, on {len(queries)} queries"),
         recall=round(recall, 4), default_recall=round(default_recall, 4), stats=stats, inputs=inputs)
 
 

@@ -58,9 +58,10 @@ class RelatedModel:
     note: str
     """What was fitted and how well, or why the defaults are used, in plain words."""
     recall: float | None = None
-    """Recall@10 of the fitted model on the held-out half of the hidden links."""
+    """Recall@10 of the fitted model on the held-out half of the hidden links (of the hub-aware
+    defaults when the build fell back on them: on all the hidden links of its sample)."""
     default_recall: float | None = None
-    """Recall@10 of the default weights on the same held-out links."""
+    """Recall@10 of the default weights on the same links."""
     stats: Mapping[str, int] = field(default_factory=dict)
     """How much it learned from: ``queries`` (fit + held out), ``hidden`` links, and ``work`` (candidates scored)."""
     inputs: str = ""

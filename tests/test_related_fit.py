@@ -80,7 +80,7 @@ def test_a_hub_dominated_graph_falls_back_on_the_hub_aware_defaults(one_pass, mo
     model = fit_model(G)
     assert not model.fitted and model.weights == HUB_AWARE_MODEL.weights and model.hub == HUB_AWARE_MODEL.hub
     assert model.note.startswith("hub-aware default weights") and "not enough better to trust" in model.note
-    assert model.default_recall > 0.3  # the hub-aware defaults' held-out recall, which the fit had to beat
+    assert model.recall > model.default_recall + 0.05  # the share of hidden links each set of defaults found
 
 
 
