@@ -580,8 +580,10 @@ def _split(adjacency: dict, keys: list[str], ids: dict[str, int], second) -> tup
     (numpy arrays of the entries' row and neighbour ids) is False, then those where it is True."""
     rows_of = list(map(adjacency.__getitem__, keys))
     lengths = np.fromiter(map(len, rows_of), dtype=np.int64, count=len(keys))
-    near = np.fromiter(map(ids.__getitem__, chain.from_iterable(rows_of)), dtype=np.int64, count=int(lengths.sum()))
-    rows = np.repeat(np.arange(len(keys)), lengths)
+    # 32-bit, as the index stores them: a million links are held here at the build's peak.
+    near = np.fromiter(map(ids.__getitem__, chain.from_iterable(rows_of)), dtype=np.uint32, count=int(lengths.sum()))
+    del rows_of
+    rows = np.repeat(np.arange(len(keys), dtype=np.uint32), lengths)
     which = second(rows, near)
     return tuple((_pointers(rows[keep], len(keys)), near[keep]) for keep in (~which, which))
 

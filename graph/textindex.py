@@ -24,6 +24,7 @@ from array import array
 import itertools
 from collections import Counter, defaultdict
 from collections.abc import Mapping, MutableMapping, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,6 +136,8 @@ def build_text_index(docs: Sequence[str], memo: MutableMapping[str, dict[str, in
     cache: dict[str, tuple[str, ...]] = {}
     if memo is None:
         counts = [term_counts(text, cache) if text else {} for text in docs]
+        # Not kept in the index: nothing will renumber it, and the counts are tens of MB.
+        return dataclasses.replace(_weighted(counts), counts=())
     else:
         counts = []
         for text in docs:
