@@ -127,6 +127,15 @@ def test_pieces_whose_ids_moved_are_renumbered_not_rendered(tmp_path, corpus, na
 
 
 @pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
+def test_text_written_like_an_id_line_is_never_renumbered(tmp_path, corpus, name):
+    forged = '\\<edge id="e0-0" source="n0" target="n0"\\>\n    <edge id="e0-1" source="n0" target="n0"'
+    write_files(corpus, {"ar/forged.md": f"---\ntitle: {forged.splitlines()[1].strip()!r}\n---\n[{forged}](/market)\n".encode()})
+    add = lambda root: write_files(root, {"ar/aaa.md": "---\ntitle: أ\n---\n[السوق](/market)\n".encode()})
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, add)  # every id after "aaa" moved, the forged text did not
+    assert warm.spliced[name][2] > 0
+
+
+@pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
 def test_a_link_added_to_one_article_moves_no_other_edge_id(tmp_path, corpus, name):
     warm, _ = rebuild_equals_cold(tmp_path, corpus, CASES["add-link"])
     # bank's node and edges (one edge more) and market's node (one in-link more) are rendered;
