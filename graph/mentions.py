@@ -229,13 +229,14 @@ class _Linked:
     links: tuple
     kinds: bytes
     targets: tuple
-    linked: frozenset[str]
-    """Concepts it links (resolved, missing or itself)."""
-    anchored: frozenset[tuple[str, ...]]
-    """Trie keys of the anchor texts of those links."""
+    linked: tuple[str, ...]
+    """Concepts it links (resolved, missing or itself), each once; tuples, not sets, as the memo
+    keeps one per article (a fifth of its memory were they sets)."""
+    anchored: tuple[tuple[str, ...], ...]
+    """Trie keys of the anchor texts of those links, each once."""
 
 
-_NO_LINKS = _Linked((), b"", (), frozenset(), frozenset())
+_NO_LINKS = _Linked((), b"", (), (), ())
 
 
 def body_digest(body: str) -> bytes:
@@ -536,9 +537,12 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     if links is not None:
         LinkMentions(resolution, lexicon, given, {path: f[5] for path, f in found.items()},
                      {path: f[7] for path, f in found.items() if f[7]}, counts).into(links, memo, changed, texts)
-    # The memos serve one corpus: a long-lived process (--watch) need not keep them.
+    # The memos serve one corpus: a long-lived process (--watch) need not keep them (the kept
+    # lexicon's analysed words either: a rebuild analyses only the words of what it rescans).
     name_path.cache_clear()
     stem.cache_clear()
+    if memo is not None and memo.lexicon is not None:
+        memo.lexicon._words.clear()
     if memo is None:
         return {a.path: _mentions(a, found[a.path][4], counts) for a in resolution.articles}
     made: dict[str, tuple] = {}
@@ -577,7 +581,7 @@ def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[
             if old is None or not (old.links is a.links or old.links == a.links) or old.kinds != kinds \
                     or old.targets != targets:
                 pairs = list(filter(_TARGET, compress(zip(map(_TEXT, a.links), targets), selected[start:end])))
-                linked, anchored = frozenset(map(_TARGET, pairs)), frozenset(map(keys, {text for text, _ in pairs}))
+                linked, anchored = tuple(set(map(_TARGET, pairs))), tuple(set(map(keys, {text for text, _ in pairs})))
                 # Without a memo, nothing compares them later: not kept.
                 old = _Linked(a.links, kinds, targets, linked, anchored) if memo is not None else \
                     _Linked((), b"", (), linked, anchored)
@@ -715,7 +719,7 @@ class LinkMentions:
         anchors = [(link, v) for link, v in links if (link.line < last_line or link.line == last_line
                                                        and link.text in tail) and f"`{link.text}`" not in a.body]
         held = self.held.get(a.path, ())
-        linked = self.given[a.path].linked if a.path in self.given else frozenset()
+        linked = frozenset(self.given[a.path].linked if a.path in self.given else ())
         said = {v for _, v in anchors} | {n.target for _, m in held for n, _ in m}
         said &= linked - {a.slug}
         found = []
