@@ -517,7 +517,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     if memo is None or memo.counts is None:
         counts = (Counter(chain.from_iterable(own.anchored for own in given.values())),  # name_linked
                   Counter(chain.from_iterable(f[5] for f in found.values())),  # name_seen
-                  Counter(chain.from_iterable(own.linked for own in given.values())),  # target_linked
+                  Counter(chain.from_iterable(f[8] for f in found.values())),  # target_linked
                   Counter(chain.from_iterable(f[6] for f in found.values())))  # target_seen
     if memo is not None:
         if memo.counts is None:
@@ -529,7 +529,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
             changed |= touched
             for count, parts in ((counts[0], [(b and b.anchored, n and n.anchored) for b, n in changes]),
                                  (counts[1], [(b and b[5], n and n[5]) for b, n in rescanned]),
-                                 (counts[2], [(b and b.linked, n and n.linked) for b, n in changes]),
+                                 (counts[2], [(b and b[8], n and n[8]) for b, n in rescanned]),
                                  (counts[3], [(b and b[6], n and n[6]) for b, n in rescanned])):
                 changed |= _correct(count, parts)
         # Only what this build used: a long watch does not grow it.
@@ -592,9 +592,10 @@ def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[
 
 
 def _candidates(a: Article, matches: tuple, own: _Linked,
-                holding: bool) -> tuple[dict[tuple, tuple], tuple, tuple, tuple]:
+                holding: bool) -> tuple[dict[tuple, tuple], tuple, tuple, tuple, tuple]:
     """(the first match of each (target, keys, tier), the names and the other concepts ``a``'s
-    prose and links hold, its matches held back because it links a concept they name (when ``holding``))."""
+    prose and links hold, its matches held back because it links a concept they name (when
+    ``holding``), the other concepts it links)."""
     skip = {a.slug, *own.linked}
     first: dict[tuple, tuple] = {}
     held = []
@@ -609,8 +610,10 @@ def _candidates(a: Article, matches: tuple, own: _Linked,
         for name, tier in matched:
             first.setdefault((name.target, name.keys, tier), (line, text, name))
     targets.discard(a.slug)
-    # Tuples, not sets: a set per article held to the end was ~100 MB at 50,000 files.
-    return first, tuple(names), tuple(targets), tuple(held)
+    # Tuples, not sets: a set per article held to the end was ~100 MB at 50,000 files. Its own
+    # concept is neither held nor linked, in the counts: a self-link counted as linking, not as
+    # holding, gave a concept a link rate over 1 (and a mention a confidence over 1).
+    return first, tuple(names), tuple(targets), tuple(held), tuple(own.linked - {a.slug})
 
 
 def _mentions(a: Article, first: dict[tuple, tuple], counts: tuple[Counter, Counter, Counter, Counter]) -> list[Mention]:

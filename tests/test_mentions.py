@@ -9,7 +9,9 @@ from graph.mentions import (Lexicon, ScanMemo, anchor_counts, build_lexicon, con
                             mention_candidates, scan)
 from graph.model import Corpus
 from graph.parse import parse_article
+from graph.pipeline import build
 from graph.resolve import resolve
+from tests.conftest import write_files
 
 
 def article(title: str, body: str, slug: str = "") -> str:
@@ -151,6 +153,18 @@ def test_confidence_exact_above_article_above_inflected():
     exact, with_article, inflected = (found(f"نص {w} هنا")["company"] for w in ("شركة", "الشركة", "شركات"))
     assert (exact.how, with_article.how, inflected.how) == ("title exact", "title article", "title inflected")
     assert 1 >= exact.confidence > with_article.confidence > inflected.confidence > 0
+
+
+def test_self_links_never_make_a_confidence_over_1(tmp_path):
+    # Both language twins of "bank" link their own concept and one other article links it: the
+    # self-links once counted as linking "bank" but not as holding it, a link rate of 3/2.
+    twins = {"English/bank.md": article("Bank", "A [bank](/bank) takes deposits."),
+             "Arabic/bank.md": article("بنك", "[بنك](/bank) يقبل الودائع.", slug="bank"),
+             "English/l0.md": article("L0", "Every [bank](/bank) here.")}
+    mention = found("A bank, not linked.", "Page", "English/page.md", twins)["bank"]
+    assert mention.confidence <= 1
+    files = {**CONCEPTS, **twins, "English/page.md": article("Page", "A bank, not linked.")}
+    build([write_files(tmp_path / "in", {k: v.encode() for k, v in files.items()})], tmp_path / "out")  # no OverflowError
 
 
 def test_names_their_authors_link_score_higher():
