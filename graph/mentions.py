@@ -613,7 +613,7 @@ def _candidates(a: Article, matches: tuple, own: _Linked,
     # Tuples, not sets: a set per article held to the end was ~100 MB at 50,000 files. Its own
     # concept is neither held nor linked, in the counts: a self-link counted as linking, not as
     # holding, gave a concept a link rate over 1 (and a mention a confidence over 1).
-    return first, tuple(names), tuple(targets), tuple(held), tuple(own.linked - {a.slug})
+    return first, tuple(names), tuple(targets), tuple(held), tuple(t for t in own.linked if t != a.slug)
 
 
 def _mentions(a: Article, first: dict[tuple, tuple], counts: tuple[Counter, Counter, Counter, Counter]) -> list[Mention]:
