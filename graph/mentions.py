@@ -259,41 +259,37 @@ def _upper(written: str) -> bool:
     return written.rstrip("s'\u2019").isupper()
 
 
-Namer = Callable[[str, str, str, float, bool], "Name | None"]
-"""``name`` itself, or a stand-in for it."""
-
-
-def concept_names(articles: Iterable[Article], make: Namer = name) -> Iterator[Name]:
+def concept_names(articles: Iterable[Article]) -> Iterator[Name]:
     """Titles (every language) and word-like slugs and aliases of the concepts."""
     for a in articles:
-        yield from _concept_names(a, make)
+        yield from _concept_names(a)
 
 
-def _concept_names(a: Article, make: Namer = name) -> tuple[Name, ...]:
-    found = [make(a.slug, a.title, "title", 1.0, False)]
+def _concept_names(a: Article) -> tuple[Name, ...]:
+    found = [name(a.slug, a.title, "title", 1.0, False)]
     for slug in (a.slug, *a.aliases):
         last = slug.rstrip("/").rpartition("/")[2]
         if _SLUG_WORDS.match(last):
-            found.append(make(a.slug, last.replace("_", " ").replace("-", " "), "slug", 1.0,
+            found.append(name(a.slug, last.replace("_", " ").replace("-", " "), "slug", 1.0,
                               not re.search("[-_]", last)))
     return tuple(n for n in found if n is not None)
 
 
-def anchor_names(resolution: Resolution, make: Namer = name,
+def anchor_names(resolution: Resolution,
                  counts: tuple[dict[str, Counter], dict[str, str]] | None = None) -> Iterator[Name]:
     """Anchor texts of the corpus's links as names of their targets, weighted by link share:
     the share of the links written with that text that go to that target (``counts``: its
     ``anchor_counts``, when made already)."""
     counts, spelling = counts or anchor_counts(resolution)
     for key, targets in sorted(counts.items()):
-        yield from _anchor_names(targets, spelling[key], make)
+        yield from _anchor_names(targets, spelling[key])
 
 
-def _anchor_names(targets: Counter, spelling: str, make: Namer = name) -> tuple[Name, ...]:
+def _anchor_names(targets: Counter, spelling: str) -> tuple[Name, ...]:
     """The names one anchor text (``spelling``) gives, from the links written with it (``targets``)."""
     total = sum(targets.values())
     return tuple(found for target, n in (sorted(targets.items()) if len(targets) > 1 else targets.items())
-                 if n / total >= MIN_LINK_SHARE and (found := make(target, spelling, "anchor", n / total, False)))
+                 if n / total >= MIN_LINK_SHARE and (found := name(target, spelling, "anchor", n / total, False)))
 
 
 def anchor_counts(resolution: Resolution,
@@ -344,13 +340,12 @@ def _selector(classes: Iterable[str]) -> bytes:
     return bytes(i in wanted for i in range(256))
 
 
-def build_lexicon(resolution: Resolution, anchors: bool = True, make: Namer | None = None) -> Lexicon:
+def build_lexicon(resolution: Resolution, anchors: bool = True) -> Lexicon:
     """The names of every concept of a resolved corpus (anchor texts too unless ``anchors`` is False)."""
-    make = make or name
-    names = list(concept_names(resolution.articles, make))
+    names = list(concept_names(resolution.articles))
     counts = anchor_counts(resolution) if anchors else None
     if counts:
-        names += anchor_names(resolution, make, counts)
+        names += anchor_names(resolution, counts)
     lexicon = Lexicon(names)
     lexicon.anchor_counts = counts[0] if counts else None
     return lexicon
