@@ -17,15 +17,14 @@ and small. Similarity is the dot product of two stored vectors (≈ cosine).
 from __future__ import annotations
 
 import base64
+import itertools
 import math
 import re
 import sys
 from array import array
-import itertools
 from collections import Counter, defaultdict
 from collections.abc import Mapping, MutableMapping, Sequence
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -137,7 +136,7 @@ def build_text_index(docs: Sequence[str], memo: MutableMapping[str, dict[str, in
     if memo is None:
         counts = [term_counts(text, cache) if text else {} for text in docs]
         # Not kept in the index: nothing will renumber it, and the counts are tens of MB.
-        return dataclasses.replace(_weighted(counts), counts=())
+        return replace(_weighted(counts), counts=())
     else:
         counts = []
         for text in docs:
