@@ -299,10 +299,13 @@ def anchor_counts(resolution: Resolution,
     # Counted per anchor as written, then normalised once per distinct text: a million links
     # use far fewer distinct texts. Counted from the occurrences' columns, in C: making a
     # million Occurrence records to read two fields of each was most of the time.
-    occurrences = resolution.occurrences
-    written = Counter(filter(_TARGET, compress(zip(_anchor_texts(occurrences.articles), occurrences.targets),
-                                               _classes(occurrences, _NAMING))))
-    return _counted(written, normal)
+    return _counted(_written(resolution.occurrences), normal)
+
+
+def _written(occurrences: Occurrences) -> Counter:
+    """(anchor text as written, target) -> links, of the links whose anchor texts name their targets."""
+    return Counter(filter(_TARGET, compress(zip(_anchor_texts(occurrences.articles), occurrences.targets),
+                                            _classes(occurrences, _NAMING))))
 
 
 def _counted(written: Counter, normal: Callable[[str], str]) -> tuple[dict[str, Counter], dict[str, str]]:
@@ -361,9 +364,7 @@ def _kept_lexicon(resolution: Resolution, memo: ScanMemo, texts: dict,
     normal = lambda text: memo.text(texts, text)[0]  # noqa: E731
     selector = _selector(_NAMING)
     if memo.anchors is None:
-        written = Counter(filter(_TARGET, compress(zip(_anchor_texts(resolution.occurrences.articles),
-                                                       resolution.occurrences.targets),
-                                                   resolution.occurrences.kinds.translate(selector))))
+        written = _written(resolution.occurrences)
         memo.anchors, memo.spelling = _counted(written, normal)
         for (text, _), n in written.items():
             memo.totals[text] += n
