@@ -19,7 +19,6 @@ with the same bytes as a cold build.
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import random
 from collections.abc import Mapping
@@ -107,6 +106,7 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
     folds: tuple[list[_Query], list[_Query]] = ([], [])
     asked: tuple[list[int], list[int]] = ([], [])  # the concept of each query, by its place in ``sources``
     place = {u: i for i, u in enumerate(sources)}
+    slugs = _slug_order(G)
     work = 0
     articles = sum(1 for kind in G.data["kinds"] if kind == NodeKind.ARTICLE[0])
     budget = min(MAX_WORK, max(MIN_WORK, WORK_PER_ARTICLE * articles))
@@ -124,7 +124,7 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
             H = G.without_links(hidden)
             said = _said(G, hidden)
             for u in batch:
-                query = _Query.of(H, u, hidden[u], said.get(u, {}))
+                query = _Query.of(H, u, hidden[u], said.get(u, {}), slugs)
                 folds[fold[u]].append(query)
                 asked[fold[u]].append(place[u])
                 work += query.work
@@ -194,6 +194,13 @@ def _said(G: IndexedGraph, hidden: Mapping[str, set[str]]) -> dict[str, dict[str
     return said
 
 
+def _slug_order(G: IndexedGraph) -> np.ndarray:
+    """Each node id's place in slug order: candidates are ranked by slug where scores tie, as in ``graph.related.rank``."""
+    places = np.empty(len(G), np.intp)
+    places[sorted(range(len(G)), key=G.key)] = np.arange(len(G))
+    return places
+
+
 def _defaults(note: str, inputs: str, base: RelatedModel = DEFAULT_MODEL, **measured) -> RelatedModel:
     return RelatedModel(base.weights, base.alpha, base.hub, fitted=False, note=note, inputs=inputs, **measured)
 
@@ -223,8 +230,8 @@ class _Query:
         self.columns, self.hidden, self.n_hidden, self.work = columns, hidden, n_hidden, work
 
     @classmethod
-    def of(cls, H: IndexedGraph, u: str, hidden: set[str], said: Mapping[str, float]) -> _Query:
-        exclude = set(H.links_out(u))
+    def of(cls, H: IndexedGraph, u: str, hidden: set[str], said: Mapping[str, float], slugs: np.ndarray) -> _Query:
+        """``slugs``: each node id's place in slug order (``_slug_order``)."""
         per_signal: dict[object, dict[str, float]] = {
             name: signal(H, u) for name, signal in SIGNALS.items() if name not in ("pagerank", "mentions")}
         per_signal["mentions"] = found = mentions(H, u)
@@ -233,25 +240,57 @@ class _Query:
         rank = personalized_pagerank(H, u, DEFAULT_MODEL.alpha)
         for hub in HUBS:
             per_signal[("pagerank", hub)] = hub_discount(H, rank, hub) if hub else rank
+        # Each signal as arrays of node ids and scores: picking and scaling candidates one
+        # dictionary lookup at a time was most of the fit's time on large graphs.
+        arrays = {key: (H.ids(scores), np.fromiter(scores.values(), float, len(scores)))
+                  for key, scores in per_signal.items()}
+        excluded = np.zeros(len(H), bool)
+        excluded[H.ids(H.links_out(u))] = True
         # Only each signal's CANDIDATES best (and their ties) can reach a combined top 10: the
-        # rest is never sorted nor scaled, which was most of the fit's time on large graphs.
-        candidates: set[str] = set()
-        best: dict[object, float] = {}
-        for key, scores in per_signal.items():
-            kept = [s for v, s in scores.items() if s > 0 and v not in exclude]
-            top = heapq.nlargest(CANDIDATES, kept)
-            if top:
-                best[key], floor = top[0], top[-1]
-                candidates.update(v for v, s in scores.items() if s >= floor and v not in exclude)
-        order = sorted(candidates)  # ties then break by slug, as in graph.related.rank
-        columns = {key: np.array([max(0.0, scores.get(v, 0.0)) / best[key] if key in best else 0.0 for v in order])
-                   for key, scores in per_signal.items()}
+        # rest is never sorted nor scaled.
+        chosen, best = [], {}
+        for key, (ids, scores) in arrays.items():
+            kept = (scores > 0) & ~excluded[ids]
+            values = scores[kept]
+            if len(values):
+                best[key] = values.max()
+                floor = np.partition(values, max(0, len(values) - CANDIDATES))[max(0, len(values) - CANDIDATES)]
+                chosen.append(ids[kept & (scores >= floor)])
+        candidates = np.unique(np.concatenate(chosen)) if chosen else np.zeros(0, np.intp)
+        order = candidates[np.argsort(slugs[candidates])]  # ties then break by slug, as in graph.related.rank
+        at = np.full(len(H), -1)
+        at[order] = np.arange(len(order))
+        columns = {}
+        for key, (ids, scores) in arrays.items():
+            columns[key] = column = np.zeros(len(order))
+            if key in best:
+                where = at[ids]
+                there = where >= 0
+                column[where[there]] = np.maximum(scores[there], 0.0) / best[key]
+        keep = _undominated(np.stack(list(columns.values()), axis=1))
         # Work: candidates scored, and for PageRank the links of each node it reached (a push
         # walks them), so the budget follows time on sparse and dense graphs alike.
-        degree = H.link_degrees()
         work = sum(len(scores) for key, scores in per_signal.items() if key[0] != "pagerank")
-        work += sum(degree[H.id(v)] for v in rank)
-        return cls(columns, np.array([v in hidden for v in order], dtype=bool), len(hidden), work)
+        work += int(np.asarray(H.link_degrees())[arrays[("pagerank", 0.0)][0]].sum())
+        return cls({key: column[keep] for key, column in columns.items()},
+                   np.isin(order[keep], H.ids(hidden)), len(hidden), work)
+
+
+def _undominated(rows: np.ndarray) -> np.ndarray:
+    """Which rows (candidates in slug order, a column per signal) may reach a top 10 under some choice.
+
+    A row equal to TOP earlier ones never does: whatever the weights, those score the same
+    and win the tie by slug. Dropping it changes no other row's rank within the top 10 (each
+    row it beats, its TOP equals beat too), so the fit chooses as it did with every row; it
+    only has fewer to sort: ties of a signal (a whole section at 1) made most of them.
+    """
+    order = np.lexsort((np.arange(len(rows)), *rows.T))  # equal rows together, in slug order
+    rows = rows[order]
+    starts = np.flatnonzero(np.concatenate(([True], (rows[1:] != rows[:-1]).any(axis=1))))
+    earlier = np.arange(len(rows)) - np.repeat(starts, np.diff(np.append(starts, len(rows))))
+    keep = np.zeros(len(rows), bool)
+    keep[order[earlier < TOP]] = True
+    return keep
 
 
 class _Batch:
@@ -266,6 +305,15 @@ class _Batch:
         self.hidden = np.concatenate([q.hidden for q in queries]) if queries else np.zeros(0, bool)
         keys = queries[0].columns if queries else {}
         self.columns = {key: np.concatenate([q.columns[key] for q in queries]) for key in keys}
+        # Rows among each query's TOP best of some signal: whatever the weights, the TOP-th
+        # best of them bounds the TOP-th best of the query from below (``found``).
+        lead = np.zeros(len(self.segment), bool)
+        for column in self.columns.values():
+            order = np.lexsort((self.position, -column, self.segment))
+            segment = self.segment[order]
+            lead[order[np.arange(len(order)) - np.searchsorted(segment, segment) < TOP]] = True
+        self.lead = np.flatnonzero(lead)
+        self.lead_segment = self.segment[self.lead]
 
     def found(self, choice: _Choice) -> np.ndarray:
         """Hidden targets that reach a top 10, per query."""
@@ -274,7 +322,16 @@ class _Batch:
         for name, w in zip(SIGNALS, choice.weights):
             if w:
                 total += w * self.columns[("pagerank", choice.hub) if name == "pagerank" else name]
-        order = np.lexsort((self.position, -total, self.segment))
+        # Only rows scoring at least the TOP-th best lead row of their query can be in its top
+        # TOP: ranking just those gives the same top TOP as ranking every row.
+        lead = total[self.lead]
+        order = np.lexsort((-lead, self.lead_segment))
+        segment = self.lead_segment[order]
+        floor = np.full(self.n, -np.inf)
+        tenth = np.flatnonzero(np.arange(len(order)) - np.searchsorted(segment, segment) == TOP - 1)
+        floor[segment[tenth]] = lead[order[tenth]]
+        rows = np.flatnonzero(total >= floor[self.segment])
+        order = rows[np.lexsort((self.position[rows], -total[rows], self.segment[rows]))]
         segment = self.segment[order]
         rank = np.arange(len(order)) - np.searchsorted(segment, segment)
         return np.bincount(segment[self.hidden[order] & (rank < TOP)], minlength=self.n)

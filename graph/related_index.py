@@ -196,6 +196,10 @@ class IndexedGraph:
         """Position of a node in node order."""
         return self._id[node]
 
+    def ids(self, nodes: Collection[str]) -> np.ndarray:
+        """Positions of nodes in node order, as an array."""
+        return np.fromiter(map(self._id.__getitem__, nodes), np.intp, len(nodes))
+
     def key(self, i: int) -> str:
         """The node at position ``i``."""
         return self._keys[i]

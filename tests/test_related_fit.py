@@ -8,7 +8,7 @@ import pytest
 
 from graph import related_fit
 
-from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, rank
+from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, SIGNALS, rank
 from graph.related_fit import MIN_QUERIES, fit_inputs, fit_model, fit_related
 from graph.related_index import IndexedGraph, RelatedModel, read_index, write_index
 from tests.test_related import nx_graph
@@ -150,3 +150,39 @@ def test_the_weight_of_mentions_is_fitted_from_what_hidden_links_would_say(one_p
     assert told.fitted and told.weights["mentions"] == max(told.weights.values())
     assert told.recall > blind.recall
     assert told.inputs != blind.inputs  # what links would say is an input of the fit
+
+
+def test_scoring_a_choice_counts_the_hidden_targets_a_full_ranking_puts_in_the_top_10():
+    # _Batch.found ranks only the rows that can reach a top 10, of queries whose rows equal to
+    # 10 earlier ones were dropped (_undominated): it must count what ranking every row of every
+    # query by score, ties by slug order, counts. Scores from a few values, so that ties and
+    # equal rows abound, as a whole section tied at 1 makes them.
+    rng = np.random.default_rng(5)
+    keys = [*(name for name in SIGNALS if name != "pagerank"), *(("pagerank", hub) for hub in related_fit.HUBS)]
+    full, pruned = [], []
+    for size in (0, 3, 12, 60, 300):
+        columns = {key: rng.choice([0.0, 0.25, 0.5, 1.0], size, p=[0.94, 0.02, 0.02, 0.02]) for key in keys}
+        hidden = rng.random(size) < 0.2
+        if size == 12:  # one row 12 times: the first 10 in slug order are the top 10 whatever the weights
+            columns = {key: np.repeat(column[:1], size) for key, column in columns.items()}
+            hidden = np.isin(np.arange(size), [0, 9])
+        full.append(related_fit._Query(columns, hidden, int(hidden.sum()), 0))
+        keep = related_fit._undominated(np.stack(list(columns.values()), axis=1))
+        pruned.append(related_fit._Query({k: c[keep] for k, c in columns.items()}, hidden[keep], int(hidden.sum()), 0))
+    assert sum(len(q.hidden) for q in pruned) < 0.7 * sum(len(q.hidden) for q in full)
+
+    def found(query, choice):
+        total = [0.0] * len(query.hidden)
+        for name, w in zip(SIGNALS, choice.weights):
+            column = query.columns[("pagerank", choice.hub) if name == "pagerank" else name]
+            total = [t + w * c for t, c in zip(total, column)] if w else total
+        top = sorted(range(len(total)), key=lambda i: (-total[i], i))[:10]
+        return sum(bool(query.hidden[i]) for i in top)
+
+    choices = [related_fit._Choice.of(DEFAULT_MODEL), related_fit._Choice.of(HUB_AWARE_MODEL)]
+    choices += [related_fit._Choice(tuple(rng.choice(related_fit.GRID, len(SIGNALS))), float(rng.choice(related_fit.HUBS)))
+                for _ in range(30)]
+    for choice in choices:
+        expected = [found(q, choice) for q in full]
+        assert related_fit._Batch(full).found(choice).tolist() == expected
+        assert related_fit._Batch(pruned).found(choice).tolist() == expected
