@@ -7,6 +7,7 @@ from graph.build import GraphMemo
 from graph.mentions import ScanMemo
 from graph.related_index import RelatedModel
 from graph.resolve import ResolveMemo
+from graph.splice import WriteMemo
 from graph.textindex import TextIndex
 
 
@@ -14,8 +15,9 @@ class Memo:
     """What a rebuild keeps from the last build, so that it recomputes only what changed: each
     file's article (``read_corpus``'s ``known``), each article's resolved links (``ResolveMemo``),
     each concept's out-links (``GraphMemo``), each text's term counts and the text index, what
-    each article gave the mentions (``ScanMemo``), each title's and slug's lookup keys, and the
-    related model with the digest of what it was fitted to. Outputs are the same with or without
+    each article gave the mentions (``ScanMemo``), each title's and slug's lookup keys, the
+    related model with the digest of what it was fitted to, and what the write stage can reuse
+    (``WriteMemo``: piece keys, the stamps of the files it wrote). Outputs are the same with or without
     it; it holds only what the last build used, so it does not grow over a long watch."""
 
     def __init__(self) -> None:
@@ -27,3 +29,4 @@ class Memo:
         self.names: dict = {}
         self.scans = ScanMemo()
         self.model: RelatedModel | None = None
+        self.write = WriteMemo()

@@ -23,9 +23,9 @@ from graph.reader import read_corpus
 from graph.related import related_table
 from graph.related_fit import fit_related
 from graph.related_index import RelatedModel, attach_mentions, attach_text_index, index_view
-from graph.report import LINKS_FILE, REPORT_FILE, make_report, pieces_links, write_links, write_report
+from graph.report import LINKS_FILE, REPORT_FILE, link_keys, make_report, pieces_links, write_links, write_report
 from graph.resolve import resolve
-from graph.splice import Previous, Spliced, node_keys, read_table, write_spliced
+from graph.splice import Previous, Spliced, WriteMemo, node_keys, read_table, table_path, write_spliced
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 from graph.workers import fork_available, memory_used, pool
 
@@ -168,16 +168,19 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
     # Locked and checked before any work, so a folder that cannot take the outputs (or that
     # another build is writing) is reported at once, not after a minute of parsing.
     with OutputFolder(out_dir, output_names()) as folder:
-        result = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
+        result, stamps = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
                        observe or (lambda name, done=0, total=0: None), default_set=formats is None, memo=memo)
         if publish is not None and not publish(result.resolution):
             return replace(result, written=())
         folder.commit()
+        if memo:
+            # Only a published build's: the files of one that was not are gone with its staging folder.
+            memo.write.files = stamps
     return result
 
 
 def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage, default_set,
-          memo=None) -> BuildResult:
+          memo=None) -> tuple[BuildResult, dict[str, tuple | None]]:
     stage("read")
     corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total),
                          lead_only=True, known=memo.files if memo else None)
@@ -202,27 +205,31 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     writers = [(filename, lambda f, w=write: w(G, f, options), pieces and (lambda p=pieces: p(G, options)))
                for exporter in exporters for filename, write, pieces in exporter.pieces()]
     writers.append((REPORT_FILE, lambda f: write_report(report, f), None))
-    writers.append((LINKS_FILE, lambda f: write_links(resolution.occurrences, f),
-                    lambda: pieces_links(resolution.occurrences)))
     stage("write")
-    node_keys(G)  # once, before the writers fork
+    kept = memo.write if memo else None
+    node_keys(G, kept)  # once, before the writers fork (and a memo is updated in this process only)
+    occurrences = resolution.occurrences
+    keys = None if kept is None else tuple(link_keys(occurrences, kept))
+    writers.append((LINKS_FILE, lambda f: write_links(occurrences, f), lambda: pieces_links(occurrences, keys)))
     previous, warnings = _previous(folder, [name for name, _, pieces in writers if pieces])
-    done = _write_all([_task(folder, name, write, pieces, previous.get(name)) for name, write, pieces in writers],
+    written = kept.files if kept else {}
+    done = _write_all([_task(folder, name, write, pieces, previous.get(name), written.get(name))
+                       for name, write, pieces in writers],
                       write_jobs(jobs, G.number_of_edges(), memory_used()))
-    spliced = {}
-    for (name, write, pieces), (result, linked) in zip(writers, done):
+    spliced, stamps = {}, {}
+    for (name, write, pieces), (result, linked, stamps[name]) in zip(writers, done):
         if linked is not None and _stamp(folder.out / name) != linked:
             # Linked whole from the previous build's file, which someone changed while this build
             # ran: that change must not pass for this build's bytes.
             (folder.staging / name).unlink()
-            result, _ = _task(folder, name, write, pieces, None)()
+            result, _, stamps[name] = _task(folder, name, write, pieces, None, None)()
         if pieces:
             spliced[name] = result
     stage("done")
     warnings += tuple(f"{folder.out / name} changed since the last build ({done.stale} of its pieces no longer "
                       "matched their checksums): they were rendered again" for name, done in spliced.items() if done.stale)
     return BuildResult(G, resolution, report, tuple(folder.out / name for name, _, _ in writers), skipped,
-                       corpus.warnings + folder.warnings + warnings, spliced, model)
+                       corpus.warnings + folder.warnings + warnings, spliced, model), stamps
 
 
 def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: RelatedModel | None) -> RelatedModel:
@@ -240,19 +247,25 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: R
     return model
 
 
-def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | None) -> Callable[[], object]:
+def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | None,
+          wrote: tuple | None) -> Callable[[], object]:
     """The writer of one file: spliced from the previous build's file when it has pieces. It
-    returns what it wrote and, when that is the previous file itself (hard-linked whole), that
-    file's stamp taken before reading it."""
+    returns what it wrote; when that is the previous file itself (hard-linked whole), that file's
+    stamp taken before reading it; and the stamps of the file and its chunk table as written.
+    ``wrote``: those stamps as this process's last published build left them (``WriteMemo.files``):
+    when the previous file and table still have them, they hold what that build wrote, and the
+    pieces copied from it need no checksum."""
     new, shown = folder.staging / name, folder.out / name
     if pieces is None:
-        return lambda: (write_file(new, write, shown), None)
+        return lambda: (write_file(new, write, shown), None, None)
 
-    def task() -> tuple[Spliced, tuple | None]:
+    def task() -> tuple[Spliced, tuple | None, tuple]:
         before = _stamp(previous.path) if previous else None  # before any of it is read
-        done = write_spliced(new, pieces(), folder.staging / STATE_DIR, previous, shown)
-        linked = before is not None and _stamp(new)[:2] == before[:2]
-        return done, before if linked else None
+        trusted = wrote is not None and wrote == (before, _stamp(table_path(folder.out / STATE_DIR, name)))
+        done = write_spliced(new, pieces(), folder.staging / STATE_DIR, previous, shown, trusted)
+        after = _stamp(new)
+        linked = before is not None and after[:2] == before[:2]
+        return done, before if linked else None, (after, _stamp(table_path(folder.staging / STATE_DIR, name)))
     return task
 
 

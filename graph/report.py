@@ -18,7 +18,7 @@ import networkx as nx
 
 from graph.build import preferred
 from graph.model import EdgeKind, LinkClass, NodeKind, Occurrence, Occurrences, Resolution
-from graph.splice import Piece, digest, file_context, render
+from graph.splice import Piece, WriteMemo, digest, file_context, render
 
 ARTICLE, MISSING_NODE, KEYWORD = NodeKind.ARTICLE, NodeKind.MISSING, NodeKind.KEYWORD
 LINKS_TO, HAS_KEYWORD, MISSING = EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD, LinkClass.MISSING
@@ -83,18 +83,37 @@ def write_links(occurrences: Occurrences, out: TextIO) -> None:
         out.write(text)
 
 
-def pieces_links(occurrences: Occurrences) -> Iterator[Piece]:
+def pieces_links(occurrences: Occurrences, keys: Iterable[bytes] | None = None) -> Iterator[Piece]:
     """LINKS_FILE as keyed pieces (``graph.splice``): one per article with links, keyed by its
-    path, its links and their classes and targets, which are all its lines show. Each key is a
-    ``marshal`` of those values (the links as plain tuples) through BLAKE2b: a rebuild renders
-    the lines of the articles whose links changed and copies the others."""
+    path, its links and their classes and targets, which are all its lines show (``link_keys``;
+    ``keys`` when already made). A rebuild renders the lines of the articles whose links changed
+    and copies the others."""
     yield file_context(LINKS_FILE, _CODE)
-    dumps = marshal.dumps
+    keys = iter(link_keys(occurrences) if keys is None else keys)
     for article, classes, ends in occurrences.by_article():
         if article.links:
-            links = article.links
-            key = b"l" + digest(dumps((article.path, [*map(tuple, links)], classes, ends), 2))
-            yield key, _lines, (article.path, links, classes, ends)
+            yield next(keys), _lines, (article.path, article.links, classes, ends)
+
+
+def link_keys(occurrences: Occurrences, memo: WriteMemo | None = None) -> Iterator[bytes]:
+    """The key of each article with links in LINKS_FILE, in order: a ``marshal`` of its path, its
+    links (as plain tuples), their classes and targets through BLAKE2b. ``memo`` (``--watch``)
+    keeps an article's key while its links are the same tuple (immutable: the article was not
+    read again) and their classes and targets are equal."""
+    dumps = marshal.dumps
+    last = memo.links if memo is not None else {}
+    kept = {}
+    for article, classes, ends in occurrences.by_article():
+        links = article.links
+        if links:
+            found = last.get(article.path)
+            if found is None or found[0] is not links or found[1] != classes or found[2] != ends:
+                found = links, classes, ends, b"l" + digest(dumps((article.path, [*map(tuple, links)], classes, ends), 2))
+            if memo is not None:
+                kept[article.path] = found
+            yield found[3]
+    if memo is not None:
+        memo.links = kept
 
 
 _CODE = digest(Path(__file__).read_bytes())  # how the lines are rendered, which no key holds

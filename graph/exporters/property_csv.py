@@ -16,6 +16,8 @@ keywords and missing targets are ``skos:Concept`` too) plus a label for its kind
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import chain
+from operator import itemgetter
 from typing import TextIO
 
 import networkx as nx
@@ -156,14 +158,16 @@ def write_load_script(G: nx.DiGraph, out: TextIO, options=None) -> None:
     out.write(f"CREATE CONSTRAINT concept_id IF NOT EXISTS FOR (c:{BASE_LABEL}) REQUIRE c.id IS UNIQUE;\n"
               f"CREATE INDEX concept_slug IF NOT EXISTS FOR (c:{BASE_LABEL}) ON (c.slug);\n")
     node_props = ", ".join(_property(n, t) for n, t in node_field_types(G).items())
-    for kind in sorted({k for _, k in G.nodes(data="kind")}):
+    for kind in sorted(set(map(_KIND, G._node.values()))):
         others = ":".join(kind_label(k) for k in NodeKind.ALL if k != kind)
         _batched(out, NODES_FILE, f"row.kind = '{kind}'",
                  f"MERGE (c:{BASE_LABEL} {{id: row.`id:ID`}})\n"
                  f"  SET c:{kind_label(kind)} REMOVE c:{others}\n"
                  f"  SET c += {{{node_props}}}")
     edge_props = ", ".join(_property(n, t) for n, t in edge_field_types(G).items())
-    kinds = {kind for _, _, kind in G.edges(data="kind")} | ({EdgeKind.RELATED} if any(G.graph.get("related", {}).values()) else set())
+    # In C over the adjacency: a walk of G.edges was ~1 s at a million edges, every build.
+    kinds = set(map(_KIND, chain.from_iterable(map(dict.values, G._succ.values()))))
+    kinds |= {EdgeKind.RELATED} if any(G.graph.get("related", {}).values()) else set()
     for kind in sorted(kinds):
         # two MATCH clauses, each one index lookup: no cartesian product of disconnected patterns
         _batched(out, EDGES_FILE, f"row.`:TYPE` = '{edge_type(kind)}'",
@@ -171,6 +175,9 @@ def write_load_script(G: nx.DiGraph, out: TextIO, options=None) -> None:
                  f"  MATCH (b:{BASE_LABEL} {{id: row.`:END_ID`}})\n"
                  f"  MERGE (a)-[r:{edge_type(kind)}]->(b)\n"
                  f"  SET r += {{{edge_props}}}")
+
+
+_KIND = itemgetter("kind")
 
 
 def _batched(out: TextIO, file: str, where: str, body: str) -> None:
