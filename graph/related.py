@@ -14,6 +14,8 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from graph.errors import GraphFolderError, UnknownTerm
 from graph.related_index import KEYWORD, IndexedGraph, RelatedModel, index_view, name_key, name_keys
 
@@ -58,73 +60,101 @@ class Related:
     """Plain-words evidence, one line per contributing signal."""
 
 
+Scores = tuple[np.ndarray, np.ndarray]
+"""A signal's answer on node ids: the candidates' ids and their scores, as arrays."""
+
+
 def direct_links(G: IndexedGraph, u: str) -> dict[str, float]:
     """1 per direction of a link between ``u`` and each concept (2 when they link each other)."""
-    scores: dict[str, float] = {}
-    for v in G.links_out(u) + G.links_in(u):
-        if v != u:
-            scores[v] = scores.get(v, 0.0) + 1.0
-    return scores
+    return _keyed(G, _direct_links(G, G.id(u)))
+
+
+def _direct_links(G: IndexedGraph, i: int) -> Scores:
+    near = np.concatenate((G.row("links", i), G.row("links_in", i)))
+    return _summed(G, near[near != i])
 
 
 def co_citation(G: IndexedGraph, u: str) -> dict[str, float]:
     """Concepts linked from the same articles as ``u``; each shared source counts 1/log(its out-links)."""
-    scores: dict[str, float] = {}
-    for s, degree in _within_work(G.links_in(u), lambda s: G.degree("links", s)):
-        w = 1 / math.log(max(2, degree))
-        for v in G.links_out(s):
-            if v != u:
-                scores[v] = scores.get(v, 0.0) + w
-    return scores
+    return _keyed(G, _co_citation(G, G.id(u)))
+
+
+def _co_citation(G: IndexedGraph, i: int) -> Scores:
+    sources, degrees = _within_work(G, G.row("links_in", i), G.degrees("links"))
+    return _spread(G, i, *G.rows("links", sources), [1 / math.log(max(2, d)) for d in degrees])
 
 
 def coupling(G: IndexedGraph, u: str) -> dict[str, float]:
     """Articles linking to the same targets as ``u``; each shared target counts 1/log(its in-links)."""
-    scores: dict[str, float] = {}
-    for t, degree in _within_work(G.links_out(u), lambda t: G.degree("links_in", t)):
-        w = 1 / math.log(max(2, degree))
-        for v in G.links_in(t):
-            if v != u:
-                scores[v] = scores.get(v, 0.0) + w
-    return scores
+    return _keyed(G, _coupling(G, G.id(u)))
+
+
+def _coupling(G: IndexedGraph, i: int) -> Scores:
+    targets, degrees = _within_work(G, G.row("links", i), G.degrees("links_in"))
+    return _spread(G, i, *G.rows("links_in", targets), [1 / math.log(max(2, d)) for d in degrees])
 
 
 def common_neighbours(G: IndexedGraph, u: str) -> dict[str, float]:
     """Adamic–Adar over links taken both ways: each concept linked with both counts 1/log(its links)."""
-    scores: dict[str, float] = {}
-    near = set(G.links_out(u)) | set(G.links_in(u))
-    for z, degree in _within_work(list(near), lambda z: G.degree("links", z) + G.degree("links_in", z)):
-        w = 1 / math.log(max(2, degree))
-        for v in set(G.links_out(z)) | set(G.links_in(z)):
-            if v != u:
-                scores[v] = scores.get(v, 0.0) + w
-    return scores
+    return _keyed(G, _common_neighbours(G, G.id(u)))
+
+
+def _common_neighbours(G: IndexedGraph, i: int) -> Scores:
+    near = np.unique(np.concatenate((G.row("links", i), G.row("links_in", i))))
+    middle, degrees = _within_work(G, near, G.degrees("links") + G.degrees("links_in"))
+    (out, n_out), (back, n_back) = G.rows("links", middle), G.rows("links_in", middle)
+    # A concept linked with a middle one both ways counts once for it: (middle, concept) pairs
+    # made unique, in the order of the middle ones (the order their weights are added in).
+    which = np.arange(len(middle))
+    pairs = np.unique(np.concatenate((np.repeat(which, n_out), np.repeat(which, n_back))) * len(G)
+                      + np.concatenate((out, back)))
+    which, v = np.divmod(pairs, len(G))
+    keep = v != i
+    return _summed(G, v[keep], np.array([1 / math.log(max(2, d)) for d in degrees])[which[keep]])
 
 
 def shared_keywords(G: IndexedGraph, u: str) -> dict[str, float]:
     """Concepts sharing keywords with ``u``; each keyword counts 1/log(1 + articles that have it)."""
-    scores: dict[str, float] = {}
-    for k, degree in _within_work(G.keywords(u), lambda k: G.degree("members", k)):
-        w = 1 / math.log(1 + degree)
-        for v in G.members(k):
-            if v != u:
-                scores[v] = scores.get(v, 0.0) + w
-    return scores
+    return _keyed(G, _shared_keywords(G, G.id(u)))
 
 
-def _within_work(nodes: list[str], degree: Callable[[str], int]) -> list[tuple[str, int]]:
-    """(node, degree) from the lowest degree up, while the degrees add up to at most WORK.
+def _shared_keywords(G: IndexedGraph, i: int) -> Scores:
+    keywords, degrees = _within_work(G, G.row("keywords", i), G.degrees("members"))
+    return _spread(G, i, *G.rows("members", keywords), [1 / math.log(1 + d) for d in degrees])
+
+
+def _within_work(G: IndexedGraph, nodes: np.ndarray, degrees: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Node ids and their degrees from the lowest degree up (ties by slug), while the degrees add up to at most WORK.
 
     The dropped nodes are hubs, which weigh least (1/log(degree)) and cost most: a term linked
     from thousands of pages would otherwise walk millions of edges at 50,000 articles.
     """
-    kept, work = [], 0
-    for d, node in sorted((degree(node), node) for node in nodes):
-        work += d
-        if kept and work > WORK:
-            break
-        kept.append((node, d))
-    return kept
+    ranked = sorted(zip(degrees[nodes].tolist(), map(G.key, nodes.tolist()), nodes.tolist()))
+    within = int(np.searchsorted(np.cumsum([d for d, _, _ in ranked]), WORK, "right"))
+    kept = ranked[:max(within, 1)]
+    return np.array([node for _, _, node in kept], dtype=np.intp), [d for d, _, _ in kept]
+
+
+def _spread(G: IndexedGraph, i: int, near: np.ndarray, lengths: np.ndarray, weights: list[float]) -> Scores:
+    """Each row's weight given to every id in it but ``i``: the rows end to end and their lengths."""
+    spread = np.repeat(np.array(weights, dtype=float), lengths)
+    keep = near != i
+    return _summed(G, near[keep], spread[keep])
+
+
+def _summed(G: IndexedGraph, near: np.ndarray, weights: np.ndarray | None = None) -> Scores:
+    """Each id in ``near`` with its ``weights`` (1 each without) added up in the order given,
+    as a loop over a dictionary adds them (numpy's bincount adds them in order)."""
+    counts = np.bincount(near, minlength=len(G))
+    ids = np.flatnonzero(counts)
+    if weights is None:
+        return ids, counts[ids].astype(float)
+    return ids, np.bincount(near, weights, minlength=len(G))[ids]
+
+
+def _keyed(G: IndexedGraph, scores: Scores) -> dict[str, float]:
+    ids, values = scores
+    return dict(zip(map(G.key, ids.tolist()), values.tolist()))
 
 
 def same_section(G: IndexedGraph, u: str) -> dict[str, float]:
@@ -138,28 +168,44 @@ def same_section(G: IndexedGraph, u: str) -> dict[str, float]:
     return scores
 
 
+def _same_section(G: IndexedGraph, i: int) -> Scores:
+    ids = np.sort(G.ids(same_section(G, G.key(i))))
+    return ids, np.ones(len(ids))
+
+
 def mentions(G: IndexedGraph, u: str) -> dict[str, float]:
     """Concepts ``u``'s text names without linking them, and those whose text names ``u``: the confidence of each mention."""
-    scores: dict[str, float] = {}
-    for v, _, confidence in G.mentions(u) + G.mentioned_by(u):
-        if v != u:
-            scores[v] = scores.get(v, 0.0) + confidence
-    return scores
+    return _keyed(G, _mentions(G, G.id(u)))
+
+
+def _mentions(G: IndexedGraph, i: int) -> Scores:
+    near, confidences = G.mention_scores(i)
+    keep = near != i
+    return _summed(G, near[keep], confidences[keep])
 
 
 def text_similarity(G: IndexedGraph, u: str) -> dict[str, float]:
     """TF-IDF similarity of title, description and body (``graph.textindex``) to ``u``'s."""
-    return G.similar_text(u)
+    return _keyed(G, G.similar_text(G.id(u)))
 
 
 def personalized_pagerank(G: IndexedGraph, u: str, alpha: float = PAGERANK_ALPHA, hub: float = 0.0,
                           epsilon: float = PAGERANK_EPSILON) -> dict[str, float]:
     """PageRank restarting at ``u`` over links taken both ways (local push), divided by each candidate's links ** ``hub``."""
+    rank = pagerank_walk(G, G.id(u), alpha, epsilon)
+    if hub:
+        degree = G.link_degrees()
+        return {G.key(v): s / max(1, degree[v]) ** hub for v, s in rank.items()}
+    return {G.key(v): s for v, s in rank.items()}
+
+
+def pagerank_walk(G: IndexedGraph, start: int, alpha: float = PAGERANK_ALPHA,
+                  epsilon: float = PAGERANK_EPSILON) -> dict[int, float]:
+    """``personalized_pagerank`` on node ids, before any hub discount."""
     # On node ids, in lists rather than dicts: this loop is most of a query's time, and of the fit's.
     degree = G.link_degrees()
     neighbours = G.link_lists()
     rank: dict[int, float] = {}
-    start = G.id(u)
     residual = [0.0] * len(degree)
     residual[start] = 1.0
     queue = [start]
@@ -181,19 +227,20 @@ def personalized_pagerank(G: IndexedGraph, u: str, alpha: float = PAGERANK_ALPHA
             if before < limit <= after:
                 queue.append(w)
     rank.pop(start, None)
-    if hub:
-        return {G.key(v): s / max(1, degree[v]) ** hub for v, s in rank.items()}
-    return {G.key(v): s for v, s in rank.items()}
+    return rank
 
 
-def hub_discount(G: IndexedGraph, scores: dict[str, float], hub: float) -> dict[str, float]:
-    """Each score divided by (the candidate's links, both ways) ** ``hub``.
+def hub_discount(G: IndexedGraph, ids: np.ndarray, scores: np.ndarray, hub: float) -> np.ndarray:
+    """Each score divided by (the candidate's links, both ways) ** ``hub``, as ``personalized_pagerank`` divides them.
 
     A random walk ends near hubs whatever it started from; on dense corpora undiscounted
     PageRank answered every query with the same few most linked concepts.
     """
-    degree = G.link_degrees()
-    return {v: s / max(1, degree[G.id(v)]) ** hub for v, s in scores.items()}
+    degrees, inverse = np.unique(np.maximum(1, G.degrees("links")[ids] + G.degrees("links_in")[ids]),
+                                 return_inverse=True)
+    # Powers taken by Python, once per degree, as personalized_pagerank takes them: numpy's may
+    # round differently.
+    return scores / np.array([d ** hub for d in degrees.tolist()])[inverse.reshape(-1)]
 
 
 SIGNALS: dict[str, Callable[..., dict[str, float]]] = {
@@ -201,6 +248,13 @@ SIGNALS: dict[str, Callable[..., dict[str, float]]] = {
     "keywords": shared_keywords, "text": text_similarity, "pagerank": personalized_pagerank,
     "section": same_section, "mentions": mentions,
 }
+SCORES: dict[str, Callable[[IndexedGraph, int], Scores]] = {
+    "links": _direct_links, "cocitation": _co_citation, "coupling": _coupling, "neighbours": _common_neighbours,
+    "keywords": _shared_keywords, "text": lambda G, i: G.similar_text(i), "section": _same_section,
+    "mentions": _mentions,
+}
+"""The signals but PageRank on node ids (``pagerank_walk`` is its own): what the build's fit asks
+of thousands of queries, scores as arrays rather than dictionaries of slugs."""
 
 
 def find(G: IndexedGraph, term: str) -> tuple[str, str | None]:

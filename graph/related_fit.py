@@ -26,7 +26,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from graph.model import NodeKind
-from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, SIGNALS, hub_discount, mentions, personalized_pagerank
+from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, SCORES, SIGNALS, Scores, hub_discount, pagerank_walk
 from graph.related_index import IndexedGraph, RelatedModel
 
 SEED = 0
@@ -96,7 +96,7 @@ def fit_related(G: IndexedGraph, seed: int = SEED, previous: RelatedModel | None
 def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> RelatedModel:
     """The model fitted to ``G``'s links (deterministic for a seed), or the defaults when they are too few."""
     inputs = fit_inputs(G, seed) if inputs is None else inputs
-    sources = [u for u in G if G.nodes[u]["kind"] == NodeKind.ARTICLE and len(set(G.links_out(u))) >= MIN_LINKS]
+    sources = _sources(G)
     if len(sources) < MIN_QUERIES:
         return _defaults(f"default weights: {len(sources)} concepts link to {MIN_LINKS} or more others, "
                          f"too few to learn from (needs {MIN_QUERIES})", inputs)
@@ -194,6 +194,15 @@ def _said(G: IndexedGraph, hidden: Mapping[str, set[str]]) -> dict[str, dict[str
     return said
 
 
+def _sources(G: IndexedGraph) -> list[str]:
+    """The articles that link to MIN_LINKS or more distinct concepts, in node order: those a fit may ask."""
+    rows = np.flatnonzero(G.degrees("links") >= MIN_LINKS)  # fewer links cannot be enough distinct ones
+    near, lengths = G.rows("links", rows)
+    distinct = np.bincount(np.unique(np.repeat(rows, lengths) * len(G) + near) // len(G), minlength=len(G))
+    kinds = G.data["kinds"]
+    return [G.key(i) for i in np.flatnonzero(distinct >= MIN_LINKS).tolist() if kinds[i] == NodeKind.ARTICLE[0]]
+
+
 def _slug_order(G: IndexedGraph) -> np.ndarray:
     """Each node id's place in slug order: candidates are ranked by slug where scores tie, as in ``graph.related.rank``."""
     places = np.empty(len(G), np.intp)
@@ -232,20 +241,25 @@ class _Query:
     @classmethod
     def of(cls, H: IndexedGraph, u: str, hidden: set[str], said: Mapping[str, float], slugs: np.ndarray) -> _Query:
         """``slugs``: each node id's place in slug order (``_slug_order``)."""
-        per_signal: dict[object, dict[str, float]] = {
-            name: signal(H, u) for name, signal in SIGNALS.items() if name not in ("pagerank", "mentions")}
-        per_signal["mentions"] = found = mentions(H, u)
-        for v, c in said.items():
-            found[v] = found.get(v, 0.0) + c
-        rank = personalized_pagerank(H, u, DEFAULT_MODEL.alpha)
-        for hub in HUBS:
-            per_signal[("pagerank", hub)] = hub_discount(H, rank, hub) if hub else rank
         # Each signal as arrays of node ids and scores: picking and scaling candidates one
         # dictionary lookup at a time was most of the fit's time on large graphs.
-        arrays = {key: (H.ids(scores), np.fromiter(scores.values(), float, len(scores)))
-                  for key, scores in per_signal.items()}
+        i = H.id(u)
+        arrays: dict[object, Scores] = {name: SCORES[name](H, i) for name in SIGNALS if name != "pagerank"}
+        if said:
+            ids, scores = arrays["mentions"]
+            total, present = np.zeros(len(H)), np.zeros(len(H), bool)
+            total[ids], present[ids] = scores, True
+            ids = H.ids(said)
+            total[ids] += np.fromiter(said.values(), float, len(said))  # added after the mentions' own, as they were
+            present[ids] = True
+            ids = np.flatnonzero(present)
+            arrays["mentions"] = ids, total[ids]
+        rank = pagerank_walk(H, i, DEFAULT_MODEL.alpha)
+        ids, scores = np.fromiter(rank, np.intp, len(rank)), np.fromiter(rank.values(), float, len(rank))
+        for hub in HUBS:
+            arrays[("pagerank", hub)] = ids, hub_discount(H, ids, scores, hub) if hub else scores
         excluded = np.zeros(len(H), bool)
-        excluded[H.ids(H.links_out(u))] = True
+        excluded[H.row("links", i)] = True
         # Only each signal's CANDIDATES best (and their ties) can reach a combined top 10: the
         # rest is never sorted nor scaled.
         chosen, best = [], {}
@@ -270,8 +284,9 @@ class _Query:
         keep = _undominated(np.stack(list(columns.values()), axis=1))
         # Work: candidates scored, and for PageRank the links of each node it reached (a push
         # walks them), so the budget follows time on sparse and dense graphs alike.
-        work = sum(len(scores) for key, scores in per_signal.items() if key[0] != "pagerank")
-        work += int(np.asarray(H.link_degrees())[arrays[("pagerank", 0.0)][0]].sum())
+        work = sum(len(ids) for key, (ids, _) in arrays.items() if key[0] != "pagerank")
+        reached = arrays[("pagerank", 0.0)][0]
+        work += int(H.degrees("links")[reached].sum() + H.degrees("links_in")[reached].sum())
         return cls({key: column[keep] for key, column in columns.items()},
                    np.isin(order[keep], H.ids(hidden)), len(hidden), work)
 

@@ -30,7 +30,7 @@ from graph.model import KEYWORD_PREFIX, Article, NodeKind, Resolution
 from graph.normalize import normalize
 from graph.textindex import (BODY_CHARS, TextIndex, _array, _pointers, body_chars, build_text_index,
                              index_from_json, index_to_json, pack,
-                             shared_terms, similar, unpack)
+                             shared_terms, similar, spans, unpack)
 
 if TYPE_CHECKING:
     from graph.mentions import ScanMemo
@@ -119,6 +119,7 @@ class IndexedGraph:
         self._sections: dict[str, list[str]] | None = None
         self._link_degrees: list[int] | None = None
         self._link_lists: list[list[int] | None] | None = None
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.model: RelatedModel | None = RelatedModel.from_json(data["model"]) if data.get("model") else None
         """How to combine the signals for this corpus, when the build fitted or chose one."""
 
@@ -139,18 +140,23 @@ class IndexedGraph:
         for name in ("data", "_keys", "_id", "nodes", "label_order", "names", "_text", "_sections", "model",
                      "_mentions", "_link_mentions", "_said_links"):
             setattr(view, name, getattr(self, name))
+        n = len(self._keys)
         pairs = {(self._id[s], self._id[t]) for s, targets in hidden.items() for t in targets}
-        sources, targets = {s for s, _ in pairs}, {t for _, t in pairs}
-        view._adjacency, view._link_degrees, view._link_lists = dict(self._adjacency), None, None
-        for name, rows, drop in (("links", sources, lambda i, j: (i, j) in pairs),
-                                 ("links_in", targets, lambda i, j: (j, i) in pairs)):
-            ptr, ids = self._adjacency[name]
-            new_ptr, new_ids = array("I", [0]), array("I")
-            for i in range(len(ptr) - 1):
-                row = ids[ptr[i]:ptr[i + 1]]
-                new_ids.extend([j for j in row if not drop(i, j)] if i in rows else row)
-                new_ptr.append(len(new_ids))
-            view._adjacency[name] = (new_ptr, new_ids)
+        dropped = np.array(sorted(i * n + j for i, j in pairs), dtype=np.int64)
+        view._adjacency, view._link_degrees, view._link_lists, view._arrays = dict(self._adjacency), None, None, {}
+        # Only the rows of the pairs' sources (of links) and targets (of links in) can lose
+        # entries: the rest is copied whole, and row pointers shift by what went before.
+        for name, rows in (("links", {s for s, _ in pairs}), ("links_in", {t for _, t in pairs})):
+            ptr, ids = self._numpy(name)
+            rows = np.array(sorted(rows), dtype=np.int64)
+            at, lengths = spans(ptr, rows)
+            owner, near = np.repeat(rows, lengths), ids[at].astype(np.int64)
+            drop = np.isin(owner * n + near if name == "links" else near * n + owner, dropped)
+            keep = np.ones(len(ids), bool)
+            keep[at[drop]] = False
+            new_ptr = ptr.copy()
+            new_ptr[1:] -= np.cumsum(np.bincount(owner[drop], minlength=n))
+            view._adjacency[name] = (_array("I", new_ptr), _array("I", ids[keep]))
         return view
 
     def __contains__(self, node: object) -> bool:
@@ -172,6 +178,35 @@ class IndexedGraph:
         ptr, ids = self._adjacency[name]
         keys = self._keys
         return [keys[j] for j in ids[_row(ptr, self._id[node])]]
+
+    def _numpy(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """An adjacency (or ``mentions``) as numpy arrays, row pointers widened so that lengths may be subtracted."""
+        if name not in self._arrays:
+            ptr, ids = self._mentions[:2] if name == "mentions" else self._adjacency[name]
+            self._arrays[name] = (np.asarray(ptr, dtype=np.int64), np.asarray(ids))
+        return self._arrays[name]
+
+    def degrees(self, name: str) -> np.ndarray:
+        """Length of each node id's row in one adjacency."""
+        return np.diff(self._numpy(name)[0])
+
+    def row(self, name: str, i: int) -> np.ndarray:
+        """Ids in node id ``i``'s row of one adjacency (``links``, ``links_in``, ``keywords``, ``members``)."""
+        ptr, ids = self._numpy(name)
+        return self._within(ids[_row(ptr, i)])
+
+    def rows(self, name: str, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The ids in the rows of node ids ``nodes`` of one adjacency, end to end, and each row's length."""
+        ptr, ids = self._numpy(name)
+        at, lengths = spans(ptr, nodes)
+        return self._within(ids[at]), lengths
+
+    def _within(self, ids: np.ndarray) -> np.ndarray:
+        # Ids are checked where a query reads them (see _checked): counted into arrays of one
+        # entry per node, one past the end would otherwise pass unseen.
+        if len(ids) and ids.max() >= len(self._keys):
+            raise IndexError("a node id past the end")
+        return ids.astype(np.intp)
 
     def link_ids(self, i: int) -> list[int]:
         """Ids of the concepts linked with node id ``i`` either way (ids are positions in node order)."""
@@ -247,6 +282,15 @@ class IndexedGraph:
         i = self._id[node]
         return [(self._keys[ids[k]], lines[k], confidences[k] / 65535) for k in range(ptr[i], ptr[i + 1])]
 
+    def mention_scores(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and confidences of the concepts node id ``i``'s text names (``mentions``), then of those whose text names it (``mentioned_by``)."""
+        ptr, ids = self._numpy("mentions")
+        confidences = self._mentions[3]
+        named_by = np.flatnonzero(ids == i)
+        at = np.concatenate((np.arange(ptr[i], ptr[i + 1]), named_by))
+        near = np.concatenate((ids[ptr[i]:ptr[i + 1]], np.searchsorted(ptr, named_by, "right") - 1))
+        return self._within(near), np.asarray(confidences)[at] / 65535
+
     def mentioned_by(self, node: str) -> list[tuple[str, int, float]]:
         """(concept, line, confidence) of each concept whose text names ``node`` without linking it."""
         # A scan of the target array in C (array.index), not a reverse table built in Python:
@@ -273,10 +317,9 @@ class IndexedGraph:
             self._said_links = {(bisect_right(ptr, k) - 1, ids[k]): c / 65535 for k, c in zip(at, confidences)}
         return self._said_links
 
-    def similar_text(self, node: str) -> dict[str, float]:
-        """Concept -> TF-IDF similarity of its text to ``node``'s (``graph.textindex``); empty without text."""
-        keys = self._keys
-        return {keys[d]: s for d, s in similar(self._text, self._id[node]).items()}
+    def similar_text(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of the concepts whose text is like node id ``i``'s and their TF-IDF similarity (``graph.textindex``)."""
+        return similar(self._text, i)
 
     def common_words(self, a: str, b: str) -> list[str]:
         """The words that make the texts of two nodes most alike, strongest first."""

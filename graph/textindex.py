@@ -230,6 +230,16 @@ def _pointers(rows: np.ndarray, count: int) -> np.ndarray:
     return ptr
 
 
+def spans(ptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the entries of ``rows`` (in that order) of compressed sparse rows lie, end to end, and each row's length."""
+    starts = ptr[rows].astype(np.int64)
+    lengths = ptr[rows + 1] - starts
+    if (lengths < 0).any():
+        raise IndexError("a row ends before it starts")
+    ends = np.cumsum(lengths)
+    return np.arange(ends[-1] if len(ends) else 0) + np.repeat(starts - ends + lengths, lengths), lengths
+
+
 def _array(typecode: str, values: np.ndarray) -> array:
     """A numpy integer array as a stdlib array of ``typecode`` (``I`` or ``H``)."""
     out = array(typecode)
@@ -243,18 +253,21 @@ def doc_vector(index: TextIndex, doc: int) -> dict[int, float]:
     return {t: w / SCALE for t, w in zip(index.doc_terms[lo:hi], index.doc_weights[lo:hi])}
 
 
-def similar(index: TextIndex, doc: int) -> dict[int, float]:
-    """Document id -> similarity to ``doc`` (itself excluded), from its ``QUERY_TERMS`` heaviest terms."""
+def similar(index: TextIndex, doc: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ids of the documents sharing terms with ``doc`` (itself excluded), from its ``QUERY_TERMS``
+    heaviest terms, in id order, and their similarity to it."""
     lo = index.doc_ptr[doc]
     hi = min(index.doc_ptr[doc + 1], lo + QUERY_TERMS)
-    scores: dict[int, float] = {}
-    get = scores.get
-    for t, qw in zip(index.doc_terms[lo:hi], index.doc_weights[lo:hi]):
-        a, b = index.term_ptr[t], index.term_ptr[t + 1]
-        for d, w in zip(index.term_docs[a:b], index.term_weights[a:b]):
-            scores[d] = get(d, 0) + qw * w
-    scores.pop(doc, None)
-    return {d: s / (SCALE * SCALE) for d, s in scores.items()}
+    at, lengths = spans(np.asarray(index.term_ptr), np.asarray(index.doc_terms[lo:hi], dtype=np.int64))
+    docs = np.asarray(index.term_docs)[at]
+    # Integer weights: their products and sums are exact in float64 (far below 2 ** 53), so the
+    # order they are added in does not matter.
+    products = np.repeat(np.asarray(index.doc_weights[lo:hi], dtype=np.int64), lengths) * np.asarray(index.term_weights)[at]
+    n = len(index.doc_ptr) - 1
+    present = np.bincount(docs, minlength=n)
+    present[doc] = 0
+    found = np.flatnonzero(present)
+    return found, np.bincount(docs, products.astype(float), minlength=n)[found] / (SCALE * SCALE)
 
 
 def shared_terms(index: TextIndex, a: int, b: int, n: int = 3) -> list[str]:
