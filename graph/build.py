@@ -17,8 +17,9 @@ attribute dict (memory: see build_graph), so edge data is read-only, as every la
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import groupby
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -29,12 +30,36 @@ from graph.text import field_lang
 
 class GraphMemo:
     """What ``build_graph`` keeps from one call to the next in a long-lived process (``--watch``):
-    each concept's out-links with the links, classes and targets they were counted from, so a
-    rebuild counts again only the concepts whose links changed."""
+    each concept's out-links with the links, classes and targets they were counted from, its
+    node attributes with the articles they were made from, and the last graph's rows, so a
+    rebuild counts again only the concepts whose links changed and copies the rest."""
 
     def __init__(self) -> None:
         self.edges: dict[str, tuple[tuple, tuple[str, ...], tuple[dict, ...]]] = {}
         """Source -> (its runs' links, classes and targets; its edges' targets; their attribute dicts)."""
+        self.concepts: dict[str, _Concept] = {}
+        """Slug -> what the concept's articles made of it."""
+        self.adjacency: tuple[dict, dict] | None = None
+        """The last graph's successor and predecessor rows."""
+
+
+class _Concept(NamedTuple):
+    """What a concept's articles make of it: kept by a GraphMemo while they are the same."""
+
+    articles: tuple[Article, ...]
+    attrs: dict
+    """Its node attributes."""
+    spellings: tuple[tuple[str, str | None, str], ...]
+    """(keyword key, language, spelling) of each keyword of each article, in order."""
+    keyword_keys: tuple[str, ...]
+    """The key of each of its keywords (``attrs["keywords"]``)."""
+
+    @classmethod
+    def of(cls, slug: str, articles: tuple[Article, ...]) -> _Concept:
+        attrs = node_attrs(concept_attrs(slug, articles))
+        return cls(articles, attrs,
+                   tuple((keyword_key(k), field_lang(k, a.lang), k) for a in articles for k in a.keywords),
+                   tuple(keyword_key(k) for k in attrs["keywords"]))
 
 
 def build_graph(resolution: Resolution, default_lang: str | None = None, memo: GraphMemo | None = None) -> nx.DiGraph:
@@ -45,40 +70,65 @@ def build_graph(resolution: Resolution, default_lang: str | None = None, memo: G
     lang_counts = Counter(a.lang for a in articles if a.lang)
     G.graph.update(label_order=label_order(lang_counts, default_lang), default_lang=default_lang)
 
-    concepts: dict[str, dict] = {}
+    concepts: dict[str, _Concept] = {}
+    before = memo.concepts if memo is not None else {}
     keyword_spellings: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
     for slug, group in groupby(articles, key=lambda a: a.slug):
-        group = list(group)
-        concepts[slug] = concept_attrs(slug, group)
-        for a in group:
-            for k in a.keywords:
-                keyword_spellings[keyword_key(k)][field_lang(k, a.lang)][k] += 1
+        group = tuple(group)
+        concept = before.get(slug)
+        if concept is None or concept.articles != group:  # an article is compared by identity first
+            concept = _Concept.of(slug, group)
+        concepts[slug] = concept
+        for key, lang, k in concept.spellings:
+            keyword_spellings[key][lang][k] += 1
     for slug, labels in resolution.missing_labels.items():
-        concepts[slug] = missing_attrs(slug, labels)
+        concepts[slug] = _Concept((), node_attrs(missing_attrs(slug, labels)), (), ())
+    # Straight into networkx's dicts, as add_node would put them (a fresh dict per node, so no
+    # graph shares one with the memo): add_node's checks were a fifth of this stage.
     for slug in sorted(concepts):
-        G.add_node(slug, **node_attrs(concepts[slug]))
+        G._succ[slug], G._pred[slug], G._node[slug] = {}, {}, dict(concepts[slug].attrs)
     for key in sorted(keyword_spellings):
         labels = {lang: c.most_common(1)[0][0] for lang, c in keyword_spellings[key].items()}
         G.add_node(key, **keyword_attrs(key, labels))
 
-    # Straight into networkx's adjacency dicts, as add_edges_from would put them (both ends are
-    # nodes already, sources in sorted order, each one's targets sorted): its per-edge checks
-    # and copies were a third of this stage. Edges with equal attributes share one dict (a
-    # million edges have a few hundred thousand distinct ones), and the counting is done one
-    # source at a time, so no structure per edge of the corpus is held besides the graph (and the memo).
-    succ, pred = G._succ, G._pred
+    keyword_edge = {"kind": EdgeKind.HAS_KEYWORD, "weight": 1, "anchors": ()}
+    out = dict(_out_links(resolution.occurrences, memo.edges)) if memo is not None else None
+    if memo is not None and memo.adjacency is not None:
+        _rows_from_memo(G, concepts, out, keyword_edge, memo)
+    else:
+        # Straight into networkx's adjacency dicts, as add_edges_from would put them (both ends
+        # are nodes already, sources in sorted order, each one's targets sorted): its per-edge
+        # checks and copies were a third of this stage.
+        succ, pred = G._succ, G._pred
+        for source, (_, ends, datas) in (out.items() if out is not None else _out_links(resolution.occurrences, {})):
+            row = succ[source]
+            for target, data in zip(ends, datas):
+                row[target] = pred[target][source] = data
+        for slug in sorted(concepts):
+            for key in concepts[slug].keyword_keys:
+                succ[slug][key] = pred[key][slug] = keyword_edge
+    if memo is not None:
+        memo.edges, memo.concepts = out, {slug: c for slug, c in concepts.items() if c.articles}
+        memo.adjacency = (G._succ, G._pred)
+    return G
+
+
+def _out_links(occurrences: Occurrences, previous: Mapping[str, tuple]) -> Iterator[tuple[str, tuple]]:
+    """(source, (its runs, its link targets sorted, their edge attributes)) in source order;
+    ``previous``, the last call's, is kept for a source whose runs are the same.
+
+    Edges with equal attributes share one dict (a million edges have a few hundred thousand
+    distinct ones), and the counting is done one source at a time, so no structure per edge of
+    the corpus is held besides the graph (and the memo).
+    """
     shared: dict[tuple, dict] = {}
     LINKS_TO = EdgeKind.LINKS_TO
     # The occurrences' columns, read in place: making an Occurrence record per link was a third
     # of this loop.
     RESOLVED, MISSING = LinkClass.ALL.index(LinkClass.RESOLVED), LinkClass.ALL.index(LinkClass.MISSING)
-    previous = memo.edges if memo is not None else {}
-    kept: dict[str, tuple] = {}
-    for source, runs in sorted(_runs_by_source(resolution.occurrences).items()):
+    for source, runs in sorted(_runs_by_source(occurrences).items()):
         found = previous.get(source)
-        if found is not None and found[0] != runs:
-            found = None
-        if found is None:
+        if found is None or found[0] != runs:
             counts: dict[str, list] = {}  # target -> [occurrences, distinct anchors in order]
             for links, kinds, targets in runs:
                 for link, kind, target in zip(links, kinds, targets):
@@ -99,19 +149,58 @@ def build_graph(resolution: Resolution, default_lang: str | None = None, memo: G
                     data = shared[key] = {"kind": LINKS_TO, "weight": weight, "anchors": key[1:]}
                 datas.append(data)
             found = (runs, ends, tuple(datas))
-        if memo is not None:
-            kept[source] = found
-        row = succ[source]
-        for target, data in zip(found[1], found[2]):
-            row[target] = pred[target][source] = data
-    if memo is not None:
-        memo.edges = kept
-    keyword_edge = {"kind": EdgeKind.HAS_KEYWORD, "weight": 1, "anchors": ()}
-    for slug in sorted(concepts):
-        for k in concepts[slug]["keywords"]:
-            key = keyword_key(k)
-            succ[slug][key] = pred[key][slug] = keyword_edge
-    return G
+        yield source, found
+
+
+def _rows_from_memo(G: nx.DiGraph, concepts: Mapping[str, _Concept], out: Mapping[str, tuple], keyword_edge: dict,
+                    memo: GraphMemo) -> None:
+    """Fill ``G``'s adjacency as the cold path does, from the last graph's rows: a node's out-row
+    is copied while its links and keywords are the same, its in-row is copied and then mended
+    by the sources that changed. Rows are copied in C: writing a million edges one by one was
+    most of a rebuild's graph stage."""
+    old_succ, old_pred = memo.adjacency
+    succ, pred = G._succ, G._pred
+    changed = {source for source, found in out.items() if memo.edges.get(source) is not found}
+    changed.update(memo.edges.keys() - out.keys())
+    for slug, concept in concepts.items():
+        was = memo.concepts.get(slug)
+        if was is not concept and (was.keyword_keys if was else ()) != concept.keyword_keys:
+            changed.add(slug)
+    changed.update(slug for slug in memo.concepts.keys() - concepts.keys() if memo.concepts[slug].keyword_keys)
+    for n, row in succ.items():
+        old = old_succ.get(n)
+        if old is not None and n not in changed:
+            row.update(old)
+            continue
+        found = out.get(n)
+        if found is not None:
+            row.update(zip(found[1], found[2]))
+        concept = concepts.get(n)
+        if concept is not None:
+            row.update(dict.fromkeys(concept.keyword_keys, keyword_edge))
+    linked: dict[str, list[str]] = defaultdict(list)  # node -> the changed sources that link it now
+    unlinked: dict[str, list[str]] = defaultdict(list)  # node -> those that linked it and no longer do
+    for source in changed:
+        now, was = succ.get(source, {}), old_succ.get(source, {})
+        for target in now:
+            linked[target].append(source)
+        for target in was:
+            if target not in now:
+                unlinked[target].append(source)
+    for n, row in pred.items():
+        old = old_pred.get(n)
+        if old is not None:
+            row.update(old)
+        for source in unlinked.get(n, ()):
+            row.pop(source, None)
+        late = False  # a source that is not in its sorted place
+        for source in linked.get(n, ()):
+            late = late or source not in row
+            row[source] = succ[source][n]
+        if late:
+            items = sorted(row.items())
+            row.clear()
+            row.update(items)
 
 
 def _runs_by_source(occurrences: Occurrences) -> dict[str, tuple[tuple[tuple[Link, ...], bytes, tuple], ...]]:

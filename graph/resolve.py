@@ -58,6 +58,8 @@ class ResolveMemo:
     def __init__(self) -> None:
         self.names: tuple = ()
         """What the slug index was made of."""
+        self.index: _Index | None = None
+        """The slug index, once a call made it: the same while ``names`` is."""
         self.hrefs: dict = {}
         """(href, language, language folder, folder) -> (class, target, holds invisible characters)."""
         self.articles: dict[str, tuple] = {}
@@ -71,7 +73,7 @@ def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
     articles = _deduplicate(corpus.articles, problems)
     names = tuple((a.path, a.slug, a.lang, a.site_dir, a.aliases) for a in corpus.articles)
     same = memo is not None and memo.names == names
-    index = None if same else _Index(articles)
+    index = memo.index if same else None  # made when an article needs it
     hrefs = memo.hrefs if same else {}  # hrefs repeat a lot (popular targets): classify each spelling once per folder
     previous = memo.articles if same else {}
     kinds, targets = bytearray(), []  # per link: its class (index in LinkClass.ALL) and target
@@ -91,7 +93,7 @@ def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
         if memo is not None:
             resolved[article.path] = entry
     if memo is not None:
-        memo.names, memo.hrefs, memo.articles = names, hrefs, resolved
+        memo.names, memo.hrefs, memo.articles, memo.index = names, hrefs, resolved, index
     _unify_missing_spellings(kinds, targets, _CODE[MISSING])
     occurrences = Occurrences(articles, bytes(kinds), targets)
     problems.sort(key=lambda p: (p.path, p.line, p.code))

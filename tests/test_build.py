@@ -95,6 +95,11 @@ def test_a_memo_builds_the_graph_a_fresh_call_builds(tmp_path):
         {"English/a.md": "---\ntitle: A\n---\n[B](/b) [Bee](/b)"},  # a twin's anchor text
         {"Arabic/m.md": "# م"},  # a missing target becomes an article: a.md and c.md link it
         {"Arabic/b.md": None},  # deleted: b goes missing
+        {"English/c.md": "---\nkeywords: [Risk, Bond]\n---\n[A](/a) [M](/m)"},  # keywords: new nodes, new rows
+        {"Arabic/aa.md": "[م](/m) [أ](/a)\n"},  # a new source sorts between a and c in the rows of m and a
+        {"English/c.md": "---\nkeywords: [Bond]\n---\n[A](/a)"},  # a keyword and a link dropped
+        {"English/c.md": "---\nkeywords: [Equity]\n---\n[A](/a)"},  # other keywords, the same links
+        {"Arabic/aa.md": None, "Arabic/b.md": "---\nkeywords: [bond]\n---\n[ن](/n)"},
     ]:
         for path, text in change.items():
             (root / path).unlink() if text is None else (root / path).write_text(text, encoding="utf-8")
