@@ -100,26 +100,40 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
         if p.is_file():
             add(str(p), str(p))
             continue
-        walk = os.walk(p, onerror=lambda exc: refuse(exc.filename or str(p), "unreadable-folder",
-                                                     f"cannot list folder: {exc.strerror}; skipped"))
-        for dirpath, dirnames, filenames in walk:
-            kept = []
-            for d in dirnames:
-                if d.startswith("."):
-                    continue
-                if os.path.islink(os.path.join(dirpath, d)):
-                    refuse(os.path.join(dirpath, d), "symlink-folder", "symbolic link to a folder; not followed")
-                else:
-                    kept.append(d)
-            dirnames[:] = kept
-            for f in filenames:
-                if f.lower().endswith(MARKDOWN_SUFFIXES):
-                    file = os.path.join(dirpath, f)
-                    target, refusal = _check_entry(file, root)
-                    if refusal is None:
-                        add(file, target)
+        # os.scandir, not os.walk: an entry's type comes with the listing (d_type), so a regular
+        # file costs no lstat here (the reader stats it once); os.walk's order is kept.
+        folders = [str(p)]
+        while folders:
+            folder = folders.pop()
+            try:
+                with os.scandir(folder) as listing:
+                    entries = list(listing)
+            except OSError as exc:
+                refuse(exc.filename or folder, "unreadable-folder", f"cannot list folder: {exc.strerror}; skipped")
+                continue
+            below = []
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()  # a link to a folder counts as one, as in os.walk
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    if entry.name.startswith("."):
+                        continue
+                    if entry.is_symlink():
+                        refuse(entry.path, "symlink-folder", "symbolic link to a folder; not followed")
                     else:
-                        refuse(file, *refusal)
+                        below.append(entry.path)
+                elif entry.name.lower().endswith(MARKDOWN_SUFFIXES):
+                    if entry.is_file(follow_symlinks=False):
+                        add(entry.path, entry.path)
+                        continue
+                    target, refusal = _check_entry(entry.path, root)
+                    if refusal is None:
+                        add(entry.path, target)
+                    else:
+                        refuse(entry.path, *refusal)
+            folders.extend(reversed(below))  # depth first, in listing order, as os.walk goes
     return Discovery(root, tuple(sorted(found.values())), tuple(sorted(problems, key=lambda q: (q.path, q.code))))
 
 
