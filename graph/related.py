@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from graph.errors import GraphFolderError, UnknownTerm
-from graph.related_index import KEYWORD, IndexedGraph, RelatedModel, index_view, name_key, name_keys
+from graph.related_index import KEYWORD, IndexedGraph, RelatedModel, distinct, index_view, name_key, name_keys
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -100,13 +100,13 @@ def common_neighbours(G: IndexedGraph, u: str) -> dict[str, float]:
 
 
 def _common_neighbours(G: IndexedGraph, i: int) -> Scores:
-    near = np.unique(np.concatenate((G.row("links", i), G.row("links_in", i))))
+    near = distinct(np.concatenate((G.row("links", i), G.row("links_in", i))))
     middle, degrees = _within_work(G, near, G.degrees("links") + G.degrees("links_in"))
     (out, n_out), (back, n_back) = G.rows("links", middle), G.rows("links_in", middle)
     # A concept linked with a middle one both ways counts once for it: (middle, concept) pairs
     # made unique, in the order of the middle ones (the order their weights are added in).
     which = np.arange(len(middle))
-    pairs = np.unique(np.concatenate((np.repeat(which, n_out), np.repeat(which, n_back))) * len(G)
+    pairs = distinct(np.concatenate((np.repeat(which, n_out), np.repeat(which, n_back))) * len(G)
                       + np.concatenate((out, back)))
     which, v = np.divmod(pairs, len(G))
     keep = v != i

@@ -27,7 +27,7 @@ import numpy as np
 
 from graph.model import NodeKind
 from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, SCORES, SIGNALS, Scores, hub_discount, pagerank_walk
-from graph.related_index import IndexedGraph, RelatedModel
+from graph.related_index import IndexedGraph, RelatedModel, distinct
 
 SEED = 0
 HIDE = 0.2
@@ -198,9 +198,9 @@ def _sources(G: IndexedGraph) -> list[str]:
     """The articles that link to MIN_LINKS or more distinct concepts, in node order: those a fit may ask."""
     rows = np.flatnonzero(G.degrees("links") >= MIN_LINKS)  # fewer links cannot be enough distinct ones
     near, lengths = G.rows("links", rows)
-    distinct = np.bincount(np.unique(np.repeat(rows, lengths) * len(G) + near) // len(G), minlength=len(G))
+    targets = np.bincount(distinct(np.repeat(rows, lengths) * len(G) + near) // len(G), minlength=len(G))
     kinds = G.data["kinds"]
-    return [G.key(i) for i in np.flatnonzero(distinct >= MIN_LINKS).tolist() if kinds[i] == NodeKind.ARTICLE[0]]
+    return [G.key(i) for i in np.flatnonzero(targets >= MIN_LINKS).tolist() if kinds[i] == NodeKind.ARTICLE[0]]
 
 
 def _slug_order(G: IndexedGraph) -> np.ndarray:
@@ -270,7 +270,7 @@ class _Query:
                 best[key] = values.max()
                 floor = np.partition(values, max(0, len(values) - CANDIDATES))[max(0, len(values) - CANDIDATES)]
                 chosen.append(ids[kept & (scores >= floor)])
-        candidates = np.unique(np.concatenate(chosen)) if chosen else np.zeros(0, np.intp)
+        candidates = distinct(np.concatenate(chosen)) if chosen else np.zeros(0, np.intp)
         order = candidates[np.argsort(slugs[candidates])]  # ties then break by slug, as in graph.related.rank
         at = np.full(len(H), -1)
         at[order] = np.arange(len(order))
