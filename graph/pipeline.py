@@ -25,7 +25,7 @@ from graph.related_fit import fit_related
 from graph.related_index import RelatedModel, attach_mentions, attach_text_index, index_view
 from graph.report import LINKS_FILE, REPORT_FILE, link_keys, make_report, pieces_links, write_links, write_report
 from graph.resolve import resolve
-from graph.splice import Previous, Spliced, WriteMemo, node_keys, read_table, table_path, write_spliced
+from graph.splice import Previous, Spliced, WriteMemo, node_keys, positions, read_table, table_path, write_spliced
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 from graph.workers import fork_available, memory_used, pool
 
@@ -127,6 +127,10 @@ def write_jobs(jobs: int, edges: int, used: int) -> int:
 _TASKS: list[Callable[[], object]] = []
 
 
+NUMBERED = ("graph.graphml", "graph.gexf")
+"""Files of ``graph.splice.numbered_pieces``, which share the positions of the nodes."""
+
+
 def _write_all(tasks: list[Callable[[], object]], jobs: int) -> list:
     """Run each file's writer and return what each returned, in order; with ``jobs`` > 1, in
     forked processes that share the finished graph copy-on-write. Each file has one writer, so
@@ -208,6 +212,8 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     stage("write")
     kept = memo.write if memo else None
     node_keys(G, kept)  # once, before the writers fork (and a memo is updated in this process only)
+    if kept is not None and any(name in NUMBERED for name, _, _ in writers):
+        positions(G, kept)
     occurrences = resolution.occurrences
     keys = None if kept is None else tuple(link_keys(occurrences, kept))
     writers.append((LINKS_FILE, lambda f: write_links(occurrences, f), lambda: pieces_links(occurrences, keys)))

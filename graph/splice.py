@@ -150,6 +150,8 @@ class WriteMemo:
         """(node -> attributes, node -> out-edges, node -> in-degree, node -> key) of the last graph."""
         self.links: dict[str, tuple] = {}
         """Article path -> (its links, their classes, their targets, its key) in the last link audit."""
+        self.positions: tuple[dict, dict, list, dict] | None = None
+        """(node -> position, node -> key, position -> node place, node -> edge place) of the last graph."""
         self.files: dict[str, tuple] = {}
         """File name -> (its stamp, its chunk table's stamp) as the last published build wrote them."""
 
@@ -554,20 +556,43 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
     ``writer`` (an ``IdLines``) renders ``node(node, i)`` and ``edge(e, u, v, fields)`` with node
     positions ``u`` and ``v``, each element starting with its id line."""
     keys = node_keys(G)
-    ids = {node: i for i, node in enumerate(G)}
+    ids, places, edge_places = positions(G)
     for node, i in ids.items():
-        yield b"n" + keys[node], _node, (writer, node, i), _place((i,)), _renumber_node
+        yield b"n" + keys[node], _node, (writer, node, i), places[i], _renumber_node
     if between:
         yield between
     succ = G._succ
     for u in G:
         if succ[u]:
-            numbers = [0, ids[u], *map(ids.__getitem__, succ[u])]
-            yield b"e" + keys[u], _edges, (writer, numbers, succ[u].values()), _place(numbers), _renumber_edges
+            # The positions its ids show are looked up only when it is rendered or renumbered.
+            yield b"e" + keys[u], _edges, (writer, ids, u, succ[u]), edge_places[u], _renumber_out
     for u, ranked in G.graph.get("related", {}).items():
         if ranked:
             numbers = [len(succ[u]), ids[u], *(ids[v] for v, _ in ranked)]
             yield b"r" + keys[u], _related, (writer, numbers, u, ranked), _place(numbers), _renumber_edges
+
+
+def positions(G, memo: WriteMemo | None = None) -> tuple[dict[str, int], list[bytes], dict[str, bytes]]:
+    """(node -> its position, the place of each position's node piece, node -> the place of its
+    out-edges' piece) for ``numbered_pieces``: made once per graph (kept in ``G.graph``) for
+    GraphML and GEXF alike. ``memo`` (``--watch``) keeps a node's edge place while every node has
+    the position it had in the last graph and the node its key (so its targets are the same)."""
+    found = G.graph.get("splice_positions")
+    if found is None:
+        keys, ids = node_keys(G), {node: i for i, node in enumerate(G)}
+        last_ids, last_keys, places, last_edges = (memo.positions if memo is not None and memo.positions
+                                                   else ({}, {}, [], {}))
+        places = places[:len(ids)] + [_place((i,)) for i in range(len(places), len(ids))]
+        same = ids == last_ids
+        edges = {}
+        for u, out in G._succ.items():
+            if out:
+                edges[u] = (last_edges[u] if same and last_keys.get(u) == keys[u]
+                            else _place([0, ids[u], *map(ids.__getitem__, out)]))
+        found = G.graph["splice_positions"] = ids, places, edges
+        if memo is not None:
+            memo.positions = ids, keys, places, edges
+    return found
 
 
 def _place(numbers) -> bytes:
@@ -580,8 +605,8 @@ def _node(args) -> str:
 
 
 def _edges(args) -> str:
-    writer, (e, u, *targets), edges = args
-    return writer.edge_run(e, u, targets, edges)
+    writer, ids, u, out = args
+    return writer.edge_run(0, ids[u], [*map(ids.__getitem__, out)], out.values())
 
 
 def _related(args) -> str:
@@ -595,8 +620,19 @@ def _renumber_node(old: bytes, args) -> bytes:
     return writer.node_pattern.sub(writer.node_start(i).encode(), old, count=1)
 
 
+def _renumber_out(old: bytes, args) -> bytes:
+    writer, ids, u, out = args
+    return _renumbered(writer, old, 0, ids[u], [*map(ids.__getitem__, out)])
+
+
 def _renumber_edges(old: bytes, args) -> bytes:
     writer, (e, u, *targets) = args[0], args[1]
+    return _renumbered(writer, old, e, u, targets)
+
+
+def _renumbered(writer: IdLines, old: bytes, e: int, u: int, targets: list[int]) -> bytes:
+    """The elements ``old`` of edges from node position ``u`` with their id lines rewritten, the
+    ``e``-th of its edges first, to the positions ``targets``."""
     # Split around the id lines and zipped with the new ones: a substitution calling back into
     # Python for each edge took twice as long (node insertions renumber most of a large file).
     rest = writer.edge_pattern.split(old)
