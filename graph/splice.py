@@ -279,7 +279,8 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
     context = next(pieces)
     last = previous.table if previous is not None and previous.table.context == context else Table(context)
     row_keys, row_places = last.rows()
-    old = dict(zip(row_keys, range(len(row_keys))))
+    old = None  # key -> row, made at the first piece not found in a run
+    rows = len(row_keys)
     row_keys.append(None)  # no key is None: a run of rows never reads past the last
     offsets, lengths, crcs = last.offsets, last.lengths, last.crcs
     table = Table(context)
@@ -294,7 +295,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
     # it; ``end``: where it ends in the previous file; ``at``: where it starts in the new one.
     first, following, end, at = -1, 0, 0, 0
     try:
-        with _mapped(previous.path if old else None) as (before, src, release), open(path, "wb") as out:
+        with _mapped(previous.path if rows else None) as (before, src, release), open(path, "wb") as out:
             sink = _Sink(out, before, src)
             size = len(before)
 
@@ -332,6 +333,8 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
                 if first >= 0:
                     copied += take(first, following, end, at)
                     first = -1
+                if old is None:
+                    old = dict(zip(row_keys, range(rows)))
                 found = old.get(key)
                 if found is not None:
                     offset, n, crc = offsets[found], lengths[found], crcs[found]
