@@ -8,7 +8,8 @@ a shared machine falls on all of them alike): a cold build with a parse cache an
 ``--rounds`` rounds of two edits of one article, each rebuilt into the same folder through the
 memo, as ``linkgraph build --watch`` does: a link with new anchor text appended ("link"), then a
 line of prose ("prose"). For each checkout and edit: the median over rounds and repeats of the
-rebuild, its write stage (wall, and CPU seconds of the build's process), and the other stages.
+rebuild, its write stage (wall, and CPU seconds of the build's process: forked writers' are not
+counted), the other stages, and the largest resident memory of the process after such a build.
 The corpus comes from gen_corpus.py (cached in --corpora, as bench_build.py does); the edited
 file is restored at the end.
 """
@@ -49,7 +50,7 @@ def child(root: Path, work: Path, rounds: int, jobs: int) -> list[dict]:
         start = time.perf_counter()
         build([root], out, jobs=jobs, cache_dir=cache, observe=observe, memo=memo)
         stages = {name: (marks[i + 1][1] - wall, marks[i + 1][2] - cpu) for i, (name, wall, cpu) in enumerate(marks[:-1])}
-        runs.append({"edit": edit, "seconds": time.perf_counter() - start, "stages": stages})
+        runs.append({"edit": edit, "seconds": time.perf_counter() - start, "stages": stages, "rss": _rss()})
 
     try:
         run("cold")
@@ -64,6 +65,14 @@ def child(root: Path, work: Path, rounds: int, jobs: int) -> list[dict]:
     finally:
         victim.write_bytes(original)
     return runs
+
+
+def _rss() -> float:
+    """Resident memory of this process now, MB (what the watching process holds between builds)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def main() -> None:
@@ -105,14 +114,15 @@ def main() -> None:
             found.setdefault(str(checkout), []).extend(runs)
             print(f"{checkout}: " + ", ".join(f"{r['edit']} {r['seconds']:.2f} s (write {r['stages']['write'][0]:.2f})"
                                               for r in runs), flush=True)
-    rows = [["checkout", "build", "n", "rebuild s", "write s (CPU)", *(f"{s} s" for s in STAGES[:-1])]]
+    rows = [["checkout", "build", "n", "rebuild s", "write s (CPU)", *(f"{s} s" for s in STAGES[:-1]), "RSS after, MB"]]
     for checkout, runs in found.items():
         for edit in ("cold", "link", "prose"):
             mine = [r for r in runs if r["edit"] == edit]
             med = lambda f: statistics.median(f(r) for r in mine)  # noqa: E731
             rows.append([checkout, edit, str(len(mine)), f"{med(lambda r: r['seconds']):.2f}",
                          f"{med(lambda r: r['stages']['write'][0]):.2f} ({med(lambda r: r['stages']['write'][1]):.2f})",
-                         *(f"{med(lambda r: r['stages'].get(s, (0, 0))[0]):.2f}" for s in STAGES[:-1])])
+                         *(f"{med(lambda r: r['stages'].get(s, (0, 0))[0]):.2f}" for s in STAGES[:-1]),
+                         f"{max(r['rss'] for r in mine):.0f} (max)"])
     print(f"\n{root}, medians:\n")
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for i, r in enumerate(rows):
