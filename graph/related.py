@@ -3,7 +3,9 @@
 Each signal is a function ``signal(G, u) -> {v: score}``, ``G`` first as in networkx's link
 prediction. ``G`` is an ``IndexedGraph`` (``graph.related_index``): the index read back from
 ``related-index.json``, or ``IndexedGraph.from_graph`` of a build's networkx graph.
-Candidates are concepts (articles and missing targets), never keywords.
+Candidates are concepts (articles and missing targets), never keywords. Each signal is computed
+on node ids into numpy arrays (``SCORES``, what the build's fit asks of thousands of queries),
+adding every score's parts in the order a loop over the graph would, so both give the same floats.
 """
 
 from __future__ import annotations
