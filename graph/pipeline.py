@@ -25,7 +25,7 @@ from graph.related_fit import fit_related
 from graph.related_index import RelatedModel, attach_mentions, attach_text_index, index_view
 from graph.report import LINKS_FILE, REPORT_FILE, link_keys, make_report, pieces_links, write_links, write_report
 from graph.resolve import resolve
-from graph.splice import Previous, Spliced, WriteMemo, node_keys, positions, read_table, table_path, write_spliced
+from graph.splice import Previous, Spliced, node_keys, positions, read_table, table_path, write_spliced
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 from graph.workers import fork_available, memory_used, pool
 

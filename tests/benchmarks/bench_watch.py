@@ -112,8 +112,8 @@ def main() -> None:
                 shutil.rmtree(work, ignore_errors=True)
             runs = json.loads(done.stdout.strip().splitlines()[-1])
             found.setdefault(str(checkout), []).extend(runs)
-            print(f"{checkout}: " + ", ".join(f"{r['edit']} {r['seconds']:.2f} s (write {r['stages']['write'][0]:.2f})"
-                                              for r in runs), flush=True)
+            print(f"{checkout}: " + ", ".join(f"{r['edit']} {r['seconds']:.2f} s (write {r['stages']['write'][0]:.2f}, "
+                                              f"{r['rss']:.0f} MB)" for r in runs), flush=True)
     rows = [["checkout", "build", "n", "rebuild s", "write s (CPU)", *(f"{s} s" for s in STAGES[:-1]), "RSS after, MB"]]
     for checkout, runs in found.items():
         for edit in ("cold", "link", "prose"):
