@@ -32,7 +32,7 @@ class GraphMemo:
     """What ``build_graph`` keeps from one call to the next in a long-lived process (``--watch``):
     each concept's out-links with the links, classes and targets they were counted from, its
     node attributes with the articles they were made from, and the last graph's rows, so a
-    rebuild counts again only the concepts whose links changed and copies the rest."""
+    rebuild counts again only the concepts whose links changed and reuses the rest."""
 
     def __init__(self) -> None:
         self.edges: dict[str, tuple[tuple, tuple[str, ...], tuple[dict, ...]]] = {}
@@ -83,10 +83,12 @@ def build_graph(resolution: Resolution, default_lang: str | None = None, memo: G
             keyword_spellings[key][lang][k] += 1
     for slug, labels in resolution.missing_labels.items():
         concepts[slug] = _Concept((), node_attrs(missing_attrs(slug, labels)), (), ())
-    # Straight into networkx's dicts, as add_node would put them (a fresh dict per node, so no
-    # graph shares one with the memo): add_node's checks were a fifth of this stage.
+    # Straight into networkx's dicts, as add_node would put them: add_node's checks were a fifth
+    # of this stage. Under a memo, a concept kept from the last build keeps its very attribute
+    # dict, which tells the write stage's memo it is the same (graph.splice.WriteMemo); graphs
+    # are read-only once built, as every stage treats them.
     for slug in sorted(concepts):
-        G._succ[slug], G._pred[slug], G._node[slug] = {}, {}, dict(concepts[slug].attrs)
+        G._succ[slug], G._pred[slug], G._node[slug] = {}, {}, concepts[slug].attrs
     for key in sorted(keyword_spellings):
         labels = {lang: c.most_common(1)[0][0] for lang, c in keyword_spellings[key].items()}
         G.add_node(key, **keyword_attrs(key, labels))
@@ -155,9 +157,11 @@ def _out_links(occurrences: Occurrences, previous: Mapping[str, tuple]) -> Itera
 def _rows_from_memo(G: nx.DiGraph, concepts: Mapping[str, _Concept], out: Mapping[str, tuple], keyword_edge: dict,
                     memo: GraphMemo) -> None:
     """Fill ``G``'s adjacency as the cold path does, from the last graph's rows: a node's out-row
-    is copied while its links and keywords are the same, its in-row is copied and then mended
-    by the sources that changed. Rows are copied in C: writing a million edges one by one was
-    most of a rebuild's graph stage."""
+    is the last one while its links and keywords are the same, its in-row the last one, copied
+    and mended when a source that links it changed. Graphs are read-only once built, so a row
+    that cannot differ is shared with the last graph rather than copied (and the write stage's
+    memo knows it unchanged by its identity): writing a million edges one by one was most of a
+    rebuild's graph stage."""
     old_succ, old_pred = memo.adjacency
     succ, pred = G._succ, G._pred
     changed = {source for source, found in out.items() if memo.edges.get(source) is not found}
@@ -167,11 +171,12 @@ def _rows_from_memo(G: nx.DiGraph, concepts: Mapping[str, _Concept], out: Mappin
         if was is not concept and (was.keyword_keys if was else ()) != concept.keyword_keys:
             changed.add(slug)
     changed.update(slug for slug in memo.concepts.keys() - concepts.keys() if memo.concepts[slug].keyword_keys)
-    for n, row in succ.items():
+    for n in succ:
         old = old_succ.get(n)
         if old is not None and n not in changed:
-            row.update(old)
+            succ[n] = old
             continue
+        row = succ[n]
         found = out.get(n)
         if found is not None:
             row.update(zip(found[1], found[2]))
@@ -187,8 +192,12 @@ def _rows_from_memo(G: nx.DiGraph, concepts: Mapping[str, _Concept], out: Mappin
         for target in was:
             if target not in now:
                 unlinked[target].append(source)
-    for n, row in pred.items():
+    for n in pred:
         old = old_pred.get(n)
+        if old is not None and n not in linked and n not in unlinked:
+            pred[n] = old
+            continue
+        row = pred[n]
         if old is not None:
             row.update(old)
         for source in unlinked.get(n, ()):

@@ -124,7 +124,9 @@ def _same(new: dict, old: dict) -> bool:
     """Node attributes ``new`` marshal to the bytes ``old`` did. graph.build makes them of str,
     None, tuples of str and dicts of str, where equal values serialise alike once each dict lists
     its keys in the same order: compared for the attributes and the dicts among them (labels,
-    descriptions)."""
+    descriptions). The same dict is the same: graph.build keeps a concept's under --watch."""
+    if new is old:
+        return True
     if new != old or [*new] != [*old]:
         return False
     return all(type(v) is not dict or v is w or [*v] == [*w] for v, w in zip(new.values(), old.values()))
@@ -134,8 +136,9 @@ def _same_edges(new: dict, old: dict) -> bool:
     """Out-edges ``new`` marshal to the bytes ``old`` did: the same targets in the same order, with
     equal attributes (str, int, a tuple of str). The order within an edge's attribute dict is not
     compared: graph.build makes every one in the same order, and a Python walk of a million of
-    them would cost most of what keeping the keys saves."""
-    return new == old and [*new] == [*old]
+    them would cost most of what keeping the keys saves. The same dict is the same: graph.build
+    keeps an unchanged row under --watch."""
+    return new is old or new == old and [*new] == [*old]
 
 
 class WriteMemo:
