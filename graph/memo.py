@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from graph.build import GraphMemo
 from graph.mentions import ScanMemo
+from graph.output import Spare
 from graph.related_index import RelatedModel
 from graph.resolve import ResolveMemo
 from graph.splice import WriteMemo
@@ -17,7 +18,8 @@ class Memo:
     each concept's out-links (``GraphMemo``), each text's term counts and the text index, what
     each article gave the mentions (``ScanMemo``), each title's and slug's lookup keys, the
     related model with the digest of what it was fitted to, and what the write stage can reuse
-    (``WriteMemo``: piece keys, the stamps of the files it wrote). Outputs are the same with or without
+    (``WriteMemo``: piece keys, the stamps of the files it wrote), and, in the staging folder, the
+    files of its earlier builds whose memory the next write stage reuses (``Spare``). Outputs are the same with or without
     it; it holds only what the last build used, so it does not grow over a long watch."""
 
     def __init__(self) -> None:
@@ -30,3 +32,4 @@ class Memo:
         self.scans = ScanMemo()
         self.model: RelatedModel | None = None
         self.write = WriteMemo()
+        self.spare = Spare()

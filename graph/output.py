@@ -7,6 +7,8 @@ Layout beside the output folder ``OUT``::
     OUT.parent/.OUT.name.linkgraph-staging/
         lock      flock()ed by the build that owns OUT; a second build is refused
         new/      the build being written; after the swap it holds the previous build, removed
+        spare/    (``--watch`` only) files of earlier builds that no output shares any more, each
+                  removed right before this process writes a file of its name (``Spare``)
 
 On Linux the swap is ``renameat2(RENAME_EXCHANGE)``; where that is missing (other systems, some
 network file systems) each file is moved with ``os.replace`` and the manifest goes last, so a
@@ -35,6 +37,7 @@ STATE_DIR = ".linkgraph"
 matches them."""
 MANIFEST = "manifest.json"
 _STAGING_SUFFIX = ".linkgraph-staging"
+_SPARE = "spare"
 
 
 def write_file(path: Path, write: Callable[[TextIO], None], shown: Path | None = None) -> None:
@@ -48,14 +51,32 @@ def write_file(path: Path, write: Callable[[TextIO], None], shown: Path | None =
         raise OutputError(f"cannot write {shown or path}: {exc.strerror or exc}") from None
 
 
+class Spare:
+    """What a long-lived process (``--watch``) keeps between its builds into one folder: at each
+    swap, the files of the build swapped out that no output shares (one link, ``st_nlink`` 1) are
+    moved into ``spare/`` of the staging folder instead of being removed, and each is removed only
+    right before the next build writes bytes into a file of the same name. Freed memory is
+    handed back to a VM's host within seconds (free page reporting), and a file written into
+    fresh pages then costs a host fault per page: 1.9 s for the 286 MB GEXF at 50,000 files
+    instead of 0.1 s (docs/performance.md#the-watch-keeps-its-last-outputs-memory). Spare files
+    are only ever unlinked, never written: a reader holding one open keeps its bytes."""
+
+    def __init__(self) -> None:
+        self.folder: tuple[int, int] | None = None
+        """(device, inode) of the spare folder this process's last build left: one it did not
+        leave (a crashed watch's) is swept like any leftover."""
+
+
 class OutputFolder:
     """One build's hold on an output folder: ``with OutputFolder(out, names) as folder:`` locks
     it, sweeps what crashed builds left, checks that it holds nothing the swap cannot carry over, and gives
     ``folder.staging``, where every file is written; ``folder.commit()`` swaps it in. Leaving the
     block without a commit (an error, Ctrl-C) removes the staging folder and keeps OUT as it was.
+    ``spare`` (``--watch``): keep the previous build's files to free right before writing (``Spare``).
     """
 
-    def __init__(self, out: str | os.PathLike[str], names: Iterable[str], folders: Iterable[str] = ()) -> None:
+    def __init__(self, out: str | os.PathLike[str], names: Iterable[str], folders: Iterable[str] = (),
+                 spare: Spare | None = None) -> None:
         # A symlinked output folder is written where it points: swapping the link itself away
         # would surprise its owner.
         self.out = Path(os.path.realpath(out))
@@ -69,6 +90,7 @@ class OutputFolder:
         self.reusable: frozenset[str] = frozenset()
         """The files of OUT that the manifest lists with their sizes, which a rebuild may
         splice from (``graph.splice`` checks each piece it copies)."""
+        self.spare = spare
         self._lock_fd: int | None = None
 
     def __enter__(self) -> OutputFolder:
@@ -115,6 +137,7 @@ class OutputFolder:
         linkgraph did not write over, and remove the previous build."""
         foreign = self.check()  # again: someone may have put something there during the build
         new = self.staging
+        swapped = False
         try:
             _write_manifest(new)  # before the carried files: it lists outputs only
             # A hard link keeps a foreign file in OUT across the swap with no moment without it,
@@ -131,12 +154,41 @@ class OutputFolder:
                 os.rename(new, self.out)
             elif _exchange(new, self.out):
                 self._carry(new)
+                swapped = True
             else:
-                self._replace_each(new)
+                self._replace_each(new)  # replaced files are unlinked there: nothing to keep
             _fsync_dir(self.out.parent)
         except OSError as exc:
             raise OutputError(f"cannot replace {self.out}: {exc.strerror or exc}") from None
+        if swapped and self.spare is not None:
+            self._keep(new)
         # ``new`` now holds the previous build (or what is left of it): gone in __exit__.
+
+    def free(self, path: Path) -> None:
+        """Before bytes are written to ``path`` in the staging folder: remove the spare file of
+        the same name, so that the memory its pages held is reused at once (``Spare``)."""
+        if self.spare is None:
+            return
+        try:
+            os.unlink(self.root / _SPARE / path.relative_to(self.staging))
+        except (ValueError, OSError):
+            pass  # none kept (or not removable: the next sweep tries again)
+
+    def _keep(self, old: Path) -> None:
+        # A file with another link is still an output (linked whole into this build): removing
+        # this name frees nothing, so the older spare of that name, if any, stays instead.
+        spare = self.root / _SPARE
+        try:
+            for folder, into in ((old, spare), (old / STATE_DIR, spare / STATE_DIR)):
+                into.mkdir(exist_ok=True)
+                for entry in _entries(folder):
+                    if (folder != old or entry.name in self.names) and entry.is_file(follow_symlinks=False) \
+                            and entry.stat(follow_symlinks=False).st_nlink == 1:
+                        os.replace(entry.path, into / entry.name)
+            st = spare.stat()
+            self.spare.folder = st.st_dev, st.st_ino
+        except (OSError, OutputError):
+            self.spare.folder = None  # what was kept is swept by the next build, like any leftover
 
     def _carry(self, old: Path) -> None:
         # The foreign files as they are in the previous folder at this moment win over the links
@@ -207,11 +259,17 @@ class OutputFolder:
         # We hold the lock, so anything in the staging folder but the lock is a crashed build's.
         self._rescue()
         for entry in _entries(self.root):
-            if entry.name != "lock":
+            if entry.name != "lock" and not (entry.name == _SPARE and self._kept(entry)):
                 _remove(Path(entry.path))
         for entry in _entries(self.out):  # temporary files of writers of older versions
             if entry.name.startswith(".") and entry.name.endswith(".tmp") and entry.is_file(follow_symlinks=False):
                 _remove(Path(entry.path))
+
+    def _kept(self, entry: os.DirEntry) -> bool:
+        if self.spare is None or self.spare.folder is None or not entry.is_dir(follow_symlinks=False):
+            return False
+        st = entry.stat(follow_symlinks=False)
+        return (st.st_dev, st.st_ino) == self.spare.folder
 
     def _rescue(self) -> None:
         # A build stopped between its swap and _carry (killed, Ctrl-C) left the previous folder
@@ -269,6 +327,23 @@ class OutputFolder:
         finally:
             os.close(self._lock_fd)
             self._lock_fd = None
+
+
+def drop_spare(out: str | os.PathLike[str], spare: Spare) -> None:
+    """Remove what ``spare`` kept beside ``out`` (a watch ending); when another build holds the
+    folder, that build has swept it already."""
+    if spare.folder is None:
+        return
+    spare.folder = None
+    folder = OutputFolder(out, ())
+    try:
+        folder._lock()
+    except OutputError:
+        return
+    try:
+        _remove(folder.root / _SPARE)
+    finally:
+        folder._release()
 
 
 def _write_manifest(folder: Path) -> None:

@@ -171,7 +171,7 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
     options = ExportOptions(base_iri=check_base_iri(base_iri))
     # Locked and checked before any work, so a folder that cannot take the outputs (or that
     # another build is writing) is reported at once, not after a minute of parsing.
-    with OutputFolder(out_dir, output_names()) as folder:
+    with OutputFolder(out_dir, output_names(), spare=memo.spare if memo else None) as folder:
         result, stamps = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
                        observe or (lambda name, done=0, total=0: None), default_set=formats is None, memo=memo)
         if publish is not None and not publish(result.resolution):
@@ -263,12 +263,16 @@ def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | N
     pieces copied from it need no checksum."""
     new, shown = folder.staging / name, folder.out / name
     if pieces is None:
-        return lambda: (write_file(new, write, shown), None, None)
+        def whole() -> tuple[None, None, None]:
+            folder.free(new)
+            write_file(new, write, shown)
+            return None, None, None
+        return whole
 
     def task() -> tuple[Spliced, tuple | None, tuple]:
         before = _stamp(previous.path) if previous else None  # before any of it is read
         trusted = wrote is not None and wrote == (before, _stamp(table_path(folder.out / STATE_DIR, name)))
-        done = write_spliced(new, pieces(), folder.staging / STATE_DIR, previous, shown, trusted)
+        done = write_spliced(new, pieces(), folder.staging / STATE_DIR, previous, shown, trusted, folder.free)
         after = _stamp(new)
         linked = before is not None and after[:2] == before[:2]
         return done, before if linked else None, (after, _stamp(table_path(folder.staging / STATE_DIR, name)))

@@ -273,11 +273,14 @@ class Previous(NamedTuple):
 
 
 def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Previous | None = None,
-                  shown: Path | None = None, trusted: bool = False) -> Spliced:
+                  shown: Path | None = None, trusted: bool = False,
+                  free: Callable[[Path], None] = lambda path: None) -> Spliced:
     """Write the pieces to ``path`` (a new file in the staging folder), copying each keyed piece
     found in ``previous`` from its file, and the chunk table into the ``state`` folder.
     ``trusted``: the previous file is known to hold what its table says (this process wrote both,
-    and neither changed since), so the pieces copied from it are not checksummed.
+    and neither changed since), so the pieces copied from it are not checksummed. ``free(p)`` is
+    called right before the first byte goes to a file ``p``: this file (not when it is the
+    previous one reused whole) and its table (``OutputFolder.free``).
     OutputError names ``shown`` when writing fails."""
     pieces = iter(pieces)
     context = next(pieces)
@@ -300,7 +303,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
     first, following, end, at = -1, 0, 0, 0
     try:
         with _mapped(previous.path if rows else None) as (before, src, release), open(path, "wb") as out:
-            sink = _Sink(out, before, src)
+            sink = _Sink(out, before, src, lambda: free(path))
             size = len(before)
 
             def take(first: int, stop: int, end: int, at: int) -> int:
@@ -369,6 +372,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
             if not (sink.whole() and _reuse(previous.path, path, src, out)):
                 sink.flush()
         state.mkdir(exist_ok=True)
+        free(table_path(state, path.name))
         with open(table_path(state, path.name), "wb") as f:
             f.write(table.dump())
     except OSError as exc:
@@ -430,10 +434,12 @@ class _Sink:
     """Rendered bytes written in batches; copied ranges merged while contiguous, then handed to
     the kernel (or written from the map where it cannot copy between these files)."""
 
-    def __init__(self, out, before: memoryview, src: int) -> None:
+    def __init__(self, out, before: memoryview, src: int, first: Callable[[], None]) -> None:
         self.out = out
         self.before = before
         self.src = src
+        self.first: Callable[[], None] | None = first
+        """Called before the first byte is written or copied (then None)."""
         self.buffer: list[bytes] = []
         self.size = 0
         self.run: list[int] | None = None  # [offset, length] of the copy being gathered
@@ -468,13 +474,20 @@ class _Sink:
 
     def _write(self) -> None:
         if self.buffer:
+            self._start()
             self.out.write(b"".join(self.buffer))
             self.buffer.clear()
             self.size = 0
 
+    def _start(self) -> None:
+        if self.first is not None:
+            self.first()
+            self.first = None
+
     def _copy(self) -> None:
         offset, length = self.run
         self.run = None
+        self._start()
         self.out.flush()
         src, dst = self.src, self.out.fileno()
         while length:

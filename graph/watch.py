@@ -23,6 +23,7 @@ from pathlib import Path
 from graph.errors import LinkgraphError
 from graph.model import Problem, Resolution
 from graph.memo import Memo
+from graph.output import drop_spare
 from graph.pipeline import BuildResult, build
 from graph.reader import MARKDOWN_SUFFIXES
 
@@ -134,6 +135,7 @@ def watch_build(
     finally:
         halt.set()
         listener.join(timeout=5)
+        drop_spare(out, memo.spare)  # what the builds kept for the next one (graph.output.Spare)
 
 
 def _problem_codes(resolution: Resolution) -> dict[str, Counter]:

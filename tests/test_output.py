@@ -15,7 +15,9 @@ import pytest
 
 import graph.output as output
 import graph.pipeline as pipeline
+import graph.splice as splice
 from graph.errors import OutputError
+from graph.memo import Memo
 from graph.output import OutputFolder
 from graph.pipeline import build
 from tests.benchmarks.gen_corpus import generate
@@ -146,9 +148,106 @@ def test_old_outputs_and_their_temporary_files_are_accepted_and_swept(tmp_path):
 def test_a_crashed_builds_staging_folder_is_swept(tmp_path):
     out = tmp_path / "out"
     staging = tmp_path / ".out.linkgraph-staging"
-    write_files(staging, {"new/graph.ttl": b"half", "old/report.json": b"{}", "lock": b""})
+    write_files(staging, {"new/graph.ttl": b"half", "old/report.json": b"{}", "spare/graph.nt": b"a watch's", "lock": b""})
     build([GLOSSARY], out)
     assert leftovers(out) == []
+
+
+WATCHED = {
+    "a.md": b"---\ntitle: Alpha\n---\nSee [beta](/b).\n",
+    "b.md": b"---\ntitle: Beta\n---\nBack to [alpha](/a).\n",
+}
+
+
+def spare(out: Path) -> dict[str, tuple[int, int]]:
+    """What a watch keeps beside ``out`` between builds (graph.output.Spare): path -> (inode, links)."""
+    folder = out.parent / f".{out.name}.linkgraph-staging" / "spare"
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_nlink)
+            for p in folder.rglob("*") if p.is_file()}
+
+
+def inodes(out: Path) -> dict[str, int]:
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in out.rglob("*") if p.is_file()}
+
+
+def add_link(root: Path, target: str) -> None:
+    with open(root / "a.md", "a") as f:
+        f.write(f"And [{target}](/{target}).\n")
+
+
+def test_a_watch_keeps_the_files_it_swapped_out_until_it_writes_their_names_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(splice, "_FICLONE", 0)  # unchanged files hard-linked, as on ext4
+    root, out, memo = write_files(tmp_path / "in", WATCHED), tmp_path / "out", Memo()
+    build([root], out, memo=memo)
+    assert spare(out) == {}  # the first build is renamed into place: nothing swapped out
+    first, first_bytes = inodes(out), snapshot(out)
+    with open(out / "graph.nt", "rb") as reader:  # someone reading the first build
+        add_link(root, "c")
+        build([root], out, memo=memo)
+        second = inodes(out)
+        # Between builds: the first build's every file, untouched, none shared with an output.
+        assert spare(out) == {name: (ino, 1) for name, ino in first.items()}
+        assert snapshot(out.parent / ".out.linkgraph-staging" / "spare") == first_bytes
+
+        build([root], out, memo=memo)  # nothing changed: the spliced files are the second build's, linked
+        third = inodes(out)
+        linked = {name for name in third if third[name] == second[name]}
+        assert {"graph.nt", "graph.graphml", "links.jsonl"} <= linked
+        # A file linked whole got no bytes, so the first build's file of its name is still kept
+        # (the second's is an output); a file written got the memory of the first build's.
+        assert spare(out) == {name: ((first if name in linked else second)[name], 1) for name in first}
+
+        add_link(root, "d")
+        build([root], out, memo=memo)
+        # Every file got bytes: the first build's are all gone, the third build's kept instead.
+        assert spare(out) == {name: (ino, 1) for name, ino in third.items()}
+        assert reader.read() == first_bytes["graph.nt"]  # an open file keeps its bytes
+    build([root], tmp_path / "cold")
+    assert snapshot(out) == snapshot(tmp_path / "cold")
+    build([root], out)  # a one-shot build sweeps what a watch kept
+    assert leftovers(out) == []
+
+
+def test_a_spare_file_is_removed_right_before_bytes_of_its_name_are_written(tmp_path, monkeypatch):
+    root, out, memo = write_files(tmp_path / "in", WATCHED), tmp_path / "out", Memo()
+    build([root], out, memo=memo)
+    add_link(root, "c")
+    build([root], out, memo=memo)
+    kept = spare(out)
+    freed = {}
+    free = OutputFolder.free
+
+    def record(folder, path):
+        free(folder, path)
+        name = path.relative_to(folder.staging).as_posix()
+        freed[name] = (path.stat().st_size if path.exists() else None, name in spare(out))
+
+    monkeypatch.setattr(OutputFolder, "free", record)
+    add_link(root, "d")
+    build([root], out, memo=memo)
+    written = {name for name in inodes(out) if name != ".linkgraph/manifest.json" and name != ".linkgraph/related-model.json"}
+    assert set(freed) == written  # every file that got bytes, each once
+    assert set(freed.values()) <= {(None, False), (0, False)}  # gone before its first byte
+    assert set(spare(out)) == set(kept)
+
+
+def test_one_shot_builds_keep_nothing(tmp_path):
+    root, out = write_files(tmp_path / "in", WATCHED), tmp_path / "out"
+    build([root], out)
+    add_link(root, "c")
+    build([root], out)
+    assert leftovers(out) == []
+
+
+def test_what_a_crashed_watch_kept_is_swept_by_the_next_watch(tmp_path):
+    root, out = write_files(tmp_path / "in", WATCHED), tmp_path / "out"
+    build([root], out, memo=Memo())
+    add_link(root, "c")
+    build([root], out, memo=Memo())  # another process's memo: what the last one kept is not its own
+    add_link(root, "d")
+    crashed = {ino for ino, _ in spare(out).values()}
+    build([root], out, memo=Memo())
+    assert crashed and spare(out) and not crashed & {ino for ino, _ in spare(out).values()}
 
 
 def test_a_second_build_into_the_same_folder_is_refused(tmp_path):

@@ -43,6 +43,7 @@ def watching(tmp_path):
     stop.set()
     thread.join(timeout=30)
     assert not thread.is_alive()
+    assert not (tmp_path / ".out.linkgraph-staging").exists()  # what the watch kept went with it
 
 
 def same_as_cold(tmp_path, root):
@@ -57,6 +58,8 @@ def test_edits_additions_and_deletions_are_rebuilt(tmp_path, watching):
     rebuild = next_build()
     assert rebuild.changed == ("a.md",) and rebuild.published
     assert b"/c>" in (tmp_path / "out" / "graph.nt").read_bytes() and same_as_cold(tmp_path, root)
+    # Between builds the watch keeps the files it swapped out, to write the next build into their memory.
+    assert (tmp_path / ".out.linkgraph-staging" / "spare" / "graph.nt").is_file()
 
     write_files(root, {"c.md": b"---\ntitle: Gamma\n---\nx\n"})
     rebuild = next_build()
