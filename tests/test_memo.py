@@ -134,6 +134,10 @@ def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, mon
         cold = tmp_path / "cold"
         build([root], cold)
         assert snapshot(out) == snapshot(cold), f"after {done}"
+        # What the watch keeps to write into (graph.output.Spare) is no output's file.
+        kept = [p.stat() for p in tmp_path.glob(".out.linkgraph-staging/spare-*/**/*") if p.is_file()]
+        assert kept and {s.st_nlink for s in kept} == {1}
+        assert not {s.st_ino for s in kept} & {p.stat().st_ino for p in out.rglob("*") if p.is_file()}
         shutil.rmtree(cold)
 
 
