@@ -245,7 +245,7 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: R
     texts, names = (_Carried(memo.texts), _Carried(memo.names)) if memo else (None, None)
     attach_text_index(G, resolution.articles, memo=texts, previous=memo.text_index if memo else None)
     attach_mentions(G, resolution, memo=memo.scans if memo else None)
-    model = fit_related(index_view(G, names), previous=previous)
+    model = fit_related(index_view(G, names, memo.index_parts if memo else None), previous=previous)
     if memo:
         # Plain dicts: a _Carried keeps its predecessor, and a chain of them would hold every build's.
         memo.texts, memo.names, memo.model = dict(texts), dict(names), model

@@ -124,9 +124,10 @@ class IndexedGraph:
         """How to combine the signals for this corpus, when the build fitted or chose one."""
 
     @classmethod
-    def from_graph(cls, G, memo: MutableMapping | None = None) -> IndexedGraph:
-        """The index of a networkx graph of a build, its text index included when attached; ``memo`` as for ``names``."""
-        return cls(index_data(G, memo))
+    def from_graph(cls, G, memo: MutableMapping | None = None, parts: dict | None = None) -> IndexedGraph:
+        """The index of a networkx graph of a build, its text index included when attached; ``memo``
+        and ``parts`` as for ``index_data``."""
+        return cls(index_data(G, memo, parts))
 
     def with_model(self, model: RelatedModel) -> None:
         """Keep ``model`` in the view and in what ``write_index`` writes."""
@@ -472,7 +473,7 @@ def names(G, memo: MutableMapping | None = None) -> dict[str, str]:
     return found
 
 
-def index_view(G, memo: MutableMapping | None = None) -> IndexedGraph:
+def index_view(G, memo: MutableMapping | None = None, parts: dict | None = None) -> IndexedGraph:
     """``IndexedGraph.from_graph(G)``, made once per graph and kept in ``G.graph``.
 
     The index file, ``build --related`` and the explorer all need it, and building it is seconds
@@ -481,7 +482,7 @@ def index_view(G, memo: MutableMapping | None = None) -> IndexedGraph:
     """
     view = G.graph.get("index_view")
     if view is None:
-        view = G.graph["index_view"] = IndexedGraph.from_graph(G, memo)
+        view = G.graph["index_view"] = IndexedGraph.from_graph(G, memo, parts)
     return view
 
 
@@ -496,40 +497,80 @@ def index_text(G) -> str:
     return json.dumps(index_view(G).data, ensure_ascii=False, separators=(",", ":"))
 
 
-def index_data(G, memo: MutableMapping | None = None) -> dict:
+def index_data(G, memo: MutableMapping | None = None, parts: dict | None = None) -> dict:
     """The related index of a networkx graph as JSON-ready data; its text index when attached, else
-    an empty one; ``memo`` as for ``names``."""
+    an empty one; ``memo`` as for ``names``.
+
+    ``parts``, kept by the caller across builds (``--watch``), keeps each part of the index with
+    what it was made from, and gives it again while that compares equal: a prose edit changes no
+    part, a link edit the adjacency alone. The graph memo shares what did not change with the
+    last graph (``graph.build.GraphMemo``), so most of what is compared is the same objects."""
     keys = list(G)
+    attrs = list(map(G._node.__getitem__, keys))
+
+    def part(name: str, inputs: tuple, make):
+        found = parts.get(name) if parts is not None else None
+        if found is not None and found[0] == inputs:
+            return found[1]
+        value = make()
+        if parts is not None:
+            parts[name] = (inputs, value)
+        return value
+
+    data = {"index_version": INDEX_VERSION, "label_order": list(G.graph.get("label_order", ()))}
+    data.update(part("nodes", (keys, attrs), lambda: _nodes(G, keys, attrs, memo)))
+    kinds = data["kinds"]
+    rows = list(map(G._succ.__getitem__, keys))
+    adjacency, links = part("adjacency", (keys, kinds, rows), lambda: _adjacency(G, keys, kinds))
+    data.update(adjacency)
+    link_mentions = G.graph.get("link_mentions", {})
+    data["text"] = part("text", (G.graph.get("text_index"), len(keys)), lambda: index_to_json(
+        G.graph.get("text_index") or build_text_index([""] * len(keys))))
+    said = G.graph.get("mentions", {})
+    data["mentions"] = part("mentions", (keys, said), lambda: _mentions(keys, said))
+    data["link_mentions"] = part("link_mentions", (keys, kinds, rows, link_mentions),
+                                 lambda: _link_mentions(keys, links, link_mentions))
+    return data
+
+
+def _nodes(G, keys: list[str], attrs: list[dict], memo: MutableMapping | None) -> dict:
+    """The nodes' part of the index: keys, kinds, labels and the names they are looked up by."""
     ids = {n: i for i, n in enumerate(keys)}
-    kinds = [G.nodes[n]["kind"] for n in keys]
     found = sorted((name, ids[n]) for name, n in names(G, memo).items())
-    data = {
-        "index_version": INDEX_VERSION,
-        "label_order": list(G.graph.get("label_order", ())),
+    return {
         # Flat lists and one string of kind letters: JSON parses them several times faster
         # than a list per node.
         "keys": keys,
-        "kinds": "".join(kind[0] for kind in kinds),
-        "labels": {lang or "": [G.nodes[n]["labels"].get(lang, "") for n in keys]
-                   for lang in sorted({lang for n in keys for lang in G.nodes[n]["labels"]}, key=lambda x: x or "")},
+        "kinds": "".join(d["kind"][0] for d in attrs),
+        "labels": {lang or "": [d["labels"].get(lang, "") for d in attrs]
+                   for lang in sorted({lang for d in attrs for lang in d["labels"]}, key=lambda x: x or "")},
         "names": {"keys": [name for name, _ in found], "ids": pack(array("I", (i for _, i in found)))},
     }
+
+
+def _adjacency(G, keys: list[str], kinds: str) -> tuple[dict, tuple[np.ndarray, np.ndarray]]:
+    """The links, keywords, links in and members of the index, and the links as (row pointers, ids)."""
+    ids = {n: i for i, n in enumerate(keys)}
     # Links join concepts; keyword edges go from a concept to a keyword. So a concept's
     # successors split by their kind into links and keywords, and a node's predecessors are
     # links in for a concept, members for a keyword. Each adjacency is read in one pass of C
     # (a list per node in Python was a second at 50,000 files), then split by kind in numpy.
-    is_keyword = np.fromiter((kind == KEYWORD for kind in kinds), dtype=bool, count=len(keys))
+    is_keyword = np.frombuffer(kinds.encode("ascii"), dtype=np.uint8) == ord(KEYWORD[0])
     (links, keywords), (links_in, members) = (
         _split(G._succ, keys, ids, lambda rows, near: is_keyword[near]),
         _split(G._pred, keys, ids, lambda rows, near: is_keyword[rows]))
-    data.update(links=_encode(*links), keywords=_encode(*keywords), links_in=_encode(*links_in),
-                members=_encode(*members))
-    # What a link's anchor text would say as a mention (graph.mentions.LinkMentions), for the
-    # related fit: the position of the link in the links array and the confidence x 65535.
-    said: list[tuple[int, int]] = []
+    return dict(links=_encode(*links), keywords=_encode(*keywords), links_in=_encode(*links_in),
+                members=_encode(*members)), links
+
+
+def _link_mentions(keys: list[str], links: tuple[np.ndarray, np.ndarray], said: Mapping) -> dict:
+    """What a link's anchor text would say as a mention (graph.mentions.LinkMentions), for the
+    related fit: the position of the link in the links array and the confidence x 65535."""
+    ids = {n: i for i, n in enumerate(keys)}
+    found: list[tuple[int, int]] = []
     rows: dict[int, dict[int, int]] = {}  # source id -> target id -> position of the link
     (ptr, near) = links
-    for (source, target), c in G.graph.get("link_mentions", {}).items():
+    for (source, target), c in said.items():
         i, j = ids.get(source), ids.get(target)
         if i is None or j is None:
             continue
@@ -538,22 +579,22 @@ def index_data(G, memo: MutableMapping | None = None) -> dict:
             start = int(ptr[i])
             row = rows[i] = {int(t): start + k for k, t in enumerate(near[start:ptr[i + 1]])}
         if (k := row.get(j)) is not None:
-            said.append((k, round(c * 65535)))
-    said.sort()
-    said_at, said_confidence = array("I", [k for k, _ in said]), array("H", [c for _, c in said])
-    data["text"] = index_to_json(G.graph.get("text_index") or build_text_index([""] * len(keys)))
-    # Per concept, the concepts its text names without linking, with the line and confidence
-    # (x 65535) of the first mention: three arrays of one row per node.
-    said = G.graph.get("mentions", {})
+            found.append((k, round(c * 65535)))
+    found.sort()
+    return {"at": pack(array("I", [k for k, _ in found])), "confidence": pack(array("H", [c for _, c in found]))}
+
+
+def _mentions(keys: list[str], said: Mapping) -> dict:
+    """Per concept, the concepts its text names without linking, with the line and confidence
+    (x 65535) of the first mention: three arrays of one row per node."""
+    ids = {n: i for i, n in enumerate(keys)}
     mentions, lines, confidences = _Csr(), array("I"), array("H")
     for n in keys:
         row = sorted((ids[t], line, conf) for t, (line, conf) in said.get(n, {}).items())
         mentions.add(i for i, _, _ in row)
         lines.extend(line for _, line, _ in row)
         confidences.extend(round(conf * 65535) for _, _, conf in row)
-    data["mentions"] = {**mentions.encode(), "lines": pack(lines), "confidence": pack(confidences)}
-    data["link_mentions"] = {"at": pack(said_at), "confidence": pack(said_confidence)}
-    return data
+    return {**mentions.encode(), "lines": pack(lines), "confidence": pack(confidences)}
 
 
 def read_index(text: str) -> IndexedGraph:

@@ -10,7 +10,8 @@ from graph.model import Article
 from graph.related import (SIGNALS, UnknownTerm, co_citation, common_neighbours, coupling, direct_links, find,
                            personalized_pagerank, rank, related, same_section, shared_keywords, text_similarity)
 from graph.errors import GraphFolderError
-from graph.related_index import INDEX_VERSION, IndexedGraph, attach_text_index, index_view, read_index, write_index
+from graph.related_index import (INDEX_VERSION, IndexedGraph, attach_text_index, index_data, index_view, read_index,
+                                 write_index)
 from tests.conftest import written_file
 
 
@@ -115,6 +116,27 @@ def test_same_section_looks_members_up_instead_of_scanning_every_node():
     assert _CountingList.walks <= 1  # one pass builds the lookup; scanning per query made it O(N²)
     assert answers["docs/s3/p0"] == {"docs/s3": 1.0, **{f"docs/s3/p{j}": 1.0 for j in range(1, 5)}}
     assert set(answers["docs/s3"]) == {f"docs/s{i}" for i in range(30) if i != 3}
+
+
+def test_index_parts_kept_across_builds_are_what_a_fresh_index_makes():
+    """``index_data``'s parts (``--watch``) after each kind of change are what a call without them
+    gives, and each is the last one itself while nothing it is made of changed."""
+    links = [("a", "b"), ("b", "c"), ("c", "a")]
+    base = {"links": links, "keywords": {"k": ["a"]}}
+    steps = [base, base, {**base, "labels": {"b": {"en": "Bee"}}}, {**base, "links": links + [("a", "c")]},
+             {**base, "links": links + [("a", "aa")]},  # a node that moves the ids of the nodes after it
+             {**base, "keywords": {"k": ["a", "b"]}}, {**base, "missing": ("c",)}, {**base, "missing": ("c",)}]
+    parts: dict = {}
+    for i, step in enumerate(steps):
+        G = nx_graph(**step)
+        G.graph["mentions"] = {"a": {"c": (2, 0.5)}} if i == 7 else {"b": {"a": (1, 0.25)}}
+        G.graph["link_mentions"] = {("a", "b"): 0.75} if i >= 2 else {}
+        last = dict(parts)
+        assert index_data(G, parts=parts) == index_data(G), f"step {i}"
+        if i == 1:
+            assert all(parts[name] is last[name] for name in parts)  # nothing changed: nothing made again
+        if i == 7:
+            assert parts["nodes"] is last["nodes"] and parts["mentions"] is not last["mentions"]
 
 
 def test_from_graph_works_without_a_text_index():
