@@ -114,6 +114,24 @@ def test_the_explorer_lays_out_and_ranks_only_when_its_inputs_changed(tmp_path, 
     assert warm.spliced["graph.html"] == (rendered, 2 - rendered, 0, 0)
 
 
+@pytest.mark.parametrize("case", ["touch-only", "edit-far-in-a-body", "add-link"])
+def test_the_related_index_rewrites_only_the_fields_that_changed(tmp_path, corpus, case):
+    write_files(corpus, LONG)
+    change = edit("ar/long.md", "آخر سطر", "آخر سطرين") if case == "edit-far-in-a-body" else CASES[case]
+    out = tmp_path / "out"
+    build([corpus], out, cache_dir=tmp_path / "cache")
+    inode = (out / "related-index.json").stat().st_ino
+    change(corpus)
+    warm = build([corpus], out, cache_dir=tmp_path / "cache")
+    build([corpus], tmp_path / "cold", cache_dir=None)
+    assert snapshot(out) == snapshot(tmp_path / "cold")
+    done = warm.spliced["related-index.json"]
+    if case == "add-link":  # the links change; the keys, kinds, labels and names do not
+        assert done.rendered > 0 and done.copied >= 4
+    else:  # the previous file, linked whole
+        assert done.rendered == 0 and (out / "related-index.json").stat().st_ino == inode
+
+
 @pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
 def test_pieces_whose_ids_moved_are_renumbered_not_rendered(tmp_path, corpus, name):
     # "aaa" sorts first: every node id after it moves by one, and so does every edge id after its edge
@@ -159,7 +177,8 @@ def test_a_damaged_chunk_table_is_a_warning_and_its_file_is_rendered_whole(tmp_p
         tables = table_files(tmp_path / "out")
         assert [t.name for t in tables] == ["edges.csv.chunks", "graph.gexf.chunks", "graph.graphml.chunks",
                                              "graph.html.chunks", "graph.jsonld.chunks", "graph.nt.chunks",
-                                             "graph.ttl.chunks", "links.jsonl.chunks", "nodes.csv.chunks"]
+                                             "graph.ttl.chunks", "links.jsonl.chunks", "nodes.csv.chunks",
+                                             "related-index.json.chunks"]
         data = bytearray(tables[5].read_bytes())
         data[-3] ^= 0xFF  # one flipped byte: the checksum no longer matches
         tables[5].write_bytes(bytes(data))
@@ -296,7 +315,7 @@ def test_a_file_whose_every_piece_is_unchanged_is_the_previous_file_linked(tmp_p
     again = inodes(out)
     assert {name for name in again if again[name] == after[name]} == {
         "edges.csv", "graph.gexf", "graph.graphml", "graph.html", "graph.jsonld", "graph.nt", "graph.ttl",
-        "links.jsonl", "nodes.csv"}
+        "links.jsonl", "nodes.csv", "related-index.json"}
     assert snapshot(out) == snapshot(tmp_path / "cold")
 
 

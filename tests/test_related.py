@@ -315,6 +315,15 @@ def _key_paths(value, path=()):
             yield from _key_paths(value[i], path + (i,))
 
 
+def test_the_index_file_in_pieces_is_the_file_written_whole(glossary_build):
+    from graph.exporters.related import pieces
+    from graph.splice import render
+
+    buf = io.StringIO()
+    write_index(glossary_build.graph, buf)
+    assert "".join(render(pieces(glossary_build.graph, None))) == buf.getvalue()
+
+
 def test_a_damaged_index_of_valid_json_fails_as_one_graph_folder_error(glossary_build):
     """Issue 10, point 6: every field of the index replaced by a wrong value, one at a time."""
     import copy
