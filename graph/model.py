@@ -247,3 +247,5 @@ class Resolution:
     """Reader problems plus those found while resolving (duplicate slugs, unsafe links)."""
     missing_labels: Mapping[str, Mapping[str | None, str]]
     """Missing slug -> language -> label chosen from anchor text."""
+    missing_demand: Mapping[str, tuple[int, int]]
+    """Missing slug -> (its link occurrences, the concepts linking it)."""

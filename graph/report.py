@@ -21,7 +21,7 @@ from graph.model import EdgeKind, LinkClass, NodeKind, Occurrence, Occurrences, 
 from graph.splice import Piece, WriteMemo, digest, file_context, render
 
 ARTICLE, MISSING_NODE, KEYWORD = NodeKind.ARTICLE, NodeKind.MISSING, NodeKind.KEYWORD
-LINKS_TO, HAS_KEYWORD, MISSING = EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD, LinkClass.MISSING
+LINKS_TO, HAS_KEYWORD = EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD
 
 REPORT_VERSION = 2
 """2: the per-link audit moved from report.json's ``links`` to LINKS_FILE."""
@@ -36,17 +36,7 @@ def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
     kind_of = itemgetter("kind")
     kinds = Counter(map(kind_of, G._node.values()))
     edges = Counter(map(kind_of, chain.from_iterable(map(dict.values, G._succ.values()))))
-    occurrences = resolution.occurrences
-    classes = Counter(occurrences.kinds)
-    demand: Counter[str] = Counter()
-    sources: dict[str, set[str]] = {}
-    missing = LinkClass.ALL.index(MISSING)
-    for article, row, targets in occurrences.by_article():
-        if missing in row:
-            for link_class, target in zip(row, targets):
-                if link_class == missing:
-                    demand[target] += 1
-                    sources.setdefault(target, set()).add(article.slug)
+    classes = Counter(resolution.occurrences.kinds)
     return {
         "report_version": REPORT_VERSION,
         "counts": {
@@ -62,8 +52,9 @@ def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
         ],
         "most_wanted_missing": [
             {"slug": slug, "label": preferred(G, G.nodes[slug]["labels"])[1], "occurrences": n,
-             "linked_from": len(sources[slug])}
-            for slug, n in sorted(demand.items(), key=lambda item: (-item[1], item[0]))
+             "linked_from": linked_from}
+            for slug, (n, linked_from) in sorted(resolution.missing_demand.items(),
+                                                 key=lambda item: (-item[1][0], item[0]))
         ],
         "links_file": LINKS_FILE,
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections import Counter, defaultdict
+from itertools import chain
 
 from graph.model import Article, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
 from graph.parse import language_root
@@ -64,6 +65,9 @@ class ResolveMemo:
         """(href, language, language folder, folder) -> (class, target, holds invisible characters)."""
         self.articles: dict[str, tuple] = {}
         """Path -> (article, its links' class codes, targets and problems) from the last call."""
+        self.missing: dict[str, tuple] = {}
+        """Path -> (article, its links' class codes and targets, what its missing links tell
+        ``_missing``), for each article with a missing link, from the last call."""
 
 
 def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
@@ -97,7 +101,7 @@ def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
     _unify_missing_spellings(kinds, targets, _CODE[MISSING])
     occurrences = Occurrences(articles, bytes(kinds), targets)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
-    return Resolution(corpus, tuple(articles), occurrences, tuple(problems), _missing_labels(occurrences))
+    return Resolution(corpus, tuple(articles), occurrences, tuple(problems), *_missing(occurrences, memo))
 
 
 _CODE = {kind: i for i, kind in enumerate(LinkClass.ALL)}
@@ -268,22 +272,50 @@ def _unify_missing_spellings(kinds: bytearray, targets: list[str | None], missin
             targets[i] = best[t.casefold()]
 
 
-def _missing_labels(occurrences: Occurrences) -> dict[str, dict[str | None, str]]:
-    """Missing slug -> language -> its most frequent wordy anchor text (first seen on ties); an
-    anchor's language is judged against the article it is written in."""
-    anchors: dict[str, dict[str | None, Counter[str]]] = defaultdict(lambda: defaultdict(Counter))
-    missing = LinkClass.ALL.index(MISSING)
+def _missing(occurrences: Occurrences, memo: ResolveMemo | None = None
+             ) -> tuple[dict[str, dict[str | None, str]], dict[str, tuple[int, int]]]:
+    """(missing slug -> language -> its most frequent wordy anchor text, first seen on ties;
+    missing slug -> (its link occurrences, the concepts linking it)). An anchor's language is
+    judged against the article it is written in. ``memo`` keeps what each article's missing
+    links tell, while the article and its links' classes and targets are the same."""
+    missing = _CODE[MISSING]
+    last = memo.missing if memo is not None else {}
+    kept: dict[str, tuple] = {}
+    judged: dict[tuple[str, str | None], tuple[str | None, str | None]] = {}  # (text, lang) -> (label lang, label)
+    told = []  # (slug, (target, label language, label or None) of each missing link) per article
     for article, kinds, targets in occurrences.by_article():
-        if missing in kinds:  # most articles have no missing link
+        if missing not in kinds:  # most articles have no missing link
+            continue
+        entry = last.get(article.path)
+        if entry is None or entry[0] is not article or entry[1] != kinds or entry[2] != targets:
+            lang, found = article.lang, []
             for link, kind, target in zip(article.links, kinds, targets):
                 if kind == missing and target is not None:
-                    per_lang = anchors[target]  # created even when no anchor is wordy
-                    wordy, lang = anchor_lang(link.text, article.lang)
-                    if wordy:
-                        per_lang[lang][link.text] += 1
-    return {
-        slug: {lang: c.most_common(1)[0][0] for lang, c in anchors[slug].items()}
-        or {None: slug.rpartition("/")[2]}
-        for slug in sorted(anchors)
-    }
-
+                    label = judged.get((link.text, lang))
+                    if label is None:
+                        wordy, label_lang = anchor_lang(link.text, lang)
+                        label = judged[(link.text, lang)] = (label_lang, link.text) if wordy else (None, None)
+                    found.append((target, *label))
+            entry = (article, kinds, targets, tuple(found))
+        kept[article.path] = entry
+        told.append((article.slug, entry[3]))
+    if memo is not None:
+        memo.missing = kept
+    # Counted in C; each (target, language, text) is counted in the order first seen, so the
+    # first text seen wins a tie as Counter.most_common would pick it.
+    counted = Counter(chain.from_iterable(found for _, found in told))
+    best: dict[str, dict[str | None, tuple[str, int]]] = {}
+    occurrences_of: Counter[str] = Counter()
+    for (target, lang, text), n in counted.items():
+        occurrences_of[target] += n
+        per_lang = best.setdefault(target, {})
+        if text is not None and (lang not in per_lang or n > per_lang[lang][1]):
+            per_lang[lang] = (text, n)
+    linked_from: dict[str, set[str]] = defaultdict(set)
+    for slug, found in told:
+        for target in {target for target, _, _ in found}:
+            linked_from[target].add(slug)
+    slugs = sorted(best)
+    labels = {slug: {lang: text for lang, (text, _) in best[slug].items()} or {None: slug.rpartition("/")[2]}
+              for slug in slugs}
+    return labels, {slug: (occurrences_of[slug], len(linked_from[slug])) for slug in slugs}

@@ -99,6 +99,35 @@ def test_missing_labels_come_from_the_most_frequent_wordy_anchor():
     assert labels["n"] == {None: "n"}  # only punctuation: fall back to the slug
 
 
+def test_missing_demand_counts_occurrences_and_the_concepts_linking():
+    # a language twin links as its concept: finra's two files are one concept linking /x
+    files = {"Arabic/finra.md": "[x](/x) [x](/x) [y](/y)", "English/finra.md": "[X](/x)", "Arabic/bank.md": "[x](/x)"}
+    assert resolve(corpus(files)).missing_demand == {"x": (4, 2), "y": (1, 1)}
+
+
+def test_missing_labels_and_demand_kept_by_the_memo_are_those_of_a_fresh_call():
+    from graph.resolve import ResolveMemo
+
+    memo = ResolveMemo()
+    a = "[one](/m) [two](/m) [three](/n)"  # never edited: what it tells changes with the others
+    b = "[two](/m) [one](/m) [one](/m)"
+    steps = [{"a.md": a, "b.md": "[two](/m)"},
+             {"a.md": a, "b.md": b},  # b's labels outvote a's
+             {"a.md": a, "b.md": "[one](/M) [two](/M) [two](/M)"},  # a's target is spelled /M, written more often
+             {"a.md": a, "b.md": b},
+             {"a.md": a, "b.md": b, "m.md": "# M"},  # a's /m resolves to m: the same target, another class
+             {"a.md": a, "b.md": "---\naliases: [m]\n---\n"}]  # a's /m resolves to b
+    articles = {}
+    for files in steps:
+        parsed = corpus(files)
+        # an unchanged file is the same article, as the parse cache gives it
+        parsed = parsed.__class__(tuple(articles.get((a.path, files[a.path]), a) for a in parsed.articles),
+                                  parsed.problems, parsed.files)
+        articles = {(a.path, files[a.path]): a for a in parsed.articles}
+        kept, fresh = resolve(parsed, memo), resolve(parsed)
+        assert (kept.missing_labels, kept.missing_demand) == (fresh.missing_labels, fresh.missing_demand)
+
+
 def test_missing_label_language_is_judged_against_the_linking_file():
     # finra has an English twin, but the Latin anchor is written in the Arabic file: untagged, not @en.
     files = {"Arabic/finra.md": "[SEC](/sec)", "English/finra.md": "# FINRA"}
