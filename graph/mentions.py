@@ -91,10 +91,54 @@ class Name:
     ``contains``) or a one-word name written in capitals (``ARM``)."""
 
 
-@lru_cache(maxsize=1 << 17)  # the anchor texts of a corpus are made names and looked up again
+_PATHS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+"""``name_path``'s memo. Unbounded: a bounded LRU cycled through a corpus's ~150,000 anchor
+texts (at 50,000 files) and kept none of them, though each is made a name, a link's keys and
+looked up again; emptied at the end of each ``mention_candidates``, it holds one corpus's names."""
+
+
 def name_path(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(folded words, trie keys) of a name: stems, with any punctuation between words kept."""
-    folded = fold(text)
+    found = _PATHS.get(text)
+    if found is None:
+        found = _PATHS[text] = _name_path(fold(text))
+    return found
+
+
+def name_paths(texts: Iterable[str]) -> dict[str, str]:
+    """Text -> ``normalize(text)`` of each distinct text, its ``name_path`` made on the way: all
+    folded in one call (``folds``), as a corpus's anchor texts and titles are ~200,000 short texts."""
+    texts = list(set(texts))
+    normal = {}
+    for text, folded in zip(texts, folds(texts)):
+        if text not in _PATHS:
+            _PATHS[text] = _name_path(folded)
+        normal[text] = " ".join(folded.split())
+    return normal
+
+
+def folds(texts: list[str]) -> list[str]:
+    """``fold`` of each text, in one call: fold changes text one character at a time but for NFKC,
+    which a NUL bounds (it is a starter that composes with nothing), so the folded texts joined by
+    NULs are the texts joined by NULs, folded."""
+    joined = "\0".join(texts)
+    if joined.count("\0") != len(texts) - 1:  # no text, or a text holding a NUL
+        return list(map(fold, texts))
+    return fold(joined).split("\0")
+
+
+def _name_path(folded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``name_path`` of folded text."""
+    words = folded.split(" ")
+    # Letters and digits one space apart (most names): each piece is a WORD (``[^\W_]`` is what
+    # str.isalnum accepts) and each gap a plain space, so the keys are the stems, found in C.
+    if all(map(str.isalnum, words)):
+        return tuple(words), tuple(map(stem, words))
+    return _spaced_path(folded)
+
+
+def _spaced_path(folded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``name_path`` of folded text, whatever lies between its words."""
     words, keys, end = [], [], None
     for m in WORD.finditer(folded):
         word = m.group()
@@ -325,6 +369,8 @@ def _counted(written: Counter, normal: Callable[[str], str]) -> tuple[dict[str, 
 _NAMING = (RESOLVED, MISSING)  # the links whose anchor texts name their targets
 _TEXT = itemgetter(1)  # of a Link
 _TARGET = itemgetter(1)  # of a (text, target) pair
+_TEXT_OF = itemgetter(0)  # of a (text, target) pair
+_TITLE = attrgetter("title")
 
 
 def _anchor_texts(articles: Iterable[Article]) -> Iterator[str]:
@@ -343,10 +389,12 @@ def _selector(classes: Iterable[str]) -> bytes:
     return bytes(i in wanted for i in range(256))
 
 
-def build_lexicon(resolution: Resolution, anchors: bool = True) -> Lexicon:
-    """The names of every concept of a resolved corpus (anchor texts too unless ``anchors`` is False)."""
+def build_lexicon(resolution: Resolution, anchors: bool = True,
+                  normal: Callable[[str], str] = normalize) -> Lexicon:
+    """The names of every concept of a resolved corpus (anchor texts too unless ``anchors`` is
+    False); ``normal`` as for ``anchor_counts``."""
     names = list(concept_names(resolution.articles))
-    counts = anchor_counts(resolution) if anchors else None
+    counts = anchor_counts(resolution, normal) if anchors else None
     if counts:
         names += anchor_names(resolution, counts)
     lexicon = Lexicon(names)
@@ -475,6 +523,11 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     weight of mentions from the links it hides.
     """
     texts: dict[str, tuple[str, tuple[str, ...]]] = {}  # this build's anchor texts (memo.text)
+    normal: Callable[[str], str] = normalize
+    if memo is None:  # every anchor text and title named at once
+        occurrences = resolution.occurrences
+        normal = name_paths(chain(compress(_anchor_texts(occurrences.articles), _classes(occurrences, _LINKED)),
+                                  map(_TITLE, resolution.articles))).__getitem__
     given = _linked(resolution, memo, texts)
     found: dict[str, tuple] = {}
     changed: set | None = None  # the name groups, then also the count keys, that differ from the last build's
@@ -488,7 +541,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
                    if memo.groups is not lexicon.groups else set())
         kept: dict = {}
         starts: dict[str, tuple[str, ...]] = {}  # word -> the first keys it may be; words repeat across articles
-    lexicon = lexicon or build_lexicon(resolution)
+    lexicon = lexicon or build_lexicon(resolution, normal=normal)
     for a in resolution.articles:
         if memo is None:
             entry = (None, article_matches(a.body, lexicon, a.body_line))
@@ -535,7 +588,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
                      {path: f[7] for path, f in found.items() if f[7]}, counts).into(links, memo, changed, texts)
     # The memos serve one corpus: a long-lived process (--watch) need not keep them (the kept
     # lexicon's analysed words either: a rebuild analyses only the words of what it rescans).
-    name_path.cache_clear()
+    _PATHS.clear()
     stem.cache_clear()
     if memo is not None and memo.lexicon is not None:
         memo.lexicon._words.clear()
@@ -558,16 +611,8 @@ def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[
     occurrences = resolution.occurrences
     selected, start = _classes(occurrences, _LINKED), 0
     previous = memo.links if memo is not None else {}
-    paths: dict[str, tuple[str, ...]] = {}
-
-    def keys(text: str) -> tuple[str, ...]:
-        if memo is not None:
-            return memo.text(texts, text)[1]
-        found = paths.get(text)
-        if found is None:
-            found = paths[text] = name_path(text)[1]
-        return found
-
+    # Anchor text -> its keys, looked up in C: a million links use far fewer distinct texts.
+    keys = _Keys(memo, texts).__getitem__
     given = {}
     for a in occurrences.articles:  # one article's links at a time, read from the columns
         end = start + len(a.links)
@@ -577,7 +622,7 @@ def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[
             if old is None or not (old.links is a.links or old.links == a.links) or old.kinds != kinds \
                     or old.targets != targets:
                 pairs = list(filter(_TARGET, compress(zip(map(_TEXT, a.links), targets), selected[start:end])))
-                linked, anchored = tuple(set(map(_TARGET, pairs))), tuple(set(map(keys, {text for text, _ in pairs})))
+                linked, anchored = tuple(set(map(_TARGET, pairs))), tuple(set(map(keys, set(map(_TEXT_OF, pairs)))))
                 # Without a memo, nothing compares them later: not kept.
                 old = _Linked(a.links, kinds, targets, linked, anchored) if memo is not None else \
                     _Linked((), b"", (), linked, anchored)
@@ -585,6 +630,18 @@ def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[
                 given[a.path] = old
         start = end
     return given
+
+
+class _Keys(dict):
+    """Anchor text -> its ``name_path`` keys, each made once (through ``memo.text`` with a memo)."""
+
+    def __init__(self, memo: ScanMemo | None, texts: dict) -> None:
+        super().__init__()
+        self.memo, self.texts = memo, texts
+
+    def __missing__(self, text: str) -> tuple[str, ...]:
+        found = self[text] = self.memo.text(self.texts, text)[1] if self.memo is not None else name_path(text)[1]
+        return found
 
 
 def _candidates(a: Article, matches: tuple, own: _Linked,

@@ -396,3 +396,28 @@ def test_an_anchor_text_only_this_link_uses_names_nothing():
 def test_an_anchor_written_as_code_stays_code():
     said, plain = linked_and_plain("Call [`Bond`](/bond) here.", "Call `Bond` here.")
     assert said == {} and "bond" not in plain
+
+
+# Written for the fast paths below: one-space names, every other gap, marks and forms NFKC
+# changes, digits \d does not take, and NULs, which ``folds`` joins texts with.
+TEXTS = ["Risk Management", "risk  management", " Bond", "Bond ", "401(k) plan", "e-mail list", "ETF’s fund",
+         "investor's guide", "إِدَارَةُ الْمَخَاطِرِ", "هيئة تنظيم", "ﻷسهم المالية", "x² y", "Ⅻ items", "a_b c",
+         "", " ", "\u0651", "\u0301e acute", "tab\tgap", "line\nbreak", "ﬁnance", "ＦＵＬＬ width", "ΣΑΣ bank", "٣ أسهم"]
+
+
+def test_name_path_of_spaced_words_is_the_general_one():
+    from graph.mentions import _spaced_path, name_path
+    from graph.normalize import fold
+    for text in TEXTS:
+        assert name_path(text) == _spaced_path(fold(text)), text
+
+
+def test_names_folded_together_are_folded_one_by_one():
+    from graph.mentions import _PATHS, _spaced_path, folds, name_path, name_paths
+    from graph.normalize import fold, normalize
+    for texts in (TEXTS, [*TEXTS, "a\0b"], [], [""], ["e", "\u0301"], ["\u0627", "\u0653"]):
+        assert folds(texts) == [fold(t) for t in texts]
+    _PATHS.clear()
+    normal = name_paths(TEXTS)
+    assert normal == {t: normalize(t) for t in TEXTS}
+    assert all(name_path(t) == _spaced_path(fold(t)) for t in TEXTS)
