@@ -171,19 +171,28 @@ class Lexicon:
             node.setdefault("", []).append(name)
             self.groups.setdefault(name.keys[0], []).append(name)
             self.size += 1
-        self._words: dict[str, tuple[str, str, tuple[tuple[str, bool], ...]]] = {}
-        self.anchor_counts: dict[str, Counter] | None = None
-        """``anchor_counts`` of the corpus the anchor names came from, when ``build_lexicon`` made it."""
+        self._words = _Analysed(self.trie)
+        self.anchor_counts: dict[str, Counter] | AnchorShares | None = None
+        """``anchor_counts`` (or ``AnchorShares``) of the corpus the anchor names came from, when made with them."""
 
     def analyse(self, word: str) -> tuple[str, str, tuple[tuple[str, bool], ...]]:
         """(folded, stem, the names it may start) of a written word; the last are (first key of a
         name, True when reached by removing a clinging conjunction/preposition)."""
-        found = self._words.get(word)
-        if found is None:
-            folded, word_stem, keys = word_keys(word)
-            found = (folded, word_stem, tuple(k for k in keys if k[0] in self.trie))
-            if len(self._words) < 2_000_000:  # memo for the words that repeat, bounded
-                self._words[word] = found
+        return self._words[word]
+
+
+class _Analysed(dict):
+    """Written word -> ``Lexicon.analyse`` of it: a memo for the words that repeat, bounded, read in C."""
+
+    def __init__(self, trie: dict) -> None:
+        super().__init__()
+        self.trie = trie
+
+    def __missing__(self, word: str) -> tuple[str, str, tuple[tuple[str, bool], ...]]:
+        folded, word_stem, keys = word_keys(word)
+        found = (folded, word_stem, tuple(k for k in keys if k[0] in self.trie))
+        if len(self) < 2_000_000:
+            self[word] = found
         return found
 
 
@@ -291,7 +300,7 @@ def body_digest(body: str) -> bytes:
 def name(target: str, text: str, origin: str, weight: float, capitals: bool = False) -> Name | None:
     """The Name of ``target`` written ``text``; None when the text has no word."""
     words, keys = name_path(text)
-    if sum(len(w) for w in words if _LETTERS.match(w)) < 2:
+    if sum(map(len, filter(_LETTERS.match, words))) < 2:
         return None  # digits or one letter name nothing reliably
     # An acronym names its concept only in capitals: "ARM", not the "arm" of a body.
     capitals = capitals or (len(words) == 1 and _upper(text.strip()))
@@ -366,11 +375,59 @@ def _counted(written: Counter, normal: Callable[[str], str]) -> tuple[dict[str, 
     return counts, spelling
 
 
+@dataclass(frozen=True, slots=True)
+class AnchorShares:
+    """What ``anchor_counts`` tells, counted in bulk: no Counter per anchor text (~150,000 at
+    50,000 files, most of the time of making them), only what names and ``LinkMentions`` read."""
+
+    pairs: Counter
+    """(normalised anchor text, target) -> links written with it."""
+    totals: Counter
+    """Normalised anchor text -> links written with it, whatever their targets."""
+    spelling: dict[str, str]
+    """Normalised anchor text -> one spelling of it (the least, as ``anchor_counts``)."""
+
+    def links(self, key: str, target: str) -> tuple[int, int]:
+        """(links written with ``key`` to ``target``, links written with ``key``)."""
+        return self.pairs[key, target], self.totals[key]
+
+    def names(self) -> Iterator[Name]:
+        """``anchor_names``, in its order: by text, then target."""
+        pairs, totals, spelling = self.pairs, self.totals, self.spelling
+        for key, target in sorted(pair for pair, n in pairs.items() if n / totals[pair[0]] >= MIN_LINK_SHARE):
+            share = pairs[key, target] / totals[key]
+            if found := name(target, spelling[key], "anchor", share, False):
+                yield found
+
+
+def anchor_shares(resolution: Resolution, normal: Callable[[str], str] = normalize) -> AnchorShares:
+    """``anchor_counts`` as ``AnchorShares``; ``normal`` as for it."""
+    occurrences = resolution.occurrences
+    written = list(filter(_TARGET, compress(zip(_anchor_texts(occurrences.articles), occurrences.targets),
+                                            _classes(occurrences, _NAMING))))
+    keys = list(map(normal, map(_TEXT_OF, written)))
+    spelling: dict[str, str] = {}
+    for text in set(map(_TEXT_OF, written)):
+        key = normal(text)
+        if (was := spelling.get(key)) is None or text < was:
+            spelling[key] = text
+    return AnchorShares(Counter(zip(keys, map(_TARGET, written))), Counter(keys), spelling)
+
+
+def _links(anchors: dict[str, Counter] | AnchorShares, key: str, target: str) -> tuple[int, int]:
+    """(links written with ``key`` to ``target``, links written with ``key``) from ``anchor_counts`` or ``AnchorShares``."""
+    if type(anchors) is AnchorShares:
+        return anchors.links(key, target)
+    targets = anchors[key]
+    return targets[target], sum(targets.values())
+
+
 _NAMING = (RESOLVED, MISSING)  # the links whose anchor texts name their targets
 _TEXT = itemgetter(1)  # of a Link
 _TARGET = itemgetter(1)  # of a (text, target) pair
 _TEXT_OF = itemgetter(0)  # of a (text, target) pair
 _TITLE = attrgetter("title")
+_SPAN, _GROUP = re.Match.span, re.Match.group
 
 
 def _anchor_texts(articles: Iterable[Article]) -> Iterator[str]:
@@ -394,11 +451,11 @@ def build_lexicon(resolution: Resolution, anchors: bool = True,
     """The names of every concept of a resolved corpus (anchor texts too unless ``anchors`` is
     False); ``normal`` as for ``anchor_counts``."""
     names = list(concept_names(resolution.articles))
-    counts = anchor_counts(resolution, normal) if anchors else None
-    if counts:
-        names += anchor_names(resolution, counts)
+    shares = anchor_shares(resolution, normal) if anchors else None
+    if shares is not None:
+        names += shares.names()
     lexicon = Lexicon(names)
-    lexicon.anchor_counts = counts[0] if counts else None
+    lexicon.anchor_counts = shares
     return lexicon
 
 
@@ -847,8 +904,8 @@ class LinkMentions:
             key = made.get((name.words, name.keys))
             if key is None:
                 return name
-            targets = self.anchors[key]
-            n, total = targets[v] - own[key], sum(targets.values()) - own[key]
+            n, total = _links(self.anchors, key, v)
+            n, total = n - own[key], total - own[key]
             if n <= 0 or n / total < MIN_LINK_SHARE:
                 return None  # an anchor text that names ``v`` through ``a``'s links only
             return Name(name.target, name.words, name.keys, name.origin, n / total, name.capitals)
@@ -943,14 +1000,14 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1,
          words: set[str] | None = None) -> Iterator[tuple[int, str, list[Name], Callable[[Name], str]]]:
     """(line, words as written, names, tier of a name) of every longest name in the prose of a
     Markdown body; ``words`` collects the words of the prose."""
-    trie = lexicon.trie
-    known, analyse = lexicon._words.get, lexicon.analyse
+    trie, analysed = lexicon.trie, lexicon._words.__getitem__
     for text, starts in prose(body, first_line):
-        spans = [m.span() for m in WORD.finditer(text)]
-        written = WORD.findall(text)
+        found = list(WORD.finditer(text))  # one pass of the pattern, its spans and words read in C
+        spans = list(map(_SPAN, found))
+        written = list(map(_GROUP, found))
         if words is not None:
             words.update(written)
-        info = [known(w) or analyse(w) for w in written]
+        info = list(map(analysed, written))
         i, count = 0, len(spans)
         while i < count:
             if not info[i][2]:
@@ -977,10 +1034,20 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1,
 
 def _longest(trie: dict, text: str, spans: list, info: list, i: int):
     """(last word, names, via a clinging prefix) of the longest name starting at word ``i``."""
-    best = None
-    for end in _ends(trie, text, spans, info, i):
-        if best is None or end[0] > best[0]:
-            best = end
+    best, last = None, len(spans) - 1
+    for start, clitic in info[i][2]:  # _ends, inlined: one call per word that may start a name
+        node = trie[start]
+        j = i
+        while True:
+            if "" in node and (best is None or j > best[0]):
+                best = (j, node[""], clitic)
+            if j == last:
+                break
+            gap = text[spans[j][1]:spans[j + 1][0]]
+            j += 1
+            node = node.get(info[j][1] if gap == " " else _key(gap, info[j][1]))
+            if node is None:
+                break
     return best
 
 

@@ -421,3 +421,22 @@ def test_names_folded_together_are_folded_one_by_one():
     normal = name_paths(TEXTS)
     assert normal == {t: normalize(t) for t in TEXTS}
     assert all(name_path(t) == _spaced_path(fold(t)) for t in TEXTS)
+
+
+def test_anchor_shares_tell_what_anchor_counts_tell():
+    from graph.mentions import _links, anchor_names, anchor_shares
+    extra = {"English/a.md": article("A", "[Fixed Income](/bond), [fixed income](/bond), [Fixed income](/fund), "
+                                          "[Tie](/bond), [tie](/bank), [Minor](/bond), [Minor](/bank), [minor](/bank), "
+                                          "[x](/bond), [A](/a), [Self](/a), [ext](https://example.com/), [إدارة المخاطر](/risk)"),
+             "English/b.md": article("B", "[Tie](/company) [Tie](/company), [ARM](/bank), [arm](/bond), [arm](/bond)")}
+    files = {**CONCEPTS, **extra}
+    articles = [parse_article(text, name)[0] for name, text in sorted(files.items())]
+    resolution = resolve(Corpus(tuple(articles), (), len(articles)))
+    counts, spelling = anchor_counts(resolution)
+    shares = anchor_shares(resolution)
+    assert list(shares.names()) == list(anchor_names(resolution, (counts, spelling)))
+    assert len(list(shares.names())) >= 4 and shares.spelling == spelling
+    targets = {t for c in counts.values() for t in c} | {"nowhere"}
+    for key in [*counts, "no such text"]:
+        for target in targets:
+            assert shares.links(key, target) == _links(counts, key, target), (key, target)
