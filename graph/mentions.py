@@ -109,12 +109,9 @@ def name_paths(texts: Iterable[str]) -> dict[str, str]:
     """Text -> ``normalize(text)`` of each distinct text, its ``name_path`` made on the way: all
     folded in one call (``folds``), as a corpus's anchor texts and titles are ~200,000 short texts."""
     texts = list(set(texts))
-    normal = {}
-    for text, folded in zip(texts, folds(texts)):
-        if text not in _PATHS:
-            _PATHS[text] = _name_path(folded)
-        normal[text] = " ".join(folded.split())
-    return normal
+    folded = folds(texts)
+    _PATHS.update(zip(texts, map(_name_path, folded)))
+    return dict(zip(texts, map(" ".join, map(str.split, folded))))  # normalize's last step, in C
 
 
 def folds(texts: list[str]) -> list[str]:
@@ -172,6 +169,7 @@ class Lexicon:
             self.groups.setdefault(name.keys[0], []).append(name)
             self.size += 1
         self._words = _Analysed(self.trie)
+        self._tiers = _Tiers()
         self.anchor_counts: dict[str, Counter] | AnchorShares | None = None
         """``anchor_counts`` (or ``AnchorShares``) of the corpus the anchor names came from, when made with them."""
 
@@ -428,6 +426,7 @@ _TARGET = itemgetter(1)  # of a (text, target) pair
 _TEXT_OF = itemgetter(0)  # of a (text, target) pair
 _TITLE = attrgetter("title")
 _SPAN, _GROUP = re.Match.span, re.Match.group
+_FOLDED = itemgetter(0)  # of Lexicon.analyse (and the offset of a prose piece)
 
 
 def _anchor_texts(articles: Iterable[Article]) -> Iterator[str]:
@@ -642,13 +641,14 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         memo.groups, memo.entries, memo.texts, memo.links, memo.found = lexicon.groups, kept, texts, given, found
     if links is not None:
         LinkMentions(resolution, lexicon, given, {path: f[5] for path, f in found.items()},
-                     {path: f[7] for path, f in found.items() if f[7]}, counts).into(links, memo, changed, texts)
+                     {path: f[7] for path, f in found.items() if f[7]}, counts, normal).into(links, memo, changed, texts)
     # The memos serve one corpus: a long-lived process (--watch) need not keep them (the kept
     # lexicon's analysed words either: a rebuild analyses only the words of what it rescans).
     _PATHS.clear()
     stem.cache_clear()
     if memo is not None and memo.lexicon is not None:
         memo.lexicon._words.clear()
+        memo.lexicon._tiers.clear()
     if memo is None:
         return {a.path: _mentions(a, found[a.path][4], counts) for a in resolution.articles}
     made: dict[str, tuple] = {}
@@ -773,11 +773,12 @@ class LinkMentions:
 
     def __init__(self, resolution: Resolution, lexicon: Lexicon, given: dict[str, _Linked],
                  seen: dict[str, tuple[tuple[str, ...], ...]], held: dict[str, tuple],
-                 counts: tuple[Counter, Counter, Counter, Counter]) -> None:
+                 counts: tuple[Counter, Counter, Counter, Counter], normal: Callable[[str], str] = normalize) -> None:
         self.resolution, self.lexicon, self.given, self.seen, self.held = resolution, lexicon, given, seen, held
         self.name_linked, self.name_seen, self.target_linked, self.target_seen = counts
         self.anchors = lexicon.anchor_counts if lexicon.anchor_counts is not None else anchor_counts(resolution)[0]
-        self.normal: Callable[[str], str] = _memo(normalize)  # anchor text -> normalize(text)
+        # Anchor text -> normalize(text): ``normal`` when it is a table already, else remembered.
+        self.normal: Callable[[str], str] = normal if normal is not normalize else _memo(normalize)
         self.reads: set | None = None
         """With a memo, the keys of the counts and name groups the article being done reads."""
 
@@ -1000,7 +1001,7 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1,
          words: set[str] | None = None) -> Iterator[tuple[int, str, list[Name], Callable[[Name], str]]]:
     """(line, words as written, names, tier of a name) of every longest name in the prose of a
     Markdown body; ``words`` collects the words of the prose."""
-    trie, analysed = lexicon.trie, lexicon._words.__getitem__
+    trie, analysed, tier = lexicon.trie, lexicon._words.__getitem__, lexicon._tiers.tier
     for text, starts in prose(body, first_line):
         found = list(WORD.finditer(text))  # one pass of the pattern, its spans and words read in C
         spans = list(map(_SPAN, found))
@@ -1008,6 +1009,7 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1,
         if words is not None:
             words.update(written)
         info = list(map(analysed, written))
+        offsets = None  # of the run's pieces, made at its first name
         i, count = 0, len(spans)
         while i < count:
             if not info[i][2]:
@@ -1019,16 +1021,18 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1,
                 continue
             end, names, clitic = match
             begin, stop = spans[i][0], spans[end][1]
-            if text.count("(", begin, stop) > text.count(")", begin, stop) and text[stop:stop + 1] == ")":
+            if text[stop:stop + 1] == ")" and text.count("(", begin, stop) > text.count(")", begin, stop):
                 stop += 1  # "401(k" -> "401(k)"
             written = text[begin:stop]
             if not _upper(written):
                 names = [n for n in names if not n.capitals]
             if names:
-                folded = [info[k][0] for k in range(i, end + 1)]
-                piece = bisect_right(starts, begin, key=lambda start: start[0]) - 1
+                folded = tuple(map(_FOLDED, info[i:end + 1]))
+                if offsets is None:
+                    offsets = list(map(_FOLDED, starts))
+                piece = bisect_right(offsets, begin) - 1
                 yield (starts[piece][1], written, names,
-                       lambda name, folded=folded, clitic=clitic: _tier(name, folded, clitic))
+                       lambda name, folded=folded, clitic=clitic: tier(name.words, folded, clitic))
             i = end + 1
 
 
@@ -1053,14 +1057,30 @@ def _longest(trie: dict, text: str, spans: list, info: list, i: int):
 
 def _tier(name: Name, written: list[str], clitic: bool) -> str:
     """How closely the written (folded) words match the name."""
-    if not clitic and written == list(name.words):
+    return _tier_of(name.words, tuple(written), clitic)
+
+
+def _tier_of(words: tuple[str, ...], written: tuple[str, ...], clitic: bool) -> str:
+    """``_tier`` of a name of these (folded) ``words``."""
+    if not clitic and written == words:
         return EXACT
     if clitic:
-        written = [w for w in without_proclitic(written[0])
-                   if stem(w) == stem(name.words[0])][:1] + written[1:]
-    if [strip_article(w) for w in written] == [strip_article(w) for w in name.words]:
+        written = (*[w for w in without_proclitic(written[0]) if stem(w) == stem(words[0])][:1], *written[1:])
+    if [strip_article(w) for w in written] == [strip_article(w) for w in words]:
         return ARTICLE
     return INFLECTED
+
+
+class _Tiers(dict):
+    """(name's words, written words, via a clinging prefix) -> ``_tier_of`` them: a prose repeats
+    the same few forms of the same names, each matched again for every name it may be."""
+
+    def __missing__(self, key: tuple) -> str:
+        found = self[key] = _tier_of(*key)
+        return found
+
+    def tier(self, words: tuple[str, ...], written: tuple[str, ...], clitic: bool) -> str:
+        return self[words, written, clitic]
 
 
 def prose(body: str, first_line: int = 1) -> Iterator[tuple[str, list[tuple[int, int]]]]:

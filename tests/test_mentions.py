@@ -440,3 +440,17 @@ def test_anchor_shares_tell_what_anchor_counts_tell():
     for key in [*counts, "no such text"]:
         for target in targets:
             assert shares.links(key, target) == _links(counts, key, target), (key, target)
+
+
+def test_remembered_tiers_are_the_tiers(monkeypatch):
+    import graph.mentions as mentions
+    bodies = ["والسهم وبالسهم والشركات شركة هيئه تنظيم الصناعة المالية.", "Banks and bonds, a Bond, BONDS.",
+              "إدارة المخاطر وبإدارة المخاطر والمخاطر المستثمرين.", "A Risk Management of risk managements."]
+    articles = [parse_article(text, name)[0] for name, text in sorted(CONCEPTS.items())]
+    resolution = resolve(Corpus(tuple(articles), (), len(articles)))
+    warm = build_lexicon(resolution)
+    remembered = [mentions.article_matches(body, warm) for body in [*bodies, *reversed(bodies)]]
+    assert {"exact", "article", "inflected"} <= set(warm._tiers.values())
+    monkeypatch.setattr(mentions._Tiers, "tier", lambda self, words, written, clitic:
+                        mentions._tier(mentions.Name("", words, (), "", 1.0), list(written), clitic))
+    assert remembered == [mentions.article_matches(body, warm) for body in [*bodies, *reversed(bodies)]]
