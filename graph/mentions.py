@@ -401,15 +401,16 @@ class AnchorShares:
 def anchor_shares(resolution: Resolution, normal: Callable[[str], str] = normalize) -> AnchorShares:
     """``anchor_counts`` as ``AnchorShares``; ``normal`` as for it."""
     occurrences = resolution.occurrences
-    written = list(filter(_TARGET, compress(zip(_anchor_texts(occurrences.articles), occurrences.targets),
-                                            _classes(occurrences, _NAMING))))
-    keys = list(map(normal, map(_TEXT_OF, written)))
+    naming = _classes(occurrences, _NAMING)
+    texts = list(compress(_anchor_texts(occurrences.articles), naming))
+    targets = list(compress(occurrences.targets, naming))
+    keys = list(map(normal, texts))
     spelling: dict[str, str] = {}
-    for text in set(map(_TEXT_OF, written)):
+    for text in set(compress(texts, targets)):  # the texts of links with a target
         key = normal(text)
         if (was := spelling.get(key)) is None or text < was:
             spelling[key] = text
-    return AnchorShares(Counter(zip(keys, map(_TARGET, written))), Counter(keys), spelling)
+    return AnchorShares(Counter(filter(_TARGET, zip(keys, targets))), Counter(compress(keys, targets)), spelling)
 
 
 def _links(anchors: dict[str, Counter] | AnchorShares, key: str, target: str) -> tuple[int, int]:
@@ -678,8 +679,9 @@ def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[
             old = previous.get(a.path)
             if old is None or not (old.links is a.links or old.links == a.links) or old.kinds != kinds \
                     or old.targets != targets:
-                pairs = list(filter(_TARGET, compress(zip(map(_TEXT, a.links), targets), selected[start:end])))
-                linked, anchored = tuple(set(map(_TARGET, pairs))), tuple(set(map(keys, set(map(_TEXT_OF, pairs)))))
+                own = list(compress(targets, selected[start:end]))  # of the links it names a concept with
+                texts = compress(compress(map(_TEXT, a.links), selected[start:end]), own)  # those with a target
+                linked, anchored = tuple(set(filter(None, own))), tuple(set(map(keys, set(texts))))
                 # Without a memo, nothing compares them later: not kept.
                 old = _Linked(a.links, kinds, targets, linked, anchored) if memo is not None else \
                     _Linked((), b"", (), linked, anchored)
