@@ -599,6 +599,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         kept: dict = {}
         starts: dict[str, tuple[str, ...]] = {}  # word -> the first keys it may be; words repeat across articles
     lexicon = lexicon or build_lexicon(resolution, normal=normal)
+    del normal  # ~200,000 texts at 50,000 files, at the stage's peak were they kept
     for a in resolution.articles:
         if memo is None:
             entry = (None, article_matches(a.body, lexicon, a.body_line))
@@ -642,7 +643,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         memo.groups, memo.entries, memo.texts, memo.links, memo.found = lexicon.groups, kept, texts, given, found
     if links is not None:
         LinkMentions(resolution, lexicon, given, {path: f[5] for path, f in found.items()},
-                     {path: f[7] for path, f in found.items() if f[7]}, counts, normal).into(links, memo, changed, texts)
+                     {path: f[7] for path, f in found.items() if f[7]}, counts).into(links, memo, changed, texts)
     # The memos serve one corpus: a long-lived process (--watch) need not keep them (the kept
     # lexicon's analysed words either: a rebuild analyses only the words of what it rescans).
     _PATHS.clear()
@@ -775,12 +776,11 @@ class LinkMentions:
 
     def __init__(self, resolution: Resolution, lexicon: Lexicon, given: dict[str, _Linked],
                  seen: dict[str, tuple[tuple[str, ...], ...]], held: dict[str, tuple],
-                 counts: tuple[Counter, Counter, Counter, Counter], normal: Callable[[str], str] = normalize) -> None:
+                 counts: tuple[Counter, Counter, Counter, Counter]) -> None:
         self.resolution, self.lexicon, self.given, self.seen, self.held = resolution, lexicon, given, seen, held
         self.name_linked, self.name_seen, self.target_linked, self.target_seen = counts
         self.anchors = lexicon.anchor_counts if lexicon.anchor_counts is not None else anchor_counts(resolution)[0]
-        # Anchor text -> normalize(text): ``normal`` when it is a table already, else remembered.
-        self.normal: Callable[[str], str] = normal if normal is not normalize else _memo(normalize)
+        self.normal: Callable[[str], str] = _memo(normalize)  # anchor text -> normalize(text)
         self.reads: set | None = None
         """With a memo, the keys of the counts and name groups the article being done reads."""
 
