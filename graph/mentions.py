@@ -781,6 +781,8 @@ class LinkMentions:
         self.name_linked, self.name_seen, self.target_linked, self.target_seen = counts
         self.anchors = lexicon.anchor_counts if lexicon.anchor_counts is not None else anchor_counts(resolution)[0]
         self.normal: Callable[[str], str] = _memo(normalize)  # anchor text -> normalize(text)
+        self.texts: dict[str, _AnchorText] = {}
+        """Anchor text -> the names it may hold, whatever the article: a corpus repeats its anchor texts."""
         self.reads: set | None = None
         """With a memo, the keys of the counts and name groups the article being done reads."""
 
@@ -844,8 +846,18 @@ class LinkMentions:
         texts: dict[str, list[str]] = {}  # target -> the anchor texts of its links
         for link, v in links:
             texts.setdefault(v, []).append(link.text)
+        owners: dict[tuple[str, ...], set[str]] = {}  # name keys -> the targets of the links written with them
+
+        def linking(keys: tuple[str, ...]) -> set[str]:
+            """The concepts ``a`` links with anchor texts of the name ``keys`` (once per article, not per name)."""
+            if not owners:
+                for w, ts in texts.items():
+                    for t in ts:
+                        owners.setdefault(name_path(t)[1], set()).add(w)
+            return owners.get(keys, set())
+
         for v in sorted(said):
-            score, without = self._scorer(a, v, texts, linked)
+            score, without = self._scorer(a, v, texts, linked, linking)
             places = [(link.line, self._anchor(link.text, v, without)) for link, w in anchors if w == v]
             places = [(line, matched) for line, matched in places if matched]
             places += [(line, matched) for line, matched in held if any(n.target == v for n, _ in matched)]
@@ -857,32 +869,30 @@ class LinkMentions:
     def _anchor(self, text: str, v: str, without: Callable[[Name], Name | None]) -> tuple[tuple[Name, str], ...]:
         """((name, tier), ...) of the first name of ``v`` that ``text`` would hold as prose (nothing if
         none); ``without`` drops or re-weights the names ``a``'s links to ``v`` made."""
-        spans = [m.span() for m in WORD.finditer(text)]
-        written = WORD.findall(text)
-        info = [self.lexicon.analyse(w) for w in written]
+        held = self.texts.get(text)
+        if held is None:
+            held = self.texts[text] = _AnchorText(text, self.lexicon)
         if self.reads is not None:  # the names it may meet are those of its words' groups
-            self.reads.update(k for w in written for k, _ in word_keys(w)[2])
+            self.reads.update(held.starts())
         i = 0
-        while i < len(spans):
-            for j, names, clitic in sorted(_ends(self.lexicon.trie, text, spans, info, i),
-                                           key=lambda end: -end[0]):  # stable: as _longest chooses
-                if not _upper(text[spans[i][0]:spans[j][1]]):
-                    names = [n for n in names if not n.capitals]
+        while i < held.count:
+            for j, names, clitic, folded in held.ends(i):  # the longest first
                 names = [n for n in map(without, names) if n is not None]
                 if not names:
                     continue  # names only ``a``'s links made: a shorter one may still match
-                folded = [info[k][0] for k in range(i, j + 1)]
                 if any(n.target == v for n in names):
-                    return tuple((n, _tier(n, folded, clitic)) for n in names)
+                    return tuple((n, _tier_of(n.words, folded, clitic)) for n in names)
                 i = j
                 break
             i += 1
         return ()
 
-    def _scorer(self, a: Article, v: str, texts: dict[str, list[str]],
-                linked: frozenset[str]) -> tuple[Callable[[tuple], float], Callable[[Name], Name | None]]:
+    def _scorer(self, a: Article, v: str, texts: dict[str, list[str]], linked: frozenset[str],
+                linking: Callable[[tuple[str, ...]], set[str]]) -> tuple[Callable[[tuple], float],
+                                                                         Callable[[Name], Name | None]]:
         """(the confidence of a match as a mention of ``v`` in ``a``, 0 for none; a name as it would
-        be), ``a`` linking ``v`` nowhere; ``texts``: target -> anchor texts of ``a``'s links."""
+        be), ``a`` linking ``v`` nowhere; ``texts``: target -> anchor texts of ``a``'s links;
+        ``linking``: name keys -> the concepts ``a``'s links written with them go to."""
         own: Counter = Counter()
         made: dict[tuple, str] = {}  # (words, keys) -> the normalised anchor text that made that name
 
@@ -893,8 +903,7 @@ class LinkMentions:
 
         def lost(keys: tuple[str, ...]) -> bool:
             """Whether ``a`` links the name ``keys`` with its links to ``v`` only."""
-            return (any(name_path(t)[1] == keys for t in texts[v])
-                    and not any(name_path(t)[1] == keys for w, ts in texts.items() if w != v for t in ts))
+            return linking(keys) == {v}
 
         seen = self.seen.get(a.path, ())
         target_rate = (self.target_linked[v] - 1, self.target_seen[v])
@@ -921,6 +930,36 @@ class LinkMentions:
                                              self.name_seen[n.keys] + (n.keys not in seen)), target_rate)
                         for n, tier in kept if n.target == v), default=0.0)
         return score, without
+
+
+class _AnchorText:
+    """The names an anchor text would hold as prose, from each of its words (``LinkMentions._anchor``)."""
+
+    __slots__ = ("text", "lexicon", "spans", "written", "info", "count", "_ends")
+
+    def __init__(self, text: str, lexicon: Lexicon) -> None:
+        found = list(WORD.finditer(text))
+        self.text, self.lexicon, self.spans, self.written = text, lexicon, list(map(_SPAN, found)), list(map(_GROUP, found))
+        self.info = list(map(lexicon.analyse, self.written))
+        self.count = len(found)
+        self._ends: list[list | None] = [None] * self.count
+
+    def starts(self) -> Iterator[str]:
+        """The first keys of the names its words may start, whatever the lexicon."""
+        return (k for w in self.written for k, _ in word_keys(w)[2])
+
+    def ends(self, i: int) -> list[tuple[int, list[Name], bool, tuple[str, ...]]]:
+        """(last word, names, via a clinging prefix, folded words) of each name starting at word
+        ``i``, the longest first (stable: as ``_longest`` chooses), those in capitals only if so written."""
+        found = self._ends[i]
+        if found is None:
+            text, spans, info = self.text, self.spans, self.info
+            found = self._ends[i] = []
+            for j, names, clitic in sorted(_ends(self.lexicon.trie, text, spans, info, i), key=lambda end: -end[0]):
+                if not _upper(text[spans[i][0]:spans[j][1]]):
+                    names = [n for n in names if not n.capitals]
+                found.append((j, names, clitic, tuple(map(_FOLDED, info[i:j + 1]))))
+        return found
 
 
 class _Recorded:
