@@ -427,7 +427,7 @@ _TARGET = itemgetter(1)  # of a (text, target) pair
 _TEXT_OF = itemgetter(0)  # of a (text, target) pair
 _TITLE = attrgetter("title")
 _SPAN, _GROUP = re.Match.span, re.Match.group
-_FOLDED = itemgetter(0)  # of Lexicon.analyse (and the offset of a prose piece)
+_FIRST = itemgetter(0)  # Lexicon.analyse's folded word, a prose piece's offset, an end's last word
 
 
 def _anchor_texts(articles: Iterable[Article]) -> Iterator[str]:
@@ -599,7 +599,7 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         kept: dict = {}
         starts: dict[str, tuple[str, ...]] = {}  # word -> the first keys it may be; words repeat across articles
     lexicon = lexicon or build_lexicon(resolution, normal=normal)
-    del normal  # ~200,000 texts at 50,000 files, at the stage's peak were they kept
+    del normal  # ~200,000 texts at 50,000 files: not kept to the stage's peak
     for a in resolution.articles:
         if memo is None:
             entry = (None, article_matches(a.body, lexicon, a.body_line))
@@ -681,8 +681,8 @@ def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[
             if old is None or not (old.links is a.links or old.links == a.links) or old.kinds != kinds \
                     or old.targets != targets:
                 own = list(compress(targets, selected[start:end]))  # of the links it names a concept with
-                texts = compress(compress(map(_TEXT, a.links), selected[start:end]), own)  # those with a target
-                linked, anchored = tuple(set(filter(None, own))), tuple(set(map(keys, set(texts))))
+                written = compress(compress(map(_TEXT, a.links), selected[start:end]), own)  # those with a target
+                linked, anchored = tuple(set(filter(None, own))), tuple(set(map(keys, set(written))))
                 # Without a memo, nothing compares them later: not kept.
                 old = _Linked(a.links, kinds, targets, linked, anchored) if memo is not None else \
                     _Linked((), b"", (), linked, anchored)
@@ -881,7 +881,7 @@ class LinkMentions:
                 if not names:
                     continue  # names only ``a``'s links made: a shorter one may still match
                 if any(n.target == v for n in names):
-                    return tuple((n, _tier_of(n.words, folded, clitic)) for n in names)
+                    return tuple((n, _tier(n.words, folded, clitic)) for n in names)
                 i = j
                 break
             i += 1
@@ -958,7 +958,7 @@ class _AnchorText:
             for j, names, clitic in sorted(_ends(self.lexicon.trie, text, spans, info, i), key=lambda end: -end[0]):
                 if not _upper(text[spans[i][0]:spans[j][1]]):
                     names = [n for n in names if not n.capitals]
-                found.append((j, names, clitic, tuple(map(_FOLDED, info[i:j + 1]))))
+                found.append((j, names, clitic, tuple(map(_FIRST, info[i:j + 1]))))
         return found
 
 
@@ -1068,9 +1068,9 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1,
             if not _upper(written):
                 names = [n for n in names if not n.capitals]
             if names:
-                folded = tuple(map(_FOLDED, info[i:end + 1]))
+                folded = tuple(map(_FIRST, info[i:end + 1]))
                 if offsets is None:
-                    offsets = list(map(_FOLDED, starts))
+                    offsets = list(map(_FIRST, starts))
                 piece = bisect_right(offsets, begin) - 1
                 yield (starts[piece][1], written, names,
                        lambda name, folded=folded, clitic=clitic: tier(name.words, folded, clitic))
@@ -1079,30 +1079,11 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1,
 
 def _longest(trie: dict, text: str, spans: list, info: list, i: int):
     """(last word, names, via a clinging prefix) of the longest name starting at word ``i``."""
-    best, last = None, len(spans) - 1
-    for start, clitic in info[i][2]:  # _ends, inlined: one call per word that may start a name
-        node = trie[start]
-        j = i
-        while True:
-            if "" in node and (best is None or j > best[0]):
-                best = (j, node[""], clitic)
-            if j == last:
-                break
-            gap = text[spans[j][1]:spans[j + 1][0]]
-            j += 1
-            node = node.get(info[j][1] if gap == " " else _key(gap, info[j][1]))
-            if node is None:
-                break
-    return best
+    return max(_ends(trie, text, spans, info, i), key=_FIRST, default=None)  # the first of the longest
 
 
-def _tier(name: Name, written: list[str], clitic: bool) -> str:
-    """How closely the written (folded) words match the name."""
-    return _tier_of(name.words, tuple(written), clitic)
-
-
-def _tier_of(words: tuple[str, ...], written: tuple[str, ...], clitic: bool) -> str:
-    """``_tier`` of a name of these (folded) ``words``."""
+def _tier(words: tuple[str, ...], written: tuple[str, ...], clitic: bool) -> str:
+    """How closely the written (folded) words match a name of these (folded) ``words``."""
     if not clitic and written == words:
         return EXACT
     if clitic:
@@ -1113,14 +1094,15 @@ def _tier_of(words: tuple[str, ...], written: tuple[str, ...], clitic: bool) -> 
 
 
 class _Tiers(dict):
-    """(name's words, written words, via a clinging prefix) -> ``_tier_of`` them: a prose repeats
+    """(name's words, written words, via a clinging prefix) -> ``_tier`` of them: a prose repeats
     the same few forms of the same names, each matched again for every name it may be."""
 
     def __missing__(self, key: tuple) -> str:
-        found = self[key] = _tier_of(*key)
+        found = self[key] = _tier(*key)
         return found
 
     def tier(self, words: tuple[str, ...], written: tuple[str, ...], clitic: bool) -> str:
+        """``_tier(words, written, clitic)``, remembered."""
         return self[words, written, clitic]
 
 

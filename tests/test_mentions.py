@@ -451,8 +451,7 @@ def test_remembered_tiers_are_the_tiers(monkeypatch):
     warm = build_lexicon(resolution)
     remembered = [mentions.article_matches(body, warm) for body in [*bodies, *reversed(bodies)]]
     assert {"exact", "article", "inflected"} <= set(warm._tiers.values())
-    monkeypatch.setattr(mentions._Tiers, "tier", lambda self, words, written, clitic:
-                        mentions._tier(mentions.Name("", words, (), "", 1.0), list(written), clitic))
+    monkeypatch.setattr(mentions._Tiers, "tier", lambda self, words, written, clitic: mentions._tier(words, written, clitic))
     assert remembered == [mentions.article_matches(body, warm) for body in [*bodies, *reversed(bodies)]]
 
 
