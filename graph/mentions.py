@@ -781,8 +781,6 @@ class LinkMentions:
         self.name_linked, self.name_seen, self.target_linked, self.target_seen = counts
         self.anchors = lexicon.anchor_counts if lexicon.anchor_counts is not None else anchor_counts(resolution)[0]
         self.normal: Callable[[str], str] = _memo(normalize)  # anchor text -> normalize(text)
-        self.texts: dict[str, _AnchorText] = {}
-        """Anchor text -> the names it may hold, whatever the article: a corpus repeats its anchor texts."""
         self.reads: set | None = None
         """With a memo, the keys of the counts and name groups the article being done reads."""
 
@@ -869,17 +867,21 @@ class LinkMentions:
     def _anchor(self, text: str, v: str, without: Callable[[Name], Name | None]) -> tuple[tuple[Name, str], ...]:
         """((name, tier), ...) of the first name of ``v`` that ``text`` would hold as prose (nothing if
         none); ``without`` drops or re-weights the names ``a``'s links to ``v`` made."""
-        held = self.texts.get(text)
-        if held is None:
-            held = self.texts[text] = _AnchorText(text, self.lexicon)
+        spans = [m.span() for m in WORD.finditer(text)]
+        written = WORD.findall(text)
+        info = [self.lexicon.analyse(w) for w in written]
         if self.reads is not None:  # the names it may meet are those of its words' groups
-            self.reads.update(held.starts())
+            self.reads.update(k for w in written for k, _ in word_keys(w)[2])
         i = 0
-        while i < held.count:
-            for j, names, clitic, folded in held.ends(i):  # the longest first
+        while i < len(spans):
+            for j, names, clitic in sorted(_ends(self.lexicon.trie, text, spans, info, i),
+                                           key=lambda end: -end[0]):  # stable: as _longest chooses
+                if not _upper(text[spans[i][0]:spans[j][1]]):
+                    names = [n for n in names if not n.capitals]
                 names = [n for n in map(without, names) if n is not None]
                 if not names:
                     continue  # names only ``a``'s links made: a shorter one may still match
+                folded = tuple(info[k][0] for k in range(i, j + 1))
                 if any(n.target == v for n in names):
                     return tuple((n, _tier(n.words, folded, clitic)) for n in names)
                 i = j
@@ -930,36 +932,6 @@ class LinkMentions:
                                              self.name_seen[n.keys] + (n.keys not in seen)), target_rate)
                         for n, tier in kept if n.target == v), default=0.0)
         return score, without
-
-
-class _AnchorText:
-    """The names an anchor text would hold as prose, from each of its words (``LinkMentions._anchor``)."""
-
-    __slots__ = ("text", "lexicon", "spans", "written", "info", "count", "_ends")
-
-    def __init__(self, text: str, lexicon: Lexicon) -> None:
-        found = list(WORD.finditer(text))
-        self.text, self.lexicon, self.spans, self.written = text, lexicon, list(map(_SPAN, found)), list(map(_GROUP, found))
-        self.info = list(map(lexicon.analyse, self.written))
-        self.count = len(found)
-        self._ends: list[list | None] = [None] * self.count
-
-    def starts(self) -> Iterator[str]:
-        """The first keys of the names its words may start, whatever the lexicon."""
-        return (k for w in self.written for k, _ in word_keys(w)[2])
-
-    def ends(self, i: int) -> list[tuple[int, list[Name], bool, tuple[str, ...]]]:
-        """(last word, names, via a clinging prefix, folded words) of each name starting at word
-        ``i``, the longest first (stable: as ``_longest`` chooses), those in capitals only if so written."""
-        found = self._ends[i]
-        if found is None:
-            text, spans, info = self.text, self.spans, self.info
-            found = self._ends[i] = []
-            for j, names, clitic in sorted(_ends(self.lexicon.trie, text, spans, info, i), key=lambda end: -end[0]):
-                if not _upper(text[spans[i][0]:spans[j][1]]):
-                    names = [n for n in names if not n.capitals]
-                found.append((j, names, clitic, tuple(map(_FIRST, info[i:j + 1]))))
-        return found
 
 
 class _Recorded:

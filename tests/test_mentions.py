@@ -454,22 +454,3 @@ def test_remembered_tiers_are_the_tiers(monkeypatch):
     monkeypatch.setattr(mentions._Tiers, "tier", lambda self, words, written, clitic: mentions._tier(words, written, clitic))
     assert remembered == [mentions.article_matches(body, warm) for body in [*bodies, *reversed(bodies)]]
 
-
-def test_anchor_texts_remembered_across_articles_say_what_each_alone_says(monkeypatch):
-    import graph.mentions as mentions
-    pages = {"English/p1.md": article("P1", "A [Bonds](/bond), [Risk Management](/risk-management) and [BANK](/bank)."),
-             "English/p2.md": article("P2", "Some [Bond](/bank), [bond](/bond) and [Risk Management](/risk-management)."),
-             "English/p3.md": article("P3", "[Bank](/bank), [Bank](/bank), [BOND](/bond), [risk management](/risk), "
-                                            "[Risk](/risk-management), [the BANK](/bank)."),
-             "Arabic/p4.md": article("ص4", "[إدارة المخاطر](/risk-management) و[المخاطر](/risk) و[وإدارة المخاطر](/risk)."),
-             "Arabic/p5.md": article("ص5", "[المخاطر](/risk-management) ثم [إدارة المخاطر](/risk-management).")}
-    files = {**CONCEPTS, **pages}
-    articles = [parse_article(text, name)[0] for name, text in sorted(files.items())]
-    resolution = resolve(Corpus(tuple(articles), (), len(articles)))
-    remembered: dict = {}
-    mention_candidates(resolution, links=remembered)
-    anchor = mentions.LinkMentions._anchor
-    monkeypatch.setattr(mentions.LinkMentions, "_anchor", lambda self, *args: self.texts.clear() or anchor(self, *args))
-    alone: dict = {}
-    mention_candidates(resolution, links=alone)
-    assert remembered == alone and len([c for cs in alone.values() for c in cs if c]) >= 5
