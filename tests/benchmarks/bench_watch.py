@@ -5,9 +5,13 @@ table, asserts nothing.
 
 Each checkout runs in its own process, in turn (``--repeat`` times, alternating, so that load on
 a shared machine falls on all of them alike): a cold build with a parse cache and a ``Memo``, then
-``--rounds`` rounds of two edits of one article, each rebuilt into the same folder through the
-memo, as ``linkgraph build --watch`` does: a link with new anchor text appended ("link"), then a
-line of prose ("prose"). For each checkout and edit: the median over rounds and repeats of the
+``--rounds`` rounds of three edits of one article, each rebuilt into the same folder through the
+memo, as ``linkgraph build --watch`` does: a link with new anchor text to a new (missing) target
+appended ("link": a node is inserted, so GraphML and GEXF renumber the ids after it), then a line
+of prose ("prose"), then a link to an existing article ("relink": every graph file changes in one
+place). ``--pause`` seconds pass before each rebuild, as between a user's saves (memory a build
+freed is handed back to a VM's host within seconds: docs/performance.md#the-watch-keeps-its-last-outputs-memory).
+For each checkout and edit: the median over rounds and repeats of the
 rebuild, its write stage (wall, and CPU seconds of the build's process: forked writers' are not
 counted), the other stages, and the largest resident memory of the process after such a build.
 The corpus comes from gen_corpus.py (cached in --corpora, as bench_build.py does); the edited
@@ -30,17 +34,20 @@ HERE = Path(__file__).parent
 STAGES = ("read", "resolve", "graph", "index", "write")
 
 
-def child(root: Path, work: Path, rounds: int, jobs: int) -> list[dict]:
-    """Run in a checkout's process: a cold build, then ``rounds`` × (link edit, prose edit)."""
+def child(root: Path, work: Path, rounds: int, jobs: int, pause: float = 0) -> list[dict]:
+    """Run in a checkout's process: a cold build, then ``rounds`` × (link, prose, relink edits)."""
     from graph.memo import Memo
     from graph.pipeline import build
 
     memo, out, cache = Memo(), work / "out", work / "cache"
-    victim = sorted(root.rglob("*.md"))[7]
+    files = sorted(root.rglob("*.md"))
+    victim = files[7]
     original = victim.read_bytes()
     runs = []
 
     def run(edit: str) -> None:
+        if edit != "cold":
+            time.sleep(pause)
         marks: list[tuple[str, float, float]] = []
 
         def observe(stage: str, done: int = 0, total: int = 0) -> None:
@@ -62,6 +69,9 @@ def child(root: Path, work: Path, rounds: int, jobs: int) -> list[dict]:
             text += f"\nJust more prose, round {r}.\n".encode()
             victim.write_bytes(text)
             run("prose")
+            text += f"\nSee also [{files[8 + r].stem}](/{files[8 + r].stem}).\n".encode()
+            victim.write_bytes(text)
+            run("relink")
     finally:
         victim.write_bytes(original)
     return runs
@@ -83,12 +93,13 @@ def main() -> None:
     parser.add_argument("--corpora", type=Path, default=Path(tempfile.gettempdir()) / "linkgraph-bench")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--pause", type=float, default=0, help="seconds before each rebuild")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         root, work, rounds = args.child
-        print(json.dumps(child(Path(root), Path(work), int(rounds), args.jobs)))
+        print(json.dumps(child(Path(root), Path(work), int(rounds), args.jobs, args.pause)))
         return
     if args.corpus:
         root = args.corpus
@@ -106,7 +117,7 @@ def main() -> None:
                 done = subprocess.run([sys.executable, "-c", "import runpy, sys; sys.path.insert(0, sys.argv[1]); "
                                        "sys.argv = sys.argv[2:]; runpy.run_path(sys.argv[0], run_name='__main__')",
                                        str(checkout.resolve()), __file__, "--child", str(root), str(work),
-                                       str(args.rounds), "-j", str(args.jobs)],
+                                       str(args.rounds), "-j", str(args.jobs), "--pause", str(args.pause)],
                                       capture_output=True, text=True, check=True)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
@@ -116,7 +127,7 @@ def main() -> None:
                                               f"{r['rss']:.0f} MB)" for r in runs), flush=True)
     rows = [["checkout", "build", "n", "rebuild s", "write s (CPU)", *(f"{s} s" for s in STAGES[:-1]), "RSS after, MB"]]
     for checkout, runs in found.items():
-        for edit in ("cold", "link", "prose"):
+        for edit in ("cold", "link", "prose", "relink"):
             mine = [r for r in runs if r["edit"] == edit]
             med = lambda f: statistics.median(f(r) for r in mine)  # noqa: E731
             rows.append([checkout, edit, str(len(mine)), f"{med(lambda r: r['seconds']):.2f}",
