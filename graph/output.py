@@ -57,8 +57,8 @@ class Spare:
     moved into its own ``spare-*`` folder in the staging folder instead of being removed, and each is removed only
     right before the next build writes bytes into a file of the same name. Freed memory is
     handed back to a VM's host within seconds (free page reporting), and a file written into
-    fresh pages then costs a host fault per page: 1.9 s for the 286 MB GEXF at 50,000 files
-    instead of 0.1 s (docs/performance.md#the-watch-keeps-its-last-outputs-memory). Spare files
+    fresh pages then costs a host fault per page: 1.87 s for the 286 MB GEXF at 50,000 files
+    instead of 0.07 s (docs/performance.md#the-watch-keeps-its-last-outputs-memory). Spare files
     are only ever unlinked, never written: a reader holding one open keeps its bytes."""
 
     def __init__(self) -> None:
