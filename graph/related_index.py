@@ -506,6 +506,7 @@ def index_data(G, memo: MutableMapping | None = None, parts: dict | None = None)
     part, a link edit the adjacency alone. The graph memo shares what did not change with the
     last graph (``graph.build.GraphMemo``), so most of what is compared is the same objects."""
     keys = list(G)
+    ids = {n: i for i, n in enumerate(keys)}  # the position of each node, as the index numbers them
     attrs = list(map(G._node.__getitem__, keys))
 
     def part(name: str, inputs: tuple, make):
@@ -518,24 +519,23 @@ def index_data(G, memo: MutableMapping | None = None, parts: dict | None = None)
         return value
 
     data = {"index_version": INDEX_VERSION, "label_order": list(G.graph.get("label_order", ()))}
-    data.update(part("nodes", (keys, attrs), lambda: _nodes(G, keys, attrs, memo)))
+    data.update(part("nodes", (keys, attrs), lambda: _nodes(G, keys, ids, attrs, memo)))
     kinds = data["kinds"]
     rows = list(map(G._succ.__getitem__, keys))
-    adjacency, links = part("adjacency", (keys, kinds, rows), lambda: _adjacency(G, keys, kinds))
+    adjacency, links = part("adjacency", (keys, kinds, rows), lambda: _adjacency(G, keys, ids, kinds))
     data.update(adjacency)
     link_mentions = G.graph.get("link_mentions", {})
     data["text"] = part("text", (G.graph.get("text_index"), len(keys)), lambda: index_to_json(
         G.graph.get("text_index") or build_text_index([""] * len(keys))))
     said = G.graph.get("mentions", {})
-    data["mentions"] = part("mentions", (keys, said), lambda: _mentions(keys, said))
+    data["mentions"] = part("mentions", (keys, said), lambda: _mentions(keys, ids, said))
     data["link_mentions"] = part("link_mentions", (keys, kinds, rows, link_mentions),
-                                 lambda: _link_mentions(keys, links, link_mentions))
+                                 lambda: _link_mentions(ids, links, link_mentions))
     return data
 
 
-def _nodes(G, keys: list[str], attrs: list[dict], memo: MutableMapping | None) -> dict:
+def _nodes(G, keys: list[str], ids: Mapping[str, int], attrs: list[dict], memo: MutableMapping | None) -> dict:
     """The nodes' part of the index: keys, kinds, labels and the names they are looked up by."""
-    ids = {n: i for i, n in enumerate(keys)}
     found = sorted((name, ids[n]) for name, n in names(G, memo).items())
     return {
         # Flat lists and one string of kind letters: JSON parses them several times faster
@@ -548,9 +548,8 @@ def _nodes(G, keys: list[str], attrs: list[dict], memo: MutableMapping | None) -
     }
 
 
-def _adjacency(G, keys: list[str], kinds: str) -> tuple[dict, tuple[np.ndarray, np.ndarray]]:
+def _adjacency(G, keys: list[str], ids: Mapping[str, int], kinds: str) -> tuple[dict, tuple[np.ndarray, np.ndarray]]:
     """The links, keywords, links in and members of the index, and the links as (row pointers, ids)."""
-    ids = {n: i for i, n in enumerate(keys)}
     # Links join concepts; keyword edges go from a concept to a keyword. So a concept's
     # successors split by their kind into links and keywords, and a node's predecessors are
     # links in for a concept, members for a keyword. Each adjacency is read in one pass of C
@@ -563,10 +562,9 @@ def _adjacency(G, keys: list[str], kinds: str) -> tuple[dict, tuple[np.ndarray, 
                 members=_encode(*members)), links
 
 
-def _link_mentions(keys: list[str], links: tuple[np.ndarray, np.ndarray], said: Mapping) -> dict:
+def _link_mentions(ids: Mapping[str, int], links: tuple[np.ndarray, np.ndarray], said: Mapping) -> dict:
     """What a link's anchor text would say as a mention (graph.mentions.LinkMentions), for the
     related fit: the position of the link in the links array and the confidence x 65535."""
-    ids = {n: i for i, n in enumerate(keys)}
     found: list[tuple[int, int]] = []
     rows: dict[int, dict[int, int]] = {}  # source id -> target id -> position of the link
     (ptr, near) = links
@@ -584,10 +582,9 @@ def _link_mentions(keys: list[str], links: tuple[np.ndarray, np.ndarray], said: 
     return {"at": pack(array("I", [k for k, _ in found])), "confidence": pack(array("H", [c for _, c in found]))}
 
 
-def _mentions(keys: list[str], said: Mapping) -> dict:
+def _mentions(keys: list[str], ids: Mapping[str, int], said: Mapping) -> dict:
     """Per concept, the concepts its text names without linking, with the line and confidence
     (x 65535) of the first mention: three arrays of one row per node."""
-    ids = {n: i for i, n in enumerate(keys)}
     mentions, lines, confidences = _Csr(), array("I"), array("H")
     for n in keys:
         row = sorted((ids[t], line, conf) for t, (line, conf) in said.get(n, {}).items())
