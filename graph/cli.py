@@ -313,7 +313,9 @@ def _watch(args: argparse.Namespace, options: dict) -> int:
     try:
         watch_build(args.paths, args.out, report, **options)
     except KeyboardInterrupt:
-        pass  # Ctrl-C is how a watch ends; the build it interrupted removed its staging folder, the watch its spare files
+        # Ctrl-C is how a watch ends; the build it interrupted removed its staging folder, the
+        # watch its spare files.
+        pass
     return 0
 
 

@@ -414,7 +414,8 @@ def anchor_shares(resolution: Resolution, normal: Callable[[str], str] = normali
 
 
 def _links(anchors: dict[str, Counter] | AnchorShares, key: str, target: str) -> tuple[int, int]:
-    """(links written with ``key`` to ``target``, links written with ``key``) from ``anchor_counts`` or ``AnchorShares``."""
+    """(links written with ``key`` to ``target``, links written with ``key``) from
+    ``anchor_counts`` or ``AnchorShares``."""
     if type(anchors) is AnchorShares:
         return anchors.links(key, target)
     targets = anchors[key]

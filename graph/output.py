@@ -54,8 +54,8 @@ def write_file(path: Path, write: Callable[[TextIO], None], shown: Path | None =
 class Spare:
     """What a long-lived process (``--watch``) keeps between its builds into one folder: at each
     swap, the files of the build swapped out that no output shares (one link, ``st_nlink`` 1) are
-    moved into its own ``spare-*`` folder in the staging folder instead of being removed, and each is removed only
-    right before the next build writes bytes into a file of the same name. Freed memory is
+    moved into its own ``spare-*`` folder in the staging folder instead of being removed, and each
+    is removed only right before the next build writes bytes into a file of the same name. Freed memory is
     handed back to a VM's host within seconds (free page reporting), and a file written into
     fresh pages then costs a host fault per page: 1.87 s for the 286 MB GEXF at 50,000 files
     instead of 0.07 s (docs/performance.md#the-watch-keeps-its-last-outputs-memory). Spare files

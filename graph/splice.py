@@ -17,8 +17,9 @@ same size); then, in the same place, the range is copied (``os.copy_file_range``
 copies), elsewhere it has its ids rewritten; not found or not matching, the piece is rendered.
 So a piece is reused only when its inputs are equal, and the bytes are those of a cold build
 by construction (under ``--watch``, a previous file and table whose stamps are still those this
-process gave them hold what it wrote, and their CRCs are not checked again: ``WriteMemo``). A table whose checksum fails is a warning and its file is rendered whole; a
-table of another context is simply not used. The state holds no times or paths: the same
+process gave them hold what it wrote, and their CRCs are not checked again: ``WriteMemo``). A
+table whose checksum fails is a warning and its file is rendered whole; a table of another
+context is simply not used. The state holds no times or paths: the same
 input gives the same tables.
 """
 
@@ -144,8 +145,9 @@ def _same_edges(new: dict, old: dict) -> bool:
 class WriteMemo:
     """What the write stage keeps for the next build of a long-lived process (``--watch``): the
     last graph's node keys with what they digest, the link audit's keys with what they digest,
-    the places of the numbered pieces, and the stamps of the files it wrote. Each entry is used only when its inputs equal this
-    build's, so the bytes are the same with or without it; each build replaces the whole of it.
+    the places of the numbered pieces, and the stamps of the files it wrote. Each entry is used
+    only when its inputs equal this build's, so the bytes are the same with or without it; each
+    build replaces the whole of it.
     It holds the last graph's attribute and adjacency dicts to compare with the next one's, so a
     graph built with it must not be changed in place afterwards (no stage does: they read it)."""
 
