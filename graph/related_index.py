@@ -19,7 +19,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -445,34 +445,6 @@ def name_keys(text: str) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k]
 
 
-def names(G, memo: MutableMapping | None = None) -> dict[str, str]:
-    """Lookup key -> node for every slug, alias and title of a networkx graph: slugs win, then aliases, then titles.
-
-    ``memo`` (text -> its ``name_key``, then its ``name_keys``), kept across builds (``--watch``),
-    spares normalising the texts of the last build again."""
-    memo = {} if memo is None else memo
-
-    def keys(text: str) -> tuple[str, list[str]]:
-        found = memo.get(text)
-        if found is None:
-            found = memo[text] = (name_key(text), name_keys(text))
-        return found
-
-    found: dict[str, str] = {}
-    concepts = [(n, d) for n, d in G.nodes.items() if d["kind"] != KEYWORD]
-    for n, _ in concepts:
-        found.setdefault(keys(n)[0], n)
-    for n, d in concepts:
-        for alias in d.get("aliases", ()):
-            found.setdefault(keys(alias)[0], n)
-    for n, d in concepts:
-        for label in d["labels"].values():
-            for key in keys(label)[1]:
-                found.setdefault(key, n)
-    found.pop("", None)
-    return found
-
-
 def index_view(G, memo: MutableMapping | None = None, parts: dict | None = None) -> IndexedGraph:
     """``IndexedGraph.from_graph(G)``, made once per graph and kept in ``G.graph``.
 
@@ -499,76 +471,254 @@ def index_text(G) -> str:
 
 def index_data(G, memo: MutableMapping | None = None, parts: dict | None = None) -> dict:
     """The related index of a networkx graph as JSON-ready data; its text index when attached, else
-    an empty one; ``memo`` as for ``names``.
+    an empty one. ``memo`` (text -> its ``name_key``, then its ``name_keys``), kept across builds
+    (``--watch``), spares normalising the texts of the last build again.
 
     ``parts``, kept by the caller across builds (``--watch``), keeps each part of the index with
     what it was made from, and gives it again while that compares equal: a prose edit changes no
-    part, a link edit the adjacency alone. The graph memo shares what did not change with the
-    last graph (``graph.build.GraphMemo``), so most of what is compared is the same objects."""
+    part, a link edit the adjacency alone. A part whose inputs changed is made from the last one
+    where it can: the rows of nodes whose inputs are the same objects are carried over, their
+    ids moved to where their nodes are now (a new node moves every id after it), and only the
+    other rows are made again. The graph memo shares what did not change with the last graph
+    (``graph.build.GraphMemo``), so most of what is compared is the same objects."""
     keys = list(G)
     ids = {n: i for i, n in enumerate(keys)}  # the position of each node, as the index numbers them
     attrs = list(map(G._node.__getitem__, keys))
+    shifts: dict[int, _Shift] = {}
 
-    def part(name: str, inputs: tuple, make):
+    def part(name: str, inputs: tuple, make, carry: bool = True) -> tuple:
         found = parts.get(name) if parts is not None else None
         if found is not None and found[0] == inputs:
-            return found[1]
-        value = make()
+            return found[1], found[2]
+        last = None
+        if carry and found is not None:
+            old = found[2]["keys"]
+            if id(old) not in shifts:
+                shifts[id(old)] = _Shift(old, keys, ids)
+            last = (found[2], shifts[id(old)])
+        value, kept = make(last)
+        kept["keys"] = keys
         if parts is not None:
-            parts[name] = (inputs, value)
-        return value
+            parts[name] = (inputs, value, kept)
+        return value, kept
 
     data = {"index_version": INDEX_VERSION, "label_order": list(G.graph.get("label_order", ()))}
-    data.update(part("nodes", (keys, attrs), lambda: _nodes(G, keys, ids, attrs, memo)))
+    data.update(part("nodes", (keys, attrs), lambda last: _nodes(keys, ids, attrs, memo, last))[0])
     kinds = data["kinds"]
     rows = list(map(G._succ.__getitem__, keys))
-    adjacency, links = part("adjacency", (keys, kinds, rows), lambda: _adjacency(G, keys, ids, kinds))
+    adjacency, made = part("adjacency", (keys, kinds, rows), lambda last: _adjacency(G, keys, ids, kinds, rows, last))
     data.update(adjacency)
-    link_mentions = G.graph.get("link_mentions", {})
-    data["text"] = part("text", (G.graph.get("text_index"), len(keys)), lambda: index_to_json(
-        G.graph.get("text_index") or build_text_index([""] * len(keys))))
+    data["text"] = part("text", (G.graph.get("text_index"), len(keys)), lambda last: (index_to_json(
+        G.graph.get("text_index") or build_text_index([""] * len(keys))), {}), carry=False)[0]
     said = G.graph.get("mentions", {})
-    data["mentions"] = part("mentions", (keys, said), lambda: _mentions(keys, ids, said))
+    data["mentions"] = part("mentions", (keys, said), lambda last: _mentions(keys, ids, said, last))[0]
+    link_mentions = G.graph.get("link_mentions", {})
     data["link_mentions"] = part("link_mentions", (keys, kinds, rows, link_mentions),
-                                 lambda: _link_mentions(ids, links, link_mentions))
+                                 lambda last: _link_mentions(keys, ids, kinds, rows, made["links"], link_mentions,
+                                                             last))[0]
     return data
 
 
-def _nodes(G, keys: list[str], ids: Mapping[str, int], attrs: list[dict], memo: MutableMapping | None) -> dict:
+class _Shift:
+    """How node ids moved between the index a part was made for and this one: the node at ``j``
+    then is at ``remap[j]`` now (-1: gone), the node at ``i`` now was at ``inv[i]`` (-1: new)."""
+
+    def __init__(self, old: list[str], keys: list[str], ids: Mapping[str, int]) -> None:
+        if old == keys:
+            remap = np.arange(len(keys), dtype=np.int64)
+        else:
+            remap = np.fromiter(map(ids.get, old, repeat(-1)), dtype=np.int64, count=len(old))
+        was = np.flatnonzero(remap >= 0)
+        self.remap, self.inv = remap, np.full(len(keys), -1, dtype=np.int64)
+        self.inv[remap[was]] = was
+        self.ordered = bool((np.diff(remap[was]) > 0).all())
+        """Nodes kept their order: a row sorted by id is still sorted once its ids moved."""
+        self._inv = self.inv.tolist()
+
+    def same(self, new: list, old: list) -> np.ndarray:
+        """Per node id now, whether its entry of ``new`` is its entry of ``old`` itself (False for a new node)."""
+        return np.fromiter((j >= 0 and new[i] is old[j] for i, j in enumerate(self._inv)), dtype=bool, count=len(new))
+
+    def carried(self, kept: np.ndarray, ptr: np.ndarray, columns: list[np.ndarray], fresh_ptr: np.ndarray,
+                fresh: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]] | None:
+        """Compressed sparse rows in the node order now: row i is the old row ``inv[i]`` (``ptr``,
+        ``columns``) where ``kept[i]``, else the next of the rows ``fresh_ptr``, ``fresh``. The
+        first column holds node ids and is moved by ``remap``; None if a kept row names a node gone."""
+        at, new = np.flatnonzero(kept), np.flatnonzero(~kept)
+        source, lengths = spans(ptr, self.inv[at])
+        ids = self.remap[columns[0][source]]
+        if (ids < 0).any():
+            return None
+        row_lengths = np.empty(len(kept), dtype=np.int64)
+        row_lengths[at], row_lengths[new] = lengths, np.diff(fresh_ptr)
+        new_ptr = np.zeros(len(kept) + 1, dtype=np.int64)
+        np.cumsum(row_lengths, out=new_ptr[1:])
+        into, into_fresh = spans(new_ptr, at)[0], spans(new_ptr, new)[0]
+        out = []
+        for k, (old, made) in enumerate(zip(columns, fresh)):
+            column = np.empty(int(new_ptr[-1]), dtype=old.dtype)
+            column[into] = ids if k == 0 else old[source]
+            column[into_fresh] = made
+            out.append(column)
+        return new_ptr, out
+
+
+def _objects(values: Iterable, count: int) -> np.ndarray:
+    return np.fromiter(values, dtype=object, count=count)
+
+
+def _contribution(n: str, d: dict, keys) -> tuple | None:
+    """What a node gives the names: its slug's key, its aliases' keys, its titles' keys (None for a keyword)."""
+    if d["kind"] == KEYWORD:
+        return None
+    return (keys(n)[0], tuple(keys(alias)[0] for alias in d.get("aliases", ())),
+            tuple(key for label in d["labels"].values() for key in keys(label)[1]))
+
+
+def _nodes(keys: list[str], ids: Mapping[str, int], attrs: list[dict], memo: MutableMapping | None,
+           last: tuple | None) -> tuple[dict, dict]:
     """The nodes' part of the index: keys, kinds, labels and the names they are looked up by."""
-    found = sorted((name, ids[n]) for name, n in names(G, memo).items())
-    return {
+    memo = {} if memo is None else memo
+
+    def name_keys_of(text: str) -> tuple[str, list[str]]:
+        found = memo.get(text)
+        if found is None:
+            found = memo[text] = (name_key(text), name_keys(text))
+        return found
+
+    n = len(keys)
+    if last is not None:
+        kept_last, shift = last
+        kept = shift.same(attrs, kept_last["attrs"])
+        at, fresh = np.flatnonzero(kept), np.flatnonzero(~kept).tolist()
+        old_at = shift.inv[at]
+        langs = dict(kept_last["langs"])
+        dropped = np.ones(len(kept_last["attrs"]), dtype=bool)
+        dropped[old_at] = False
+        for j in np.flatnonzero(dropped).tolist():
+            for lang in kept_last["attrs"][j]["labels"]:
+                langs[lang] -= 1
+        for i in fresh:
+            for lang in attrs[i]["labels"]:
+                langs[lang] = langs.get(lang, 0) + 1
+        langs = {lang: k for lang, k in langs.items() if k}
+        contributions = np.empty(n, dtype=object)
+        contributions[at] = kept_last["contributions"][old_at]
+        contributions[fresh] = _objects((_contribution(keys[i], attrs[i], name_keys_of) for i in fresh), len(fresh))
+        labels = {}
+        for lang in langs:
+            texts = np.empty(n, dtype=object)
+            before = kept_last["labels"].get(lang)
+            texts[at] = before[old_at] if before is not None else ""
+            texts[fresh] = _objects((attrs[i]["labels"].get(lang, "") for i in fresh), len(fresh))
+            labels[lang] = texts
+    else:
+        langs = {}
+        for d in attrs:
+            for lang in d["labels"]:
+                langs[lang] = langs.get(lang, 0) + 1
+        contributions = _objects((_contribution(k, d, name_keys_of) for k, d in zip(keys, attrs)), n)
+        labels = {lang: _objects((d["labels"].get(lang, "") for d in attrs), n) for lang in langs}
+    # Slugs win, then aliases, then titles, each in node order: the first to give a key keeps it,
+    # which is the last one in the reversed order a dict keeps.
+    concepts = [(k, c) for k, c in zip(keys, contributions.tolist()) if c is not None]
+    given = list(chain((c[0] for _, c in concepts), *(chain.from_iterable(c[part] for _, c in concepts)
+                                                       for part in (1, 2))))
+    givers = list(chain((k for k, _ in concepts), *(chain.from_iterable(repeat(k, len(c[part])) for k, c in concepts)
+                                                    for part in (1, 2))))
+    found = dict(zip(reversed(given), reversed(givers)))
+    found.pop("", None)
+    if last is not None and found.keys() == last[0]["names"].keys():
+        names_sorted = last[0]["names_sorted"]
+    else:
+        names_sorted = sorted(found)
+    order = sorted(langs, key=lambda x: x or "")
+    value = {
         # Flat lists and one string of kind letters: JSON parses them several times faster
         # than a list per node.
         "keys": keys,
         "kinds": "".join(d["kind"][0] for d in attrs),
-        "labels": {lang or "": [d["labels"].get(lang, "") for d in attrs]
-                   for lang in sorted({lang for d in attrs for lang in d["labels"]}, key=lambda x: x or "")},
-        "names": {"keys": [name for name, _ in found], "ids": pack(array("I", (i for _, i in found)))},
+        "labels": {lang or "": labels[lang].tolist() for lang in order},
+        "names": {"keys": names_sorted,
+                  "ids": pack(array("I", map(ids.__getitem__, map(found.__getitem__, names_sorted))))},
     }
+    return value, {"attrs": attrs, "langs": langs, "contributions": contributions, "labels": labels,
+                   "names": found, "names_sorted": names_sorted}
 
 
-def _adjacency(G, keys: list[str], ids: Mapping[str, int], kinds: str) -> tuple[dict, tuple[np.ndarray, np.ndarray]]:
-    """The links, keywords, links in and members of the index, and the links as (row pointers, ids)."""
+def _adjacency(G, keys: list[str], ids: Mapping[str, int], kinds: str, succ: list[dict],
+               last: tuple | None) -> tuple[dict, dict]:
+    """The links, keywords, links in and members of the index, and what the next build may carry
+    over (each adjacency whole, in ids; the rows it was made of; the links)."""
     # Links join concepts; keyword edges go from a concept to a keyword. So a concept's
     # successors split by their kind into links and keywords, and a node's predecessors are
     # links in for a concept, members for a keyword. Each adjacency is read in one pass of C
     # (a list per node in Python was a second at 50,000 files), then split by kind in numpy.
     is_keyword = np.frombuffer(kinds.encode("ascii"), dtype=np.uint8) == ord(KEYWORD[0])
-    (links, keywords), (links_in, members) = (
-        _split(G._succ, keys, ids, lambda rows, near: is_keyword[near]),
-        _split(G._pred, keys, ids, lambda rows, near: is_keyword[rows]))
-    return dict(links=_encode(*links), keywords=_encode(*keywords), links_in=_encode(*links_in),
-                members=_encode(*members)), links
+    pred = list(map(G._pred.__getitem__, keys))
+    out = _csr(succ, ids, last and (last[1], last[0]["succ_rows"], last[0]["succ"]))
+    into = _csr(pred, ids, last and (last[1], last[0]["pred_rows"], last[0]["pred"]))
+    links, keywords = _split(*out, lambda rows, near: is_keyword[near])
+    links_in, members = _split(*into, lambda rows, near: is_keyword[rows])
+    return (dict(links=_encode(*links), keywords=_encode(*keywords), links_in=_encode(*links_in),
+                 members=_encode(*members)),
+            {"succ_rows": succ, "pred_rows": pred, "succ": out, "pred": into, "links": links})
 
 
-def _link_mentions(ids: Mapping[str, int], links: tuple[np.ndarray, np.ndarray], said: Mapping) -> dict:
+def _csr(rows_of: list[dict], ids: Mapping[str, int], last: tuple | None) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of networkx's ``_succ`` or ``_pred`` as compressed sparse rows of ids (row pointers, ids);
+    ``last`` (shift, the rows and arrays of the last build) carries over the rows that are the
+    same objects."""
+    if last is not None:
+        shift, old_rows, (ptr, near) = last
+        kept = shift.same(rows_of, old_rows)
+        fresh_ptr, fresh = _csr([rows_of[i] for i in np.flatnonzero(~kept).tolist()], ids, None)
+        carried = shift.carried(kept, ptr, [near], fresh_ptr, [fresh])
+        if carried is not None:
+            return carried[0], carried[1][0]
+    lengths = np.fromiter(map(len, rows_of), dtype=np.int64, count=len(rows_of))
+    # 32-bit, as the index stores them: a million links are held here at the build's peak.
+    near = np.fromiter(map(ids.__getitem__, chain.from_iterable(rows_of)), dtype=np.uint32, count=int(lengths.sum()))
+    ptr = np.zeros(len(rows_of) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=ptr[1:])
+    return ptr, near
+
+
+def _link_mentions(keys: list[str], ids: Mapping[str, int], kinds: str, succ: list[dict],
+                   links: tuple[np.ndarray, np.ndarray], said: Mapping, last: tuple | None) -> tuple[dict, dict]:
     """What a link's anchor text would say as a mention (graph.mentions.LinkMentions), for the
-    related fit: the position of the link in the links array and the confidence x 65535."""
+    related fit: the position of the link in the links array and the confidence x 65535.
+
+    ``last`` carries over the entries of the sources whose row of links and entries of ``said``
+    are the same as the last build's, at their links' positions now."""
+    ptr = links[0]
+    sources = None
+    if last is not None:
+        kept_last, shift = last
+        before = np.frombuffer(kept_last["kinds"].encode("ascii"), dtype=np.uint8) == ord(KEYWORD[0])
+        now = np.frombuffer(kinds.encode("ascii"), dtype=np.uint8) == ord(KEYWORD[0])
+        was = np.flatnonzero(shift.remap >= 0)
+        # A row's links are where they were in it while the row and the kinds of its nodes are.
+        if not (before[was] != now[shift.remap[was]]).any():
+            kept = shift.same(succ, kept_last["succ_rows"])
+            changed = {source for (source, _), _ in said.items() ^ kept_last["said"].items()}
+            for source in changed:
+                if (i := ids.get(source)) is not None:
+                    kept[i] = False
+            old_ptr, at, confidence = kept_last["ptr"], kept_last["at"], kept_last["confidence"]
+            row = np.searchsorted(old_ptr, at, "right") - 1
+            moved = shift.remap[row]
+            keep = moved >= 0
+            keep[keep] = kept[moved[keep]]
+            carried_at = ptr[moved[keep]] + (at[keep] - old_ptr[row[keep]])
+            carried_confidence = confidence[keep]
+            sources = {keys[i] for i in np.flatnonzero(~kept).tolist()}
     found: list[tuple[int, int]] = []
     rows: dict[int, dict[int, int]] = {}  # source id -> target id -> position of the link
-    (ptr, near) = links
+    near = links[1]
     for (source, target), c in said.items():
+        if sources is not None and source not in sources:
+            continue
         i, j = ids.get(source), ids.get(target)
         if i is None or j is None:
             continue
@@ -578,20 +728,51 @@ def _link_mentions(ids: Mapping[str, int], links: tuple[np.ndarray, np.ndarray],
             row = rows[i] = {int(t): start + k for k, t in enumerate(near[start:ptr[i + 1]])}
         if (k := row.get(j)) is not None:
             found.append((k, round(c * 65535)))
-    found.sort()
-    return {"at": pack(array("I", [k for k, _ in found])), "confidence": pack(array("H", [c for _, c in found]))}
+    at = np.fromiter((k for k, _ in found), dtype=np.int64, count=len(found))
+    confidence = np.fromiter((c for _, c in found), dtype=np.uint16, count=len(found))
+    if sources is not None:
+        at, confidence = np.concatenate((carried_at, at)), np.concatenate((carried_confidence, confidence))
+    order = np.argsort(at, kind="stable")  # positions of links are distinct
+    at, confidence = at[order], confidence[order]
+    return ({"at": pack(_array("I", at)), "confidence": pack(_array("H", confidence))},
+            {"said": said, "kinds": kinds, "succ_rows": succ, "ptr": ptr, "at": at, "confidence": confidence})
 
 
-def _mentions(keys: list[str], ids: Mapping[str, int], said: Mapping) -> dict:
+def _mentions(keys: list[str], ids: Mapping[str, int], said: Mapping, last: tuple | None) -> tuple[dict, dict]:
     """Per concept, the concepts its text names without linking, with the line and confidence
-    (x 65535) of the first mention: three arrays of one row per node."""
+    (x 65535) of the first mention: three arrays of one row per node. ``last`` carries over the
+    rows of nodes whose mentions equal the last build's (rows are sorted by id: only while the
+    nodes keep their order)."""
+    n = len(keys)
+    if last is not None and last[1].ordered:
+        kept_last, shift = last
+        before, empty = kept_last["said"], {}
+        kept = np.fromiter((j >= 0 and said.get(k, empty) == before.get(k, empty)
+                            for k, j in zip(keys, shift.inv.tolist())), dtype=bool, count=n)
+        fresh = _mention_rows([keys[i] for i in np.flatnonzero(~kept).tolist()], ids, said)
+        carried = shift.carried(kept, kept_last["ptr"], kept_last["columns"], fresh[0], fresh[1])
+        if carried is not None:
+            return _mentions_value(*carried, said)
+    return _mentions_value(*_mention_rows(keys, ids, said), said)
+
+
+def _mention_rows(nodes: list[str], ids: Mapping[str, int], said: Mapping) -> tuple[np.ndarray, list[np.ndarray]]:
     mentions, lines, confidences = _Csr(), array("I"), array("H")
-    for n in keys:
+    for n in nodes:
         row = sorted((ids[t], line, conf) for t, (line, conf) in said.get(n, {}).items())
         mentions.add(i for i, _, _ in row)
         lines.extend(line for _, line, _ in row)
         confidences.extend(round(conf * 65535) for _, _, conf in row)
-    return {**mentions.encode(), "lines": pack(lines), "confidence": pack(confidences)}
+    return (np.array(mentions.ptr, dtype=np.int64),
+            [np.array(mentions.ids, dtype=np.uint32), np.array(lines, dtype=np.uint32),
+             np.array(confidences, dtype=np.uint16)])
+
+
+def _mentions_value(ptr: np.ndarray, columns: list[np.ndarray], said: Mapping) -> tuple[dict, dict]:
+    ids, lines, confidences = columns
+    return ({"ptr": pack(_array("I", ptr)), "ids": pack(_array("I", ids)), "lines": pack(_array("I", lines)),
+             "confidence": pack(_array("H", confidences))},
+            {"said": said, "ptr": ptr, "columns": columns})
 
 
 def read_index(text: str) -> IndexedGraph:
@@ -666,18 +847,14 @@ def _checked(g: IndexedGraph) -> IndexedGraph:
     return g
 
 
-def _split(adjacency: dict, keys: list[str], ids: dict[str, int], second) -> tuple[tuple, tuple]:
-    """The rows of ``adjacency`` (networkx's ``_succ`` or ``_pred``), as ids in node order, split in
-    two compressed-sparse-row arrays (row pointers, ids): those entries where ``second(rows, ids)``
-    (numpy arrays of the entries' row and neighbour ids) is False, then those where it is True."""
-    rows_of = list(map(adjacency.__getitem__, keys))
-    lengths = np.fromiter(map(len, rows_of), dtype=np.int64, count=len(keys))
-    # 32-bit, as the index stores them: a million links are held here at the build's peak.
-    near = np.fromiter(map(ids.__getitem__, chain.from_iterable(rows_of)), dtype=np.uint32, count=int(lengths.sum()))
-    del rows_of
-    rows = np.repeat(np.arange(len(keys), dtype=np.uint32), lengths)
+def _split(ptr: np.ndarray, near: np.ndarray, second) -> tuple[tuple, tuple]:
+    """Compressed sparse rows (row pointers, ids) split in two: those entries where
+    ``second(rows, ids)`` (numpy arrays of the entries' row and neighbour ids) is False, then
+    those where it is True."""
+    count = len(ptr) - 1
+    rows = np.repeat(np.arange(count, dtype=np.uint32), np.diff(ptr))
     which = second(rows, near)
-    return tuple((_pointers(rows[keep], len(keys)), near[keep]) for keep in (~which, which))
+    return tuple((_pointers(rows[keep], count), near[keep]) for keep in (~which, which))
 
 
 def _encode(ptr: np.ndarray, ids: np.ndarray) -> dict[str, str]:
