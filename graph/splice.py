@@ -47,7 +47,9 @@ from graph.output import read_state_file
 Piece = Union[bytes, str, tuple]
 """The file's context (bytes, first), glue text, (key, render, arg): a keyed piece whose text is
 ``render(arg)``, or (key, render, arg, place, renumber) for a piece that writes positional ids:
-``place`` digests them, and ``renumber(old bytes, arg)`` gives a copied piece its new ones."""
+``place`` digests them, and ``renumber(old bytes, arg, old place, rows)`` gives a copied piece its
+new ones (``rows``: the previous table's row of each key, ``old place`` the digest of the ids the
+old bytes hold)."""
 TABLE_SUFFIX = ".chunks"
 _MAGIC = b"LGchunk2"
 _HEADER = len(_MAGIC) + 16 + 8 + 16  # magic, context, payload length, BLAKE2b-128 of the payload
@@ -360,7 +362,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
                     pos += n
                     continue
                 else:  # the same piece, its ids moved
-                    data = sink.data(piece[4](before[offset:offset + n], piece[2]))
+                    data = sink.data(piece[4](before[offset:offset + n], piece[2], row_places[found], old))
                     n, crc = len(data), crc32(data)
                     renumbered += 1
                 add_key(key)
@@ -578,6 +580,7 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
     positions ``u`` and ``v``, each element starting with its id line."""
     keys = node_keys(G)
     ids, places, edge_places = positions(G)
+    last = _LastPositions(keys)
     for node, i in ids.items():
         yield b"n" + keys[node], _node, (writer, node, i), places[i], _renumber_node
     if between:
@@ -586,7 +589,7 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
     for u in G:
         if succ[u]:
             # The positions its ids show are looked up only when it is rendered or renumbered.
-            yield b"e" + keys[u], _edges, (writer, ids, u, succ[u]), edge_places[u], _renumber_out
+            yield b"e" + keys[u], _edges, (writer, ids, u, succ[u], last), edge_places[u], _renumber_out
     for u, ranked in G.graph.get("related", {}).items():
         if ranked:
             numbers = [len(succ[u]), ids[u], *(ids[v] for v, _ in ranked)]
@@ -626,7 +629,7 @@ def _node(args) -> str:
 
 
 def _edges(args) -> str:
-    writer, ids, u, out = args
+    writer, ids, u, out, _ = args
     return writer.edge_run(0, ids[u], [*map(ids.__getitem__, out)], out.values())
 
 
@@ -636,17 +639,65 @@ def _related(args) -> str:
                    for j, (v, (_, _, fields)) in enumerate(zip(targets, related_pairs(source, ranked))))
 
 
-def _renumber_node(old: bytes, args) -> bytes:
+class _LastPositions:
+    """Each node's position in the previous file, as far as its table tells: the row of the
+    node's piece, found by its key (node pieces come first, one per position). Only a guess, made
+    once per file: a piece's old ids are taken from it only when they digest to the piece's old
+    place."""
+
+    def __init__(self, keys: dict[str, bytes]) -> None:
+        self.keys = keys
+        self.rows: dict | None = None
+        self.found: dict[str, int | None] = {}
+
+    def __call__(self, rows: dict[bytes, int]) -> dict[str, int | None]:
+        if rows is not self.rows:
+            self.rows, self.found = rows, {node: rows.get(b"n" + key) for node, key in self.keys.items()}
+        return self.found
+
+
+def _renumber_node(old: bytes, args, place: bytes, rows: dict) -> bytes:
     writer, _, i = args
     return writer.node_pattern.sub(writer.node_start(i).encode(), old, count=1)
 
 
-def _renumber_out(old: bytes, args) -> bytes:
-    writer, ids, u, out = args
-    return _renumbered(writer, old, 0, ids[u], [*map(ids.__getitem__, out)])
+def _renumber_out(old: bytes, args, place: bytes, rows: dict) -> bytes:
+    writer, ids, u, out, last = args
+    targets = [*map(ids.__getitem__, out)]
+    was = last(rows)
+    if was.get(u) == ids[u]:
+        # Its source kept its position, so only the id lines of edges to a moved target change
+        # (a node inserted late moves few nodes, yet nearly every piece has an edge to one). The
+        # old ids are known when the guess digests to the old place, and only those lines are
+        # rewritten: the rest of the piece is copied as it is.
+        before = [*map(was.get, out)]
+        if None not in before and _place([0, ids[u], *before]) == place:
+            patched = _patched(bytes(old), ids[u], before, targets)
+            if patched is not None:
+                return patched
+    return _renumbered(writer, old, 0, ids[u], targets)
 
 
-def _renumber_edges(old: bytes, args) -> bytes:
+def _patched(old: bytes, u: int, before: list[int], targets: list[int]) -> bytes | None:
+    """The elements ``old`` of edges from node position ``u`` to the positions ``before``, with
+    the id lines of the edges whose target moved rewritten to the positions ``targets`` (None if
+    one is not there: the old bytes are not what their place says)."""
+    head, middle = f'<edge id="e{u}-', f'" source="n{u}" target="n'
+    view, parts, at = memoryview(old), [], 0
+    for j in [j for j, (v, w) in enumerate(zip(before, targets)) if v != w]:
+        # Found from where the last one ended: id lines come in edge order, and '<' is always
+        # escaped in text, so the line of edge j is the only match.
+        line = f'{head}{j}{middle}{before[j]}"'.encode()
+        k = old.find(line, at)
+        if k < 0:
+            return None
+        parts += (view[at:k], f'{head}{j}{middle}{targets[j]}"'.encode())
+        at = k + len(line)
+    parts.append(view[at:])
+    return b"".join(parts)
+
+
+def _renumber_edges(old: bytes, args, place: bytes, rows: dict) -> bytes:
     writer, (e, u, *targets) = args[0], args[1]
     return _renumbered(writer, old, e, u, targets)
 

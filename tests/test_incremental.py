@@ -145,6 +145,35 @@ def test_pieces_whose_ids_moved_are_renumbered_not_rendered(tmp_path, corpus, na
 
 
 @pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
+def test_a_node_inserted_late_rewrites_only_the_id_lines_that_changed(tmp_path, corpus, name, monkeypatch):
+    # "zzz" sorts after every concept: the keywords move, no article does, so each piece with an
+    # edge to a keyword has those id lines rewritten in place, and none is renumbered whole
+    link = edit("ar/bank.md", "[فينرا](/finra)", "[فينرا](/finra) [زد](/zzz)")
+    monkeypatch.setattr(splice, "_renumbered", None)
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, link)
+    assert warm.spliced[name].renumbered == 4  # finra's edges, and the nodes of the 3 keywords
+    # and back: zzz deleted, the keywords move back
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, edit("ar/bank.md", " [زد](/zzz)", ""))
+    assert warm.spliced[name].renumbered == 4
+
+
+@pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
+def test_a_piece_whose_old_ids_the_table_cannot_tell_is_renumbered_whole(tmp_path, corpus, name):
+    # market gains an in-link, so its key changed and its old position is not found by it:
+    # finra's edges (to market and to the moved keywords) are renumbered from their bytes
+    links = edit("ar/bank.md", "[فينرا](/finra)", "[فينرا](/finra) [زد](/zzz) [السوق](/market)")
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, links)
+    assert warm.spliced[name].renumbered == 4
+
+
+def test_old_ids_are_taken_only_when_they_digest_to_the_old_place(tmp_path, corpus, monkeypatch):
+    # the guess says that no node moved: the id lines it would leave as they were are not the new ones
+    monkeypatch.setattr(splice._LastPositions, "__call__", lambda self, rows: {n: i for i, n in enumerate(self.keys)})
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, edit("ar/bank.md", "[فينرا](/finra)", "[فينرا](/finra) [زد](/zzz)"))
+    assert warm.spliced["graph.gexf"].renumbered == 4
+
+
+@pytest.mark.parametrize("name", ["graph.graphml", "graph.gexf"])
 def test_text_written_like_an_id_line_is_never_renumbered(tmp_path, corpus, name):
     forged = '\\<edge id="e0-0" source="n0" target="n0"\\>\n    <edge id="e0-1" source="n0" target="n0"'
     write_files(corpus, {"ar/forged.md": f"---\ntitle: {forged.splitlines()[1].strip()!r}\n---\n[{forged}](/market)\n".encode()})
