@@ -1,10 +1,12 @@
 import json
 import os
+from collections import Counter
 
+from graph.model import EdgeKind
 from graph.pipeline import build
 from graph.report import link_records, summary
 from tests.benchmarks.gen_corpus import generate
-from tests.conftest import GLOSSARY, read_links, written_file
+from tests.conftest import GLOSSARY, read_links, write_files, written_file
 
 
 def test_links_jsonl_holds_every_occurrence_and_report_json_every_problem(bad_corpus, tmp_path):
@@ -44,3 +46,19 @@ def test_report_json_is_smaller_than_graph_nt(tmp_path):
     result = build([tmp_path / "in"], tmp_path / "out", formats=["ntriples"])
     report, nt = written_file(result, "report.json"), written_file(result, "graph.nt")
     assert os.path.getsize(report) < os.path.getsize(nt) / 4
+
+
+def test_edge_counts_by_kind_equal_a_count_of_every_edge(tmp_path):
+    # a keyword spelled like a linked slug, a keyword shared by two articles, a missing target,
+    # a language twin: the kinds are told from the keywords' in-degrees, never from the edges
+    write_files(tmp_path / "in", {
+        "ar/finra.md": "---\ntitle: فينرا\nkeywords: [broker, تنظيم]\n---\n[وسيط](/broker) [س](/market)\n".encode(),
+        "ar/broker.md": "---\ntitle: وسيط\nkeywords: [تنظيم, مال]\n---\n[فينرا](/finra)\n".encode(),
+        "en/finra.md": b"---\ntitle: FINRA\nlang: en\nkeywords: [Broker]\n---\n[x](/broker)\n",
+    })
+    result = build([tmp_path / "in"], tmp_path / "out")
+    counted = Counter(kind for _, _, kind in result.graph.edges(data="kind"))
+    assert counted[EdgeKind.HAS_KEYWORD] == 4 and counted[EdgeKind.LINKS_TO] == 3
+    assert result.report["counts"]["edges"] == {EdgeKind.LINKS_TO: 3, EdgeKind.HAS_KEYWORD: 4}
+    script = (tmp_path / "out" / "load.cypher").read_text(encoding="utf-8")
+    assert script.count("row.`:TYPE` = ") == 2
