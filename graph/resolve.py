@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import posixpath
 import re
+from bisect import insort
 from collections import Counter, defaultdict
-from itertools import chain
+from itertools import chain, compress
 
 from graph.model import Article, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
 from graph.parse import language_root
@@ -68,6 +69,12 @@ class ResolveMemo:
         self.missing: dict[str, tuple] = {}
         """Path -> (article, its links' class codes and targets, what its missing links tell
         ``_missing``), for each article with a missing link, from the last call."""
+        self.linking: dict[str, list[int]] = {}
+        """Missing target -> the positions of the articles with a missing link to it, in order."""
+        self.summary: tuple[dict, dict] = ({}, {})
+        """The last call's missing labels and demand."""
+        self.respelled = True
+        """Whether the last call gave some missing target one spelling of several (or none ran)."""
 
 
 def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
@@ -82,13 +89,15 @@ def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
     previous = memo.articles if same else {}
     kinds, targets = bytearray(), []  # per link: its class (index in LinkClass.ALL) and target
     resolved = {}
-    for article in articles:
+    again = []  # positions of the articles classified again
+    for i, article in enumerate(articles):
         entry = previous.get(article.path)
         if entry is not None and entry[0] is article:
             kinds += entry[1]
             targets += entry[2]
             problems += entry[3]
         else:
+            again.append(i)
             index = index or _Index(articles)
             start, first_problem = len(targets), len(problems)
             _resolve_links(article, index, hrefs, kinds, targets, problems)
@@ -98,10 +107,15 @@ def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
             resolved[article.path] = entry
     if memo is not None:
         memo.names, memo.hrefs, memo.articles, memo.index = names, hrefs, resolved, index
-    _unify_missing_spellings(kinds, targets, _CODE[MISSING])
+    respelled = _unify_missing_spellings(kinds, targets, _CODE[MISSING])
     occurrences = Occurrences(articles, bytes(kinds), targets)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
-    return Resolution(corpus, tuple(articles), occurrences, tuple(problems), *_missing(occurrences, memo))
+    # Only the articles classified again can tell something else about missing targets, while
+    # the articles are the same files and no target was respelled (then or now).
+    changed = again if memo is not None and same and not respelled and not memo.respelled else None
+    if memo is not None:
+        memo.respelled = respelled
+    return Resolution(corpus, tuple(articles), occurrences, tuple(problems), *_missing(occurrences, memo, changed))
 
 
 _CODE = {kind: i for i, kind in enumerate(LinkClass.ALL)}
@@ -259,48 +273,52 @@ def _deduplicate(articles: tuple[Article, ...], problems: list[Problem]) -> list
     return [a for a in articles if kept[(a.slug, a.lang)] is a]
 
 
-def _unify_missing_spellings(kinds: bytearray, targets: list[str | None], missing: int) -> None:
-    """Give case variants of one missing target (``/Series7``, ``/series7``) one spelling, in ``targets``."""
-    counts = Counter(t for k, t in zip(kinds, targets) if k == missing)
+def _unify_missing_spellings(kinds: bytearray, targets: list[str | None], missing: int) -> bool:
+    """Give case variants of one missing target (``/Series7``, ``/series7``) one spelling, in
+    ``targets``; whether there were any."""
+    counts = Counter(compress(targets, kinds.translate(_ONLY[missing])))  # in C: a million links
+    if len({spelling.casefold() for spelling in counts}) == len(counts):  # no two spellings of one target
+        return False
     best: dict[str, str] = {}
     for spelling, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         best.setdefault(spelling.casefold(), spelling)
-    if len(best) == len(counts):  # no two spellings of one target: nothing to change
-        return
     for i, (k, t) in enumerate(zip(kinds, targets)):
         if k == missing and t is not None:
             targets[i] = best[t.casefold()]
+    return True
 
 
-def _missing(occurrences: Occurrences, memo: ResolveMemo | None = None
+_ONLY = [bytes(int(i == code) for i in range(256)) for code in range(len(LinkClass.ALL))]
+"""Per class code, the ``bytes.translate`` table that turns class codes into 1 for it, 0 otherwise."""
+
+
+def _missing(occurrences: Occurrences, memo: ResolveMemo | None = None, changed: list[int] | None = None
              ) -> tuple[dict[str, dict[str | None, str]], dict[str, tuple[int, int]]]:
     """(missing slug -> language -> its most frequent wordy anchor text, first seen on ties;
     missing slug -> (its link occurrences, the concepts linking it)). An anchor's language is
     judged against the article it is written in. ``memo`` keeps what each article's missing
-    links tell, while the article and its links' classes and targets are the same."""
+    links tell, while the article and its links' classes and targets are the same; with
+    ``changed``, the positions of the only articles that may have changed since the memo's last
+    call (the same files), only the targets they link or linked are counted again."""
+    if memo is not None and changed is not None:
+        return _missing_again(occurrences, memo, changed)
     missing = _CODE[MISSING]
     last = memo.missing if memo is not None else {}
     kept: dict[str, tuple] = {}
     judged: dict[tuple[str, str | None], tuple[str | None, str | None]] = {}  # (text, lang) -> (label lang, label)
     told = []  # (slug, (target, label language, label or None) of each missing link) per article
-    for article, kinds, targets in occurrences.by_article():
+    linking: dict[str, list[int]] = defaultdict(list)
+    for i, (article, kinds, targets) in enumerate(occurrences.by_article()):
         if missing not in kinds:  # most articles have no missing link
             continue
         entry = last.get(article.path)
         if entry is None or entry[0] is not article or entry[1] != kinds or entry[2] != targets:
-            lang, found = article.lang, []
-            for link, kind, target in zip(article.links, kinds, targets):
-                if kind == missing and target is not None:
-                    label = judged.get((link.text, lang))
-                    if label is None:
-                        wordy, label_lang = anchor_lang(link.text, lang)
-                        label = judged[(link.text, lang)] = (label_lang, link.text) if wordy else (None, None)
-                    found.append((target, *label))
-            entry = (article, kinds, targets, tuple(found))
+            entry = (article, kinds, targets, _told(article, kinds, targets, judged))
         kept[article.path] = entry
         told.append((article.slug, entry[3]))
-    if memo is not None:
-        memo.missing = kept
+        if memo is not None:
+            for target in dict.fromkeys(target for target, _, _ in entry[3]):
+                linking[target].append(i)
     # Counted in C; each (target, language, text) is counted in the order first seen, so the
     # first text seen wins a tie as Counter.most_common would pick it.
     counted = Counter(chain.from_iterable(found for _, found in told))
@@ -316,6 +334,78 @@ def _missing(occurrences: Occurrences, memo: ResolveMemo | None = None
         for target in {target for target, _, _ in found}:
             linked_from[target].add(slug)
     slugs = sorted(best)
-    labels = {slug: {lang: text for lang, (text, _) in best[slug].items()} or {None: slug.rpartition("/")[2]}
-              for slug in slugs}
-    return labels, {slug: (occurrences_of[slug], len(linked_from[slug])) for slug in slugs}
+    labels = {slug: _label(slug, best[slug]) for slug in slugs}
+    demand = {slug: (occurrences_of[slug], len(linked_from[slug])) for slug in slugs}
+    if memo is not None:
+        memo.missing, memo.linking, memo.summary = kept, dict(linking), (labels, demand)
+    return labels, demand
+
+
+def _missing_again(occurrences: Occurrences, memo: ResolveMemo, changed: list[int]
+                   ) -> tuple[dict[str, dict[str | None, str]], dict[str, tuple[int, int]]]:
+    """``_missing`` from the memo of the last call, counting again only the targets that the
+    ``changed`` articles link or linked: a target's labels and demand depend on its links alone
+    (in article order), so each is counted as the whole corpus would count it."""
+    missing, starts = _CODE[MISSING], occurrences.starts
+    judged: dict = {}
+    touched: set[str] = set()
+    for i in changed:
+        article = occurrences.articles[i]
+        start, stop = starts[i], starts[i] + len(article.links)
+        kinds, targets = occurrences.kinds[start:stop], occurrences.targets[start:stop]
+        old = memo.missing.pop(article.path, None)
+        new = (article, kinds, targets, _told(article, kinds, targets, judged)) if missing in kinds else None
+        if new is not None:
+            memo.missing[article.path] = new
+        was, now = (dict.fromkeys(t for t, _, _ in entry[3]) if entry else {} for entry in (old, new))
+        for target in was.keys() - now.keys():
+            memo.linking[target].remove(i)
+        for target in now.keys() - was.keys():
+            insort(memo.linking.setdefault(target, []), i)
+        touched.update(was, now)
+    labels, demand = (dict(d) for d in memo.summary)
+    for target in touched:
+        positions = memo.linking.get(target)
+        if positions:
+            labels[target], demand[target] = _count_target(target, positions, occurrences.articles, memo.missing)
+        else:
+            memo.linking.pop(target, None)
+            labels.pop(target, None)
+            demand.pop(target, None)
+    if not labels.keys() <= memo.summary[0].keys():  # a new target, at the end: put in slug order
+        labels, demand = ({slug: d[slug] for slug in sorted(d)} for d in (labels, demand))
+    memo.summary = (labels, demand)
+    return labels, demand
+
+
+def _told(article: Article, kinds: bytes, targets: tuple, judged: dict) -> tuple[tuple[str, str | None, str | None], ...]:
+    """(target, label language, label or None) of each missing link of an article, in order."""
+    missing, lang, found = _CODE[MISSING], article.lang, []
+    for link, kind, target in zip(article.links, kinds, targets):
+        if kind == missing and target is not None:
+            label = judged.get((link.text, lang))
+            if label is None:
+                wordy, label_lang = anchor_lang(link.text, lang)
+                label = judged[(link.text, lang)] = (label_lang, link.text) if wordy else (None, None)
+            found.append((target, *label))
+    return tuple(found)
+
+
+def _count_target(target: str, positions: list[int], articles: tuple[Article, ...], told: dict[str, tuple]
+                  ) -> tuple[dict[str | None, str], tuple[int, int]]:
+    """The labels and demand of one missing target, from what the articles at ``positions`` tell."""
+    counted: Counter[tuple[str | None, str | None]] = Counter()
+    slugs = set()
+    for i in positions:
+        article = articles[i]
+        counted.update((lang, text) for t, lang, text in told[article.path][3] if t == target)
+        slugs.add(article.slug)
+    best: dict[str | None, tuple[str, int]] = {}
+    for (lang, text), n in counted.items():
+        if text is not None and (lang not in best or n > best[lang][1]):
+            best[lang] = (text, n)
+    return _label(target, best), (sum(counted.values()), len(slugs))
+
+
+def _label(slug: str, best: dict[str | None, tuple[str, int]]) -> dict[str | None, str]:
+    return {lang: text for lang, (text, _) in best.items()} or {None: slug.rpartition("/")[2]}

@@ -128,6 +128,44 @@ def test_missing_labels_and_demand_kept_by_the_memo_are_those_of_a_fresh_call():
         assert (kept.missing_labels, kept.missing_demand) == (fresh.missing_labels, fresh.missing_demand)
 
 
+def test_a_link_edit_counts_again_only_the_targets_it_touches_and_gives_a_fresh_calls_labels(monkeypatch):
+    import graph.resolve as module
+    from graph.resolve import ResolveMemo
+
+    counted: list[str] = []
+    count_target = module._count_target
+
+    def spy(target, *args):
+        counted.append(target)
+        return count_target(target, *args)
+
+    monkeypatch.setattr(module, "_count_target", spy)
+    memo = ResolveMemo()
+    # Twins (one concept: two files linking /t count once), ties won by the first text seen, and
+    # targets that come (/m, in the middle of the slug order) and go (/z) with one edit.
+    files = {"Arabic/a.md": "[first](/t) [x](/z)", "English/a.md": "[first](/t)", "b.md": "[second](/t) [y](/u)",
+             "c.md": "[y](/u)"}
+    steps = [({}, None),
+             ({"b.md": "[second](/t) [second](/t) [y](/u)"}, {"t", "u"}),  # the second text wins now
+             ({"Arabic/a.md": "[first](/t) [first](/t) [m](/m)"}, {"t", "m"}),  # a tie again, /z gone, /m new
+             ({"c.md": "[y](/u) [m](/m) [later](/z)"}, {"u", "m", "z"}),  # /z back, labelled by c
+             ({"c.md": "no links"}, {"u", "m"}),  # /z gone again
+             ({"b.md": "[Second](/T)"}, None)]  # /T and /t: one spelling for both, counted whole
+    articles: dict = {}
+    for change, touched in steps:
+        files.update(change)
+        parsed = corpus(files)
+        parsed = parsed.__class__(tuple(articles.get((a.path, files[a.path]), a) for a in parsed.articles),
+                                  parsed.problems, parsed.files)
+        articles = {(a.path, files[a.path]): a for a in parsed.articles}
+        counted.clear()
+        kept, fresh = resolve(parsed, memo), resolve(parsed)
+        assert list(kept.missing_labels.items()) == list(fresh.missing_labels.items())
+        assert list(kept.missing_demand.items()) == list(fresh.missing_demand.items())
+        assert (set(counted) if touched is not None else None) == touched
+    assert fresh.missing_demand["t"] == (4, 2)  # a's twins and b
+
+
 def test_missing_label_language_is_judged_against_the_linking_file():
     # finra has an English twin, but the Latin anchor is written in the Arabic file: untagged, not @en.
     files = {"Arabic/finra.md": "[SEC](/sec)", "English/finra.md": "# FINRA"}
