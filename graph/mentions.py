@@ -173,6 +173,38 @@ class Lexicon:
         self.anchor_counts: dict[str, Counter] | AnchorShares | None = None
         """``anchor_counts`` (or ``AnchorShares``) of the corpus the anchor names came from, when made with them."""
 
+    def update(self, names: list[Name], changed: Iterable[Name]) -> None:
+        """Become ``Lexicon(names)`` from the lexicon of the last names, given the names that
+        differ between the two (``changed``: those gone and those new), when the others kept
+        their order: only the lists of the trie and the groups that hold a changed name are made
+        again. ``groups`` is a new dict (``ScanMemo`` compares it with the last one)."""
+        firsts, paths = {name.keys[0] for name in changed}, {name.keys for name in changed}
+        groups: dict[str, list[Name]] = {key: [] for key in firsts}
+        ends: dict[tuple[str, ...], list[Name]] = {keys: [] for keys in paths}
+        for name in names:
+            if (group := groups.get(name.keys[0])) is not None:
+                group.append(name)
+                if (end := ends.get(name.keys)) is not None:
+                    end.append(name)
+        for keys, end in ends.items():
+            nodes = [self.trie]
+            for key in keys:
+                nodes.append(nodes[-1].setdefault(key, {}))
+            if end:
+                nodes[-1][""] = end
+                continue
+            nodes[-1].pop("", None)
+            for node, key in zip(reversed(nodes[:-1]), reversed(keys)):  # branches left without a name
+                if node[key]:
+                    break
+                del node[key]
+        self.groups = {**self.groups, **groups}
+        for key, group in groups.items():
+            if not group:
+                del self.groups[key]
+        self.size = len(names)
+        self._words.clear()  # what a word may start depends on the trie's first keys
+
     def analyse(self, word: str) -> tuple[str, str, tuple[tuple[str, bool], ...]]:
         """(folded, stem, the names it may start) of a written word; the last are (first key of a
         name, True when reached by removing a clinging conjunction/preposition)."""
@@ -511,10 +543,12 @@ def _kept_lexicon(resolution: Resolution, memo: ScanMemo, texts: dict,
             elif key in respell:
                 spelling[key] = min(text for text in totals if normal(text) == key)
     same = memo.lexicon is not None
+    renamed = []  # the names of the anchor texts whose names changed, before and now
     for key in touched:
         now = _anchor_names(memo.anchors[key], memo.spelling[key]) if key in memo.anchors else ()
-        if now != memo.anchor_names.get(key, ()):
+        if now != (before := memo.anchor_names.get(key, ())):
             same = False
+            renamed += (before, now)
         if now:
             memo.anchor_names[key] = now
         else:
@@ -529,10 +563,25 @@ def _kept_lexicon(resolution: Resolution, memo: ScanMemo, texts: dict,
     if not (same and titled == memo.titled):
         names = [*chain.from_iterable(titled), *chain.from_iterable(map(memo.anchor_names.__getitem__,
                                                                          sorted(memo.anchor_names)))]
-        memo.lexicon = Lexicon(names)
+        # The names of the articles and anchor texts that changed, before and now: only the
+        # lexicon's lists that hold one of them can differ, while the others keep their order.
+        changed = list(chain.from_iterable(renamed))
+        for path in concepts.keys() | memo.concepts.keys():
+            now, before = concepts.get(path, _UNNAMED), memo.concepts.get(path, _UNNAMED)
+            if now[1] is not before[1]:
+                changed += (*now[1], *before[1])
+        ordered = [path for path in memo.concepts if path in concepts] == [path for path in concepts
+                                                                            if path in memo.concepts]
+        if memo.lexicon is None or not ordered:
+            memo.lexicon = Lexicon(names)
+        else:
+            memo.lexicon.update(names, changed)
     memo.concepts, memo.titled = concepts, titled
     memo.lexicon.anchor_counts = memo.anchors
     return memo.lexicon, touched
+
+
+_UNNAMED = (None, ())  # a ``ScanMemo.concepts`` entry of an article that is not there
 
 
 def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,

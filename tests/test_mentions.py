@@ -232,11 +232,12 @@ class Edits:
 
     def __init__(self, files: dict[str, str]) -> None:
         self.files, self.parsed = dict(files), {}
+        self.reversed = False
 
     def resolution(self):
         self.parsed = {n: self.parsed[n] if n in self.parsed and self.parsed[n][0] == t else (t, parse_article(t, n)[0])
                        for n, t in sorted(self.files.items())}
-        articles = tuple(a for _, a in self.parsed.values())
+        articles = tuple(a for _, a in self.parsed.values())[::-1 if self.reversed else 1]
         return resolve(Corpus(articles, (), len(articles)))
 
 
@@ -256,19 +257,27 @@ def test_a_memo_through_a_sequence_of_edits_gives_what_a_fresh_computation_gives
     article_said = mentions.LinkMentions._article
     monkeypatch.setattr(mentions.LinkMentions, "_article", lambda self, a, *rest: done.append(a.path) or
                         article_said(self, a, *rest))
+    made = []
+    lexicon_init = mentions.Lexicon.__init__
+    monkeypatch.setattr(mentions.Lexicon, "__init__", lambda self, names: made.append(1) or lexicon_init(self, names))
     edits, memo = Edits(LINKED), ScanMemo()
 
     def same(step: str) -> list[str]:
         resolution = edits.resolution()
         done.clear()
+        made.clear()
         said: dict = {}
         found = mention_candidates(resolution, memo=memo, links=said)
         redone = sorted(done)
+        # The lexicon is made once, then updated where its names changed (Lexicon.update), unless
+        # the articles changed order (the names' order with them).
+        assert len(made) == (step in ("first", "the same articles in another order")), step
         fresh_said: dict = {}
         assert found == mention_candidates(resolution, links=fresh_said), step
         assert said == fresh_said, step
         lexicon, counts = build_lexicon(resolution), anchor_counts(resolution)
-        assert (memo.lexicon.groups, memo.lexicon.trie) == (lexicon.groups, lexicon.trie), step
+        assert (memo.lexicon.groups, memo.lexicon.trie, memo.lexicon.size) == (lexicon.groups, lexicon.trie,
+                                                                               lexicon.size), step
         assert (memo.anchors, memo.spelling) == counts, step
         fresh = ScanMemo()
         mention_candidates(resolution, memo=fresh, links={})
@@ -299,6 +308,10 @@ def test_a_memo_through_a_sequence_of_edits_gives_what_a_fresh_computation_gives
     same("a retitled article")
     edits.files["English/bank.md"] = LINKED["English/bank.md"]
     same("the deleted article back")
+    edits.files["English/bond-two.md"] = article("Bond", "Another.", slug="bond-two")  # a second name "bond"
+    same("a title another article has")
+    edits.reversed = True
+    same("the same articles in another order")
 
 
 def test_format_text_and_json(tmp_path):
