@@ -15,7 +15,7 @@ from graph.textindex import TextIndex
 class Memo:
     """What a rebuild keeps from the last build, so that it recomputes only what changed: each
     file's article (``read_corpus``'s ``known``), each article's resolved links (``ResolveMemo``),
-    each concept's out-links (``GraphMemo``), each text's term counts and the text index, what
+    each concept's out-links (``GraphMemo``), each node's text, each text's term counts and the text index, what
     each article gave the mentions (``ScanMemo``), each title's and slug's lookup keys, each part
     of the related index with what it was made from, the related model with the digest of what
     it was fitted to, and what the write stage can reuse (``WriteMemo``: piece keys, the stamps
@@ -28,6 +28,7 @@ class Memo:
         self.resolved = ResolveMemo()
         self.graph = GraphMemo()
         self.texts: dict = {}
+        self.node_texts: dict = {}
         self.text_index: TextIndex | None = None
         self.names: dict = {}
         self.index_parts: dict = {}

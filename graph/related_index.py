@@ -396,15 +396,30 @@ def node_text(G, node: str, bodies: dict[str, list[str]], chars: int = BODY_CHAR
 
 
 def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | None = None,
-                      previous: TextIndex | None = None) -> None:
+                      previous: TextIndex | None = None, texts: dict | None = None) -> None:
     """Index the text of every node of a built graph into ``G.graph`` (``text_index``, ``text_ids``);
-    ``memo`` and ``previous`` as for ``build_text_index``."""
+    ``memo`` and ``previous`` as for ``build_text_index``. ``texts``, kept by the caller across
+    builds (``--watch``), keeps each node's text with what it was made of (its attributes and
+    bodies, the same objects), and is replaced by this build's."""
     bodies: dict[str, list[str]] = {}
     for a in articles:
         bodies.setdefault(a.slug, []).append(a.body)
     chars = body_chars(sum(map(len, bodies.values())))
     nodes = list(G)
-    G.graph["text_index"] = build_text_index([node_text(G, n, bodies, chars) for n in nodes], memo, previous)
+    if texts is None:
+        docs = [node_text(G, n, bodies, chars) for n in nodes]
+    else:
+        made, none = {}, ()
+        for n in nodes:
+            d, own = G._node[n], bodies.get(n, none)
+            old = texts.get(n)
+            if old is None or old[0] is not d or old[2] != chars or old[1] != own:
+                old = (d, own, chars, node_text(G, n, bodies, chars))
+            made[n] = old
+        texts.clear()
+        texts.update(made)
+        docs = [old[3] for old in made.values()]
+    G.graph["text_index"] = build_text_index(docs, memo, previous)
     G.graph["text_ids"] = {n: i for i, n in enumerate(nodes)}
     G.graph["text_nodes"] = tuple(nodes)
 

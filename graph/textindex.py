@@ -185,14 +185,20 @@ def _weighted(counts: Sequence[Mapping[str, int]]) -> TextIndex:
     df = np.bincount(ids, minlength=len(terms))
     n = int(np.count_nonzero(lengths))
     max_df = max(2, int(MAX_DF * n))
-    idf_of: dict[int, float] = {}
-    idf = np.array([idf_of[k] if k in idf_of else idf_of.setdefault(k, math.log((1 + n) / (1 + k)) + 1)
-                    for k in df.tolist()], dtype=np.float64)
     kept = sorted(t for t, keep in zip(terms, ((df >= 2) & (df <= max_df)).tolist()) if keep)
     rank = np.full(len(terms), -1, dtype=np.int64)  # vocabulary id -> term id (position in kept), or -1
     rank[np.fromiter(map(vocab.__getitem__, kept), dtype=np.int64, count=len(kept))] = np.arange(len(kept))
-    distinct, which = np.unique(ks, return_inverse=True)
-    weights = np.array([1 + math.log(k) for k in distinct.tolist()], dtype=np.float64)[which] * idf[ids]
+    # A weight is the product of a count's and a document frequency's factors, each computed once
+    # per distinct value: a table of every product (the same doubles as one per entry), which also
+    # ranks the weights without sorting the entries.
+    counted, count_at = _distinct(ks)
+    spread, df_at = _distinct(df)
+    tf = np.array([1 + math.log(k) for k in counted.tolist()], dtype=np.float64)
+    idf = np.array([math.log((1 + n) / (1 + k)) + 1 for k in spread.tolist()], dtype=np.float64)
+    products = np.multiply.outer(tf, idf).ravel()
+    heavier = np.unique(-products, return_inverse=True)[1]  # 0 for the heaviest weight, equal weights equal
+    code = count_at * len(idf) + df_at[ids]
+    weights = products[code]
 
     docs = len(counts)
     starts = np.zeros(docs, dtype=np.int64)
@@ -209,18 +215,36 @@ def _weighted(counts: Sequence[Mapping[str, int]]) -> TextIndex:
     doc = np.repeat(np.arange(docs), lengths)
     term = rank[ids]
     stored = term >= 0
-    doc, term, weights = doc[stored], term[stored], weights[stored]
-    order = np.lexsort((term, -weights, doc))  # per document, heaviest first, then by term
+    doc, term, weights, heavier = doc[stored], term[stored], weights[stored], heavier[code[stored]]
+    # per document, heaviest first, then by term
+    order = _order(doc, heavier, term, int(heavier.max(initial=0)) + 1, len(kept))
     doc, term, weights = doc[order], term[order], weights[order]
     top = np.arange(len(doc)) - np.searchsorted(doc, doc) < TERMS_PER_DOC
     doc, term, weights = doc[top], term[top], weights[top]
     q = np.maximum(1, np.rint(weights / norms[doc] * SCALE)).astype(np.int64)
-    order = np.lexsort((doc, -q, term))  # per term, heaviest first, then by document
+    order = _order(term, SCALE - q, doc, SCALE, docs)  # per term, heaviest first, then by document
     p_term, p_doc, p_q = term[order], doc[order], q[order]
     top = np.arange(len(p_term)) - np.searchsorted(p_term, p_term) < POSTINGS_PER_TERM
     p_term, p_doc, p_q = p_term[top], p_doc[top], p_q[top]
     return TextIndex(tuple(kept), _array("I", _pointers(doc, docs)), _array("I", term), _array("H", q),
                      _array("I", _pointers(p_term, len(kept))), _array("I", p_doc), _array("H", p_q), counts)
+
+
+def _distinct(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` of non-negative integers, by counting: no sort of
+    a million entries for a few distinct values."""
+    present = np.zeros(int(values.max(initial=0)) + 1, dtype=bool)
+    present[values] = True
+    return np.flatnonzero(present), (np.cumsum(present) - 1)[values]
+
+
+def _order(first: np.ndarray, second: np.ndarray, third: np.ndarray, seconds: int, thirds: int) -> np.ndarray:
+    """``np.lexsort((third, second, first))`` of non-negative integers, ``second`` below ``seconds`` and
+    ``third`` below ``thirds``, where no two entries are equal in all three: one sort of one key
+    when it fits in 63 bits (a lexsort sorts three times)."""
+    if (int(first.max(initial=0)) + 1) * seconds * thirds >= 1 << 63:
+        return np.lexsort((third, second, first))
+    return np.argsort((first * seconds + second) * thirds + third)
 
 
 def _pointers(rows: np.ndarray, count: int) -> np.ndarray:

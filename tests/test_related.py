@@ -201,6 +201,37 @@ def test_index_parts_carried_over_when_ids_move_are_what_a_fresh_index_makes(mon
 _CARRIED = related_index._Shift.carried
 
 
+def test_node_texts_kept_across_builds_give_the_text_index_of_a_fresh_call(monkeypatch):
+    """``attach_text_index``'s ``texts`` (``--watch``) makes again only the texts of nodes whose
+    attributes or bodies are not the last build's, and the index equals one made without it."""
+    made = []
+    node_text = related_index.node_text
+    monkeypatch.setattr(related_index, "node_text", lambda G, n, *a: made.append(n) or node_text(G, n, *a))
+    links = [("b", "d"), ("d", "f")]
+    bodies = {"b": "Bonds pay coupons.", "d": "Debt and bonds.", "f": "Funds hold debt."}
+    dee = {"d": {"en": "Dee"}}
+    steps = [(links, None, bodies), (links, None, bodies),
+             (links, dee, bodies),  # a title
+             (links, dee, {**bodies, "f": "Funds hold bonds."}),  # a body
+             ([*links, ("c", "b")], dee, {**bodies, "f": "Funds hold bonds.", "c": "Coupons of debt."}),  # an article
+             ([*links, ("c", "b")], dee, {**bodies, "f": "Funds hold bonds.", "c": "Coupons of debt."})]
+    texts: dict = {}
+    last = None
+    for i, (edges, labels, own) in enumerate(steps):
+        articles = [Article(f"{slug}.md", slug, "en", "", slug.title(), "", (), (), (), body=body)
+                    for slug, body in sorted(own.items())]
+        G = last = _sharing(nx_graph(edges, labels=labels), last)
+        if i == 5:  # as many files as make each body's indexed part shorter
+            monkeypatch.setattr(related_index, "body_chars", lambda files: 5)
+        made.clear()
+        attach_text_index(G, articles, texts=texts)
+        assert made == {1: [], 2: ["d"], 3: ["f"], 4: ["c"]}.get(i, list(G)), f"step {i}"
+        fresh = nx_graph(edges, labels=labels)
+        attach_text_index(fresh, articles)
+        assert G.graph["text_index"] == fresh.graph["text_index"], f"step {i}"
+        assert list(texts) == list(G), f"step {i}"
+
+
 def test_from_graph_works_without_a_text_index():
     G = nx_graph([("a", "b"), ("b", "c")], keywords={"k": ["a", "c"]})
     view = IndexedGraph.from_graph(G)

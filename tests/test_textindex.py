@@ -146,3 +146,18 @@ def test_the_weights_are_those_of_a_plain_loop_per_document(monkeypatch):
     assert max(len(c) for c in counts) > 5 and len(got.term_docs) < len(got.doc_terms)  # both prunings cut
     assert textindex._weighted([]) == reference_index([], 5, 7)
     assert textindex._weighted([{}, {}]) == reference_index([{}, {}], 5, 7)
+
+
+def test_one_sort_of_a_packed_key_orders_as_a_lexsort(monkeypatch):
+    import numpy as np
+
+    import graph.textindex as textindex
+
+    rng = np.random.default_rng(5)
+    first, second = rng.integers(0, 50, 2000), rng.integers(0, 40, 2000)
+    third = np.arange(2000) % 37 + 37 * (np.arange(2000) // 37 % 3)  # no two entries equal in all three
+    keys = {(a, b, c) for a, b, c in zip(first.tolist(), second.tolist(), third.tolist())}
+    first, second, third = (np.array(x) for x in zip(*sorted(keys, key=lambda k: rng.random())))
+    want = np.lexsort((third, second, first))
+    assert (textindex._order(first, second, third, 40, 111) == want).all()
+    assert (textindex._order(first, second, third, 1 << 30, 1 << 30) == want).all()  # too wide: a lexsort
