@@ -36,7 +36,8 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import chain, count
+from itertools import chain, compress, count
+from operator import ne
 from pathlib import Path
 from typing import NamedTuple, Union
 
@@ -651,6 +652,7 @@ class _LastPositions:
         self.found: dict[str, int | None] = {}
 
     def __call__(self, rows: dict[bytes, int]) -> dict[str, int | None]:
+        """Node -> its position in the file of ``rows`` (None: its key is not there), for every node."""
         if rows is not self.rows:
             self.rows, self.found = rows, {node: rows.get(b"n" + key) for node, key in self.keys.items()}
         return self.found
@@ -670,7 +672,7 @@ def _renumber_out(old: bytes, args, place: bytes, rows: dict) -> bytes:
         # (a node inserted late moves few nodes, yet nearly every piece has an edge to one). The
         # old ids are known when the guess digests to the old place, and only those lines are
         # rewritten: the rest of the piece is copied as it is.
-        before = [*map(was.get, out)]
+        before = [*map(was.__getitem__, out)]
         if None not in before and _place([0, ids[u], *before]) == place:
             patched = _patched(bytes(old), ids[u], before, targets)
             if patched is not None:
@@ -684,7 +686,7 @@ def _patched(old: bytes, u: int, before: list[int], targets: list[int]) -> bytes
     one is not there: the old bytes are not what their place says)."""
     head, middle = f'<edge id="e{u}-', f'" source="n{u}" target="n'
     view, parts, at = memoryview(old), [], 0
-    for j in [j for j, (v, w) in enumerate(zip(before, targets)) if v != w]:
+    for j in [*compress(count(), map(ne, before, targets))]:
         # Found from where the last one ended: id lines come in edge order, and '<' is always
         # escaped in text, so the line of edge j is the only match.
         line = f'{head}{j}{middle}{before[j]}"'.encode()
