@@ -166,9 +166,14 @@ def test_a_piece_whose_old_ids_the_table_cannot_tell_is_renumbered_whole(tmp_pat
     assert warm.spliced[name].renumbered == 4
 
 
-def test_old_ids_are_taken_only_when_they_digest_to_the_old_place(tmp_path, corpus, monkeypatch):
-    # the guess says that no node moved: the id lines it would leave as they were are not the new ones
-    monkeypatch.setattr(splice._LastPositions, "__call__", lambda self, rows: {n: i for i, n in enumerate(self.keys)})
+@pytest.mark.parametrize("guess", ["none-moved", "all-moved-one-on"])
+def test_old_positions_that_do_not_match_the_old_bytes_are_not_used(tmp_path, corpus, monkeypatch, guess):
+    # what the previous table is taken to tell is wrong: no line is rewritten from it
+    def wrong(self, rows):
+        self.rows, self.moved = rows, set() if guess == "none-moved" else set(self.ids) - {"finra"}
+        self.was = {node: i + 1 for node, i in self.ids.items()}
+        return self
+    monkeypatch.setattr(splice._LastPositions, "__call__", wrong)
     warm, _ = rebuild_equals_cold(tmp_path, corpus, edit("ar/bank.md", "[فينرا](/finra)", "[فينرا](/finra) [زد](/zzz)"))
     assert warm.spliced["graph.gexf"].renumbered == 4
 
