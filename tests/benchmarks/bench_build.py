@@ -142,21 +142,32 @@ def watch_latency(root: Path, out: Path, cache: Path, jobs: int) -> dict:
     found = {}
     try:
         for name, target in (("article", article), ("new target", "watch-latency-target")):
-            # The triple of the new link: victim linksTo target, on one line of N-Triples.
-            edge = re.compile(rb"/" + re.escape(victim.stem.encode()) + rb"> <[^>]*> <[^>]*/"
-                              + re.escape(target.encode()) + rb"> \.$", re.M)
             seen = _identity(graph_nt)
             start = time.perf_counter()
             victim.write_bytes(original + f"\nA [new link](/{target}).\n".encode())
-            found[name] = _published(graph_nt, seen, lambda data: edge.search(data) is not None) - start
+            found[name] = _published(graph_nt, seen, lambda data: _has_edge(data, victim.stem, target)) - start
             seen = _identity(graph_nt)
             victim.write_bytes(original)
-            _published(graph_nt, seen, lambda data: edge.search(data) is None)
+            _published(graph_nt, seen, lambda data: not _has_edge(data, victim.stem, target))
     finally:
         victim.write_bytes(original)
         stop.set()
         thread.join()
     return {"seconds": found["new target"], "article_seconds": found["article"]}
+
+
+def _has_edge(nt: bytes, source: str, target: str) -> bool:
+    """Whether N-Triples ``nt`` has a triple from ``source``'s IRI to ``target``'s (the link's)."""
+    # bytes.find, not a regular expression: this runs on each published graph.nt (180 MB at
+    # 50,000 files), inside the latency measured (a regex took 0.25 s, the first find 0.0001 s).
+    subject, end = f"/{source}> <".encode(), f"/{target}> .".encode()
+    at = nt.find(subject)
+    while at >= 0:
+        stop = nt.find(b"\n", at)
+        if nt.endswith(end, at, stop):
+            return True
+        at = nt.find(subject, stop)
+    return False
 
 
 def _published(graph_nt: Path, seen: tuple[int, int], done) -> float:
