@@ -172,19 +172,23 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
     # Locked and checked before any work, so a folder that cannot take the outputs (or that
     # another build is writing) is reported at once, not after a minute of parsing.
     with OutputFolder(out_dir, output_names(), spare=memo.spare if memo else None) as folder:
-        result, stamps = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
+        result = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
                        observe or (lambda name, done=0, total=0: None), default_set=formats is None, memo=memo)
         if publish is not None and not publish(result.resolution):
             return replace(result, written=())
         folder.commit()
-        if memo:
-            # Only a published build's: the files of one that was not are gone with its staging folder.
-            memo.write.files = stamps
+    if memo:
+        # Only a published build's: the files of one that was not are gone with its staging
+        # folder. Stamped once the previous build is removed (leaving the folder): that changes
+        # the change time of each file linked whole into this one.
+        state = folder.out / STATE_DIR
+        memo.write.files = {name: (_settled(folder.out / name), _settled(table_path(state, name)))
+                            for name in result.spliced}
     return result
 
 
 def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage, default_set,
-          memo=None) -> tuple[BuildResult, dict[str, tuple | None]]:
+          memo=None) -> BuildResult:
     stage("read")
     corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total),
                          lead_only=True, known=memo.files if memo else None)
@@ -222,20 +226,20 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     done = _write_all([_task(folder, name, write, pieces, previous.get(name), written.get(name))
                        for name, write, pieces in writers],
                       write_jobs(jobs, G.number_of_edges(), memory_used()))
-    spliced, stamps = {}, {}
-    for (name, write, pieces), (result, linked, stamps[name]) in zip(writers, done):
+    spliced = {}
+    for (name, write, pieces), (result, linked) in zip(writers, done):
         if linked is not None and _stamp(folder.out / name) != linked:
             # Linked whole from the previous build's file, which someone changed while this build
             # ran: that change must not pass for this build's bytes.
             (folder.staging / name).unlink()
-            result, _, stamps[name] = _task(folder, name, write, pieces, None, None)()
+            result, _ = _task(folder, name, write, pieces, None, None)()
         if pieces:
             spliced[name] = result
     stage("done")
     warnings += tuple(f"{folder.out / name} changed since the last build ({done.stale} of its pieces no longer "
                       "matched their checksums): they were rendered again" for name, done in spliced.items() if done.stale)
     return BuildResult(G, resolution, report, tuple(folder.out / name for name, _, _ in writers), skipped,
-                       corpus.warnings + folder.warnings + warnings, spliced, model), stamps
+                       corpus.warnings + folder.warnings + warnings, spliced, model)
 
 
 def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: RelatedModel | None) -> RelatedModel:
@@ -257,27 +261,38 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: R
 def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | None,
           wrote: tuple | None) -> Callable[[], object]:
     """The writer of one file: spliced from the previous build's file when it has pieces. It
-    returns what it wrote; when that is the previous file itself (hard-linked whole), that file's
-    stamp taken before reading it; and the stamps of the file and its chunk table as written.
-    ``wrote``: those stamps as this process's last published build left them (``WriteMemo.files``):
-    when the previous file and table still have them, they hold what that build wrote, and the
-    pieces copied from it need no checksum."""
+    returns what it wrote, and when that is the previous file itself (hard-linked whole), that
+    file's stamp taken before reading it. ``wrote``: the stamps (``_settled``) of the file and its
+    chunk table as this process's last published build left them (``WriteMemo.files``): when the
+    previous file and table still have them, they hold what that build wrote, and the pieces
+    copied from it need no checksum."""
     new, shown = folder.staging / name, folder.out / name
     if pieces is None:
-        def whole() -> tuple[None, None, None]:
+        def whole() -> tuple[None, None]:
             folder.free(new)
             write_file(new, write, shown)
-            return None, None, None
+            return None, None
         return whole
 
-    def task() -> tuple[Spliced, tuple | None, tuple]:
+    def task() -> tuple[Spliced, tuple | None]:
         before = _stamp(previous.path) if previous else None  # before any of it is read
-        trusted = wrote is not None and wrote == (before, _stamp(table_path(folder.out / STATE_DIR, name)))
+        trusted = previous is not None and wrote is not None and wrote == (
+            _settled(previous.path), _settled(table_path(folder.out / STATE_DIR, name)))
         done = write_spliced(new, pieces(), folder.staging / STATE_DIR, previous, shown, trusted, folder.free)
         after = _stamp(new)
         linked = before is not None and after[:2] == before[:2]
-        return done, before if linked else None, (after, _stamp(table_path(folder.staging / STATE_DIR, name)))
+        return done, before if linked else None
     return task
+
+
+def _settled(path: Path) -> tuple[int, ...] | None:
+    """``_stamp`` and the change time, which only the kernel sets: a file rewritten in place to the
+    same size with its modification time set back still has another."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 def _stamp(path: Path) -> tuple[int, ...] | None:

@@ -9,6 +9,7 @@ count, name, lexicon, edge or model) shows as a byte that differs from the cold 
 
 from __future__ import annotations
 
+import os
 import random
 import re
 import shutil
@@ -141,21 +142,38 @@ def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, mon
         shutil.rmtree(cold)
 
 
-def test_an_output_changed_between_builds_of_a_memo_is_checked_again(tmp_path):
+@pytest.mark.parametrize("times_kept", [False, True])
+def test_an_output_changed_between_builds_of_a_memo_is_checked_again(tmp_path, monkeypatch, times_kept):
     # The memo spares checksumming the pieces copied from files its last build wrote while their
-    # stamps are unchanged; a file rewritten in place since, to the same size, is checked again.
+    # stamps are unchanged; a file rewritten in place since, to the same size, is checked again,
+    # even when its modification time is set back (only the kernel sets the change time).
+    import graph.pipeline as pipeline
+
+    trusted: dict[str, bool] = {}
+    write_spliced = pipeline.write_spliced
+
+    def spy(path, pieces, state, previous, shown, trust, free):
+        trusted[path.name] = trust
+        return write_spliced(path, pieces, state, previous, shown, trust, free)
+
+    monkeypatch.setattr(pipeline, "write_spliced", spy)
     rng = random.Random(2)
     root = tmp_path / "in"
     _corpus(rng, root)
     memo, out = Memo(), tmp_path / "out"
     build([root], out, memo=memo)
     build([root], out, memo=memo)  # the memo now holds stamps of files this process wrote
+    assert set(trusted.values()) == {True}  # untouched since: linked whole, yet still trusted
     nt = out / "graph.nt"
-    data = nt.read_bytes()
+    data, before = nt.read_bytes(), nt.stat()
     at = data.rindex(b"<")
     nt.write_bytes(data[:at] + b"{" + data[at + 1:])
+    if times_kept:
+        os.utime(nt, ns=(before.st_atime_ns, before.st_mtime_ns))
     _edit(rng, root, [], "prose")
+    trusted.clear()
     warm = build([root], out, memo=memo)
+    assert [name for name, trust in trusted.items() if not trust] == ["graph.nt"]
     assert [w for w in warm.warnings if "changed since the last build" in w] == [
         f"{nt} changed since the last build (1 of its pieces no longer matched their checksums): they were rendered again"]
     cold = build([root], tmp_path / "cold")
