@@ -228,9 +228,11 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
                       write_jobs(jobs, G.number_of_edges(), memory_used()))
     spliced = {}
     for (name, write, pieces), (result, linked) in zip(writers, done):
-        if linked is not None and _stamp(folder.out / name) != linked:
+        if linked is not None and (_stamp(folder.out / name), _settled(folder.out / name)) != linked:
             # Linked whole from the previous build's file, which someone changed while this build
-            # ran: that change must not pass for this build's bytes.
+            # ran: that change must not pass for this build's bytes. Its modification time tells
+            # of a change since before it was read, its change time of one since it was linked,
+            # even with the modification time set back (the link itself sets the change time).
             (folder.staging / name).unlink()
             result, _ = _task(folder, name, write, pieces, None, None)()
         if pieces:
@@ -262,7 +264,7 @@ def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | N
           wrote: tuple | None) -> Callable[[], object]:
     """The writer of one file: spliced from the previous build's file when it has pieces. It
     returns what it wrote, and when that is the previous file itself (hard-linked whole), that
-    file's stamp taken before reading it. ``wrote``: the stamps (``_settled``) of the file and its
+    file's stamp taken before reading it and its ``_settled`` stamp once linked. ``wrote``: the stamps (``_settled``) of the file and its
     chunk table as this process's last published build left them (``WriteMemo.files``): when the
     previous file and table still have them, they hold what that build wrote, and the pieces
     copied from it need no checksum."""
@@ -279,9 +281,9 @@ def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | N
         trusted = previous is not None and wrote is not None and wrote == (
             _settled(previous.path), _settled(table_path(folder.out / STATE_DIR, name)))
         done = write_spliced(new, pieces(), folder.staging / STATE_DIR, previous, shown, trusted, folder.free)
-        after = _stamp(new)
-        linked = before is not None and after[:2] == before[:2]
-        return done, before if linked else None
+        after = _settled(new)
+        linked = before is not None and after is not None and after[:2] == before[:2]
+        return done, (before, after) if linked else None
     return task
 
 
