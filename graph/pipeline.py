@@ -264,10 +264,10 @@ def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | N
           wrote: tuple | None) -> Callable[[], object]:
     """The writer of one file: spliced from the previous build's file when it has pieces. It
     returns what it wrote, and when that is the previous file itself (hard-linked whole), that
-    file's stamp taken before reading it and its ``_settled`` stamp once linked. ``wrote``: the stamps (``_settled``) of the file and its
-    chunk table as this process's last published build left them (``WriteMemo.files``): when the
-    previous file and table still have them, they hold what that build wrote, and the pieces
-    copied from it need no checksum."""
+    file's stamp taken before reading it and its ``_settled`` stamp once linked. ``wrote``: the
+    stamps (``_settled``) of the file and its chunk table as this process's last published build
+    left them (``WriteMemo.files``): when the previous file and table still have them, they hold
+    what that build wrote, and the pieces copied from it need no checksum."""
     new, shown = folder.staging / name, folder.out / name
     if pieces is None:
         def whole() -> tuple[None, None]:

@@ -378,7 +378,8 @@ def _missing_again(occurrences: Occurrences, memo: ResolveMemo, changed: list[in
     return labels, demand
 
 
-def _told(article: Article, kinds: bytes, targets: tuple, judged: dict) -> tuple[tuple[str, str | None, str | None], ...]:
+def _told(article: Article, kinds: bytes, targets: tuple, judged: dict
+          ) -> tuple[tuple[str, str | None, str | None], ...]:
     """(target, label language, label or None) of each missing link of an article, in order."""
     missing, lang, found = _CODE[MISSING], article.lang, []
     for link, kind, target in zip(article.links, kinds, targets):

@@ -21,7 +21,8 @@ from typing import TextIO
 
 import networkx as nx
 
-from graph.fields import edge_counts, edge_field_types, edge_fields, edge_values, node_field_types, node_fields, related_pairs
+from graph.fields import (edge_counts, edge_field_types, edge_fields, edge_values, node_field_types, node_fields,
+                          related_pairs)
 from graph.model import EdgeKind, NodeKind
 from graph.splice import Piece, file_context, node_keys, render
 
