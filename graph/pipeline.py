@@ -228,7 +228,8 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
                       write_jobs(jobs, G.number_of_edges(), memory_used()))
     spliced = {}
     for (name, write, pieces), (result, linked) in zip(writers, done):
-        if linked is not None and (_stamp(folder.out / name), _settled(folder.out / name)) != linked:
+        now = _settled(folder.out / name) if linked is not None else None
+        if linked is not None and (now and now[:4], now) != linked:
             # Linked whole from the previous build's file, which someone changed while this build
             # ran: that change must not pass for this build's bytes. Its modification time tells
             # of a change since before it was read, its change time of one since it was linked,
@@ -298,12 +299,10 @@ def _settled(path: Path) -> tuple[int, ...] | None:
 
 
 def _stamp(path: Path) -> tuple[int, ...] | None:
-    """What tells a file changed: device, inode, size, modification time."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns
+    """What tells a file changed: device, inode, size, modification time (``_settled`` without
+    the change time, which a hard link sets)."""
+    found = _settled(path)
+    return found and found[:4]
 
 
 def _previous(folder: OutputFolder, names: list[str]) -> tuple[dict[str, Previous], tuple[str, ...]]:
