@@ -64,6 +64,11 @@ class ParseOptions:
     """Keywords, tags and categories kept from one file."""
     max_field_chars: int = 10_000
     """Characters kept of one front matter text field (title, description, slug…)."""
+    max_yaml_depth: int = 100
+    """Nesting depth of front matter given to the YAML loader; deeper front matter is read as
+    flat lines. The loader composes nested collections by recursion: libyaml's, in C, overflows
+    the stack at ~25,000 levels (``title: [[[…``, 25 KB) and kills the process; PyYAML's own
+    raises RecursionError at ~500."""
 
 
 def too_large(rel: str, options: ParseOptions) -> Problem:
@@ -95,7 +100,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text or text.isspace():
         return None, [Problem(path, 0, "empty-file", "file is empty; no concept made")]
-    meta, body, body_line, problems = split_front_matter(text, path)
+    meta, body, body_line, problems = split_front_matter(text, path, options.max_yaml_depth)
     site_dir, folder_lang, site_path = language_root(path, options.root_name)
 
     def line_of(name: str) -> int:
@@ -165,8 +170,10 @@ def _join(folder: str, path: str) -> str:
     return path if path.startswith("/") else f"{folder}/{path}"
 
 
-def split_front_matter(text: str, path: str) -> tuple[dict, str, int, list[Problem]]:
-    """(metadata, body, file line where the body starts, problems) of a normalised text."""
+def split_front_matter(text: str, path: str, max_depth: int = ParseOptions().max_yaml_depth
+                       ) -> tuple[dict, str, int, list[Problem]]:
+    """(metadata, body, file line where the body starts, problems) of a normalised text; front
+    matter nested deeper than ``max_depth`` is not given to the YAML loader."""
     first = text.find("\n")
     if not _FENCE.match(text if first < 0 else text[:first]):
         return {}, text, 1, []
@@ -180,6 +187,11 @@ def split_front_matter(text: str, path: str) -> tuple[dict, str, int, list[Probl
     body = text[close.end() + 1:]
     meta = simple_yaml(block)
     if meta is None:
+        if (deep := _too_deep(block, max_depth)) is not None:
+            problem = Problem(path, 2 + deep, "yaml-too-deep", f"front matter is nested more than {max_depth:,} "
+                              "levels deep; read as flat 'key: value' lines")
+            meta, refused = _flat_front_matter(block.split("\n"), path)
+            return meta, body, end + 2, [problem, *refused]
         try:
             meta = _YAML.load(block)
         except yaml.YAMLError as exc:
@@ -197,6 +209,37 @@ def split_front_matter(text: str, path: str) -> tuple[dict, str, int, list[Probl
                           f"front matter is a YAML {type(meta).__name__}, not a mapping; ignored")
         return {}, body, end + 2, [problem]
     return {str(k): v for k, v in meta.items()}, body, end + 2, []
+
+
+_NESTING = ("[", "{", "-", "?", ":")
+"""Every level of YAML nesting opens with one of these: a flow sequence or mapping, a block
+sequence's dash, a key's question mark or colon."""
+
+
+def _too_deep(block: str, limit: int) -> int | None:
+    """The line (0-based, in ``block``) where YAML collections nest deeper than ``limit``, else
+    None. libyaml's parser hands out events without recursion, so reading them is safe at any
+    depth; the loader that composes them recurses. A block with fewer nesting indicators than
+    the limit cannot reach it and is not parsed twice."""
+    if sum(map(block.count, _NESTING)) <= limit:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(block, Loader=_LOADER):
+            if isinstance(event, _OPEN):
+                depth += 1
+                if depth > limit:
+                    return event.start_mark.line
+            elif isinstance(event, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # the loader reports it (no deeper than what was read before the error)
+    return None
+
+
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
 def simple_yaml(block: str) -> dict[str, object] | None:

@@ -1,14 +1,18 @@
 """graph.parse's fast paths give what the slow ones give: ``simple_yaml`` what the YAML loader
 makes of the same front matter, ``split_front_matter`` the fences a line-by-line reading finds."""
 
+import os
 import random
 import re
+import subprocess
+import sys
 
 import pytest
 import yaml
 from frontmatter.default_handlers import SafeLoader
 
-from graph.parse import parse_article, simple_yaml, split_front_matter
+from graph.parse import _too_deep, parse_article, simple_yaml, split_front_matter
+from tests.conftest import PROJECT
 
 
 def loaded(block: str):
@@ -143,3 +147,54 @@ def test_problem_lines_point_at_their_key_after_the_fast_path():
     article, problems = parse_article("---\ntitle: T\n\naliases: 3\ntags:\n- ok\n---\n", "a.md")
     assert article.keywords == ("ok",)
     assert [(p.line, p.code) for p in problems] == [(4, "bad-field")]
+
+
+DEEP = {  # front matter nested past any limit: each shape a level per few bytes
+    "flow sequences": ("title: " + "[" * 30_000 + "]" * 30_000, 2),
+    "unclosed flow sequences": ("title: " + "[" * 30_000, 2),
+    "flow mappings": ("title: " + "{a: " * 30_000, 2),
+    "block sequences on one line": ("title: T\nkeywords:\n" + "- " * 30_000 + "k", 4),
+}
+
+
+@pytest.mark.parametrize("shape", DEEP)
+def test_front_matter_nested_too_deep_is_read_as_flat_lines_not_loaded(shape):
+    # libyaml's loader recurses per level in C and kills the process at ~25,000 levels, so the
+    # parse runs in a child: a regression fails this test instead of ending the test run.
+    block, line = DEEP[shape]
+    code = ("import sys; from graph.parse import parse_article\n"
+            "a, problems = parse_article(sys.stdin.read(), 'a.md')\n"
+            "print(repr(a.title[:3]), [(p.line, p.code) for p in problems if p.code != 'field-too-long'])")
+    run = subprocess.run([sys.executable, "-c", code], input=f"---\n{block}\n---\nbody\n", capture_output=True,
+                         text=True, cwd=PROJECT, env={**os.environ, "PYTHONPATH": str(PROJECT)}, timeout=60)
+    assert run.returncode == 0, run.stderr[-500:]
+    assert run.stdout.split(" ", 1)[1].strip() == f"[({line}, 'yaml-too-deep')]"
+
+
+def _depth(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+def test_the_depth_limit_refuses_exactly_what_nests_deeper_and_loads_the_rest():
+    rng = random.Random(5)
+
+    def nested(levels):
+        if not levels:
+            return rng.choice(["x", "y z", 3])
+        return rng.choice([lambda v: [v, "s"], lambda v: {"k": v, "j": 1}, lambda v: [{"m": v}][0]])(nested(levels - 1))
+
+    for _ in range(300):
+        meta = {"title": "T", "keywords": nested(rng.randint(0, 12))}
+        block = yaml.safe_dump(meta, default_flow_style=rng.choice([True, False, None]), allow_unicode=True).strip()
+        depth, limit = _depth(meta), rng.randint(1, 12)
+        # the count of nesting indicators skips the event reading only where it cannot be deeper
+        assert (_too_deep(block, limit) is not None) == (depth > limit), block
+        meta_read, _, _, problems = split_front_matter(f"---\n{block}\n---\n", "a.md", limit)
+        if depth <= limit:
+            assert meta_read == meta and not problems
+        else:
+            assert [p.code for p in problems][:1] == ["yaml-too-deep"]
