@@ -15,6 +15,7 @@ import networkx as nx
 
 from graph.build import build_graph
 from graph.exporters import EXPORTERS, ExportOptions, get_exporter
+from graph.index_state import INDEX_STATE, index_digest, index_inputs, state_text, stored_index
 from graph.memo import Memo
 from graph.model import Resolution
 from graph.output import STATE_DIR, OutputFolder, read_state_file, write_file
@@ -22,7 +23,7 @@ from graph.parse import ParseOptions
 from graph.reader import read_corpus
 from graph.related import related_table
 from graph.related_fit import fit_related
-from graph.related_index import RelatedModel, attach_mentions, attach_text_index, index_view
+from graph.related_index import INDEX_FILE, RelatedModel, attach_mentions, attach_text_index, index_view
 from graph.report import LINKS_FILE, REPORT_FILE, link_keys, make_report, pieces_links, write_links, write_report
 from graph.resolve import resolve
 from graph.splice import Previous, Spliced, node_keys, positions, read_table, table_path, write_spliced
@@ -200,12 +201,16 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     if default_set and G.number_of_nodes() > EXPLORER_MAX_NODES:
         skipped = ("html",)
         exporters = [e for e in exporters if e.name not in skipped]
-    model = None
+    model = inputs = None
     if related or any(e.index for e in exporters):
         stage("index")
         stored, warning = (memo.model, None) if memo and memo.model else _stored_model(folder)
-        model = _index(G, resolution, memo, stored)
-        folder.warnings += (warning,) if warning else ()
+        # The write stage's node keys digest the graph (made once, so not before the related terms they hold).
+        keys = None if related else node_keys(G, memo.write if memo else None)
+        inputs = index_inputs(G, resolution, _fit_code(), keys, memo.index_inputs if memo else None)
+        kept, damaged = (None, None) if memo else _stored_index(folder, inputs, G)
+        model = kept or _index(G, resolution, memo, stored)
+        folder.warnings += tuple(w for w in (warning, damaged) if w)
         _store_model(folder, model)
     if related:
         G.graph["related"] = related_table(G, related)
@@ -238,6 +243,8 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
             result, _ = _task(folder, name, write, pieces, None, None)()
         if pieces:
             spliced[name] = result
+    if inputs and any(name == INDEX_FILE for name, _, _ in writers):
+        _store_index(folder, inputs)
     stage("done")
     warnings += tuple(f"{folder.out / name} changed since the last build ({done.stale} of its pieces no longer "
                       "matched their checksums): they were rendered again" for name, done in spliced.items() if done.stale)
@@ -361,6 +368,30 @@ def _store_model(folder: OutputFolder, model: RelatedModel) -> None:
     # Not sort_keys: the weights keep their order, which the index file shows as is.
     text = json.dumps({"code": _fit_code(), "model": model.to_json()}, ensure_ascii=False, indent=1)
     write_file(state / MODEL_STATE, lambda f: f.write(text + "\n"), folder.out / STATE_DIR / MODEL_STATE)
+
+
+def _stored_index(folder: OutputFolder, inputs: str, G: nx.DiGraph) -> tuple[RelatedModel | None, str | None]:
+    """The previous build's related index, read back from its file into ``G`` (``index_view``), and
+    its model, when its index stage read ``inputs`` too (``graph.index_state``): the stage is then
+    skipped. None when it cannot be (no state, other inputs, the file edited since); a state file
+    that is not linkgraph's is also a warning."""
+    if INDEX_FILE not in folder.reusable:  # no state, or one that does not describe the outputs
+        return None, None
+    view, warning = stored_index(folder.out / STATE_DIR, folder.out / INDEX_FILE, inputs)
+    if view is None:
+        return None, warning
+    G.graph["index_view"] = view
+    return view.model, None
+
+
+def _store_index(folder: OutputFolder, inputs: str) -> None:
+    """Keep the digest of the index stage's inputs and of the index file this build wrote, so that
+    the next build can read its index back from that file (``_stored_index``)."""
+    state = folder.staging / STATE_DIR
+    state.mkdir(exist_ok=True)
+    text = state_text(inputs, index_digest(read_state_file(folder.staging / INDEX_FILE)))
+    folder.free(state / INDEX_STATE)  # as every file a build writes (a watch's spare one goes first)
+    write_file(state / INDEX_STATE, lambda f: f.write(text), folder.out / STATE_DIR / INDEX_STATE)
 
 
 def output_names() -> set[str]:
