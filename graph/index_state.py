@@ -18,7 +18,7 @@ import json
 import marshal
 import sys
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from itertools import islice
 from operator import is_
 from pathlib import Path
@@ -34,9 +34,11 @@ INDEX_STATE = "index-state.json"
 _VERSION = 1
 _CHUNK = 2_000  # articles or nodes serialised at a time: the digest never holds the corpus twice
 # Modules whose code the index stage runs (the graph and the resolution are digested themselves,
-# so what made them is not here). pipeline.py holds _index; splice.py makes the node keys.
+# so what made them is not here). pipeline.py holds _index; splice.py and report.py make the keys
+# they are digested by.
 _INDEX_MODULES = ("related_index.py", "textindex.py", "mentions.py", "normalize.py", "text.py", "related.py",
-                  "related_fit.py", "links.py", "model.py", "pipeline.py", "index_state.py", "splice.py")
+                  "related_fit.py", "links.py", "model.py", "pipeline.py", "index_state.py", "splice.py",
+                  "report.py")
 _CODE: list[bytes] = []
 
 
@@ -56,17 +58,20 @@ def _code() -> bytes:
     return _CODE[0]
 
 
-def index_inputs(G, resolution: Resolution, code: str = "", node_keys: Mapping[str, bytes] | None = None,
-                 kept: dict | None = None) -> str:
+def index_inputs(G, resolution: Resolution, link_keys: Sequence[bytes], code: str = "",
+                 node_keys: Mapping[str, bytes] | None = None, kept: dict | None = None) -> str:
     """A digest of everything the index stage reads: the graph (nodes, attributes, adjacency with
-    edge attributes, label order), the resolved articles with their links and the part of each
-    body that is indexed, the links' classes and targets, the missing targets' labels and demand,
-    and the code (this module's digest of it, and ``code``). ``marshal`` version 2 gives equal
-    bytes for equal values, and different bytes for different ones (types are tagged), so an
-    equal digest means equal inputs. ``node_keys``, when given, are the write stage's digests of
-    each node (``graph.splice.node_keys``: its attributes, out-edges and in-degree), which the
-    graph's part is then made of: that stage makes them anyway. ``kept``, held by the caller across
-    builds (``--watch``), keeps the digest of each run of articles while they are the same objects."""
+    edge attributes, label order), the resolved articles and the part of each body that is
+    indexed, their links with their classes and targets, the missing targets' labels and demand,
+    and the code (this module's digest of it, and ``code``).
+
+    ``marshal`` version 2 gives equal bytes for equal values, and different bytes for different
+    ones (types are tagged), so an equal digest means equal inputs. The links come as the link
+    audit's keys (``graph.report.link_keys``: each article's path, links, classes and targets),
+    and the graph, when ``node_keys`` are given, as the write stage's keys of each node
+    (``graph.splice.node_keys``: its attributes, out-edges and in-degree): the write stage makes
+    both anyway. ``kept``, held by the caller across builds (``--watch``), keeps the digest of
+    each run of articles while they are the same objects."""
     h = hashlib.blake2b(_code() + code.encode(), digest_size=16)
     dumps = marshal.dumps
     h.update(dumps((list(G.graph.get("label_order", ())), len(G), node_keys is None), 2))
@@ -80,7 +85,6 @@ def index_inputs(G, resolution: Resolution, code: str = "", node_keys: Mapping[s
                 h.update(dumps(chunk, 2))
     articles = resolution.articles
     chars = body_chars(len(articles))  # what the text index and the mentions read of a body
-    h.update(dumps(chars, 2))
     made = {}
     for start in range(0, len(articles), _CHUNK):
         run = articles[start:start + _CHUNK]
@@ -88,17 +92,14 @@ def index_inputs(G, resolution: Resolution, code: str = "", node_keys: Mapping[s
         if last is None or last[0] != chars or len(last[1]) != len(run) or not all(map(is_, last[1], run)):
             last = chars, run, hashlib.blake2b(dumps([
                 (a.path, a.slug, a.lang, a.site_dir, a.title, a.description, a.keywords, a.aliases, a.body[:chars],
-                 a.body_line, list(map(tuple, a.links))) for a in run], 2), digest_size=16).digest()
+                 a.body_line, len(a.links)) for a in run], 2), digest_size=16).digest()
         made[start] = last
         h.update(last[2])
     if kept is not None:
         kept.clear()
         kept.update(made)
-    occurrences = resolution.occurrences
-    h.update(dumps(occurrences.kinds, 2))
-    targets = occurrences.targets
-    for start in range(0, len(targets), 50 * _CHUNK):
-        h.update(dumps(targets[start:start + 50 * _CHUNK], 2))
+    h.update(dumps((chars, len(link_keys)), 2))
+    h.update(b"".join(link_keys))
     h.update(dumps({k: dict(v) for k, v in resolution.missing_labels.items()}, 2))
     h.update(dumps(dict(resolution.missing_demand), 2))
     return h.hexdigest()

@@ -201,15 +201,17 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     if default_set and G.number_of_nodes() > EXPLORER_MAX_NODES:
         skipped = ("html",)
         exporters = [e for e in exporters if e.name not in skipped]
-    model = inputs = None
+    model = inputs = audit = None
     if related or any(e.index for e in exporters):
         stage("index")
         stored, warning = (memo.model, None) if memo and memo.model else _stored_model(folder)
-        # The write stage's node keys digest the graph (made once, so not before the related terms they hold).
+        # The write stage's keys of the link audit and of the nodes digest the links and the graph,
+        # made once (the nodes' not before the related terms they hold).
+        audit = tuple(link_keys(resolution.occurrences, memo.write if memo else None))
         keys = None if related else node_keys(G, memo.write if memo else None)
-        inputs = index_inputs(G, resolution, _fit_code(), keys, memo.index_inputs if memo else None)
-        kept, damaged = (None, None) if memo else _stored_index(folder, inputs, G)
-        model = kept or _index(G, resolution, memo, stored)
+        inputs = index_inputs(G, resolution, audit, _fit_code(), keys, memo.index_inputs if memo else None)
+        reused, damaged = (None, None) if memo else _stored_index(folder, inputs, G)
+        model = reused or _index(G, resolution, memo, stored)
         folder.warnings += tuple(w for w in (warning, damaged) if w)
         _store_model(folder, model)
     if related:
@@ -224,7 +226,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     if kept is not None and any(name in NUMBERED for name, _, _ in writers):
         positions(G, kept)
     occurrences = resolution.occurrences
-    keys = None if kept is None else tuple(link_keys(occurrences, kept))
+    keys = audit if audit is not None else None if kept is None else tuple(link_keys(occurrences, kept))
     writers.append((LINKS_FILE, lambda f: write_links(occurrences, f), lambda: pieces_links(occurrences, keys)))
     previous, warnings = _previous(folder, [name for name, _, pieces in writers if pieces])
     written = kept.files if kept else {}
