@@ -26,20 +26,63 @@ _LOOKS_LIKE_LINK = re.compile(r"\[[^\]\n]*\]\(([^)\n]*)(\)|$)", re.MULTILINE)
 _SYNTAX = {"Inline": "inline", "Reference": "reference", "Collapsed": "reference",
            "Shortcut": "reference", "Autolink": "autolink", "Email": "autolink"}
 _HTML_BLOCK_WHY = "it sits inside a raw HTML block, which only a blank line ends"
+# The keywords _markupbase.parse_marked_section accepts after "<![" (any other raises AssertionError).
+_MARKED_SECTION = re.compile(r"(?i:temp|cdata|ignore|include|rcdata|if|else|endif)(?![-_.a-zA-Z0-9])")
 # Anchor texts repeat across a corpus (the same term linked from many articles): clean each once.
 _anchor_text = lru_cache(maxsize=1 << 14)(plain)
 
 
 class _Anchors(HTMLParser):
-    """Collects ``<a href>`` with their text from raw HTML; comments are skipped by design."""
+    """Collects ``<a href>`` with their text from raw HTML; comments are skipped by design.
+
+    Faults of the standard library's parser (Python 3.11) are kept out, none of which changes
+    what it finds: ``<![`` not followed by a marked-section keyword raised AssertionError out of
+    ``feed`` (``<![ x`` in an HTML block stopped the build), and an unclosed comment or marked
+    section searched the rest of the data for its end, again for each one (``<!-- a>``
+    repeated through a 6 MB file: hours). A search that failed from one place fails from any
+    later place of the same data, so it is made once (``_closes``); for what ``close`` does with
+    the text after the last ``>``, see ``feed_all``."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
+        self._unclosed: dict[str, tuple[str, int]] = {}  # kind -> (data, from where its end is known absent)
         self.line = 0
         self.found: list[tuple[str, str, int]] = []
         self._open: tuple[str, list[str], int] | None = None
         self.found_open = False
         """True inside an ``<a href>`` whose text is being collected (a plain attribute: hot loop)."""
+
+    def feed_all(self, text: str) -> None:
+        """Feed all of ``text`` and close. No construct starting after the last ``>`` can end, so
+        at ``close`` the parser turns each ``<`` there into text, but only after searching the
+        rest of the data for its end (``<a x `` repeated through 100 KB: a minute): those ``<``
+        are given as ``&lt;``, the same text at once."""
+        last = text.rfind(">") + 1
+        self.feed(text[:last] + text[last:].replace("<", "&lt;"))
+        self.close()
+
+    def _closes(self, kind: str, i: int, parse) -> int:
+        """``parse(i)``, or -1 at once where a search for the end of ``kind`` already failed from an earlier place."""
+        known = self._unclosed.get(kind)
+        if known is not None and known[0] is self.rawdata and i >= known[1]:
+            return -1
+        k = parse(i)
+        if k < 0:
+            self._unclosed[kind] = (self.rawdata, i)
+        return k
+
+    def parse_comment(self, i: int, report: int = 1) -> int:
+        return self._closes("comment", i, lambda at: super(_Anchors, self).parse_comment(at, report))
+
+    def parse_html_declaration(self, i: int) -> int:
+        if self.rawdata.startswith("<![", i):
+            keyword = _MARKED_SECTION.match(self.rawdata, i + 3)
+            if keyword is None:
+                return self.parse_bogus_comment(i)  # what browsers (and Python 3.13's parser) make of it
+            # The two kinds of marked section end differently: "]]>" and "]>".
+            kind = "ms" if keyword.group().lower() in ("if", "else", "endif") else "section"
+            return self._closes(kind, i, super().parse_html_declaration)
+        return super().parse_html_declaration(i)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag != "a":
@@ -196,8 +239,7 @@ def _html_block(pieces: list[tuple[str, int]], line_of, section: str, path: str,
                 links: list[Link], problems: list[Problem]) -> None:
     anchors = _Anchors()
     anchors.line = line_of(pieces[0][1])
-    anchors.feed("".join(text for text, _ in pieces))
-    anchors.close()
+    anchors.feed_all("".join(text for text, _ in pieces))
     _flush(anchors, section, links)
     for text, offset in pieces:
         if "](" in text:
