@@ -109,6 +109,45 @@ def test_the_html_parser_finds_what_the_standard_library_parser_finds():
     assert compared > 5000
 
 
+def test_html_fed_in_fragments_finds_what_the_standard_library_parser_finds():
+    # Inline HTML is fed one fragment at a time (each a tag, a comment...): held inside <script>.
+    split = _Anchors()
+    for fragment in ["<script>", "x </", " script", " >", "<a href='/after'>", "t", "</a>"]:  # an end tag cut in three
+        split.feed(fragment)
+    split.close_anchor()
+    assert split.found == [("/after", "t", 0)]
+    rng = random.Random(8)
+    pieces = PIECES + ["<style>", "</style >", "</ script>", "</SCRIPT>", "script>", "style >"] * 3
+    for _ in range(4000):
+        fragments = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 3))) for _ in range(rng.randint(1, 12))]
+        plain, ours = _Plain(), _Anchors()
+        try:
+            for fragment in fragments:
+                plain.feed(fragment)
+        except AssertionError:
+            continue
+        for fragment in fragments:
+            ours.feed(fragment)
+        plain.close_anchor(), ours.close_anchor()
+        assert (ours.found, ours.getpos()) == (plain.found, plain.getpos()), fragments
+
+
+def test_fragments_inside_a_script_are_searched_once(monkeypatch):
+    anchors = _Anchors()
+    anchors.feed("<a href=\"/s\">")
+    anchors.feed("<script>")
+    searched = []
+    pattern = anchors.interesting
+    anchors.interesting = type("Counting", (), {"search": lambda _, data, pos=0: searched.append(len(data) - pos)
+                                                or pattern.search(data, pos)})()
+    for _ in range(2000):
+        anchors.feed("<b>")
+    anchors.feed("</script>")
+    anchors.close_anchor()
+    assert anchors.found == [("/s", "<b>" * 2000, 0)]
+    assert sum(searched) < 4 * 2000 * len("<b>") + 100
+
+
 def test_unclosed_comments_and_tags_cost_one_search_each_not_one_per_opener(monkeypatch):
     # Each "<!--" without an end searched to the end of the data, and each "<" after the last ">"
     # too: quadratic (a 6 MB HTML block took hours). Counted in characters searched, not timed.
