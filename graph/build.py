@@ -227,12 +227,16 @@ def concept_attrs(slug: str, articles: Iterable[Article]) -> dict:
     node: dict = {"kind": NodeKind.ARTICLE, "slug": slug, "labels": {}, "descriptions": {},
                   "sources": [], "aliases": [], "keywords": []}
     folded: set[str] = set()
+    aliases: set[str] = set()
     for a in articles:
         node["sources"].append(a.path)
         node["labels"].setdefault(field_lang(a.title, a.lang), a.title)
         if a.description:
             node["descriptions"].setdefault(field_lang(a.description, a.lang), a.description)
-        node["aliases"].extend(x for x in a.aliases if x not in node["aliases"])
+        for x in a.aliases:
+            if x not in aliases:  # a set, not the list: 300,000 aliases in one file took hours
+                aliases.add(x)
+                node["aliases"].append(x)
         for k in a.keywords:
             if k.casefold() not in folded:  # one set lookup per keyword
                 folded.add(k.casefold())
