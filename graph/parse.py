@@ -62,6 +62,9 @@ class ParseOptions:
     """Distinct link destinations kept from one file; links to further ones are skipped."""
     max_keywords: int = 1_000
     """Keywords, tags and categories kept from one file."""
+    max_aliases: int = 1_000
+    """Aliases kept from one file (merging a concept's aliases is linear, but each is a lookup
+    key of the whole corpus: 300,000 in one file took 10 s of a build)."""
     max_field_chars: int = 10_000
     """Characters kept of one front matter text field (title, description, slug…)."""
     max_yaml_depth: int = 100
@@ -132,7 +135,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         slug = page_path(decode_path(fm_url.split("#")[0].split("?")[0]))
     aliases = [path_slug] if path_slug != slug else []
     aliases += _aliases(meta.get("aliases"), path_slug, lambda: Problem(path, line_of("aliases"), "bad-field", ""),
-                        problems)
+                        problems, options.max_aliases)
 
     title = field("title") or field("linkTitle")
     if not title:
@@ -157,7 +160,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         title=title,
         description=field("description") or field("summary"),
         keywords=_keywords(meta, lambda name: Problem(path, line_of(name), "bad-field", ""), problems,
-                           options.max_keywords),
+                           options.max_keywords, options.max_field_chars),
         aliases=tuple(dict.fromkeys(a for a in aliases if a != slug)),
         links=tuple(links),
         body=body,
@@ -368,7 +371,8 @@ def language_root(path: str, root_name: str) -> tuple[str, str | None, str]:
     return "", None, path
 
 
-def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems: list[Problem]) -> list[str]:
+def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems: list[Problem],
+             limit: int) -> list[str]:
     if value is None:
         return []
     items = [value] if isinstance(value, str) else value
@@ -376,15 +380,23 @@ def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems:
         problems.append(replace(at(), message="front matter 'aliases' is not a list of strings; ignored"))
         return []
     folder = posixpath.dirname(path_slug)
-    return [page_path(_join(folder, decode_path(a.split("#")[0].split("?")[0]))) for a in items if a.strip()]
+    found = dict.fromkeys(page_path(_join(folder, decode_path(a.split("#")[0].split("?")[0]))) for a in items if a.strip())
+    if len(found) > limit:
+        problems.append(replace(at(), code="too-many-aliases", message=f"more than {limit:,} aliases; the rest are left out"))
+    return list(found)[:limit]
 
 
-def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem], limit: int) -> tuple[str, ...]:
+def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem], limit: int,
+              chars: int) -> tuple[str, ...]:
     found: dict[str, None] = {}
     for name in _KEYWORD_FIELDS:
         for item in _as_items(meta.get(name), name, partial(at, name), problems):
             for k in _KEYWORD_SPLIT.split(item):
                 k = plain(k)
+                if len(k) > chars:  # as any text field: a keyword is a label in every output
+                    problems.append(replace(at(name), code="field-too-long", message=f"a keyword in {name!r} is "
+                                            f"longer than {chars:,} characters; the rest is left out"))
+                    k = k[:chars]
                 if k and k not in found:
                     if len(found) == limit:
                         problems.append(replace(at(name), code="too-many-keywords", message=f"more than {limit:,} "

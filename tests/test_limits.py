@@ -42,6 +42,21 @@ def test_keywords_past_the_limit_are_skipped_and_reported():
     assert codes(problems) == [(3, "too-many-keywords")]
 
 
+def test_aliases_past_the_limit_are_skipped_and_reported():
+    aliases = "\n".join(f"  - /a{i}" for i in range(50)) + "\n  - /a3"
+    article, problems = parse_article(f"---\ntitle: T\naliases:\n{aliases}\n---\n", "a.md", ParseOptions(max_aliases=20))
+    assert article.aliases == tuple(f"a{i}" for i in range(20))
+    assert codes(problems) == [(3, "too-many-aliases")]
+    article, problems = parse_article(f"---\ntitle: T\naliases:\n{aliases}\n---\n", "a.md", ParseOptions(max_aliases=50))
+    assert len(article.aliases) == 50 and problems == []  # a repeat is one alias
+
+
+def test_long_keywords_are_cut_and_reported():
+    article, problems = parse_article(f"---\ntitle: T\ntags: [short, {'k' * 50}]\n---\n", "a.md",
+                                      ParseOptions(max_field_chars=20))
+    assert article.keywords == ("short", "k" * 20) and codes(problems) == [(3, "field-too-long")]
+
+
 def test_long_fields_are_cut_and_reported():
     article, problems = parse_article(f"---\ntitle: T\ndescription: {'d' * 50}\n---\n", "a.md",
                                       ParseOptions(max_field_chars=20))
