@@ -17,8 +17,9 @@ class Memo:
     file's article (``read_corpus``'s ``known``), each article's resolved links (``ResolveMemo``),
     each concept's out-links (``GraphMemo``), each node's text, each text's term counts and the
     text index, what each article gave the mentions (``ScanMemo``), each title's and slug's lookup
-    keys, the digest of each run of articles the index stage read (``graph.index_state``), each part of the related index with what it was made from, the related model with the
-    digest of what it was fitted to, and what the write stage can reuse (``WriteMemo``: piece
+    keys, the digest of each run of articles the index stage read (``graph.index_state``), each
+    part of the related index with what it was made from, the related model with the digest of
+    what it was fitted to, and what the write stage can reuse (``WriteMemo``: piece
     keys, the stamps of the files it wrote), and, in the staging folder, the files of its earlier
     builds whose memory the next write stage reuses (``Spare``). Outputs are the same with or
     without it; it holds only what the last build used, so it does not grow over a long watch."""

@@ -380,9 +380,11 @@ def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems:
         problems.append(replace(at(), message="front matter 'aliases' is not a list of strings; ignored"))
         return []
     folder = posixpath.dirname(path_slug)
-    found = dict.fromkeys(page_path(_join(folder, decode_path(a.split("#")[0].split("?")[0]))) for a in items if a.strip())
+    found = dict.fromkeys(page_path(_join(folder, decode_path(a.split("#")[0].split("?")[0])))
+                          for a in items if a.strip())
     if len(found) > limit:
-        problems.append(replace(at(), code="too-many-aliases", message=f"more than {limit:,} aliases; the rest are left out"))
+        problems.append(replace(at(), code="too-many-aliases",
+                                message=f"more than {limit:,} aliases; the rest are left out"))
     return list(found)[:limit]
 
 

@@ -44,10 +44,11 @@ def test_keywords_past_the_limit_are_skipped_and_reported():
 
 def test_aliases_past_the_limit_are_skipped_and_reported():
     aliases = "\n".join(f"  - /a{i}" for i in range(50)) + "\n  - /a3"
-    article, problems = parse_article(f"---\ntitle: T\naliases:\n{aliases}\n---\n", "a.md", ParseOptions(max_aliases=20))
+    text = f"---\ntitle: T\naliases:\n{aliases}\n---\n"
+    article, problems = parse_article(text, "a.md", ParseOptions(max_aliases=20))
     assert article.aliases == tuple(f"a{i}" for i in range(20))
     assert codes(problems) == [(3, "too-many-aliases")]
-    article, problems = parse_article(f"---\ntitle: T\naliases:\n{aliases}\n---\n", "a.md", ParseOptions(max_aliases=50))
+    article, problems = parse_article(text, "a.md", ParseOptions(max_aliases=50))
     assert len(article.aliases) == 50 and problems == []  # a repeat is one alias
 
 
