@@ -19,7 +19,7 @@ from frontmatter.default_handlers import SafeLoader, YAMLHandler
 
 from graph.links import find_links
 from graph.model import Article, Link, Problem
-from graph.slugs import decode_path, page_path
+from graph.slugs import decode_path, folder_page, page_path
 from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
 
 _YAML = YAMLHandler()  # python-frontmatter's loader: yaml.CSafeLoader when libyaml is present
@@ -134,6 +134,8 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     elif fm_url := field("url"):
         slug = page_path(decode_path(fm_url.split("#")[0].split("?")[0]))
     aliases = [path_slug] if path_slug != slug else []
+    if (folder := folder_page(site_path)) is not None:
+        aliases.append(folder)
     aliases += _aliases(meta.get("aliases"), path_slug, lambda: Problem(path, line_of("aliases"), "bad-field", ""),
                         problems, options.max_aliases)
 

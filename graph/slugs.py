@@ -17,6 +17,9 @@ _EXTENSION = re.compile(r"\.(md|markdown|html?)$", re.IGNORECASE)
 INDEX_NAMES = frozenset({"_index", "index"})
 HOME = "index"
 """Slug of a site's home page (``_index.md`` at the language root, or the link ``/``)."""
+README = "readme"
+"""A folder's README (any case, any Markdown suffix) is also its page, as GitHub, MkDocs, VuePress
+and Docusaurus show it for the folder; an index file of the folder claims it first (``folder_page``)."""
 
 
 def decode_path(href: str) -> str:
@@ -42,6 +45,16 @@ def page_path(path: str) -> str:
     if last in INDEX_NAMES:
         path = head
     return path or HOME
+
+
+def folder_page(path: str) -> str | None:
+    """The folder slug a README file answers to besides its own (``docs/README.md`` -> ``docs``,
+    ``README.md`` -> the home page), else None. An alias, not the slug: a folder's ``index.md`` or
+    ``_index.md`` keeps the folder (MkDocs' rule), since a real slug always wins over an alias."""
+    folder, _, name = posixpath.normpath("/" + path).rpartition("/")
+    if _EXTENSION.sub("", name).casefold() != README:
+        return None
+    return page_path(folder)
 
 
 def iri_path(slug: str) -> str:

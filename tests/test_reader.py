@@ -119,6 +119,24 @@ def test_index_files_name_their_folder():
     assert parse("# Home", "content/en/_index.md")[0].slug == "index"
 
 
+@pytest.mark.parametrize("path, slug, aliases", [
+    ("docs/guide/README.md", "docs/guide/README", ("docs/guide",)),
+    ("docs/readme.markdown", "docs/readme", ("docs",)),
+    ("README.md", "README", ("index",)),  # the input root's README is the home page
+    ("content/en/api/ReadMe.md", "api/ReadMe", ("api",)),  # below the language root
+    ("docs/README-first.md", "docs/README-first", ()),
+    ("docs/readmes.md", "docs/readmes", ()),
+])
+def test_a_readme_also_answers_to_its_folder(path, slug, aliases):
+    article = parse("# R", path)[0]
+    assert (article.slug, article.aliases) == (slug, aliases)
+
+
+def test_a_readme_with_a_slug_keeps_its_path_and_its_folder_as_aliases():
+    article = parse("---\nslug: start\n---\n", "docs/README.md")[0]
+    assert (article.slug, article.aliases) == ("docs/start", ("docs/README", "docs"))
+
+
 def test_language_from_front_matter_folder_script_default():
     assert parse("---\nlang: fr\ntitle: x\n---\n", "Arabic/a.md")[0].lang == "fr"
     article = parse("---\ntitle: x\n---\n", "Texts/Arabic/finra.md")[0]

@@ -219,3 +219,15 @@ def test_a_memo_resolves_as_a_fresh_call_and_classifies_only_changed_articles(mo
         classified.clear()
         assert resolve(read(), memo) == fresh
         assert classified == again
+
+
+def test_a_folder_link_reaches_its_readme_unless_an_index_claims_the_folder():
+    files = {"docs/guide/README.md": "# Guide\n[s](setup.md)\n",
+             "docs/guide/setup.md": "# Setup\n[a](./) [b](../guide/) [c](/docs/guide) [d](README.md)\n",
+             "docs/README.md": "# Docs\n", "docs/index.md": "# Docs index\n", "docs/guide/x.md": "[e](../)\n"}
+    res = resolve(corpus(files))
+    found = {(o.source, o.link.href): (o.kind, o.target) for o in res.occurrences}
+    for href in ("./", "../guide/", "/docs/guide", "README.md"):
+        assert found[("docs/guide/setup", href)] == ("resolved", "docs/guide/README")
+    # MkDocs' rule: the folder's index.md is its page, its README keeps only its own slug.
+    assert found[("docs/guide/x", "../")] == ("resolved", "docs")

@@ -130,6 +130,9 @@ RULES = {
     "Texts/Arabic/bank.md": "---\ntitle: بنك\nkeywords: [Careers]\n---\n[FINRA](/FINRA/) [هيئة](/sec) [SEC](/sec)\n".encode(),
     "Texts/Arabic/finra.md": "---\ntitle: فينرا\n---\n[x](/bank#h)".encode(),
     "Texts/Arabic/zz-finra.md": "---\nslug: finra\ntitle: مكرر\n---\n".encode(),
+    # a README answers to its folder's links
+    "Texts/English/guide/README.md": b"# Guide\n[s](setup.md)\n",
+    "Texts/English/guide/setup.md": b"# Setup\n[g](./) [g](../guide/) [g](/guide) [o](/Other)\n",
 }
 
 
