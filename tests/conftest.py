@@ -138,3 +138,22 @@ def _private_parse_cache(tmp_path_factory):
     """Builds run by tests (also in subprocesses) keep their parse cache out of ~/.cache."""
     from graph.cache import CACHE_ENV
     os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("parse-cache"))
+
+
+@pytest.fixture
+def upgrade(monkeypatch):
+    """``upgrade(*modules)``: from then on the source of these modules reads as changed to
+    ``graph.code_digest``, as after an upgrade of linkgraph (the files themselves are not touched)."""
+    import graph.code_digest as code
+
+    changed: set[str] = set()
+    read = code._source
+    monkeypatch.setattr(code, "_source", lambda name: read(name) + b"\n# upgraded\n" * (name in changed))
+
+    def upgrade(*modules: str) -> None:
+        changed.update(modules)
+        code.code_digest.cache_clear()
+
+    code.code_digest.cache_clear()
+    yield upgrade
+    code.code_digest.cache_clear()  # no digest of the changed source outlives the test
