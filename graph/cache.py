@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from graph.code_digest import code_digest
 from graph.model import Article, Problem
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ _HEADER = len(_MAGIC) + 8 + 16  # magic, payload length (8 bytes, big-endian), B
 MAX_SHARD_BYTES = 256 * 1024 * 1024
 """A larger shard is not read: 256 shards of this size would hold millions of articles."""
 # Modules whose code decides what a file parses to: any change to them invalidates the cache.
-_PARSING_MODULES = ("parse.py", "reader.py", "links.py", "text.py", "slugs.py", "model.py", "cache.py")
+_PARSING_MODULES = ("graph.parse", "graph.reader", "graph.links", "graph.text", "graph.slugs", "graph.model",
+                    "graph.cache")
 
 
 def default_cache_dir() -> Path:
@@ -73,14 +75,6 @@ def file_stamp(st: os.stat_result, read_ns: int | None = None) -> tuple[int, ...
 def content_digest(data: bytes) -> bytes:
     """Hash of a file's content (BLAKE2b, 16 bytes: fast, and collisions are not a concern here)."""
     return hashlib.blake2b(data, digest_size=16).digest()
-
-
-def _fingerprint() -> str:
-    code = hashlib.blake2b(str(_FORMAT).encode(), digest_size=16)
-    here = Path(__file__).parent
-    for name in _PARSING_MODULES:
-        code.update((here / name).read_bytes())
-    return code.hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +113,8 @@ class FileCache:
     @classmethod
     def open(cls, cache_dir: str | os.PathLike[str], root: Path, options: ParseOptions) -> FileCache:
         """The cache of this corpus read with ``options`` in ``cache_dir``; empty when absent, unreadable or outdated."""
-        key = hashlib.blake2b(f"{root}\0{options!r}\0{_fingerprint()}".encode(), digest_size=12).hexdigest()
+        code = code_digest(*_PARSING_MODULES).hex()
+        key = hashlib.blake2b(f"{root}\0{options!r}\0{_FORMAT}\0{code}".encode(), digest_size=12).hexdigest()
         folder = Path(cache_dir) / f"corpus-{key}"
         try:
             shards = {p.stem for p in folder.glob("*.marshal")} if folder.is_dir() else set()

@@ -23,6 +23,7 @@ from itertools import islice
 from operator import is_
 from pathlib import Path
 
+from graph.code_digest import code_digest
 from graph.errors import GraphFolderError
 from graph.model import Resolution
 from graph.output import read_state_file
@@ -36,26 +37,19 @@ _CHUNK = 2_000  # articles or nodes serialised at a time: the digest never holds
 # Modules whose code the index stage runs (the graph and the resolution are digested themselves,
 # so what made them is not here). pipeline.py holds _index; splice.py and report.py make the keys
 # they are digested by.
-_INDEX_MODULES = ("related_index.py", "textindex.py", "mentions.py", "normalize.py", "text.py", "related.py",
-                  "related_fit.py", "links.py", "model.py", "pipeline.py", "index_state.py", "splice.py",
-                  "report.py")
-_CODE: list[bytes] = []
+_INDEX_MODULES = ("graph.related_index", "graph.textindex", "graph.mentions", "graph.normalize", "graph.text",
+                  "graph.related", "graph.related_fit", "graph.links", "graph.model", "graph.pipeline",
+                  "graph.index_state", "graph.splice", "graph.report")
 
 
 def _code() -> bytes:
-    """A digest of the code and library versions the index stage's results depend on."""
-    if not _CODE:
-        import numpy
-        import pyromark
+    """The code and library versions the index stage's results depend on."""
+    import numpy
+    import pyromark
 
-        h = hashlib.blake2b(digest_size=16)
-        h.update(f"{_VERSION}\0{sys.version}\0{numpy.__version__}\0{getattr(pyromark, '__version__', '')}\0"
-                 f"{unicodedata.unidata_version}".encode())
-        here = Path(__file__).parent
-        for name in _INDEX_MODULES:
-            h.update((here / name).read_bytes())
-        _CODE.append(h.digest())
-    return _CODE[0]
+    return code_digest(*_INDEX_MODULES) + (
+        f"{_VERSION}\0{sys.version}\0{numpy.__version__}\0{getattr(pyromark, '__version__', '')}\0"
+        f"{unicodedata.unidata_version}").encode()
 
 
 def index_inputs(G, resolution: Resolution, link_keys: Sequence[bytes], code: str = "",
@@ -63,7 +57,7 @@ def index_inputs(G, resolution: Resolution, link_keys: Sequence[bytes], code: st
     """A digest of everything the index stage reads: the graph (nodes, attributes, adjacency with
     edge attributes, label order), the resolved articles and the part of each body that is
     indexed, their links with their classes and targets, the missing targets' labels and demand,
-    and the code (this module's digest of it, and ``code``).
+    and the code (this module's digest of it, with the versions of the libraries it calls, and ``code``).
 
     ``marshal`` version 2 gives equal bytes for equal values, and different bytes for different
     ones (types are tagged), so an equal digest means equal inputs. The links come as the link

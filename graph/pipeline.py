@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -14,6 +13,7 @@ from pathlib import Path
 import networkx as nx
 
 from graph.build import build_graph
+from graph.code_digest import code_digest
 from graph.exporters import EXPORTERS, ExportOptions, get_exporter
 from graph.index_state import INDEX_STATE, index_digest, index_inputs, state_text, stored_index
 from graph.memo import Memo
@@ -209,7 +209,8 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
         # made once (the nodes' not before the related terms they hold).
         audit = tuple(link_keys(resolution.occurrences, memo.write if memo else None))
         keys = None if related else node_keys(G, memo.write if memo else None)
-        inputs = index_inputs(G, resolution, audit, _fit_code(), keys, memo.index_inputs if memo else None)
+        inputs = index_inputs(G, resolution, audit, code_digest(*_FIT_MODULES).hex(), keys,
+                              memo.index_inputs if memo else None)
         reused, damaged = (None, None) if memo else _stored_index(folder, inputs, G)
         model = reused or _index(G, resolution, memo, stored)
         folder.warnings += tuple(w for w in (warning, damaged) if w)
@@ -331,21 +332,8 @@ def _previous(folder: OutputFolder, names: list[str]) -> tuple[dict[str, Previou
 
 MODEL_STATE = "related-model.json"
 """In the state folder: the last fitted model, with a digest of the code that fitted it."""
-_FIT_CODE: list[str] = []
-
-
-def _fit_code() -> str:
-    """A digest of the code a model depends on besides its inputs (the fit, the signals, the index view)."""
-    if not _FIT_CODE:
-        import graph.related
-        import graph.related_fit
-        import graph.related_index
-
-        h = hashlib.blake2b(digest_size=16)
-        for module in (graph.related, graph.related_fit, graph.related_index):
-            h.update(Path(module.__file__).read_bytes())
-        _FIT_CODE.append(h.hexdigest())
-    return _FIT_CODE[0]
+_FIT_MODULES = ("graph.related", "graph.related_fit", "graph.related_index")
+"""The code a model depends on besides its inputs: the fit, the signals, the index view."""
 
 
 def _stored_model(folder: OutputFolder) -> tuple[RelatedModel | None, str | None]:
@@ -356,7 +344,7 @@ def _stored_model(folder: OutputFolder) -> tuple[RelatedModel | None, str | None
         return None, None
     try:
         data = json.loads(read_state_file(path).decode("utf-8"))
-        if data["code"] != _fit_code():
+        if data["code"] != code_digest(*_FIT_MODULES).hex():
             return None, None  # another version of linkgraph fitted it
         return RelatedModel.from_json(data["model"]), None
     except (OSError, UnicodeDecodeError, ValueError, TypeError, KeyError) as exc:
@@ -368,7 +356,8 @@ def _store_model(folder: OutputFolder, model: RelatedModel) -> None:
     state = folder.staging / STATE_DIR
     state.mkdir(exist_ok=True)
     # Not sort_keys: the weights keep their order, which the index file shows as is.
-    text = json.dumps({"code": _fit_code(), "model": model.to_json()}, ensure_ascii=False, indent=1)
+    code = code_digest(*_FIT_MODULES).hex()
+    text = json.dumps({"code": code, "model": model.to_json()}, ensure_ascii=False, indent=1)
     write_file(state / MODEL_STATE, lambda f: f.write(text + "\n"), folder.out / STATE_DIR / MODEL_STATE)
 
 

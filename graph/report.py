@@ -10,12 +10,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
 from operator import itemgetter
-from pathlib import Path
 from typing import TextIO
 
 import networkx as nx
 
 from graph.build import preferred
+from graph.code_digest import code_digest
 from graph.fields import edge_counts
 from graph.model import EdgeKind, LinkClass, NodeKind, Occurrence, Occurrences, Resolution
 from graph.splice import Piece, WriteMemo, digest, file_context, render
@@ -79,7 +79,7 @@ def pieces_links(occurrences: Occurrences, keys: Iterable[bytes] | None = None) 
     path, its links and their classes and targets, which are all its lines show (``link_keys``;
     ``keys`` when already made). A rebuild renders the lines of the articles whose links changed
     and copies the others."""
-    yield file_context(LINKS_FILE, _CODE)
+    yield file_context(LINKS_FILE, code_digest("graph.report"))  # how the lines are rendered, which no key holds
     keys = iter(link_keys(occurrences) if keys is None else keys)
     for article, classes, ends in occurrences.by_article():
         if article.links:
@@ -105,9 +105,6 @@ def link_keys(occurrences: Occurrences, memo: WriteMemo | None = None) -> Iterat
             yield found[3]
     if memo is not None:
         memo.links = kept
-
-
-_CODE = digest(Path(__file__).read_bytes())  # how the lines are rendered, which no key holds
 
 
 def _lines(values: tuple) -> str:

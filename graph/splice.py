@@ -30,6 +30,7 @@ import hashlib
 import marshal
 import mmap
 import os
+import pkgutil
 import re
 import sys
 import zlib
@@ -40,6 +41,7 @@ from itertools import chain, count
 from pathlib import Path
 from typing import NamedTuple, Union
 
+from graph.code_digest import code_digest
 from graph.errors import OutputError
 from graph.fields import edge_fields, related_pairs
 from graph.output import read_state_file
@@ -62,7 +64,10 @@ _RELEASE = 32 << 20  # bytes of the previous file's map kept behind the piece be
 # what makes the attributes is not here: keys hold the attributes themselves. The constants they
 # render with count too: slugs.py encodes with text.INVISIBLE, vocab.py and the CSV writer name
 # nodes and edges with model.py's kinds and KEYWORD_PREFIX.
-_WRITING_MODULES = ("splice.py", "fields.py", "vocab.py", "slugs.py", "build.py", "text.py", "model.py")
+# Every exporter is found in its folder, so that one added later counts without being listed.
+_WRITING_MODULES = ("graph.splice", "graph.fields", "graph.vocab", "graph.slugs", "graph.build", "graph.text",
+                    "graph.model", "graph.exporters", *(f"graph.exporters.{m.name}" for m in pkgutil.iter_modules(
+                        [str(Path(__file__).with_name("exporters"))])))
 
 
 def render(pieces: Iterable[Piece]) -> Iterator[str]:
@@ -163,20 +168,11 @@ class WriteMemo:
         """File name -> (its stamp, its chunk table's stamp) as the last published build wrote them."""
 
 
-_CODE: list[bytes] = []
-
-
 def file_context(filename: str, *parts: object) -> bytes:
     """The context of one output file: its name, the code of the writers and of the modules
     they use (an upgrade never reuses a piece), and ``parts`` (options, label languages...
     anything every piece depends on), as a digest."""
-    if not _CODE:
-        here = Path(__file__).parent
-        code = hashlib.blake2b(digest_size=16)
-        for path in [*sorted((here / "exporters").glob("*.py")), *(here / name for name in _WRITING_MODULES)]:
-            code.update(path.read_bytes())
-        _CODE.append(code.digest())
-    return digest(_CODE[0] + repr((filename, parts)).encode())
+    return digest(code_digest(*_WRITING_MODULES) + repr((filename, parts)).encode())
 
 
 class Table:

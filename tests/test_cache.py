@@ -95,6 +95,14 @@ def test_added_deleted_and_renamed_files(corpus, tmp_path, parsed):
     assert read(corpus, tmp_path / "cache") == result and parsed == []
 
 
+@pytest.mark.parametrize("module", ["graph.links", "graph.parse", "graph.cache"])
+def test_other_parsing_code_parses_every_file_again(corpus, tmp_path, parsed, upgrade, module):
+    first = read(corpus, tmp_path / "cache")
+    parsed.clear()
+    upgrade(module)
+    assert read(corpus, tmp_path / "cache") == first and len(parsed) == 3
+
+
 def test_cache_keyed_by_default_language(corpus, tmp_path, parsed):
     read(corpus, tmp_path / "cache")
     parsed.clear()

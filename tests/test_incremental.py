@@ -197,11 +197,23 @@ def test_a_link_added_to_one_article_moves_no_other_edge_id(tmp_path, corpus, na
     assert warm.spliced[name][0] == 3 and warm.spliced[name][2] == 0
 
 
-def test_other_writing_code_reuses_no_piece(tmp_path, corpus, monkeypatch):
+@pytest.mark.parametrize("module", ["graph.exporters.ttl", "graph.exporters", "graph.fields", "graph.splice"])
+def test_other_writing_code_reuses_no_piece(tmp_path, corpus, upgrade, module):
     build([corpus], tmp_path / "out")
-    monkeypatch.setattr(splice, "_CODE", [bytes(16)])  # as after an upgrade of an exporter
+    upgrade(module)
     warm = build([corpus], tmp_path / "out")
     assert warm.warnings == () and all(done.copied == done.renumbered == 0 for done in warm.spliced.values())
+
+
+def test_other_link_audit_code_renders_the_link_audit_alone(tmp_path, corpus, upgrade):
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, lambda root: upgrade("graph.report"))
+    assert {name for name, done in warm.spliced.items() if done.copied == 0} == {"links.jsonl"}
+
+
+@pytest.mark.parametrize("module", ["graph.normalize", "graph.related", "graph.related_index", "graph.textindex"])
+def test_other_ranking_code_ranks_the_explorer_s_related_terms_again(tmp_path, corpus, upgrade, module):
+    warm, _ = rebuild_equals_cold(tmp_path, corpus, lambda root: upgrade(module))
+    assert warm.spliced["graph.html"] == (1, 1, 0, 0)  # not laid out again
 
 
 def table_files(out):
@@ -290,7 +302,7 @@ def test_a_damaged_or_foreign_state_folder_is_a_warning_and_a_full_build(tmp_pat
     ("other-fit-code", 3),
 ])
 def test_a_rebuild_keeps_the_stored_model_only_when_fitted_to_the_same_inputs_by_the_same_code(
-        tmp_path, corpus, monkeypatch, case, fits):
+        tmp_path, corpus, monkeypatch, upgrade, case, fits):
     import graph.related_fit as related_fit
 
     fitted = []
@@ -301,7 +313,7 @@ def test_a_rebuild_keeps_the_stored_model_only_when_fitted_to_the_same_inputs_by
         if case == "damaged-model":
             (tmp_path / "out" / ".linkgraph" / pipeline.MODEL_STATE).write_bytes(b'{"code": 1, "model": [')
         elif case == "other-fit-code":
-            monkeypatch.setattr(pipeline, "_FIT_CODE", ["an older linkgraph"])
+            upgrade("graph.related_fit")
         else:
             CASES[case](root)
 

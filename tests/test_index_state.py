@@ -106,8 +106,16 @@ def test_a_damaged_foreign_or_stale_state_runs_the_stage(tmp_path, corpus, runs,
     assert any(f"{INDEX_STATE} is damaged or not linkgraph's" in w for w in warm.warnings) == warned
 
 
-def test_other_fit_code_runs_it(tmp_path, corpus, runs, monkeypatch):
-    rebuild(tmp_path, corpus, lambda root: monkeypatch.setattr(pipeline, "_FIT_CODE", ["an older linkgraph"]))
+@pytest.mark.parametrize("module", ["graph.related_fit", "graph.textindex", "graph.mentions", "graph.pipeline"])
+def test_other_index_code_runs_it(tmp_path, corpus, runs, upgrade, module):
+    rebuild(tmp_path, corpus, lambda root: upgrade(module))
+    assert len(runs) == 3
+
+
+@pytest.mark.parametrize("library", ["numpy", "pyromark"])
+def test_another_version_of_a_library_it_calls_runs_it(tmp_path, corpus, runs, monkeypatch, library):
+    module = pytest.importorskip(library)
+    rebuild(tmp_path, corpus, lambda root: monkeypatch.setattr(module, "__version__", "0.0.1", raising=False))
     assert len(runs) == 3
 
 

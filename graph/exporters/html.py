@@ -16,11 +16,11 @@ from collections.abc import Iterator, Sequence
 from importlib.resources import files
 from itertools import chain
 from operator import itemgetter
-from pathlib import Path
 from typing import TextIO
 
 import networkx as nx
 
+from graph.code_digest import code_digest
 from graph.model import EdgeKind, NodeKind
 from graph.fields import node_fields
 from graph.normalize import RULES
@@ -40,6 +40,8 @@ RELATED_LIMIT = (5000, 300, 50)
 articles. Ranking one costs ~7 ms in investorswiki but 25-100 ms for a hub of the 30,000-article
 benchmark corpus, so a glossary-sized corpus gets every article (or its 300 hubs) and a large
 one its 50 hubs in seconds; the page tells the command that answers for the others."""
+_RANKING_MODULES = ("graph.normalize", "graph.related", "graph.related_index", "graph.textindex")
+"""The code that ranks related terms from the index, besides this module's (in the file's context)."""
 
 
 def write(G: nx.DiGraph, out: TextIO, options: object = None) -> None:
@@ -67,7 +69,7 @@ def pieces(G: nx.DiGraph, options: object = None) -> Iterator[Piece]:
     small, k, k_large = RELATED_LIMIT
     limit = k if articles <= small else k_large
     # The index holds all that ranking reads (``linkgraph related`` answers from it alone).
-    yield b"r" + digest(_related_code() + index_text(G).encode()), _related_data, (G, limit)
+    yield b"r" + digest(code_digest(*_RANKING_MODULES) + index_text(G).encode()), _related_data, (G, limit)
     edges = Counter(map(itemgetter("kind"), chain.from_iterable(map(dict.values, G._succ.values()))))
     meta = {
         "version": 1, "rules": RULES, "kinds": KINDS,
@@ -76,22 +78,6 @@ def pieces(G: nx.DiGraph, options: object = None) -> Iterator[Piece]:
     }
     yield "}," + _json(meta)[1:] + "</script>\n<script>\n" + "".join(
         (ASSETS / name).read_text(encoding="utf-8") for name in ("normalize.js", "explorer.js")) + rest
-
-
-_RELATED_CODE: list[bytes] = []
-
-
-def _related_code() -> bytes:
-    """A digest of the code that ranks related terms from the index (besides this module's)."""
-    if not _RELATED_CODE:
-        import graph.normalize
-        import graph.related
-        import graph.related_index
-        import graph.textindex
-
-        _RELATED_CODE.append(digest(b"".join(Path(m.__file__).read_bytes() for m in (
-            graph.normalize, graph.related, graph.related_index, graph.textindex))))
-    return _RELATED_CODE[0]
 
 
 def _graph_data(G: nx.DiGraph) -> str:
