@@ -36,7 +36,7 @@ _VERSION = 1
 _CHUNK = 2_000  # articles or nodes serialised at a time: the digest never holds the corpus twice
 # Modules whose code the index stage runs (the graph and the resolution are digested themselves,
 # so what made them is not here). pipeline.py holds _index; splice.py and report.py make the keys
-# they are digested by.
+# they are digested by; related_fit.py, related.py and related_index.py fit the model read back with the index.
 _INDEX_MODULES = ("graph.related_index", "graph.textindex", "graph.mentions", "graph.normalize", "graph.text",
                   "graph.related", "graph.related_fit", "graph.links", "graph.model", "graph.pipeline",
                   "graph.index_state", "graph.splice", "graph.report")
@@ -52,12 +52,12 @@ def _code() -> bytes:
         f"{unicodedata.unidata_version}").encode()
 
 
-def index_inputs(G, resolution: Resolution, link_keys: Sequence[bytes], code: str = "",
+def index_inputs(G, resolution: Resolution, link_keys: Sequence[bytes],
                  node_keys: Mapping[str, bytes] | None = None, kept: dict | None = None) -> str:
     """A digest of everything the index stage reads: the graph (nodes, attributes, adjacency with
     edge attributes, label order), the resolved articles and the part of each body that is
     indexed, their links with their classes and targets, the missing targets' labels and demand,
-    and the code (this module's digest of it, with the versions of the libraries it calls, and ``code``).
+    and the code (with the versions of the libraries it calls).
 
     ``marshal`` version 2 gives equal bytes for equal values, and different bytes for different
     ones (types are tagged), so an equal digest means equal inputs. The links come as the link
@@ -66,7 +66,7 @@ def index_inputs(G, resolution: Resolution, link_keys: Sequence[bytes], code: st
     (``graph.splice.node_keys``: its attributes, out-edges and in-degree): the write stage makes
     both anyway. ``kept``, held by the caller across builds (``--watch``), keeps the digest of
     each run of articles while they are the same objects."""
-    h = hashlib.blake2b(_code() + code.encode(), digest_size=16)
+    h = hashlib.blake2b(_code(), digest_size=16)
     dumps = marshal.dumps
     h.update(dumps((list(G.graph.get("label_order", ())), len(G), node_keys is None), 2))
     if node_keys is not None:

@@ -209,8 +209,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
         # made once (the nodes' not before the related terms they hold).
         audit = tuple(link_keys(resolution.occurrences, memo.write if memo else None))
         keys = None if related else node_keys(G, memo.write if memo else None)
-        inputs = index_inputs(G, resolution, audit, code_digest(*_FIT_MODULES).hex(), keys,
-                              memo.index_inputs if memo else None)
+        inputs = index_inputs(G, resolution, audit, keys, memo.index_inputs if memo else None)
         reused, damaged = (None, None) if memo else _stored_index(folder, inputs, G)
         model = reused or _index(G, resolution, memo, stored)
         folder.warnings += tuple(w for w in (warning, damaged) if w)

@@ -106,7 +106,9 @@ def test_a_damaged_foreign_or_stale_state_runs_the_stage(tmp_path, corpus, runs,
     assert any(f"{INDEX_STATE} is damaged or not linkgraph's" in w for w in warm.warnings) == warned
 
 
-@pytest.mark.parametrize("module", ["graph.related_fit", "graph.textindex", "graph.mentions", "graph.pipeline"])
+# The fit's modules count here alone: the related model is read back with the index.
+@pytest.mark.parametrize("module", ["graph.related_fit", "graph.related", "graph.related_index", "graph.textindex",
+                                    "graph.mentions", "graph.pipeline"])
 def test_other_index_code_runs_it(tmp_path, corpus, runs, upgrade, module):
     rebuild(tmp_path, corpus, lambda root: upgrade(module))
     assert len(runs) == 3
