@@ -103,6 +103,14 @@ def test_other_parsing_code_parses_every_file_again(corpus, tmp_path, parsed, up
     assert read(corpus, tmp_path / "cache") == first and len(parsed) == 3
 
 
+def test_another_cache_format_parses_every_file_again(corpus, tmp_path, parsed, monkeypatch):
+    read(corpus, tmp_path / "cache")
+    parsed.clear()
+    monkeypatch.setattr(cache_module, "_FORMAT", cache_module._FORMAT + 1)
+    read(corpus, tmp_path / "cache")
+    assert len(parsed) == 3
+
+
 def test_cache_keyed_by_default_language(corpus, tmp_path, parsed):
     read(corpus, tmp_path / "cache")
     parsed.clear()
