@@ -104,6 +104,8 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     if not text or text.isspace():
         return None, [Problem(path, 0, "empty-file", "file is empty; no concept made")]
     meta, body, body_line, problems = split_front_matter(text, path, options.max_yaml_depth)
+    if path.casefold().endswith(".mdx"):
+        body = _without_esm(body)
     site_dir, folder_lang, site_path = language_root(path, options.root_name)
 
     def line_of(name: str) -> int:
@@ -438,3 +440,32 @@ def _as_items(value: object, name: str, at: Callable[[], Problem], problems: lis
                 problems.append(replace(at(), message=f"front matter {name!r} holds a {type(item).__name__}; item ignored"))
     else:
         problems.append(replace(at(), message=f"front matter {name!r} is a {type(value).__name__}; ignored"))
+
+
+_ESM = re.compile(r"(?:import|export)(?=[\s{*])")
+_CODE_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def _without_esm(body: str) -> str:
+    """An MDX body with its ``import``/``export`` statements blanked (lines kept, so links keep
+    their lines): JavaScript, neither prose nor links. As MDX reads them: a block that starts a
+    paragraph with either word, up to the next blank line, outside fenced code."""
+    if "import" not in body and "export" not in body:
+        return body
+    lines = body.split("\n")
+    fence: str | None = None
+    statement = False
+    for i, line in enumerate(lines):
+        if statement:
+            statement = bool(line.strip())
+            lines[i] = "" if statement else line
+        elif fence is not None:
+            found = _CODE_FENCE.match(line)
+            if found and found[1][0] == fence[0] and len(found[1]) >= len(fence) and not line[found.end():].strip():
+                fence = None
+        elif found := _CODE_FENCE.match(line):
+            fence = found[1]
+        elif _ESM.match(line) and (i == 0 or not lines[i - 1].strip()):
+            statement, lines[i] = True, ""
+    return "\n".join(lines)
+

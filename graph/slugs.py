@@ -13,7 +13,7 @@ from urllib.parse import quote, unquote
 
 from graph.text import INVISIBLE
 
-_EXTENSION = re.compile(r"\.(md|markdown|html?)$", re.IGNORECASE)
+_EXTENSION = re.compile(r"\.(md|mdx|markdown|html?)$", re.IGNORECASE)
 INDEX_NAMES = frozenset({"_index", "index"})
 HOME = "index"
 """Slug of a site's home page (``_index.md`` at the language root, or the link ``/``)."""

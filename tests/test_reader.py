@@ -167,12 +167,58 @@ def test_every_bad_file_is_read_or_reported(bad_corpus: Path):
 
 
 def test_discover_is_sorted_and_skips_hidden(tmp_path: Path):
-    for name in ("b.md", "a/c.md", ".git/x.md", "A.markdown", "notes.txt"):
+    for name in ("b.md", "a/c.md", ".git/x.md", "A.markdown", "notes.txt", "d.MDX"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("# x")
     found = discover([tmp_path])
     assert found.root == tmp_path.resolve()
-    assert [f.rel for f in found.files] == ["A.markdown", "a/c.md", "b.md"]
+    assert [f.rel for f in found.files] == ["A.markdown", "a/c.md", "b.md", "d.MDX"]
     assert found.problems == ()
     with pytest.raises(UsageError):
         discover([tmp_path / "nope"])
+
+
+MDX = """---
+title: Tabs
+---
+import Tabs from '@theme/Tabs';
+import {Item,
+  Other} from './x';
+
+export const meta = {a: 1};
+
+# Using tabs
+
+<Tabs>
+
+[setup](./setup.mdx) and [guide](../guide/README.mdx)
+
+</Tabs>
+
+```js
+import React from 'react';
+[not](/a-link)
+```
+the import of goods, and
+export duties [here](/duties)
+
+````md
+```
+
+import X from 'y';
+````
+"""
+
+
+def test_mdx_is_markdown_without_its_import_and_export_statements():
+    article, problems = parse(MDX, "docs/tabs.mdx")
+    assert problems == [] and article.slug == "docs/tabs" and article.title == "Tabs"
+    assert "@theme" not in article.body and "Other}" not in article.body and "meta" not in article.body
+    # fenced code is kept as written (and never read for links), up to a fence as long as its own
+    assert "import React" in article.body and "import X" in article.body
+    assert "the import of goods" in article.body and "export duties" in article.body  # mid-paragraph: prose
+    assert article.body.count("\n") == MDX.count("\n") - 3  # lines kept, so links keep theirs
+    assert [(x.href, x.line) for x in article.links] == [("./setup.mdx", 14), ("../guide/README.mdx", 14),
+                                                         ("/duties", 23)]
+    # The same text in a .md file is read as written: only MDX has statements.
+    assert "@theme" in parse(MDX, "docs/tabs.md")[0].body

@@ -231,3 +231,11 @@ def test_a_folder_link_reaches_its_readme_unless_an_index_claims_the_folder():
         assert found[("docs/guide/setup", href)] == ("resolved", "docs/guide/README")
     # MkDocs' rule: the folder's index.md is its page, its README keeps only its own slug.
     assert found[("docs/guide/x", "../")] == ("resolved", "docs")
+
+
+def test_mdx_files_and_links_to_them_name_one_concept():
+    files = {"docs/a.mdx": "# A\n[b](b.mdx) [B](/docs/B.MDX) [g](./guide/)\n", "docs/b.md": "# B\n",
+             "docs/guide/README.mdx": "# G\n"}
+    res = resolve(corpus(files))
+    assert [(o.kind, o.target) for o in res.occurrences] == [("resolved", "docs/b")] * 2 + [
+        ("resolved", "docs/guide/README")]

@@ -133,6 +133,7 @@ RULES = {
     # a README answers to its folder's links
     "Texts/English/guide/README.md": b"# Guide\n[s](setup.md)\n",
     "Texts/English/guide/setup.md": b"# Setup\n[g](./) [g](../guide/) [g](/guide) [o](/Other)\n",
+    "Texts/English/guide/tabs.MDX": b"import T from './t';\n\n# Tabs\n[s](setup.mdx)\n",
 }
 
 

@@ -20,8 +20,8 @@ from graph.text import field_lang
 
 # Spark's file sources skip names starting with '_' or '.' by default, which would lose Hugo's
 # _index.md; the local build skips only hidden folders (and reads hidden *.md files).
-_SKIPPED_NAMES = r"^\.(?!.*\.(?i:md|markdown)$)"
-_MARKDOWN_GLOB = "*.{[mM][dD],[mM][aA][rR][kK][dD][oO][wW][nN]}"
+_SKIPPED_NAMES = r"^\.(?!.*\.(?i:md|mdx|markdown)$)"
+_MARKDOWN_GLOB = "*.{[mM][dD],[mM][dD][xX],[mM][aA][rR][kK][dD][oO][wW][nN]}"
 
 _TEXTS = T.ArrayType(T.StringType())
 _LINK = T.StructType([
