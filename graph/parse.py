@@ -8,8 +8,10 @@ value. The local build's worker processes and the Spark engine's executors impor
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -22,11 +24,22 @@ from graph.model import Article, Link, Problem
 from graph.slugs import decode_path, folder_page, page_path
 from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # the same parser, published as a backport before it joined the standard library
+    import tomli as tomllib
+
 _YAML = YAMLHandler()  # python-frontmatter's loader: yaml.CSafeLoader when libyaml is present
 _FENCE = YAMLHandler.FM_BOUNDARY
 # The closing fence: a line of 3+ dashes or 3 dots, trailing blanks allowed (the line's own
 # end is its newline, so [^\S\n] stands for the \s of a single line).
 _CLOSE_LINE = re.compile(r"^(?:-{3,}|\.{3})[^\S\n]*$", re.MULTILINE)
+# TOML front matter opens and closes with a line of exactly three pluses, as in Hugo.
+_TOML_FENCE = re.compile(r"^\+{3}[^\S\n]*$", re.MULTILINE)
+# JSON front matter: a first line that opens an object with a key, or an empty one. A body that
+# merely starts with a brace (a shortcode '{{< x >}}', a template tag '{% raw %}', a kramdown
+# attribute list '{: .note}') is not front matter (docs/link-rules.md).
+_JSON_START = re.compile(r'\{[^\S\n]*(?:["}]|$)')
 # The fast path of front matter (simple_yaml) takes only printable characters that YAML reads as
 # themselves: no controls, tabs, NEL, LS, PS, BOM or characters outside the BMP.
 _SIMPLE_CHARS = re.compile("[\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]*")
@@ -37,6 +50,14 @@ _FLOW_ITEM = re.compile(r"[^\W\d_](?:[\w .()/-]*[\w.)])?")
 _FLAT_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*$")
 _LIST_ITEM = re.compile(r"^\s*-\s+(.*?)\s*$")
 _YAML_SYNTAX = re.compile(r"^(?:!|\*[^\s*]+$|[|>][-+0-9]*$)")
+# How a front matter line names a key, by the file's first character: YAML's 'key:'; TOML's
+# 'key =' (quoted, dotted or as a '[key]' table too); JSON's '"key":' after a brace, a comma or
+# nothing.
+_KEY_LINE = {
+    "-": r"^{0}\s*:",
+    "+": r"""^\s*(?:\[+\s*)?(?:{0}|"{0}"|'{0}')\s*[=.\]]""",
+    "{": r'(?:^|[{{,])\s*"{0}"\s*:',
+}
 _H1 = re.compile(r"^#\s+(.+?)(?:\s+#+)?\s*$", re.MULTILINE)
 _KEYWORD_SPLIT = re.compile("[,\u060c]")
 _KEYWORD_FIELDS = ("keywords", "tags", "categories")
@@ -68,10 +89,11 @@ class ParseOptions:
     max_field_chars: int = 10_000
     """Characters kept of one front matter text field (title, description, slug…)."""
     max_yaml_depth: int = 100
-    """Nesting depth of front matter given to the YAML loader; deeper front matter is read as
-    flat lines. The loader composes nested collections by recursion: libyaml's, in C, overflows
-    the stack at ~25,000 levels (``title: [[[…``, 25 KB) and kills the process; PyYAML's own
-    raises RecursionError at ~500."""
+    """Nesting depth of front matter given to the YAML, TOML or JSON loader; deeper front matter
+    is read as flat lines. The loaders compose nested collections by recursion: libyaml's, in C,
+    overflows the stack at ~25,000 levels (``title: [[[…``, 25 KB) and kills the process;
+    PyYAML's own, tomllib and json raise RecursionError at a depth that depends on the caller's
+    stack. For TOML a dotted key's parts count as levels (see ``_nesting_line``)."""
 
 
 def too_large(rel: str, options: ParseOptions) -> Problem:
@@ -111,8 +133,8 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     def line_of(name: str) -> int:
         """The file line of a front matter key, for problems about its value (only problems ask)."""
         front = text.split("\n", body_line - 1)[: body_line - 1] if meta else []
-        pattern = re.compile(rf"^{re.escape(name)}\s*:")
-        return next((n for n, line in enumerate(front, 1) if pattern.match(line)), 1)
+        pattern = re.compile(_KEY_LINE.get(text[:1], _KEY_LINE["-"]).format(re.escape(name)))
+        return next((n for n, line in enumerate(front, 1) if pattern.search(line)), 1)
 
     def field(name: str) -> str:
         value = meta.get(name)
@@ -179,26 +201,39 @@ def _join(folder: str, path: str) -> str:
 
 def split_front_matter(text: str, path: str, max_depth: int = ParseOptions().max_yaml_depth
                        ) -> tuple[dict, str, int, list[Problem]]:
-    """(metadata, body, file line where the body starts, problems) of a normalised text; front
-    matter nested deeper than ``max_depth`` is not given to the YAML loader."""
+    """(metadata, body, file line where the body starts, problems) of a normalised text with YAML
+    (``---``), TOML (``+++``) or JSON (``{``) front matter, or none; front matter nested deeper
+    than ``max_depth`` is not given to a loader."""
     first = text.find("\n")
-    if not _FENCE.match(text if first < 0 else text[:first]):
+    opening = text if first < 0 else text[:first]
+    if _FENCE.match(opening):
+        fence, close, load = "---", _CLOSE_LINE, _yaml_meta
+    elif _TOML_FENCE.match(opening):
+        fence, close, load = "+++", _TOML_FENCE, _toml_meta
+    elif _JSON_START.match(opening):
+        return _json_front_matter(text, path, max_depth)
+    else:
         return {}, text, 1, []
-    close = _CLOSE_LINE.search(text, first + 1) if first >= 0 else None
-    if close is None:
+    found = close.search(text, first + 1) if first >= 0 else None
+    if found is None:
         problem = Problem(path, 1, "unclosed-front-matter",
-                          "front matter opened with '---' is never closed; whole file read as body")
+                          f"front matter opened with {fence!r} is never closed; whole file read as body")
         return {}, text[first + 1:] if first >= 0 else "", 2, [problem]
-    end = text.count("\n", 0, close.start())  # the closing line's index
-    block = text[first + 1:close.start() - 1] if end > 1 else ""
-    body = text[close.end() + 1:]
+    end = text.count("\n", 0, found.start())  # the closing line's index
+    block = text[first + 1:found.start() - 1] if end > 1 else ""
+    meta, problems = load(block, path, max_depth)
+    return meta, text[found.end() + 1:], end + 2, problems
+
+
+def _yaml_meta(block: str, path: str, max_depth: int) -> tuple[dict, list[Problem]]:
+    """The metadata of a YAML front matter block (file line 2 on) and its problems."""
     meta = simple_yaml(block)
     if meta is None:
         if (deep := _too_deep(block, max_depth)) is not None:
             problem = Problem(path, 2 + deep, "yaml-too-deep", f"front matter is nested more than {max_depth:,} "
                               "levels deep; read as flat 'key: value' lines")
             meta, refused = _flat_front_matter(block.split("\n"), path)
-            return meta, body, end + 2, [problem, *refused]
+            return meta, [problem, *refused]
         try:
             meta = _YAML.load(block)
         except yaml.YAMLError as exc:
@@ -207,15 +242,154 @@ def split_front_matter(text: str, path: str, max_depth: int = ParseOptions().max
             reason = " ".join(str(getattr(exc, "problem", None) or exc).split())
             problem = Problem(path, line, "yaml-error",
                               f"front matter is not valid YAML ({reason}); read as flat 'key: value' lines")
-            meta, refused = _flat_front_matter(block.split("\n") if end > 1 else [], path)
-            return meta, body, end + 2, [problem, *refused]
+            meta, refused = _flat_front_matter(block.split("\n"), path)
+            return meta, [problem, *refused]
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         problem = Problem(path, 2, "front-matter-not-mapping",
                           f"front matter is a YAML {type(meta).__name__}, not a mapping; ignored")
-        return {}, body, end + 2, [problem]
-    return {str(k): v for k, v in meta.items()}, body, end + 2, []
+        return {}, [problem]
+    return {str(k): v for k, v in meta.items()}, []
+
+
+def _toml_meta(block: str, path: str, max_depth: int) -> tuple[dict, list[Problem]]:
+    """The metadata of a TOML front matter block (file line 2 on) and its problems. TOML has
+    no other top level than a table, so there is no front-matter-not-mapping here."""
+    if (deep := _nesting_line(block, _TOML_TOKEN, max_depth)) is not None:
+        problem = Problem(path, 2 + deep, "toml-too-deep", f"front matter is nested more than {max_depth:,} "
+                          "levels deep; read as flat 'key = value' lines")
+        return _flat_toml(block, max_depth), [problem]
+    try:
+        return tomllib.loads(block), []
+    except ValueError as exc:  # TOMLDecodeError, or an integer longer than int() takes
+        reason = str(exc)
+        at = _TOML_AT.search(reason)
+        # 'at end of document' is the last line; an error without a place (int()'s) is line 1
+        line = 1 if at is None else 1 + int(at.group(1)) if at.group(1) else 2 + block.count("\n")
+        reason = _TOML_AT.sub("", reason).strip()
+        problem = Problem(path, line, "toml-error",
+                          f"front matter is not valid TOML ({reason}); read as flat 'key = value' lines")
+        return _flat_toml(block, max_depth), [problem]
+
+
+def _json_front_matter(text: str, path: str, max_depth: int) -> tuple[dict, str, int, list[Problem]]:
+    """split_front_matter for a text whose first line opens a JSON object: the object, then the
+    body from the line after its closing brace (text after the brace on that line is body, as
+    in Hugo)."""
+    close, deep = _json_extent(text, max_depth)
+    if close is None:
+        problem = Problem(path, 1, "unclosed-front-matter",
+                          "front matter opened with '{' is never closed; whole file read as body")
+        return {}, text, 1, [problem]
+    end = text.count("\n", 0, close)  # the closing line's index
+    rest = text.find("\n", close)
+    if rest < 0:
+        rest = len(text)
+    if text[close:rest].strip():
+        body, body_line = text[close:], end + 1
+    else:
+        body, body_line = text[rest + 1:], end + 2
+    if deep is not None:
+        problem = Problem(path, 1 + deep, "json-too-deep", f"front matter is nested more than {max_depth:,} "
+                          "levels deep; read as flat '\"key\": value' lines")
+        return _flat_json(text[:close], max_depth), body, body_line, [problem]
+    try:
+        meta, _ = json.JSONDecoder().raw_decode(text[:close])
+    except ValueError as exc:  # JSONDecodeError, or an integer longer than int() takes
+        line = getattr(exc, "lineno", 1)
+        reason = getattr(exc, "msg", str(exc))
+        problem = Problem(path, line, "json-error",
+                          f"front matter is not valid JSON ({reason}); read as flat '\"key\": value' lines")
+        return _flat_json(text[:close], max_depth), body, body_line, [problem]
+    return meta, body, body_line, []
+
+
+_TOML_AT = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)")
+# What a nesting scan skips (strings and comments, where brackets are text) and counts: brackets,
+# and the dots of dotted keys, which nest tables too (a float's dot may count: the limit is a
+# bound on the work, not a grammar). An unclosed string or comment runs to the end, so each
+# scan is one pass.
+_TOML_TOKEN = re.compile(r'"""[\s\S]*?(?:"""|\Z)|\'\'\'[\s\S]*?(?:\'\'\'|\Z)'
+                         r'|"(?:[^"\\\n]|\\.)*"?|\'[^\'\n]*\'?|#[^\n]*|[][{}.\n]')
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"?|[][{}\n]')
+_OPENERS = frozenset("[{")
+_CLOSERS = frozenset("]}")
+
+
+def _nesting_line(block: str, tokens: re.Pattern[str], limit: int) -> int | None:
+    """The line (0-based) where front matter nests deeper than ``limit``, else None. tomllib
+    and json parse nested arrays and tables by recursion (RecursionError at a depth that
+    depends on the caller's stack), and tomllib's work on one dotted key grows with the square
+    of its parts (100,000 parts: gigabytes): neither is given more than the limit."""
+    if sum(map(block.count, "[{.")) <= limit:
+        return None  # too few nesting characters to reach the limit: not scanned
+    depth = dots = 0
+    for token in tokens.finditer(block):
+        t = token.group()
+        if t in _OPENERS:
+            depth += 1
+        elif t in _CLOSERS:
+            depth -= 1
+        elif t == ".":
+            dots += 1  # a dotted key is one line: its parts are the dots since the line began
+        elif "\n" in t:
+            dots = 0
+        if depth + dots > limit:
+            return block.count("\n", 0, token.start())
+    return None
+
+
+def _json_extent(text: str, limit: int) -> tuple[int | None, int | None]:
+    """(offset just past the brace that closes the object opening ``text``, or None if none
+    does; the line (0-based) where it nests deeper than ``limit``, or None)."""
+    depth, deep = 0, None
+    for token in _JSON_TOKEN.finditer(text):
+        t = token.group()
+        if t in _OPENERS:
+            depth += 1
+            if depth > limit and deep is None:
+                deep = text.count("\n", 0, token.start())
+        elif t in _CLOSERS:
+            depth -= 1
+            if depth == 0:
+                return token.end(), deep
+    return None, deep
+
+
+_TOML_KEY = re.compile(r"[^\S\n]*[A-Za-z0-9_-]+[^\S\n]*=")
+_JSON_KEY = re.compile(r'[^\S\n]*[{,]?[^\S\n]*("(?:[^"\\\n]|\\.)*")[^\S\n]*:[^\S\n]*(.*?)[,}\s]*$')
+
+
+def _flat_toml(block: str, max_depth: int) -> dict[str, object]:
+    """What can be read of TOML front matter that does not load: each ``key = value`` line
+    above the first ``[table]`` that is valid TOML on its own. A value over several lines is
+    left out with the rest; the file's problem already names the line where TOML failed."""
+    meta: dict[str, object] = {}
+    for line in block.split("\n"):
+        if line.lstrip().startswith("["):
+            break  # below a table header, keys belong to the table, not to the page
+        if _TOML_KEY.match(line) and sum(map(line.count, "[{.")) <= max_depth:
+            try:
+                meta.update(tomllib.loads(line))
+            except ValueError:
+                continue
+    return meta
+
+
+def _flat_json(block: str, max_depth: int) -> dict[str, object]:
+    """What can be read of a JSON object that does not load: each ``"key": value`` line whose
+    value is valid JSON on its own (a trailing comma or brace aside)."""
+    meta: dict[str, object] = {}
+    for line in block.split("\n"):
+        if (m := _JSON_KEY.match(line)) is None or sum(map(m.group(2).count, "[{")) > max_depth:
+            continue
+        try:
+            key, value = json.loads(m.group(1)), json.loads(m.group(2))
+        except ValueError:
+            continue
+        meta[key] = value
+    return meta
 
 
 _NESTING = ("[", "{", "-", "?", ":")
