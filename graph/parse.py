@@ -322,9 +322,9 @@ def _nesting_line(block: str, tokens: re.Pattern[str], limit: int) -> int | None
     and json parse nested arrays and tables by recursion (RecursionError at a depth that
     depends on the caller's stack), and tomllib's work on one dotted key grows with the square
     of its parts (100,000 parts: gigabytes): neither is given more than the limit."""
-    if sum(map(block.count, "[{.")) <= limit:
+    if 1 + sum(map(block.count, "[{.")) <= limit:
         return None  # too few nesting characters to reach the limit: not scanned
-    depth = dots = 0
+    depth, dots = 1, 0  # the page's own table is a level, as YAML's and JSON's top mapping are
     for token in tokens.finditer(block):
         t = token.group()
         if t in _OPENERS:
