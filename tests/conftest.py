@@ -51,6 +51,11 @@ BAD_FILES: dict[str, bytes] = {
     ).encode(),
     "good.md": b"---\ntitle: Good\n---\nfine\n",
     "zz-dup.md": b"---\nslug: good\ntitle: Good again\n---\nsame slug, same language\n",
+    "toml.md": b'+++\ntitle = "Toml"\nkeywords = ["t1", 1979-05-27]\naliases = ["/toml-old"]\n+++\n[t](/good)\n',
+    "broken-toml.md": b'+++\ntitle = "Broken Toml"\nslug = broken toml\n+++\n[bt](/good)\n',
+    "json.md": b'{\n  "title": "Json",\n  "tags": ["j1", {"a": 1}]\n}\n[j](/good)\n',
+    "broken-json.md": b'{\n  "title": "Broken Json",\n  "lang": "en"\n  "slug": "bj"\n}\n[bj](/good)\n',
+    "shortcode.md": b'{{< note >}}\n[s](/good)\n{{< /note >}}\n',
     "bad title.md": '---\ntitle: "Q\\"uote \\\\ back\\nnew\\x01ctl\\u0007"\n---\n'.encode(),
 }
 
