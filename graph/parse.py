@@ -236,7 +236,8 @@ def _yaml_meta(block: str, path: str, max_depth: int) -> tuple[dict, list[Proble
             return meta, [problem, *refused]
         try:
             meta = _YAML.load(block)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError) as exc:  # ValueError: a value the loader cannot make (a
+            # 13th month, an integer past int()'s 4,300 digits) escaped it and stopped the build
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
             line = 2 + mark.line if mark is not None else 1
             reason = " ".join(str(getattr(exc, "problem", None) or exc).split())

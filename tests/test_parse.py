@@ -198,3 +198,12 @@ def test_the_depth_limit_refuses_exactly_what_nests_deeper_and_loads_the_rest():
             assert meta_read == meta and not problems
         else:
             assert [p.code for p in problems][:1] == ["yaml-too-deep"]
+
+
+@pytest.mark.parametrize("value", ["2020-13-45", "1" * 5000], ids=["impossible date", "5,000-digit integer"])
+def test_a_value_the_yaml_loader_cannot_make_is_a_yaml_error_not_a_crash(value):
+    # the loader's constructors raise ValueError (an impossible date, an integer past int()'s
+    # digit limit) past its own YAMLError: it stopped the whole build
+    article, problems = parse_article(f"---\ntitle: T\ndate: {value}\n---\n[x](/x)\n", "a.md")
+    assert [(p.line, p.code) for p in problems] == [(1, "yaml-error")]
+    assert article.title == "T" and [link.line for link in article.links] == [5]
