@@ -93,7 +93,7 @@ class ParseOptions:
     is read as flat lines. The loaders compose nested collections by recursion: libyaml's, in C,
     overflows the stack at ~25,000 levels (``title: [[[…``, 25 KB) and kills the process;
     PyYAML's own, tomllib and json raise RecursionError at a depth that depends on the caller's
-    stack. For TOML a dotted key's parts count as levels (see ``_nesting_line``)."""
+    stack. For TOML a dotted key's parts count as levels (see ``_toml_too_deep``)."""
 
 
 def too_large(rel: str, options: ParseOptions) -> Problem:
@@ -257,18 +257,21 @@ def _yaml_meta(block: str, path: str, max_depth: int) -> tuple[dict, list[Proble
 def _toml_meta(block: str, path: str, max_depth: int) -> tuple[dict, list[Problem]]:
     """The metadata of a TOML front matter block (file line 2 on) and its problems. TOML has
     no other top level than a table, so there is no front-matter-not-mapping here."""
-    if (deep := _nesting_line(block, _TOML_TOKEN, max_depth)) is not None:
+    if (deep := _toml_too_deep(block, max_depth)) is not None:
         problem = Problem(path, 2 + deep, "toml-too-deep", f"front matter is nested more than {max_depth:,} "
                           "levels deep; read as flat 'key = value' lines")
         return _flat_toml(block, max_depth), [problem]
     try:
         return tomllib.loads(block), []
     except ValueError as exc:  # TOMLDecodeError, or an integer longer than int() takes
-        reason = str(exc)
-        at = _TOML_AT.search(reason)
-        # 'at end of document' is the last line; an error without a place (int()'s) is line 1
-        line = 1 if at is None else 1 + int(at.group(1)) if at.group(1) else 2 + block.count("\n")
-        reason = _TOML_AT.sub("", reason).strip()
+        at = _TOML_AT.search(str(exc))
+        if at is None:
+            line = 1  # int()'s error has no place
+        elif at.group(1) is None:
+            line = 2 + block.count("\n")  # 'at end of document': the block's last line
+        else:
+            line = 1 + int(at.group(1))
+        reason = _TOML_AT.sub("", str(exc)).strip()
         problem = Problem(path, line, "toml-error",
                           f"front matter is not valid TOML ({reason}); read as flat 'key = value' lines")
         return _flat_toml(block, max_depth), [problem]
@@ -318,15 +321,15 @@ _OPENERS = frozenset("[{")
 _CLOSERS = frozenset("]}")
 
 
-def _nesting_line(block: str, tokens: re.Pattern[str], limit: int) -> int | None:
-    """The line (0-based) where front matter nests deeper than ``limit``, else None. tomllib
-    and json parse nested arrays and tables by recursion (RecursionError at a depth that
-    depends on the caller's stack), and tomllib's work on one dotted key grows with the square
-    of its parts (100,000 parts: gigabytes): neither is given more than the limit."""
+def _toml_too_deep(block: str, limit: int) -> int | None:
+    """The line (0-based) where TOML front matter nests deeper than ``limit``, else None.
+    tomllib parses nested arrays and inline tables by recursion (RecursionError at a depth that
+    depends on the caller's stack), and its work on one dotted key grows with the square of the
+    key's parts (100,000 parts: gigabytes): it is given neither."""
     if 1 + sum(map(block.count, "[{.")) <= limit:
         return None  # too few nesting characters to reach the limit: not scanned
     depth, dots = 1, 0  # the page's own table is a level, as YAML's and JSON's top mapping are
-    for token in tokens.finditer(block):
+    for token in _TOML_TOKEN.finditer(block):
         t = token.group()
         if t in _OPENERS:
             depth += 1
@@ -343,7 +346,8 @@ def _nesting_line(block: str, tokens: re.Pattern[str], limit: int) -> int | None
 
 def _json_extent(text: str, limit: int) -> tuple[int | None, int | None]:
     """(offset just past the brace that closes the object opening ``text``, or None if none
-    does; the line (0-based) where it nests deeper than ``limit``, or None)."""
+    does; the line (0-based) where it nests deeper than ``limit``, or None). json's decoder
+    recurses per level, as tomllib does (``_toml_too_deep``); this scan does not."""
     depth, deep = 0, None
     for token in _JSON_TOKEN.finditer(text):
         t = token.group()

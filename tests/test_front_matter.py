@@ -170,7 +170,8 @@ def test_problems_point_at_quoted_dotted_and_one_line_keys():
 def test_the_per_file_limits_hold(kind):
     many = [f"/a{i}" for i in range(30)]
     front = {"toml": f'+++\ntitle = "{"t" * 50}"\naliases = {json.dumps(many)}\nkeywords = {json.dumps(many)}\n+++\n',
-             "json": f'{{\n"title": "{"t" * 50}",\n"aliases": {json.dumps(many)},\n"keywords": {json.dumps(many)}\n}}\n'}
+             "json": f'{{\n"title": "{"t" * 50}",\n"aliases": {json.dumps(many)},\n'
+                     f'"keywords": {json.dumps(many)}\n}}\n'}
     article, problems = parse_article(front[kind], "p.md",
                                       ParseOptions(max_field_chars=20, max_aliases=10, max_keywords=5))
     assert (len(article.title), len(article.aliases), len(article.keywords)) == (20, 10, 5)
