@@ -6,7 +6,7 @@ from __future__ import annotations
 from graph.build import GraphMemo
 from graph.mentions import ScanMemo
 from graph.output import Spare
-from graph.related_index import RelatedModel
+from graph.related_index import IndexedGraph, RelatedModel
 from graph.resolve import ResolveMemo
 from graph.splice import WriteMemo
 from graph.textindex import TextIndex
@@ -19,7 +19,8 @@ class Memo:
     text index, what each article gave the mentions (``ScanMemo``), each title's and slug's lookup
     keys, the digest of each run of articles the index stage read (``graph.index_state``), each
     part of the related index with what it was made from, the related model with the digest of
-    what it was fitted to, and what the write stage can reuse (``WriteMemo``: piece
+    what it was fitted to, the related index with the digest of the index stage's inputs (the
+    stage is skipped when they are the same), and what the write stage can reuse (``WriteMemo``: piece
     keys, the stamps of the files it wrote), and, in the staging folder, the files of its earlier
     builds whose memory the next write stage reuses (``Spare``). Outputs are the same with or
     without it; it holds only what the last build used, so it does not grow over a long watch."""
@@ -36,5 +37,6 @@ class Memo:
         self.scans = ScanMemo()
         self.index_inputs: dict = {}
         self.model: RelatedModel | None = None
+        self.index: tuple[str, IndexedGraph] | None = None
         self.write = WriteMemo()
         self.spare = Spare()

@@ -210,8 +210,10 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
         audit = tuple(link_keys(resolution.occurrences, memo.write if memo else None))
         keys = None if related else node_keys(G, memo.write if memo else None)
         inputs = index_inputs(G, resolution, audit, keys, memo.index_inputs if memo else None)
-        reused, damaged = (None, None) if memo else _stored_index(folder, inputs, G)
+        reused, damaged = (_kept_index(memo, inputs, G), None) if memo else _stored_index(folder, inputs, G)
         model = reused or _index(G, resolution, memo, stored)
+        if memo:
+            memo.index = (inputs, G.graph["index_view"])
         folder.warnings += tuple(w for w in (warning, damaged) if w)
         _store_model(folder, model)
     if related:
@@ -372,6 +374,16 @@ def _stored_index(folder: OutputFolder, inputs: str, G: nx.DiGraph) -> tuple[Rel
         return None, warning
     G.graph["index_view"] = view
     return view.model, None
+
+
+def _kept_index(memo: Memo, inputs: str, G: nx.DiGraph) -> RelatedModel | None:
+    """Under a memo (``--watch``), the last build's related index and model, put in ``G`` as
+    ``_stored_index`` does, when its index stage read ``inputs`` too (an edit that leaves the
+    index's inputs alone: prose past the lead, a touch); the memo's parts then still describe them."""
+    if memo.index is None or memo.index[0] != inputs or memo.model is None:
+        return None
+    G.graph["index_view"] = memo.index[1]
+    return memo.model
 
 
 def _store_index(folder: OutputFolder, inputs: str) -> None:

@@ -2,11 +2,14 @@
 build's related index back instead of computing it (``graph.index_state``); every other rebuild,
 and every damaged or foreign state, runs the stage, and the bytes are a cold build's either way."""
 
+import shutil
+
 import pytest
 
 import graph.pipeline as pipeline
 import graph.textindex as textindex
 from graph.index_state import INDEX_STATE
+from graph.memo import Memo
 from graph.pipeline import build
 from tests.conftest import snapshot
 from tests.test_incremental import BASE, CASES, edit, write_files
@@ -143,3 +146,48 @@ def test_a_graph_made_otherwise_from_the_same_articles_runs_it(tmp_path, corpus,
 
     rebuild(tmp_path, corpus, lambda root: monkeypatch.setattr(pipeline, "build_graph", other))
     assert len(runs) == 3
+
+
+# Under a memo (--watch) the index stage is skipped the same way: the last build's index is kept
+# in memory with the digest of what its stage read.
+
+PROSE = edit("ar/broker.md", "و[المستشار](/adviser).", "و[المستشار](/adviser). نص")
+
+
+def memo_rebuilds(tmp_path, corpus, changes, **options):
+    """Build under one memo, then after each change rebuild under it; each rebuild's bytes are
+    checked against a cold ``--no-cache`` build of the changed input."""
+    out, cache, memo = tmp_path / "out", tmp_path / "cache", Memo()
+    build([corpus], out, cache_dir=cache, memo=memo, **options)
+    for change in changes:
+        change(corpus)
+        build([corpus], out, cache_dir=cache, memo=memo, **options)
+        build([corpus], tmp_path / "cold", cache_dir=None, **options)
+        assert snapshot(out) == snapshot(tmp_path / "cold")
+        shutil.rmtree(tmp_path / "cold")
+    return memo
+
+
+@pytest.mark.parametrize("options", [{}, {"related": 3}, {"formats": ["related", "html"]}],
+                         ids=["default", "related", "explorer"])
+def test_under_a_memo_an_edit_the_index_does_not_read_keeps_its_index(tmp_path, corpus, runs, monkeypatch, options):
+    monkeypatch.setattr(textindex, "BODY_CHARS", 12)
+    memo_rebuilds(tmp_path, corpus, [CASES["touch-only"], PROSE], **options)
+    assert len(runs) == 1 + 2  # the first build, and the two cold ones
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c != "touch-only"])
+def test_under_a_memo_a_change_the_index_reads_runs_it_also_after_a_kept_index(tmp_path, corpus, runs, monkeypatch,
+                                                                                case):
+    # The kept index is a build back: what the stage keeps in the memo must still describe it.
+    monkeypatch.setattr(textindex, "BODY_CHARS", 12)
+    memo_rebuilds(tmp_path, corpus, [PROSE, CASES[case]])
+    assert len(runs) == 1 + 1 + 2  # the first build, the change, and the two cold ones
+
+
+def test_under_a_memo_the_index_of_other_inputs_is_not_kept(tmp_path, corpus, runs):
+    # Back to the first build's input: the memo holds the second build's index, not the first's.
+    add_link = CASES["add-link"]
+    undo = edit("ar/bank.md", "[فينرا](/finra) [السوق](/market)", "[فينرا](/finra)")
+    memo = memo_rebuilds(tmp_path, corpus, [add_link, undo])
+    assert len(runs) == 3 + 2 and memo.index[1] is not None

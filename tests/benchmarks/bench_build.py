@@ -125,7 +125,8 @@ def watch_latency(root: Path, out: Path, cache: Path, jobs: int) -> dict:
     defines (a new node: every node after it in the sorted order moves, so every id does); then
     ``again``, the first edit once more: a watch's first rebuilds write into memory nothing of
     the watch held before (docs/performance.md#the-watch-keeps-its-last-outputs-memory), later
-    ones as a user editing for a while sees them."""
+    ones as a user editing for a while sees them; then ``prose``, from saving a line of prose
+    appended past the article's indexed lead (no link: no output changes) to the rebuild's end."""
     import queue
     import threading
 
@@ -152,11 +153,19 @@ def watch_latency(root: Path, out: Path, cache: Path, jobs: int) -> dict:
             seen = _identity(graph_nt)
             victim.write_bytes(original)
             _published(graph_nt, seen, lambda data: not _has_edge(data, victim.stem, target))
+        while not builds.empty():
+            builds.get()
+        start = time.perf_counter()
+        victim.write_bytes(original + b"\nSome more plain words at the end of this article.\n")
+        while victim.relative_to(root).as_posix() not in builds.get().changed:
+            pass
+        found["prose"] = time.perf_counter() - start
     finally:
         victim.write_bytes(original)
         stop.set()
         thread.join()
-    return {"seconds": found["new target"], "article_seconds": found["article"], "again_seconds": found["again"]}
+    return {"seconds": found["new target"], "article_seconds": found["article"], "again_seconds": found["again"],
+            "prose_seconds": found["prose"]}
 
 
 def _has_edge(nt: bytes, source: str, target: str) -> bool:
@@ -390,7 +399,7 @@ def main() -> None:
     summary = [["files", "MB", "links", "floor s", "cold build s", "build / floor", "CPU: build / floor", "peak RSS MB",
                 "peak PSS, all processes MB", "rebuild after 1 change s", "rebuild / cold",
                 "watch: save -> graph.nt s", "watch / cold", "watch, link to an article s",
-                "watch, that link again s", "s per 1,000 files"]
+                "watch, that link again s", "watch, prose s", "s per 1,000 files"]
                + (["naive s", "turtle+graphml build s", "naive / build"] if args.compare_naive else [])]
     for size in args.sizes:
         root = corpus(size, args.corpora)
@@ -430,6 +439,7 @@ def main() -> None:
                     f"{watch['seconds']:.2f}", f"{watch['seconds'] / cold['seconds']:.0%}",
                     f"{watch['article_seconds']:.2f} ({watch['article_seconds'] / cold['seconds']:.0%})",
                     f"{watch['again_seconds']:.2f} ({watch['again_seconds'] / cold['seconds']:.0%})",
+                    f"{watch['prose_seconds']:.2f} ({watch['prose_seconds'] / cold['seconds']:.0%})",
                     f"{cold['seconds'] / size * 1000:.2f}"]
             if args.compare_naive:
                 slow = run_child("--child", "naive", str(root), str(work))
