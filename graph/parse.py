@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import posixpath
 import re
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -24,10 +23,7 @@ from graph.model import Article, Link, Problem
 from graph.slugs import decode_path, folder_page, page_path
 from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # the same parser, published as a backport before it joined the standard library
-    import tomli as tomllib
+import tomllib
 
 _YAML = YAMLHandler()  # python-frontmatter's loader: yaml.CSafeLoader when libyaml is present
 _FENCE = YAMLHandler.FM_BOUNDARY
