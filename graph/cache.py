@@ -40,8 +40,8 @@ _HEADER = len(_MAGIC) + 8 + 16  # magic, payload length (8 bytes, big-endian), B
 MAX_SHARD_BYTES = 256 * 1024 * 1024
 """A larger shard is not read: 256 shards of this size would hold millions of articles."""
 # Modules whose code decides what a file parses to: any change to them invalidates the cache.
-_PARSING_MODULES = ("graph.parse", "graph.reader", "graph.links", "graph.text", "graph.slugs", "graph.model",
-                    "graph.cache")
+_PARSING_MODULES = ("graph.parse", "graph.front_matter", "graph.reader", "graph.links", "graph.text", "graph.slugs",
+                    "graph.model", "graph.cache")
 
 
 def default_cache_dir() -> Path:

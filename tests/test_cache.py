@@ -95,7 +95,7 @@ def test_added_deleted_and_renamed_files(corpus, tmp_path, parsed):
     assert read(corpus, tmp_path / "cache") == result and parsed == []
 
 
-@pytest.mark.parametrize("module", ["graph.links", "graph.parse", "graph.cache"])
+@pytest.mark.parametrize("module", ["graph.links", "graph.parse", "graph.front_matter", "graph.cache"])
 def test_other_parsing_code_parses_every_file_again(corpus, tmp_path, parsed, upgrade, module):
     first = read(corpus, tmp_path / "cache")
     parsed.clear()

@@ -12,7 +12,8 @@ import sys
 import pytest
 
 from graph.cli import main
-from graph.parse import ParseOptions, parse_article, split_front_matter
+from graph.front_matter import split_front_matter
+from graph.parse import ParseOptions, parse_article
 from tests.conftest import PROJECT, write_files
 
 # One page in each format, the front matter on the same lines, so that lines agree too.

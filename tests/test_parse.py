@@ -11,7 +11,8 @@ import pytest
 import yaml
 from frontmatter.default_handlers import SafeLoader
 
-from graph.parse import _too_deep, parse_article, simple_yaml, split_front_matter
+from graph.front_matter import _too_deep, simple_yaml, split_front_matter
+from graph.parse import parse_article
 from tests.conftest import PROJECT
 
 
