@@ -1,4 +1,4 @@
-"""Link occurrences -> classes and targets (docs/link-rules.md), and duplicate slugs -> problems.
+"""Link occurrences -> classes and targets (docs/link-rules.md), and duplicate or case-variant slugs -> problems.
 
 Lookup order for a path: the linking article's language, then any language, then the same two
 without regard to case. A target no article claims becomes a ``missing`` concept whose one
@@ -82,6 +82,7 @@ def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
     kept by the caller across calls, spares classifying the links of unchanged articles again."""
     problems = list(corpus.problems)
     articles = _deduplicate(corpus.articles, problems)
+    _case_variants(articles, problems)
     names = tuple((a.path, a.slug, a.lang, a.site_dir, a.aliases) for a in corpus.articles)
     same = memo is not None and memo.names == names
     index = memo.index if same else None  # made when an article needs it
@@ -246,6 +247,15 @@ def duplicate_problem(article: Article, first_path: str) -> Problem:
                    f"defined by {first_path}; this file is left out of the graph")
 
 
+def case_variant_problem(path: str, slug: str, first_slug: str, first_path: str) -> Problem:
+    """The problem of an article whose slug differs only in case from the slug of an article
+    before it (``first_path``): two concepts where one was likely meant (a twin spelt otherwise,
+    ``FINRA.md`` beside ``finra.md``), and a link spelling neither exactly reaches one of them."""
+    return Problem(path, 1, "case-variant-slug",
+                   f"slug {slug!r} differs only in case from {first_slug!r} ({first_path}): they are two concepts, "
+                   "and a link that spells neither exactly goes to one of them (docs/link-rules.md)")
+
+
 def anchor_lang(text: str, lang: str | None) -> tuple[bool, str | None]:
     """(whether the anchor text can label a missing target, its language) for a link in a
     ``lang`` article: only wordy text (a letter or digit) is a label."""
@@ -271,6 +281,15 @@ def _deduplicate(articles: tuple[Article, ...], problems: list[Problem]) -> list
         if first is not article:
             problems.append(duplicate_problem(article, first.path))
     return [a for a in articles if kept[(a.slug, a.lang)] is a]
+
+
+def _case_variants(articles: list[Article], problems: list[Problem]) -> None:
+    """Report each article whose slug is another spelling, case aside, of an earlier one's."""
+    first: dict[str, Article] = {}
+    for article in articles:  # sorted by path, as _deduplicate keeps them
+        earlier = first.setdefault(article.slug.casefold(), article)
+        if earlier.slug != article.slug:
+            problems.append(case_variant_problem(article.path, article.slug, earlier.slug, earlier.path))
 
 
 def _unify_missing_spellings(kinds: bytearray, targets: list[str | None], missing: int) -> bool:

@@ -239,3 +239,20 @@ def test_mdx_files_and_links_to_them_name_one_concept():
     res = resolve(corpus(files))
     assert [(o.kind, o.target) for o in res.occurrences] == [("resolved", "docs/b")] * 2 + [
         ("resolved", "docs/guide/README")]
+
+
+def test_slugs_that_differ_only_in_case_are_two_concepts_and_reported():
+    files = {"Texts/Arabic/finra.md": "# فينرا\n", "Texts/English/FINRA.md": "# FINRA\n",
+             "Texts/English/Bank.md": "# Bank\n", "Texts/English/bank.md": "# bank\n",
+             "Texts/English/a.md": "# A\n[x](/Finra) [y](/BANK) [z](/bank)\n", "Texts/Arabic/bank.md": "# بنك\n"}
+    res = resolve(corpus(files))
+    found = [(p.path, p.line, p.code) for p in res.problems]
+    # English bank.md is the twin of Arabic bank.md (one slug); Bank.md is another spelling of it.
+    assert found == [("Texts/English/Bank.md", 1, "case-variant-slug"),
+                     ("Texts/English/FINRA.md", 1, "case-variant-slug")]
+    first = next(p for p in res.problems if p.path == "Texts/English/FINRA.md")
+    assert "'finra' (Texts/Arabic/finra.md)" in first.message
+    # Both stay concepts; a link that spells neither exactly reaches its language's first, else the first.
+    assert {a.slug for a in res.articles} == {"finra", "FINRA", "Bank", "bank", "a"}
+    assert [(o.link.href, o.target) for o in res.occurrences] == [("/Finra", "FINRA"), ("/BANK", "Bank"),
+                                                                  ("/bank", "bank")]

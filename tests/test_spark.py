@@ -134,6 +134,7 @@ RULES = {
     "Texts/English/guide/README.md": b"# Guide\n[s](setup.md)\n",
     "Texts/English/guide/setup.md": b"# Setup\n[g](./) [g](../guide/) [g](/guide) [o](/Other)\n",
     "Texts/English/guide/tabs.MDX": b"import T from './t';\n\n# Tabs\n[s](setup.mdx)\n",
+    "Texts/English/Bank.md": b"# Bank, another spelling of bank\n[b](/BANK) [b](/bank)\n",  # case-variant-slug
 }
 
 
@@ -147,7 +148,8 @@ def test_rules_bad_input_and_zero_byte_files_give_the_same_graph_and_report(spar
     corpus = write_files(tmp_path / "in", {**RULES, **bad, **ZERO_BYTE})
     report = assert_equivalent(spark, [corpus / "Texts"], tmp_path)
     codes = {p["code"] for p in report["problems"]}
-    assert {"duplicate-slug", "unsafe-link", "template-link", "yaml-error", "binary-file", "empty-file"} <= codes
+    assert {"duplicate-slug", "case-variant-slug", "unsafe-link", "template-link", "yaml-error", "binary-file",
+            "empty-file"} <= codes
     empty = {p["path"] for p in report["problems"] if p["code"] == "empty-file"}
     assert {"bad/empty.md", "bad/_index.md", "bad/.hidden.md", "bad/a+b c%41.md"} <= empty
 

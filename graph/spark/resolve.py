@@ -2,6 +2,7 @@
 the rules of ``graph.resolve`` (docs/link-rules.md) over a table instead of a dict.
 
 - duplicate slugs: per (slug, language) the first file by path is kept, the others reported;
+  a kept slug that differs only in case from an earlier file's is reported too;
 - lookup order: the file path (a relative link out of its language root), then the slug in the
   linking article's language, in any language, and the same two case-folded; real slugs before
   aliases, earlier files before later ones, as one join of every probe with one index table;
@@ -21,7 +22,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from graph.model import Link, LinkClass
-from graph.resolve import LOOKUP, duplicate_problem, invisible_problem
+from graph.resolve import LOOKUP, case_variant_problem, duplicate_problem, invisible_problem
 
 _KEEP = StorageLevel.MEMORY_AND_DISK
 ANY_LANG = "*"
@@ -52,6 +53,10 @@ def resolve_links(files: DataFrame) -> Resolved:
               .withColumn("first_path", F.first("path").over(by_identity)))
     kept = ranked.where("rank = 1").drop("rank", "first_path").persist(_KEEP)
     duplicates = ranked.where("rank > 1").select("path", "slug", "lang", "first_path").rdd.map(_duplicate_row)
+    by_spelling = Window.partitionBy("folded_slug").orderBy("path")
+    variants = (kept.select("path", "slug", F.first("slug").over(by_spelling).alias("first_slug"),
+                            F.first("path").over(by_spelling).alias("first_path"))
+                .where(F.col("slug") != F.col("first_slug")).rdd.map(_case_variant_row))
     links = kept.select("path", F.col("slug").alias("source"), "lang", F.explode("links").alias("l")).select(
         "path", "source", "lang", "l.*")
     found = _lookup(links.where(F.col("kind") == LOOKUP), _index(kept))
@@ -64,7 +69,8 @@ def resolve_links(files: DataFrame) -> Resolved:
         "path", "line", F.col("problem_code").alias("code"), F.col("problem").alias("message"),
         F.lit(1).alias("stage"), (F.col("idx") + 1).alias("seq"))
     problems = reading.unionByName(link_problems).unionByName(_invisible_problems(occurrences)).unionByName(
-        spark.createDataFrame(duplicates, _PROBLEM_SCHEMA)).persist(_KEEP)
+        spark.createDataFrame(duplicates, _PROBLEM_SCHEMA)).unionByName(
+        spark.createDataFrame(variants, _PROBLEM_SCHEMA)).persist(_KEEP)
     return Resolved(kept, occurrences.drop("problem_code", "problem", "file_key", "key", "invisible",
                                            "first_target"), problems)
 
@@ -79,6 +85,12 @@ _PROBLEM_SCHEMA = T.StructType([
 def _duplicate_row(row) -> tuple:
     """Executor side: the duplicate-slug problem of one left-out file, as graph.resolve words it."""
     p = duplicate_problem(row, row.first_path)
+    return (p.path, p.line, p.code, p.message, 1, 0)
+
+
+def _case_variant_row(row) -> tuple:
+    """Executor side: the case-variant-slug problem of one kept article, as graph.resolve words it."""
+    p = case_variant_problem(row.path, row.slug, row.first_slug, row.first_path)
     return (p.path, p.line, p.code, p.message, 1, 0)
 
 
