@@ -17,7 +17,7 @@ from functools import partial
 from graph.front_matter import MAX_DEPTH, key_line, split_front_matter
 from graph.links import find_links
 from graph.model import Article, Link, Problem
-from graph.slugs import decode_path, folder_page, page_path
+from graph.slugs import TEMPLATE_SYNTAX, decode_path, folder_page, page_path
 from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
 
 _H1 = re.compile(r"^#\s+(.+?)(?:\s+#+)?\s*$", re.MULTILINE)
@@ -111,11 +111,20 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
                                 f"front matter {name!r} is a {type(value).__name__}, not text; ignored"))
         return ""
 
+    def address(name: str) -> str:
+        """Front matter ``slug``, ``url`` or ``permalink``, unless it is template syntax."""
+        value = field(name)
+        if TEMPLATE_SYNTAX.search(value):
+            problems.append(Problem(path, line_of(name), "template-field", f"front matter {name!r} is template "
+                                    "syntax a site generator fills in, not an address; ignored"))
+            return ""
+        return value
+
     path_slug = page_path(site_path)
     slug = path_slug
-    if fm_slug := field("slug"):
+    if fm_slug := address("slug"):
         slug = page_path(_join(posixpath.dirname(path_slug), fm_slug))
-    elif fm_url := field("url"):
+    elif fm_url := address("url") or address("permalink"):  # permalink: Jekyll's and Eleventy's url
         slug = page_path(decode_path(fm_url.split("#")[0].split("?")[0]))
     aliases = [path_slug] if path_slug != slug else []
     if (folder := folder_page(site_path)) is not None:
@@ -178,6 +187,10 @@ def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems:
     if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
         problems.append(replace(at(), message="front matter 'aliases' is not a list of strings; ignored"))
         return []
+    if any(TEMPLATE_SYNTAX.search(a) for a in items):
+        problems.append(replace(at(), code="template-field", message="front matter 'aliases' holds template "
+                                "syntax a site generator fills in, not an address; those aliases are left out"))
+        items = [a for a in items if not TEMPLATE_SYNTAX.search(a)]
     folder = posixpath.dirname(path_slug)
     found = dict.fromkeys(page_path(_join(folder, decode_path(a.split("#")[0].split("?")[0])))
                           for a in items if a.strip())

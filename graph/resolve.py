@@ -15,7 +15,7 @@ from itertools import chain, compress
 
 from graph.model import Article, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
 from graph.parse import language_root
-from graph.slugs import decode_path, page_path
+from graph.slugs import TEMPLATE_SYNTAX, decode_path, page_path
 from graph.text import INVISIBLE, field_lang, shown
 
 RESOLVED, MISSING, SELF = LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF
@@ -23,9 +23,6 @@ EXTERNAL, UNSAFE, TEMPLATE = LinkClass.EXTERNAL, LinkClass.UNSAFE, LinkClass.TEM
 UNSAFE_SCHEMES = frozenset({"javascript", "vbscript", "data", "file"})
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
 _WORDY = re.compile(r"[^\W_]")
-# Hugo shortcodes ({{< ref >}}, {{% eturl %}}), Go and Jinja/Liquid templates ({{ .Site }}, {% url %}):
-# text a site generator replaces before any link exists, so no page can be named by it.
-_TEMPLATE = re.compile(r"\{\{|\{%")
 
 
 class _Index:
@@ -178,7 +175,7 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     ``unsafe`` the key says why; for the other classes it is None.
     """
     href = href.strip()
-    if _TEMPLATE.search(href):
+    if TEMPLATE_SYNTAX.search(href):
         return TEMPLATE, None, None
     scheme = _SCHEME.match(href)
     if scheme:

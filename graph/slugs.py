@@ -15,6 +15,10 @@ from graph.text import INVISIBLE
 
 _EXTENSION = re.compile(r"\.(md|mdx|markdown|html?)$", re.IGNORECASE)
 INDEX_NAMES = frozenset({"_index", "index"})
+TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
+"""Hugo shortcodes (``{{< ref >}}``, ``{{% eturl %}}``), Go and Jinja/Liquid templates (``{{ .Site }}``,
+``{% url %}``): text a site generator replaces before any page exists, so no page is named by it
+(a link destination, a front matter slug, url, permalink or alias)."""
 HOME = "index"
 """Slug of a site's home page (``_index.md`` at the language root, or the link ``/``)."""
 README = "readme"

@@ -50,6 +50,7 @@ BAD_FILES: dict[str, bytes] = {
         "[js](javascript:alert(1)) [data](data:text/html,x) [up](../../etc/passwd) [root](/../x)\n"
     ).encode(),
     "good.md": b"---\ntitle: Good\n---\nfine\n",
+    "template-slug.md": b"---\ntitle: Templated\nslug: '{{ .Name }}'\npermalink: /templated/\n---\n[g](/good)\n",
     "zz-dup.md": b"---\nslug: good\ntitle: Good again\n---\nsame slug, same language\n",
     "toml.md": b'+++\ntitle = "Toml"\nkeywords = ["t1", 1979-05-27]\naliases = ["/toml-old"]\n+++\n[t](/good)\n',
     "broken-toml.md": b'+++\ntitle = "Broken Toml"\nslug = broken toml\n+++\n[bt](/good)\n',

@@ -113,6 +113,33 @@ def test_slug_url_and_aliases():
     assert parse("---\nurl: /a/b/\n---\n", "z.md")[0].slug == "a/b"
 
 
+@pytest.mark.parametrize("front, slug", [
+    ("permalink: /finance/finra/", "finance/finra"),  # Jekyll's and Eleventy's url
+    ("url: /a/\npermalink: /b/", "a"),
+    ("slug: s\npermalink: /b/", "docs/s"),
+])
+def test_permalink_is_a_url(front, slug):
+    article, problems = parse(f"---\n{front}\n---\n", "docs/x.md")
+    assert (article.slug, problems) == (slug, [])
+
+
+@pytest.mark.parametrize("text, line, slug", [
+    ("---\ntitle: T\nslug: '{{ .Name }}'\n---\n", 3, "docs/x"),
+    ("---\nurl: /{{ page.fileSlug }}/\n---\n", 2, "docs/x"),
+    ("---\npermalink: '/{% raw %}x/'\n---\n", 2, "docs/x"),
+    ("---\nslug: '{{ x }}'\nurl: /kept/\n---\n", 2, "kept"),  # the next address is read
+    ('+++\ntitle = "T"\nslug = "{{ .Name }}"\n+++\n', 3, "docs/x"),
+])
+def test_template_syntax_in_an_address_field_is_ignored_and_reported(text, line, slug):
+    article, problems = parse(text, "docs/x.md")
+    assert article.slug == slug and [(p.line, p.code) for p in problems] == [(line, "template-field")]
+
+
+def test_template_syntax_in_aliases_leaves_those_aliases_out():
+    article, problems = parse("---\ntitle: T\naliases: [/old, '/{{ .Name }}/', '/{% x %}']\n---\n", "docs/x.md")
+    assert article.aliases == ("old",) and [(p.line, p.code) for p in problems] == [(3, "template-field")]
+
+
 def test_index_files_name_their_folder():
     assert parse("# F", "content/en/functions/_index.md")[0].slug == "functions"
     assert parse("# F", "content/en/bundle/index.md")[0].slug == "bundle"
