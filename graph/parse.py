@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from urllib.parse import urlsplit
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
@@ -125,7 +126,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     if fm_slug := address("slug"):
         slug = page_path(_join(posixpath.dirname(path_slug), fm_slug))
     elif fm_url := address("url") or address("permalink"):  # permalink: Jekyll's and Eleventy's url
-        slug = page_path(decode_path(fm_url.split("#")[0].split("?")[0]))
+        slug = page_path(_url_path(fm_url))
     aliases = [path_slug] if path_slug != slug else []
     if (folder := folder_page(site_path)) is not None:
         aliases.append(folder)
@@ -161,6 +162,14 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         body=body,
         body_line=body_line,
     ), problems + link_problems
+
+
+def _url_path(url: str) -> str:
+    """The site path a front matter url names: without query and fragment, and of an absolute
+    url (``https://example.com/x/``, ``//example.com/x/``) its path, not its scheme and host."""
+    if urlsplit(url).netloc:
+        url = urlsplit(url).path
+    return decode_path(url.split("#")[0].split("?")[0])
 
 
 def _join(folder: str, path: str) -> str:

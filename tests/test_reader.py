@@ -117,8 +117,11 @@ def test_slug_url_and_aliases():
     ("permalink: /finance/finra/", "finance/finra"),  # Jekyll's and Eleventy's url
     ("url: /a/\npermalink: /b/", "a"),
     ("slug: s\npermalink: /b/", "docs/s"),
+    ("url: https://example.com/docs/full-page/?x=1#top", "docs/full-page"),  # an absolute url: its path
+    ("permalink: //example.com/b/", "b"),
+    ("url: /a%20b/#x", "a b"),
 ])
-def test_permalink_is_a_url(front, slug):
+def test_permalink_is_a_url_and_a_url_names_a_path(front, slug):
     article, problems = parse(f"---\n{front}\n---\n", "docs/x.md")
     assert (article.slug, problems) == (slug, [])
 
