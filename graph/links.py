@@ -142,8 +142,10 @@ class LineCounter:
 
 
 def find_links(body: str, path: str = "", first_line: int = 1,
-               max_links: int | None = None) -> tuple[list[Link], list[Problem]]:
-    """All link occurrences of a Markdown body, and problems with link-like text.
+               max_links: int | None = None) -> tuple[list[Link], list[Problem], str]:
+    """All link occurrences of a Markdown body, problems with link-like text, and the text of its
+    first level-1 heading ('' if none; ATX or setext, never a ``#`` line in code), as a section
+    name is read: what a page without a front matter title is called.
 
     ``first_line`` is the file line on which ``body`` starts, so reported lines are file lines.
     Past ``max_links`` links (or as many link-like problems), the rest of the body is not read
@@ -153,7 +155,7 @@ def find_links(body: str, path: str = "", first_line: int = 1,
     line_of = LineCounter(body.encode("utf-8"), first_line)
     links: list[Link] = []
     problems: list[Problem] = []
-    section = ""
+    section = first_heading = ""
     heading: list[str] | None = None
     link: tuple[str, str, list[str], int] | None = None
     images = 0
@@ -228,6 +230,8 @@ def find_links(body: str, path: str = "", first_line: int = 1,
                 _flush(inline_html, section, links)
                 section = plain("".join(heading))
                 heading = None
+                if not first_heading and value["Heading"] == "H1":
+                    first_heading = section
             if len(links) > limit or len(problems) > limit:
                 break
         elif key == "Html":
@@ -244,7 +248,7 @@ def find_links(body: str, path: str = "", first_line: int = 1,
         links, problems = links[:limit], problems[:limit]
         problems.append(Problem(path, stop, "too-many-links", f"more than {max_links:,} links or link-like "
                                 "texts in one file (docs/faults.md, \"Limits\"); the rest of the file is not read"))
-    return links, problems
+    return links, problems, first_heading
 
 
 def _flush(anchors: _Anchors, section: str, links: list[Link]) -> None:

@@ -21,7 +21,6 @@ from graph.model import Article, Link, Problem
 from graph.slugs import TEMPLATE_SYNTAX, decode_path, folder_page, page_path
 from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
 
-_H1 = re.compile(r"^#\s+(.+?)(?:\s+#+)?\s*$", re.MULTILINE)
 _KEYWORD_SPLIT = re.compile("[,\u060c]")
 _KEYWORD_FIELDS = ("keywords", "tags", "categories")
 
@@ -133,10 +132,9 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     aliases += _aliases(meta.get("aliases"), path_slug, lambda: Problem(path, line_of("aliases"), "bad-field", ""),
                         problems, options.max_aliases)
 
-    title = field("title") or field("linkTitle")
-    if not title:
-        h1 = _H1.search(body)
-        title = plain(h1.group(1)) if h1 else slug.rpartition("/")[2]
+    links, link_problems, heading = find_links(body, path, body_line, options.max_links)
+    links = _few_targets(links, options.max_targets, path, link_problems)
+    title = field("title") or field("linkTitle") or heading or slug.rpartition("/")[2]
 
     lang = None
     for name in ("lang", "language"):
@@ -145,9 +143,6 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
             if lang is None:
                 problems.append(Problem(path, line_of(name), "bad-lang", f"front matter {name}: {meta[name]!r} is not a language tag; ignored"))
     lang = lang or folder_lang or ("ar" if has_arabic_script(title) else options.default_lang)
-
-    links, link_problems = find_links(body, path, body_line, options.max_links)
-    links = _few_targets(links, options.max_targets, path, link_problems)
     return Article(
         path=path,
         slug=slug,

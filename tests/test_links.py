@@ -40,7 +40,7 @@ def test_hrefs_are_kept_as_written():
 
 
 def test_link_like_text_that_commonmark_rejects_is_reported():
-    links, problems = find_links("x [dealer](/specialist dealer) y\n[open](/slug, and more", "f.md", 3)
+    links, problems, _ = find_links("x [dealer](/specialist dealer) y\n[open](/slug, and more", "f.md", 3)
     assert links == []
     assert [(p.path, p.line, p.code) for p in problems] == [("f.md", 3, "not-a-link"), ("f.md", 4, "not-a-link")]
     assert "spaces" in problems[0].message and "not closed" in problems[1].message
@@ -48,14 +48,14 @@ def test_link_like_text_that_commonmark_rejects_is_reported():
 
 def test_markdown_link_swallowed_by_an_html_block_is_reported():
     body = "<table>\n<tr><td>x</td></tr>\n</table>\nText with [a link](/lost).\n\n[found](/found)\n"
-    links, problems = find_links(body, "t.md")
+    links, problems, _ = find_links(body, "t.md")
     assert [link.href for link in links] == ["/found"]
     assert [(p.line, p.code) for p in problems] == [(4, "not-a-link")]
     assert "HTML block" in problems[0].message
 
 
 def test_html_anchor_text_and_line():
-    links, _ = find_links("para\n\n<div>\n<p>\n<a href='/x'>X <b>y</b></a></p>\n</div>\n", first_line=10)
+    links, *_ = find_links("para\n\n<div>\n<p>\n<a href='/x'>X <b>y</b></a></p>\n</div>\n", first_line=10)
     assert [(link.href, link.text, link.line, link.syntax) for link in links] == [("/x", "X y", 14, "html")]
 
 

@@ -143,6 +143,17 @@ def test_template_syntax_in_aliases_leaves_those_aliases_out():
     assert article.aliases == ("old",) and [(p.line, p.code) for p in problems] == [(3, "template-field")]
 
 
+@pytest.mark.parametrize("body, title", [
+    ("# [FINRA](/finra) **rules** `x`\n", "FINRA rules x"),  # its text, not its Markdown
+    ("The Title\n=========\n\nbody\n", "The Title"),  # a setext heading
+    ("```bash\n# install it\n```\n\n# Real\n", "Real"),  # a '#' line in code is no heading
+    ("## Sub\n\n# Main #\n", "Main"),
+    ("text only\n", "x"),  # no heading: the slug's last segment
+])
+def test_without_a_title_the_first_level_1_heading_names_the_page(body, title):
+    assert parse(body, "docs/x.md")[0].title == title
+
+
 def test_index_files_name_their_folder():
     assert parse("# F", "content/en/functions/_index.md")[0].slug == "functions"
     assert parse("# F", "content/en/bundle/index.md")[0].slug == "bundle"
