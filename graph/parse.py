@@ -162,8 +162,8 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
 def _url_path(url: str) -> str:
     """The site path a front matter url names: without query and fragment, and of an absolute
     url (``https://example.com/x/``, ``//example.com/x/``) its path, not its scheme and host."""
-    if urlsplit(url).netloc:
-        url = urlsplit(url).path
+    if (parts := urlsplit(url)).netloc:
+        url = parts.path
     return decode_path(url.split("#")[0].split("?")[0])
 
 
