@@ -19,7 +19,7 @@ from graph.front_matter import MAX_DEPTH, key_line, split_front_matter
 from graph.links import find_links
 from graph.model import Article, Link, Problem
 from graph.slugs import TEMPLATE_SYNTAX, decode_path, folder_page, page_path
-from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, valid_lang_tag
+from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, written_lang
 
 _KEYWORD_SPLIT = re.compile("[,\u060c]")
 _KEYWORD_FIELDS = ("keywords", "tags", "categories")
@@ -139,7 +139,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     lang = None
     for name in ("lang", "language"):
         if meta.get(name) is not None:
-            lang = valid_lang_tag(meta[name])
+            lang = written_lang(meta[name])
             if lang is None:
                 problems.append(Problem(path, line_of(name), "bad-lang", f"front matter {name}: {meta[name]!r} is not a language tag; ignored"))
     lang = lang or folder_lang or ("ar" if has_arabic_script(title) else options.default_lang)

@@ -83,6 +83,16 @@ def valid_lang_tag(tag: object) -> str | None:
     return None
 
 
+def written_lang(value: object) -> str | None:
+    """A language tag from front matter as people write one: a BCP 47 tag (``ar``, ``en-US``), a
+    POSIX locale (``ar_SA``, ``en_US.UTF-8``: ``ar-sa``, ``en-us``) or a language's English name
+    as language folders are named (``Arabic``: ``ar``); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    return valid_lang_tag(text.split(".")[0].replace("_", "-")) or LANGUAGE_FOLDERS.get(text.casefold())
+
+
 def field_lang(text: str, file_lang: str | None) -> str | None:
     """Language tag for one field of a file, or None when the text does not tell.
 

@@ -188,6 +188,15 @@ def test_language_from_front_matter_folder_script_default():
     assert parse("# x", "finra.md", root_name="English")[0].lang == "en"
 
 
+@pytest.mark.parametrize("value, lang", [
+    ("ar", "ar"), ("en-US", "en-us"), ("ar_SA", "ar-sa"), ("en_US.UTF-8", "en-us"),  # POSIX locales
+    ("Arabic", "ar"), (" english ", "en"),  # names, as language folders are named
+])
+def test_a_language_is_read_as_people_write_it(value, lang):
+    article, problems = parse(f"---\ntitle: x\nlang: '{value}'\n---\n")
+    assert (article.lang, problems) == (lang, [])
+
+
 def test_bad_language_tag_is_reported():
     article, problems = parse("---\ntitle: x\nlang: not a tag\n---\n")
     assert article.lang is None and [(p.line, p.code) for p in problems] == [(3, "bad-lang")]

@@ -1,4 +1,4 @@
-from graph.text import clean_text, field_lang, has_arabic_script, plain, valid_lang_tag
+from graph.text import clean_text, field_lang, has_arabic_script, plain, valid_lang_tag, written_lang
 
 
 def test_clean_text_removes_what_xml_and_rdf_parsers_reject():
@@ -35,3 +35,9 @@ def test_language_tags_are_validated():
 def test_arabic_script_detection():
     assert has_arabic_script("S&P مؤشر")
     assert not has_arabic_script("FINRA")
+
+
+def test_written_lang_reads_tags_locales_and_names_and_nothing_else():
+    assert [written_lang(v) for v in ("ar", "AR", "pt_BR", "en_US.UTF-8", "Arabic", "FARSI")] == [
+        "ar", "ar", "pt-br", "en-us", "ar", "fa"]
+    assert [written_lang(v) for v in ("", "not a tag", "ar__SA", "Klingon", 3, None, ["ar"])] == [None] * 7
