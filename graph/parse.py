@@ -160,7 +160,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
 
 
 def _url_path(url: str) -> str:
-    """The site path a front matter url names: without query and fragment, and of an absolute
+    """The site path a front matter url or alias names: without query and fragment, and of an absolute
     url (``https://example.com/x/``, ``//example.com/x/``) its path, not its scheme and host."""
     if (parts := urlsplit(url)).netloc:
         url = parts.path
@@ -196,8 +196,7 @@ def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems:
                                 "syntax a site generator fills in, not an address; those aliases are left out"))
         items = [a for a in items if not TEMPLATE_SYNTAX.search(a)]
     folder = posixpath.dirname(path_slug)
-    found = dict.fromkeys(page_path(_join(folder, decode_path(a.split("#")[0].split("?")[0])))
-                          for a in items if a.strip())
+    found = dict.fromkeys(page_path(_join(folder, _url_path(a))) for a in items if a.strip())
     if len(found) > limit:
         problems.append(replace(at(), code="too-many-aliases",
                                 message=f"more than {limit:,} aliases; the rest are left out"))
