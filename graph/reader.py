@@ -26,10 +26,10 @@ from graph.cache import FileCache, content_digest, file_stamp
 from graph.errors import UsageError
 from graph.model import Article, Corpus, Link, Problem, new_record
 from graph.parse import ParseOptions, parse_bytes, too_large
+from graph.slugs import MARKDOWN_SUFFIXES
 from graph.textindex import body_chars as lead_chars
 from graph.workers import pool, release_free_memory
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")  # .mdx: MDX (Docusaurus, Nextra), read as Markdown
 # O_NOFOLLOW: a file swapped for a symlink after discovery is refused, not followed;
 # O_NONBLOCK: a file swapped for a FIFO cannot block the open (fstat then refuses it).
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)

@@ -13,7 +13,10 @@ from urllib.parse import quote, unquote
 
 from graph.text import INVISIBLE
 
-_EXTENSION = re.compile(r"\.(md|mdx|markdown|html?)$", re.IGNORECASE)
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mkdown", ".mdwn", ".mdx")
+"""The names of Markdown files, in any case: GitHub's list of Markdown extensions (Hugo reads .md,
+.mdown and .markdown), and MDX (Docusaurus, Nextra), read as Markdown."""
+_EXTENSION = re.compile(r"\.(%s|html?)$" % "|".join(s[1:] for s in MARKDOWN_SUFFIXES), re.IGNORECASE)
 INDEX_NAMES = frozenset({"_index", "index"})
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
 """Hugo shortcodes (``{{< ref >}}``, ``{{% eturl %}}``), Go and Jinja/Liquid templates (``{{ .Site }}``,

@@ -25,7 +25,7 @@ from graph.model import Problem, Resolution
 from graph.memo import Memo
 from graph.output import drop_spare
 from graph.pipeline import BuildResult, build
-from graph.reader import MARKDOWN_SUFFIXES
+from graph.slugs import MARKDOWN_SUFFIXES
 
 
 @dataclass(frozen=True, slots=True)

@@ -217,12 +217,15 @@ def test_every_bad_file_is_read_or_reported(bad_corpus: Path):
 
 
 def test_discover_is_sorted_and_skips_hidden(tmp_path: Path):
-    for name in ("b.md", "a/c.md", ".git/x.md", "A.markdown", "notes.txt", "d.MDX"):
+    for name in ("b.md", "a/c.md", ".git/x.md", "A.markdown", "notes.txt", "d.MDX", "e.mdown", "f.MKD", "g.mkdn",
+                 "h.mdwn", "i.mkdown", "j.mdtext", "k.md.bak"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("# x")
     found = discover([tmp_path])
     assert found.root == tmp_path.resolve()
-    assert [f.rel for f in found.files] == ["A.markdown", "a/c.md", "b.md", "d.MDX"]
+    # GitHub's Markdown extensions, in any case; nothing else
+    assert [f.rel for f in found.files] == ["A.markdown", "a/c.md", "b.md", "d.MDX", "e.mdown", "f.MKD", "g.mkdn",
+                                            "h.mdwn", "i.mkdown"]
     assert found.problems == ()
     with pytest.raises(UsageError):
         discover([tmp_path / "nope"])

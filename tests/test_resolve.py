@@ -241,6 +241,14 @@ def test_mdx_files_and_links_to_them_name_one_concept():
         ("resolved", "docs/guide/README")]
 
 
+def test_every_markdown_suffix_names_the_file_s_concept():
+    files = {"a.mkd": "# A\n[b](b.mdown) [b](/b.MARKDOWN) [c](./c.mkdn) [d](d.mdwn) [e](e.mkdown) [x](x.txt)\n",
+             "b.mdown": "# B\n", "c.mkdn": "# C\n", "d.mdwn": "# D\n", "e.mkdown": "# E\n"}
+    res = resolve(corpus(files))
+    assert [a.slug for a in res.articles] == ["a", "b", "c", "d", "e"]
+    assert [(o.kind, o.target) for o in res.occurrences] == [("resolved", t) for t in "bbcde"] + [("missing", "x.txt")]
+
+
 def test_slugs_that_differ_only_in_case_are_two_concepts_and_reported():
     files = {"Texts/Arabic/finra.md": "# فينرا\n", "Texts/English/FINRA.md": "# FINRA\n",
              "Texts/English/Bank.md": "# Bank\n", "Texts/English/bank.md": "# bank\n",

@@ -15,13 +15,13 @@ from pyspark.sql import types as T
 from graph.model import keyword_key
 from graph.parse import ParseOptions, parse_bytes, too_large
 from graph.resolve import LOOKUP, anchor_lang, href_target, invisible, link_folder, link_problem
-from graph.slugs import page_path
+from graph.slugs import MARKDOWN_SUFFIXES, page_path
 from graph.text import field_lang
 
 # Spark's file sources skip names starting with '_' or '.' by default, which would lose Hugo's
 # _index.md; the local build skips only hidden folders (and reads hidden *.md files).
-_SKIPPED_NAMES = r"^\.(?!.*\.(?i:md|mdx|markdown)$)"
-_MARKDOWN_GLOB = "*.{[mM][dD],[mM][dD][xX],[mM][aA][rR][kK][dD][oO][wW][nN]}"
+_SKIPPED_NAMES = r"^\.(?!.*\.(?i:%s)$)" % "|".join(s[1:] for s in MARKDOWN_SUFFIXES)
+_MARKDOWN_GLOB = "*.{%s}" % ",".join("".join(f"[{c}{c.upper()}]" for c in s[1:]) for s in MARKDOWN_SUFFIXES)
 
 _TEXTS = T.ArrayType(T.StringType())
 _LINK = T.StructType([
