@@ -15,7 +15,7 @@ from itertools import chain, compress
 
 from graph.model import Article, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
 from graph.parse import language_root
-from graph.slugs import TEMPLATE_SYNTAX, decode_path, page_path
+from graph.slugs import TEMPLATE_SYNTAX, decode_path, hugo_ref_path, page_path
 from graph.text import INVISIBLE, field_lang, shown
 
 RESOLVED, MISSING, SELF = LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF
@@ -176,7 +176,8 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     """
     href = href.strip()
     if TEMPLATE_SYNTAX.search(href):
-        return TEMPLATE, None, None
+        ref = hugo_ref_path(href)
+        return (TEMPLATE, None, None) if ref is None else _hugo_ref(ref, site_dir, folder)
     scheme = _SCHEME.match(href)
     if scheme:
         name = scheme.group(1).lower()
@@ -202,6 +203,19 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     # file's slug would be; one missing concept, not one per language folder linked into.
     other_root, _, below = language_root(joined, "")
     return LOOKUP, page_path(below if other_root else joined), page_path(joined)
+
+
+def _hugo_ref(path: str, site_dir: str, folder: str) -> tuple[str, str | None, str | None]:
+    """``href_target`` of the page a Hugo ``ref`` names: a path from the language root (``/docs/b``),
+    or else first from the page's folder, then from the language root, as Hugo looks it up
+    (gohugo.io/methods/page/ref): the file beside the page, if any, else the concept so named."""
+    if path.startswith("/") or path.startswith("#"):
+        return href_target(path, site_dir, folder)
+    kind, key, file_key = href_target(path, site_dir, folder)
+    if kind != LOOKUP or path.startswith("."):
+        return kind, key, file_key
+    beside = page_path(posixpath.normpath(posixpath.join(folder, decode_path(path.split("#", 1)[0]))))
+    return href_target("/" + path, site_dir, folder)[:2] + (beside,)
 
 
 def link_folder(href: str, path: str) -> str:

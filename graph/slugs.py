@@ -19,9 +19,27 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd", ".mkdn", ".mkdown", "
 _EXTENSION = re.compile(r"\.(%s|html?)$" % "|".join(s[1:] for s in MARKDOWN_SUFFIXES), re.IGNORECASE)
 INDEX_NAMES = frozenset({"_index", "index"})
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
-"""Hugo shortcodes (``{{< ref >}}``, ``{{% eturl %}}``), Go and Jinja/Liquid templates (``{{ .Site }}``,
-``{% url %}``): text a site generator replaces before any page exists, so no page is named by it
-(a link destination, a front matter slug, url, permalink or alias)."""
+"""Hugo shortcodes (``{{% eturl %}}``), Go and Jinja/Liquid templates (``{{ .Site }}``, ``{% url %}``):
+text a site generator replaces before any page exists, so no page is named by it (a link
+destination, a front matter slug, url, permalink or alias). A link destination that is one
+``ref``/``relref`` shortcode and nothing else is the exception (``hugo_ref_path``)."""
+_REF_ARG = r'(?:"[^"\n]*"|`[^`\n]*`|[^\s"`<>%{}]+)'
+_REF = rf"\s*(?:rel)?ref\s+(?:path=)?({_REF_ARG})(?:\s+(?:\w+=)?{_REF_ARG})*\s*"
+HUGO_REF = re.compile(rf"\{{\{{<{_REF}>\}}\}}|\{{\{{%{_REF}%\}}\}}")
+"""Hugo's ``ref`` and ``relref`` shortcodes, the way a Hugo page links another (``{{< ref "finra" >}}``,
+``{{% relref path="/docs/b.md#x" lang="en" %}}``): Hugo puts the page's address in their place
+before it reads the Markdown, so a link written with one is a link to that page."""
+
+
+def hugo_ref_path(href: str) -> str | None:
+    """The page path that an href made of one ``ref``/``relref`` shortcode names, unquoted; else None."""
+    m = HUGO_REF.fullmatch(href)
+    if m is None:
+        return None
+    path = m[1] if m[1] is not None else m[2]
+    return path[1:-1] if path[0] in "\"`" else path
+
+
 HOME = "index"
 """Slug of a site's home page (``_index.md`` at the language root, or the link ``/``)."""
 README = "readme"

@@ -46,6 +46,17 @@ def test_link_like_text_that_commonmark_rejects_is_reported():
     assert "spaces" in problems[0].message and "not closed" in problems[1].message
 
 
+def test_a_hugo_ref_shortcode_as_destination_is_a_link_as_hugo_renders_it():
+    body = ("# Intro\n\nSee [FINRA *rules*]({{< ref \"finra\" >}}), [b]({{% relref path=\"/docs/b.md#x\" %}}).\n"
+            "![pic]({{< ref \"finra\" >}}) `[code]({{< ref \"c\" >}})` [odd]({{< ref \"x\" %}}) [t]({{< tab \"x\" >}})\n")
+    links, problems, _ = find_links(body, "a.md", 3)
+    assert [(x.href, x.text, x.line, x.section, x.syntax) for x in links] == [
+        ('{{< ref "finra" >}}', "FINRA rules", 5, "Intro", "inline"),
+        ('{{% relref path="/docs/b.md#x" %}}', "b", 5, "Intro", "inline")]
+    # An image (Hugo's too), code; mismatched delimiters or another shortcode are what CommonMark reads.
+    assert [(p.line, p.message[:12]) for p in problems] == [(6, "'[odd]({{< r"), (6, "'[t]({{< tab")]
+
+
 def test_markdown_link_swallowed_by_an_html_block_is_reported():
     body = "<table>\n<tr><td>x</td></tr>\n</table>\nText with [a link](/lost).\n\n[found](/found)\n"
     links, problems, _ = find_links(body, "t.md")

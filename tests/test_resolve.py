@@ -70,6 +70,37 @@ def test_link_classes(href, kind, target):
     assert any(p.code == "template-link" and p.line == 4 for p in resolution.problems) == (kind == "template")
 
 
+@pytest.mark.parametrize("href, kind, target", [
+    ('{{< ref "finra" >}}', "resolved", "finra"),
+    ('{{% relref "sub/deep.md#h" %}}', "resolved", "sub/deep"),
+    ('{{< ref path="/bank" lang="ar" >}}', "resolved", "bank"),
+    ('{{<ref `../English/Series7.md`>}}', "resolved", "Series7"),
+    ('{{< ref "nowhere" >}}', "missing", "nowhere"),
+    ('{{< ref "#top" >}}', "self", "writer"),
+    ('{{< relref "https://x.org/" >}}', "external", None),
+    ('{{< ref "../../../etc/passwd" >}}', "unsafe", None),
+])
+def test_a_hugo_ref_as_destination_is_the_link_hugo_makes(href, kind, target):
+    files = dict(SITE)
+    files["Texts/Arabic/writer.md"] = f"---\ntitle: كاتب\n---\n[x]({href})\n"
+    resolution = resolve(corpus(files))
+    occurrence, = resolution.occurrences
+    assert (occurrence.kind, occurrence.target, occurrence.link.href, occurrence.link.line) == (kind, target, href, 4)
+    assert [p.code for p in resolution.problems] == (["unsafe-link"] if kind == "unsafe" else [])
+
+
+def test_a_hugo_ref_is_looked_up_beside_the_page_first_then_from_the_language_root():
+    files = {"content/en/docs/a.md": '# A\n[b]({{< ref "b" >}}) [g]({{< ref "guide/setup.md" >}}) [r]({{< ref "/b" >}})'
+                                     ' [up]({{< ref "../b" >}})\n',
+             "content/en/docs/b.md": "# Docs B\n", "content/en/b.md": "# Root B\n",
+             "content/en/guide/setup.md": "# Setup\n"}
+    res = resolve(corpus(files))
+    # "b" beside docs/a.md is docs/b.md, not the root's b.md; guide/setup.md is not beside it, so
+    # it is read from the root; "/b" and "../b" are the root's.
+    assert [(o.kind, o.target) for o in res.occurrences] == [("resolved", "docs/b"), ("resolved", "guide/setup"),
+                                                              ("resolved", "b"), ("resolved", "b")]
+
+
 def test_lookup_prefers_the_article_language_then_any_language():
     files = {
         "x/en/only-en.md": "# E",

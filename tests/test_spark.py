@@ -134,6 +134,8 @@ RULES = {
     "Texts/English/guide/README.md": b"# Guide\n[s](setup.md)\n",
     "Texts/English/guide/setup.md": b"# Setup\n[g](./) [g](../guide/) [g](/guide) [o](/Other)\n",
     "Texts/English/guide/tabs.MDX": b"import T from './t';\n\n# Tabs\n[s](setup.mdx)\n",
+    # Hugo's ref shortcodes: beside the page, then from the language root
+    "Texts/English/guide/refs.md": b'# Refs\n[s]({{< ref "setup" >}}) [o]({{% relref "other.md#x" %}}) [n]({{< ref "/nope" >}})\n',
     "Texts/English/guide/faq.mkd": b"# FAQ\n[t](tabs.mdown) [s](setup.mdwn)\n",  # GitHub's other Markdown suffixes
     "Texts/English/Bank.md": b"# Bank, another spelling of bank\n[b](/BANK) [b](/bank)\n",  # case-variant-slug
 }
