@@ -40,6 +40,7 @@ _NOT_PLAIN = re.compile(r": |:$| #")  # a mapping inside the value, a trailing c
 _FLOW_ITEM = re.compile(r"[^\W\d_](?:[\w .()/-]*[\w.)])?")
 _FLAT_LINE = re.compile(r"^([A-Za-z_][\w-]*)\s*:(?:\s+(.*?))?\s*$")
 _LIST_ITEM = re.compile(r"^\s*-\s+(.*?)\s*$")
+_ITEM_BOUNDS = re.compile(r"[\s\[\],'\"]+")  # what stands between list items, in any of the formats
 _YAML_SYNTAX = re.compile(r"^(?:!|\*[^\s*]+$|[|>][-+0-9]*$)")
 # How a front matter line names a key, by the file's first character: YAML's 'key:'; TOML's
 # 'key =' (quoted, dotted or as a '[key]' table too); JSON's '"key":' after a brace, a comma or
@@ -57,6 +58,21 @@ def key_line(text: str, body_line: int, name: str) -> int:
     front = text.split("\n", body_line - 1)[: body_line - 1]
     pattern = re.compile(_KEY_LINE.get(text[:1], _KEY_LINE["-"]).format(re.escape(name)))
     return next((n for n, line in enumerate(front, 1) if pattern.search(line)), 1)
+
+
+def item_lines(text: str, body_line: int, name: str, items: list[str]) -> list[int]:
+    """The file line of each of ``items``, the texts of front matter list ``name``: the first line
+    from the key's on where the text stands alone between blanks, brackets, commas or quotes (a
+    flow list, a block list's ``- item``, a JSON or TOML array over lines), else the key's line (an
+    item written escaped or holding such a character). Each line is read once, and no further
+    than the list could reach (an item a line, a few comments), however long the front matter."""
+    start = key_line(text, body_line, name)
+    front = text.split("\n", body_line - 1)[start - 1: min(body_line - 1, start + len(items) + 10)]
+    first: dict[str, int] = {}
+    for n, line in enumerate(front, start):
+        for token in _ITEM_BOUNDS.split(line):
+            first.setdefault(token, n)
+    return [first.get(item, start) for item in items]
 
 
 def split_front_matter(text: str, path: str, max_depth: int = MAX_DEPTH

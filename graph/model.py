@@ -112,6 +112,10 @@ class Article:
     """Body text after the front matter (kept for text similarity and mentions)."""
     body_line: int = 1
     """File line on which ``body`` starts, so text found in the body is reported at its file line."""
+    alias_lines: tuple[int, ...] = ()
+    """File line of each of ``aliases`` in the front matter; 0 for one the path implies (the path
+    before a front matter ``slug``, a README's folder), which is never reported; an alias past its
+    end is reported at line 1. Where an alias that resolves elsewhere is reported (``graph.resolve``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +244,8 @@ class Resolution:
 
     corpus: Corpus
     articles: tuple[Article, ...]
-    """Articles that define a concept (duplicates removed, see ``problems``)."""
+    """Articles that define a concept (duplicates removed, see ``problems``), each with only the
+    aliases that resolve to it (an alias another concept claims first is left out, see ``problems``)."""
     occurrences: Occurrences
     """Every link of ``articles``, in their order."""
     problems: tuple[Problem, ...]

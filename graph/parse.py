@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import partial
+from itertools import islice
 
-from graph.front_matter import MAX_DEPTH, key_line, split_front_matter
+from graph.front_matter import MAX_DEPTH, item_lines, key_line, split_front_matter
 from graph.links import find_links
 from graph.model import Article, Link, Problem
 from graph.slugs import TEMPLATE_SYNTAX, decode_path, folder_page, page_path
@@ -126,11 +127,17 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         slug = page_path(_join(posixpath.dirname(path_slug), fm_slug))
     elif fm_url := address("url") or address("permalink"):  # permalink: Jekyll's and Eleventy's url
         slug = page_path(_url_path(fm_url))
-    aliases = [path_slug] if path_slug != slug else []
+    # Alias -> its front matter line; 0 for those the path implies, which are never reported:
+    # a README's folder is meant to lose to the folder's index file (docs/link-rules.md).
+    aliases = dict.fromkeys([path_slug] if path_slug != slug else [], 0)
     if (folder := folder_page(site_path)) is not None:
-        aliases.append(folder)
-    aliases += _aliases(meta.get("aliases"), path_slug, lambda: Problem(path, line_of("aliases"), "bad-field", ""),
-                        problems, options.max_aliases)
+        aliases.setdefault(folder, 0)
+    written = _aliases(meta.get("aliases"), path_slug, lambda: Problem(path, line_of("aliases"), "bad-field", ""),
+                       problems, options.max_aliases)
+    if written:
+        for alias, line in zip(written, item_lines(text, body_line, "aliases", list(written.values()))):
+            aliases[alias] = aliases.get(alias) or line
+    aliases.pop(slug, None)  # a page's own address is no alias of it
 
     links, link_problems, heading = find_links(body, path, body_line, options.max_links)
     links = _few_targets(links, options.max_targets, path, link_problems)
@@ -152,10 +159,11 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         description=field("description") or field("summary"),
         keywords=_keywords(meta, lambda name: Problem(path, line_of(name), "bad-field", ""), problems,
                            options.max_keywords, options.max_field_chars),
-        aliases=tuple(dict.fromkeys(a for a in aliases if a != slug)),
+        aliases=tuple(aliases),
         links=tuple(links),
         body=body,
         body_line=body_line,
+        alias_lines=tuple(aliases.values()),
     ), problems + link_problems
 
 
@@ -184,23 +192,28 @@ def language_root(path: str, root_name: str) -> tuple[str, str | None, str]:
 
 
 def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems: list[Problem],
-             limit: int) -> list[str]:
+             limit: int) -> dict[str, str]:
+    """Front matter aliases as slugs -> the text each was first written as."""
     if value is None:
-        return []
+        return {}
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
         problems.append(replace(at(), message="front matter 'aliases' is not a list of strings; ignored"))
-        return []
+        return {}
     if any(TEMPLATE_SYNTAX.search(a) for a in items):
         problems.append(replace(at(), code="template-field", message="front matter 'aliases' holds template "
                                 "syntax a site generator fills in, not an address; those aliases are left out"))
         items = [a for a in items if not TEMPLATE_SYNTAX.search(a)]
     folder = posixpath.dirname(path_slug)
-    found = dict.fromkeys(page_path(_join(folder, _url_path(a))) for a in items if a.strip())
+    found: dict[str, str] = {}
+    for a in items:
+        if a.strip():
+            found.setdefault(page_path(_join(folder, _url_path(a))), a.strip())
     if len(found) > limit:
         problems.append(replace(at(), code="too-many-aliases",
                                 message=f"more than {limit:,} aliases; the rest are left out"))
-    return list(found)[:limit]
+        found = dict(islice(found.items(), limit))
+    return found
 
 
 def _keywords(meta: dict, at: Callable[[str], Problem], problems: list[Problem], limit: int,

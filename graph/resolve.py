@@ -1,4 +1,5 @@
-"""Link occurrences -> classes and targets (docs/link-rules.md), and duplicate or case-variant slugs -> problems.
+"""Link occurrences -> classes and targets (docs/link-rules.md); duplicate or case-variant slugs and
+aliases that resolve elsewhere -> problems.
 
 Lookup order for a path: the linking article's language, then any language, then the same two
 without regard to case. A target no article claims becomes a ``missing`` concept whose one
@@ -11,6 +12,7 @@ import posixpath
 import re
 from bisect import insort
 from collections import Counter, defaultdict
+from dataclasses import replace
 from itertools import chain, compress
 
 from graph.model import Article, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
@@ -72,6 +74,9 @@ class ResolveMemo:
         """The last call's missing labels and demand."""
         self.respelled = True
         """Whether the last call gave some missing target one spelling of several (or none ran)."""
+        self.trimmed: dict[str, tuple[Article, Article]] = {}
+        """Path -> (article, the same without its aliases that resolve elsewhere) from the last
+        call: one record while the article is the same, which tells later stages' memos it is."""
 
 
 def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
@@ -103,6 +108,11 @@ def resolve(corpus: Corpus, memo: ResolveMemo | None = None) -> Resolution:
                 entry = (article, bytes(kinds[start:]), targets[start:], problems[first_problem:])
         if memo is not None:
             resolved[article.path] = entry
+    if any(a.aliases for a in articles):
+        index = index or _Index(articles)
+        articles = _only_own_aliases(articles, index, problems, memo)
+    elif memo is not None:
+        memo.trimmed = {}
     if memo is not None:
         memo.names, memo.hrefs, memo.articles, memo.index = names, hrefs, resolved, index
     respelled = _unify_missing_spellings(kinds, targets, _CODE[MISSING])
@@ -267,6 +277,27 @@ def case_variant_problem(path: str, slug: str, first_slug: str, first_path: str)
                    "and a link that spells neither exactly goes to one of them (docs/link-rules.md)")
 
 
+def alias_conflict_problem(path: str, line: int, alias: str, winner: str, winner_path: str, is_slug: bool
+                           ) -> Problem:
+    """The problem of a front matter alias that links reach another concept by: ``winner``,
+    whose slug it is or which claims it first (``winner_path``); it is no alias of this concept."""
+    claim = "the slug" if is_slug else "already an alias"
+    return Problem(path, line, "alias-conflict",
+                   f"alias {alias!r} is {claim} of {winner!r} ({winner_path}), where links to it go; "
+                   "it is left out of this concept's aliases (docs/link-rules.md)")
+
+
+def case_variant_alias_problem(path: str, line: int, alias: str, other: str, winner: str, winner_path: str
+                               ) -> Problem:
+    """The problem of a front matter alias that differs only in case from ``other``, the slug or
+    an earlier alias of another concept (``winner``, at ``winner_path``): a link that spells
+    neither exactly reaches one of them."""
+    claim = "the slug" if other == winner else "an alias"
+    return Problem(path, line, "case-variant-alias",
+                   f"alias {alias!r} differs only in case from {other!r}, {claim} of {winner!r} ({winner_path}): "
+                   "a link that spells neither exactly goes to one of them (docs/link-rules.md)")
+
+
 def anchor_lang(text: str, lang: str | None) -> tuple[bool, str | None]:
     """(whether the anchor text can label a missing target, its language) for a link in a
     ``lang`` article: only wordy text (a letter or digit) is a label."""
@@ -301,6 +332,58 @@ def _case_variants(articles: list[Article], problems: list[Problem]) -> None:
         earlier = first.setdefault(article.slug.casefold(), article)
         if earlier.slug != article.slug:
             problems.append(case_variant_problem(article.path, article.slug, earlier.slug, earlier.path))
+
+
+def _only_own_aliases(articles: list[Article], index: _Index, problems: list[Problem],
+                      memo: ResolveMemo | None) -> list[Article]:
+    """The articles, each with only the aliases that resolve to it; a problem for each front
+    matter alias that does not (another concept's slug, or an alias it claims first) and for each
+    that differs only in case from another concept's slug or alias.
+
+    An alias is judged where links look it up first: in its article's language (docs/link-rules.md).
+    Language twins claim one alias for one concept; two concepts may each hold one spelling in
+    their own languages, where each language's links reach their own.
+    """
+    last = memo.trimmed if memo is not None else {}
+    trimmed: dict[str, tuple[Article, Article]] = {}
+    claimants: dict[tuple[str, str | None], Article] | None = None  # made when a problem names one
+    kept_articles = []
+    for article in articles:
+        if not article.aliases:
+            kept_articles.append(article)
+            continue
+        slug, lang, lines = article.slug, article.lang, article.alias_lines
+        kept = []
+        for i, alias in enumerate(article.aliases):
+            line = lines[i] if i < len(lines) else 1
+            winner = index.exact[(lang, alias)]
+            folded = winner if winner != slug else index.folded[(lang, alias.casefold())]
+            if folded != slug and line:
+                if claimants is None:
+                    claimants = {(a.slug, a.lang): a for a in articles}
+                first = claimants[(folded, lang)]
+                if winner != slug:
+                    problems.append(alias_conflict_problem(article.path, line, alias, winner, first.path,
+                                                           alias == winner))
+                else:
+                    other = folded if folded.casefold() == alias.casefold() else next(
+                        x for x in first.aliases if x.casefold() == alias.casefold())
+                    problems.append(case_variant_alias_problem(article.path, line, alias, other, folded, first.path))
+            if winner == slug:
+                kept.append(i)
+        if len(kept) == len(article.aliases):
+            kept_articles.append(article)
+            continue
+        previous = last.get(article.path)
+        aliases = tuple(article.aliases[i] for i in kept)
+        if previous is None or previous[0] is not article or previous[1].aliases != aliases:
+            previous = (article, replace(article, aliases=aliases,
+                                         alias_lines=tuple(lines[i] for i in kept if i < len(lines))))
+        trimmed[article.path] = previous
+        kept_articles.append(previous[1])
+    if memo is not None:
+        memo.trimmed = trimmed
+    return kept_articles
 
 
 def _unify_missing_spellings(kinds: bytearray, targets: list[str | None], missing: int) -> bool:

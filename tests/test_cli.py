@@ -67,6 +67,25 @@ def test_problems_are_printed_with_file_and_line_and_strict_fails(bad_corpus, tm
     assert report["counts"]["problems"] == len(report["problems"]) > 10
 
 
+def test_aliases_claimed_twice_are_problems_and_only_the_winners_are_published(tmp_path, capsys):
+    from tests.conftest import write_files
+    from tests.test_resolve import CLAIMED
+
+    corpus = write_files(tmp_path / "in", {k: v.encode() for k, v in CLAIMED.items()})
+    assert main(["build", str(corpus), "-o", str(tmp_path / "out"), "--no-cache", "--strict"]) == 1
+    err = capsys.readouterr().err
+    assert "alpha.md:3: alias 'beta' is the slug of 'beta' (beta.md)" in err
+    assert "beta.md:3: alias 'shared' is already an alias of 'alpha' (alpha.md)" in err
+    assert "2 problems" in err
+    nt = (tmp_path / "out" / "graph.nt").read_text(encoding="utf-8")
+    assert [line for line in nt.splitlines() if "#alias>" in line] == [
+        '<https://example.org/linkgraph/alpha> <https://w3id.org/linkgraph/ns#alias> "shared" .']
+    import networkx as nx
+    G = nx.read_graphml(tmp_path / "out" / "graph.graphml")
+    assert {d["slug"]: d.get("aliases") for _, d in G.nodes(data=True)} == {"alpha": "shared", "beta": None,
+                                                                            "gamma": None}
+
+
 def test_strict_passes_on_clean_input(tmp_path):
     assert main(["build", str(GLOSSARY), "-o", str(tmp_path), "--strict", "-q"]) == 0
 

@@ -234,3 +234,16 @@ def test_brackets_dots_and_braces_inside_strings_and_comments_do_not_count():
     assert problems == [] and meta["title"] == "[" * 300
     meta, _, _, problems = split_front_matter('{"title": "' + "[{" * 300 + '"}\n', "p.md")
     assert problems == [] and meta["title"] == "[{" * 300
+
+
+@pytest.mark.parametrize("text, items, lines", [
+    ("---\naliases: [/a, '/b', \"c\"]\n---\n", ["/a", "/b", "c"], [2, 2, 2]),
+    ("---\ntitle: x\naliases:\n  - /a\n  # a comment\n  - /a/b\n---\n", ["/a/b", "/a"], [6, 4]),
+    ('+++\naliases = [\n  "/a",\n  "/b"]\n+++\n', ["/a", "/b"], [3, 4]),
+    ('{\n  "title": "/a",\n  "aliases": ["/a",\n    "/b c"]\n}\n', ["/a", "/b c"], [3, 3]),  # not between bounds: the key's
+    ("---\naliases: ['\\u00e9']\n---\n", ["é"], [2]),  # written escaped: the key's line
+])
+def test_item_lines_point_at_each_list_item_else_the_key(text, items, lines):
+    from graph.front_matter import item_lines
+    body_line = text.count("\n", 0, text.rindex("\n", 0, len(text) - 1)) + 2
+    assert item_lines(text, body_line, "aliases", items) == lines

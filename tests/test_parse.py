@@ -208,3 +208,9 @@ def test_a_value_the_yaml_loader_cannot_make_is_a_yaml_error_not_a_crash(value):
     article, problems = parse_article(f"---\ntitle: T\ndate: {value}\n---\n[x](/x)\n", "a.md")
     assert [(p.line, p.code) for p in problems] == [(1, "yaml-error")]
     assert article.title == "T" and [link.line for link in article.links] == [5]
+
+
+def test_alias_lines_are_front_matter_lines_and_0_for_aliases_the_path_implies():
+    article = parse_article("---\nslug: new\naliases:\n  - /x\n  - /docs\n---\n", "docs/README.md")[0]
+    # the path before the slug and the README's folder, then the written ones; written beats implied
+    assert (article.aliases, article.alias_lines) == (("docs/README", "docs", "x"), (0, 5, 4))

@@ -295,3 +295,134 @@ def test_slugs_that_differ_only_in_case_are_two_concepts_and_reported():
     assert {a.slug for a in res.articles} == {"finra", "FINRA", "Bank", "bank", "a"}
     assert [(o.link.href, o.target) for o in res.occurrences] == [("/Finra", "FINRA"), ("/BANK", "Bank"),
                                                                   ("/bank", "bank")]
+
+
+# The issue's corpus: 'shared' claimed by two concepts, 'beta' an alias of alpha and beta's slug.
+CLAIMED = {
+    "alpha.md": "---\ntitle: Alpha\naliases: [shared, beta]\n---\nA [b](/beta) [s](/shared)\n",
+    "beta.md": "---\ntitle: Beta\naliases: [shared]\n---\nB\n",
+    "gamma.md": "---\ntitle: Gamma\n---\nG [s](/shared)\n",
+}
+
+
+def alias_problems(res) -> list[tuple[str, int, str]]:
+    return [(p.path, p.line, p.code) for p in res.problems if "alias" in p.code]
+
+
+def test_an_alias_another_concept_claims_first_is_reported_where_written_and_left_out():
+    res = resolve(corpus(CLAIMED))
+    assert alias_problems(res) == [("alpha.md", 3, "alias-conflict"), ("beta.md", 3, "alias-conflict")]
+    slug_claim, alias_claim = (p.message for p in res.problems)
+    assert "alias 'beta' is the slug of 'beta' (beta.md)" in slug_claim
+    assert "alias 'shared' is already an alias of 'alpha' (alpha.md)" in alias_claim
+    # Links go where they went; each concept keeps only the aliases that reach it.
+    assert [(o.source, o.target) for o in res.occurrences] == [("alpha", "beta"), ("alpha", "alpha"),
+                                                               ("gamma", "alpha")]
+    assert {a.slug: a.aliases for a in res.articles} == {"alpha": ("shared",), "beta": (), "gamma": ()}
+    assert [a.alias_lines for a in res.articles] == [(3,), (), ()]
+
+
+def test_an_alias_is_reported_at_its_own_line_of_a_block_list_in_any_front_matter_format():
+    files = {"a.md": "---\ntitle: A\naliases:\n  - /mine\n  # moved\n  - /b\n---\n", "b.md": "# B\n",
+             "c.md": '+++\naliases = [\n  "/mine",\n]\n+++\n', "d.md": '{\n  "aliases": ["/b"]\n}\n'}
+    assert alias_problems(resolve(corpus(files))) == [("a.md", 6, "alias-conflict"), ("c.md", 3, "alias-conflict"),
+                                                      ("d.md", 2, "alias-conflict")]
+
+
+def test_an_alias_that_differs_only_in_case_from_another_concept_s_is_kept_and_reported():
+    files = {"a.md": "---\naliases: [Old, B, b-alias]\n---\n[x](/OLD) [y](/old) [z](/B)", "b.md": "# B\n",
+             "c.md": "---\naliases: [old]\n---\n", "d.md": "---\naliases: [B-Alias]\n---\n"}
+    res = resolve(corpus(files))
+    assert alias_problems(res) == [("a.md", 2, "case-variant-alias"), ("c.md", 2, "case-variant-alias"),
+                                   ("d.md", 2, "case-variant-alias")]
+    b, old, b_alias = (p.message for p in res.problems)
+    assert "'B' differs only in case from 'b', the slug of 'b' (b.md)" in b
+    assert "'old' differs only in case from 'Old', an alias of 'a' (a.md)" in old
+    assert "'B-Alias' differs only in case from 'b-alias', an alias of 'a' (a.md)" in b_alias
+    # Each spelling reaches its own concept exactly, and stays its alias; others reach the first.
+    assert {a.slug: a.aliases for a in res.articles} == {"a": ("Old", "B", "b-alias"), "b": (), "c": ("old",),
+                                                         "d": ("B-Alias",)}
+    assert [o.target for o in res.occurrences] == ["a", "c", "a"]
+
+
+def test_aliases_are_judged_in_their_article_s_language():
+    files = {
+        # language twins claim one alias for one concept: no conflict
+        "ar/finra.md": "---\ntitle: فينرا\naliases: [regulator]\n---\n[r](/regulator) [l](/lend)\n",
+        "en/finra.md": "---\ntitle: FINRA\naliases: [regulator]\n---\n[r](/regulator) [l](/lend)\n",
+        # two concepts, one spelling in two languages: each language's links reach their own
+        "ar/loan.md": "---\ntitle: قرض\naliases: [lend]\n---\n",
+        "en/lender.md": "---\ntitle: Lender\naliases: [lend]\n---\n",
+        # a language that claims neither reaches the first by path, as for any key
+        "fr/pret.md": "---\ntitle: Prêt\n---\n[l](/lend)\n",
+        # an English alias that is an Arabic-only concept's slug: English links reach the alias
+        "en/bank-en.md": "---\ntitle: Bank\naliases: [bank]\n---\n[b](/bank)\n",
+        "ar/bank.md": "---\ntitle: بنك\n---\n[b](/bank)\n",
+    }
+    res = resolve(corpus(files))
+    assert alias_problems(res) == []
+    assert {a.path: a.aliases for a in res.articles if a.aliases} == {
+        "ar/finra.md": ("regulator",), "en/finra.md": ("regulator",), "ar/loan.md": ("lend",),
+        "en/lender.md": ("lend",), "en/bank-en.md": ("bank",)}
+    assert [(o.path, o.link.href, o.kind, o.target) for o in res.occurrences] == [
+        ("ar/bank.md", "/bank", "self", "bank"),
+        ("ar/finra.md", "/regulator", "self", "finra"), ("ar/finra.md", "/lend", "resolved", "loan"),
+        ("en/bank-en.md", "/bank", "self", "bank-en"),
+        ("en/finra.md", "/regulator", "self", "finra"), ("en/finra.md", "/lend", "resolved", "lender"),
+        ("fr/pret.md", "/lend", "resolved", "loan")]
+
+
+def test_aliases_the_path_implies_lose_silently_and_are_left_out():
+    files = {
+        # a README answers to its folder unless the folder's index claims it (MkDocs' rule)
+        "docs/README.md": "# Docs readme\n", "docs/index.md": "# Docs\n",
+        # the path before a front matter slug, which another file's slug is
+        "moved.md": "---\nslug: elsewhere\n---\n", "moved/index.md": "# Moved\n",
+        # an alias equal to the page's own slug names nothing more
+        "self.md": "---\naliases: [/self, self/]\n---\n",
+        # a written alias that a README's folder claims first is reported
+        "z.md": "---\naliases: [guide]\n---\n", "guide/README.md": "# Guide\n",
+    }
+    res = resolve(corpus(files))
+    assert alias_problems(res) == [("z.md", 2, "alias-conflict")]
+    assert "alias 'guide' is already an alias of 'guide/README' (guide/README.md)" in res.problems[0].message
+    assert {a.path: a.aliases for a in res.articles} == {
+        "docs/README.md": (), "docs/index.md": (), "guide/README.md": ("guide",), "moved.md": (),
+        "moved/index.md": (), "self.md": (), "z.md": ()}
+
+
+def test_a_memo_gives_the_alias_problems_and_aliases_of_a_fresh_call_as_conflicts_come_and_go():
+    from graph.resolve import ResolveMemo
+
+    files = dict(CLAIMED)
+    parsed: dict = {}
+
+    def read() -> Corpus:
+        articles = []
+        for path in sorted(files):
+            if (path, files[path]) not in parsed:
+                parsed[path, files[path]] = parse_article(files[path], path)[0]
+            articles.append(parsed[path, files[path]])
+        return Corpus(tuple(articles), (), len(files))
+
+    memo = ResolveMemo()
+    for change in [
+        {},
+        {"aardvark.md": "---\naliases: [shared]\n---\n"},  # a new first claim: alpha, unchanged, loses it too
+        {"aardvark.md": None},  # and it goes
+        {"beta.md": "---\ntitle: Beta\n---\nB\n"},  # beta no longer claims 'shared'
+        {"alpha.md": "---\ntitle: Alpha\naliases: [shared]\n---\n\nA [b](/beta) [s](/shared)\n"},  # and alpha no 'beta'
+        {"beta.md": "---\ntitle: Beta\n\naliases: [shared]\n---\nB\n"},  # the conflict again, a line lower
+        {"gamma.md": "---\ntitle: Gamma\n---\nG [s](/shared) [a](/alpha)\n"},  # no alias changed
+    ]:
+        files.update(change)
+        files = {path: text for path, text in files.items() if text is not None}
+        fresh = resolve(read())
+        kept = resolve(read(), memo)
+        assert kept == fresh
+        assert [(p.path, p.line, p.message) for p in kept.problems] == [(p.path, p.line, p.message)
+                                                                         for p in fresh.problems]
+    # An article that lost an alias is one record while it is unchanged (later stages' memos see it unchanged).
+    again = resolve(read(), memo)
+    assert [a for a in again.articles if a.path == "beta.md"][0] is [a for a in kept.articles
+                                                                     if a.path == "beta.md"][0]
