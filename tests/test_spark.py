@@ -138,6 +138,16 @@ RULES = {
     "Texts/English/guide/refs.md": b'# Refs\n[s]({{< ref "setup" >}}) [o]({{% relref "other.md#x" %}}) [n]({{< ref "/nope" >}})\n',
     "Texts/English/guide/faq.mkd": b"# FAQ\n[t](tabs.mdown) [s](setup.mdwn)\n",  # GitHub's other Markdown suffixes
     "Texts/English/Bank.md": b"# Bank, another spelling of bank\n[b](/BANK) [b](/bank)\n",  # case-variant-slug
+    # aliases: new.md's /other is other.md's slug; 'shared' claimed twice (the second in a block
+    # list) and once by an Arabic twin; 'Old' a case variant of new.md's; 'lend' in two languages;
+    # 'guide' the README's folder; faq/README.md's folder is its _index.md's (never reported)
+    "Texts/English/shared-a.md": b"---\ntitle: Shared A\naliases: [shared, Old]\n---\n[s](/shared) [o](/OLD)\n",
+    "Texts/English/shared-b.md": b"---\ntitle: Shared B\naliases:\n  - /x-b\n  - shared\n---\n[s](/shared)\n",
+    "Texts/Arabic/shared-a.md": "---\ntitle: مشترك\naliases: [shared]\n---\n[s](/shared) [l](/lend)\n".encode(),
+    "Texts/Arabic/loan.md": "---\ntitle: قرض\naliases: [lend]\n---\n".encode(),
+    "Texts/English/lender.md": b"---\ntitle: Lender\naliases: [lend, guide]\n---\n[l](/lend) [g](/guide)\n",
+    "Texts/English/faq/README.md": b"# FAQ readme\n[f](./)\n",
+    "Texts/English/faq/_index.md": b"# FAQ\n[r](README.md)\n",
 }
 
 
@@ -152,7 +162,9 @@ def test_rules_bad_input_and_zero_byte_files_give_the_same_graph_and_report(spar
     report = assert_equivalent(spark, [corpus / "Texts"], tmp_path)
     codes = {p["code"] for p in report["problems"]}
     assert {"duplicate-slug", "case-variant-slug", "unsafe-link", "template-link", "yaml-error", "binary-file",
-            "empty-file"} <= codes
+            "empty-file", "alias-conflict", "case-variant-alias"} <= codes
+    assert sorted((p["path"], p["line"]) for p in report["problems"] if "alias" in p["code"]) == [
+        ("English/lender.md", 3), ("English/new.md", 3), ("English/shared-a.md", 3), ("English/shared-b.md", 5)]
     empty = {p["path"] for p in report["problems"] if p["code"] == "empty-file"}
     assert {"bad/empty.md", "bad/_index.md", "bad/.hidden.md", "bad/a+b c%41.md"} <= empty
 

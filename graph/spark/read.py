@@ -45,7 +45,8 @@ FILE_SCHEMA = T.StructType([
     T.StructField("title", T.StringType()), T.StructField("title_lang", T.StringType()),
     T.StructField("description", T.StringType()),
     T.StructField("aliases", _TEXTS), T.StructField("folded_slug", T.StringType()),
-    T.StructField("folded_aliases", _TEXTS), T.StructField("file_key", T.StringType()),
+    T.StructField("folded_aliases", _TEXTS), T.StructField("alias_lines", T.ArrayType(T.IntegerType())),
+    T.StructField("file_key", T.StringType()),
     T.StructField("keywords", T.ArrayType(_KEYWORD)),
     T.StructField("links", T.ArrayType(_LINK)),
     T.StructField("problems", T.ArrayType(_PROBLEM)),
@@ -107,7 +108,7 @@ def file_row(rel: str, data: bytes | None, options: ParseOptions) -> tuple:
     article, problems = parse_bytes(data, rel, options) if data is not None else (None, [too_large(rel, options)])
     found = [(seq, p.line, p.code, p.message) for seq, p in enumerate(problems)]
     if article is None:
-        return (rel, False, None, None, None, None, None, [], None, [], None, [], [], found)
+        return (rel, False, None, None, None, None, None, [], None, [], [], None, [], [], found)
     links = []
     for idx, link in enumerate(article.links):
         kind, key, file_key = href_target(link.href, article.site_dir, link_folder(link.href, article.path))
@@ -120,5 +121,6 @@ def file_row(rel: str, data: bytes | None, options: ParseOptions) -> tuple:
     keywords = [(pos, k, keyword_key(k), field_lang(k, article.lang)) for pos, k in enumerate(article.keywords)]
     return (rel, True, article.slug, article.lang, article.title, field_lang(article.title, article.lang),
             article.description, list(article.aliases),
-            article.slug.casefold(), [a.casefold() for a in article.aliases], page_path(article.path),
+            article.slug.casefold(), [a.casefold() for a in article.aliases], list(article.alias_lines),
+            page_path(article.path),
             keywords, links, found)

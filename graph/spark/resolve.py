@@ -6,6 +6,8 @@ the rules of ``graph.resolve`` (docs/link-rules.md) over a table instead of a di
 - lookup order: the file path (a relative link out of its language root), then the slug in the
   linking article's language, in any language, and the same two case-folded; real slugs before
   aliases, earlier files before later ones, as one join of every probe with one index table;
+- aliases: an alias the index gives another concept in its article's language is reported and
+  left out of the article's aliases; one that differs only in case from another's is reported;
 - missing targets: case variants share their most frequent spelling; labels are the most
   frequent wordy anchor text per language (first seen on ties).
 
@@ -22,7 +24,8 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from graph.model import Link, LinkClass
-from graph.resolve import LOOKUP, case_variant_problem, duplicate_problem, invisible_problem
+from graph.resolve import (LOOKUP, alias_conflict_problem, case_variant_alias_problem, case_variant_problem,
+                           duplicate_problem, invisible_problem)
 
 _KEEP = StorageLevel.MEMORY_AND_DISK
 ANY_LANG = "*"
@@ -36,12 +39,17 @@ class Resolved:
     """The resolved corpus as tables (persisted; each is read several times downstream)."""
 
     articles: DataFrame
-    """Kept articles (duplicates removed): the read stage's columns."""
+    """Kept articles (duplicates removed): the read stage's columns, with only the aliases that
+    resolve to each (``aliases`` and ``alias_lines``; ``folded_aliases`` as read)."""
     occurrences: DataFrame
     """One row per link of a kept article: source, path, idx, lang, href, text, line, section,
     syntax, kind, target, wordy, anchor_lang."""
     problems: DataFrame
     """PROBLEM_COLUMNS."""
+    indexed: DataFrame
+    """Kept articles with every alias: what the index is made of (persisted for it and the links)."""
+    index: DataFrame
+    """The slug index (``_index``), persisted: links and aliases are looked up in it."""
 
 
 def resolve_links(files: DataFrame) -> Resolved:
@@ -59,7 +67,17 @@ def resolve_links(files: DataFrame) -> Resolved:
                 .where(F.col("slug") != F.col("first_slug")).rdd.map(_case_variant_row))
     links = kept.select("path", F.col("slug").alias("source"), "lang", F.explode("links").alias("l")).select(
         "path", "source", "lang", "l.*")
-    found = _lookup(links.where(F.col("kind") == LOOKUP), _index(kept))
+    index = _index(kept).persist(_KEEP)
+    found = _lookup(links.where(F.col("kind") == LOOKUP), index.select("probe", "scope", "key", "slug"))
+    claims = _alias_claims(kept, index)
+    lost = claims.where(F.col("winner") != F.col("slug")).groupBy("path").agg(F.collect_list("pos").alias("lost"))
+    # A join with the few articles that lose an alias; each other row passes as read.
+    trimmed = kept.join(F.broadcast(lost), "path", "left").withColumns({
+        name: F.when(F.col("lost").isNull(), F.col(name)).otherwise(
+            F.filter(name, lambda x, i: ~F.array_contains(F.col("lost"), i)))
+        for name in ("aliases", "alias_lines")}).drop("lost").persist(_KEEP)
+    alias_problems = claims.where(F.col("line") > 0).where(
+        (F.col("winner") != F.col("slug")) | (F.col("folded_winner") != F.col("slug"))).rdd.map(_alias_row)
     classified = _classes(links.join(found, ["path", "idx"], "left"))
     occurrences = _unify_missing_spellings(classified).persist(_KEEP)
 
@@ -70,9 +88,10 @@ def resolve_links(files: DataFrame) -> Resolved:
         F.lit(1).alias("stage"), (F.col("idx") + 1).alias("seq"))
     problems = reading.unionByName(link_problems).unionByName(_invisible_problems(occurrences)).unionByName(
         spark.createDataFrame(duplicates, _PROBLEM_SCHEMA)).unionByName(
-        spark.createDataFrame(variants, _PROBLEM_SCHEMA)).persist(_KEEP)
-    return Resolved(kept, occurrences.drop("problem_code", "problem", "file_key", "key", "invisible",
-                                           "first_target"), problems)
+        spark.createDataFrame(variants, _PROBLEM_SCHEMA)).unionByName(
+        spark.createDataFrame(alias_problems, _PROBLEM_SCHEMA)).persist(_KEEP)
+    return Resolved(trimmed, occurrences.drop("problem_code", "problem", "file_key", "key", "invisible",
+                                              "first_target"), problems, kept, index)
 
 
 _PROBLEM_SCHEMA = T.StructType([
@@ -94,13 +113,40 @@ def _case_variant_row(row) -> tuple:
     return (p.path, p.line, p.code, p.message, 1, 0)
 
 
+def _alias_row(row) -> tuple:
+    """Executor side: the alias-conflict or case-variant-alias problem of one alias, as graph.resolve words it."""
+    if row.winner != row.slug:
+        p = alias_conflict_problem(row.path, row.line, row.alias, row.winner, row.winner_path, row.alias == row.winner)
+    else:
+        p = case_variant_alias_problem(row.path, row.line, row.alias, row.folded_spelling, row.folded_winner,
+                                       row.folded_path)
+    return (p.path, p.line, p.code, p.message, 1, row.pos)
+
+
+def _alias_claims(kept: DataFrame, index: DataFrame) -> DataFrame:
+    """One row per alias of a kept article: path, slug, pos, alias, line (1 when unknown, 0 when the
+    path implies it) and the index's winners for it in the article's language, exact (``winner``,
+    ``winner_path``) and case-folded (``folded_winner``, ``folded_path``, ``folded_spelling``)."""
+    aliases = kept.select("path", "slug", _scope(F.col("lang")).alias("scope"), F.posexplode(
+        F.arrays_zip("aliases", "folded_aliases", "alias_lines")).alias("pos", "a")).select(
+        "path", "slug", "scope", "pos", F.col("a.aliases").alias("alias"), F.col("a.folded_aliases").alias("folded"),
+        F.coalesce(F.col("a.alias_lines"), F.lit(1)).alias("line"))
+    exact = index.where(F.col("probe") == "e").select(
+        "scope", F.col("key").alias("alias"), F.col("slug").alias("winner"), F.col("path").alias("winner_path"))
+    folded = index.where(F.col("probe") == "f").select(
+        "scope", F.col("key").alias("folded"), F.col("slug").alias("folded_winner"),
+        F.col("path").alias("folded_path"), F.col("spelling").alias("folded_spelling"))
+    return aliases.join(exact, ["scope", "alias"]).join(folded, ["scope", "folded"])
+
+
 def _scope(lang: Column) -> Column:
     """A language as an index scope: '' for no language (null never equals null in a join)."""
     return F.coalesce(lang, F.lit(""))
 
 
 def _index(kept: DataFrame) -> DataFrame:
-    """(probe, scope, key) -> slug: the one winning entry per key, as graph.resolve._Index sets them.
+    """(probe, scope, key) -> slug: the one winning entry per key, as graph.resolve._Index sets them,
+    with the file that claims it (``path``) and the slug or alias it claims it by (``spelling``).
 
     Probes: ``p`` page path of a file, ``e`` exact slug or alias, ``f`` the same case-folded;
     each in the article's language scope and in ANY_LANG. Ties go to a real slug before an
@@ -113,17 +159,19 @@ def _index(kept: DataFrame) -> DataFrame:
         "slug", "path", "lang", "alias", "pos", F.col("a.aliases").alias("exact"),
         F.col("a.folded_aliases").alias("folded"))
     keys = slugs.unionByName(aliases)
-    entries = keys.select("slug", "path", "alias", "pos", F.explode(F.array(
+    entries = keys.select("slug", "path", "alias", "pos", F.col("exact").alias("spelling"), F.explode(F.array(
         *(F.struct(F.lit(probe).alias("probe"), scope.alias("scope"), F.col(column).alias("key"))
           for probe, column in (("e", "exact"), ("f", "folded"))
           for scope in (_scope(F.col("lang")), F.lit(ANY_LANG))))).alias("e")).select(
-        "e.*", "alias", "path", "pos", "slug")
+        "e.*", "alias", "path", "pos", "slug", "spelling")
     files = kept.select(F.lit("p").alias("probe"), F.lit("").alias("scope"), F.col("file_key").alias("key"),
-                        F.lit(0).alias("alias"), "path", F.lit(0).alias("pos"), "slug")
+                        F.lit(0).alias("alias"), "path", F.lit(0).alias("pos"), "slug", F.col("slug").alias("spelling"))
+    # (alias, path, pos) is one entry's own: the fields after it never decide the winner.
     return (entries.unionByName(files)
             .groupBy("probe", "scope", "key")
-            .agg(F.min(F.struct("alias", "path", "pos", "slug")).alias("w"))
-            .select("probe", "scope", "key", F.col("w.slug").alias("slug")))
+            .agg(F.min(F.struct("alias", "path", "pos", "slug", "spelling")).alias("w"))
+            .select("probe", "scope", "key", F.col("w.slug").alias("slug"), F.col("w.path").alias("path"),
+                    F.col("w.spelling").alias("spelling")))
 
 
 def _lookup(links: DataFrame, index: DataFrame) -> DataFrame:
