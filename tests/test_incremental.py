@@ -60,6 +60,7 @@ CASES = {
     "add-language-twin": lambda root: write_files(root, {"en/broker.md": b"---\ntitle: Broker\nlang: en\n---\n[FINRA](/finra)\n"}),
     "change-language": edit("en/finra.md", "lang: en", "lang: fr"),
     "touch-only": lambda root: (root / "ar/bank.md").touch(),
+    "alias-conflict-appears": edit("ar/broker.md", "title: وسيط\n", "title: وسيط\naliases: [banks, finra]\n"),
 }
 
 
@@ -418,6 +419,34 @@ def test_a_fifo_in_the_state_folder_is_damage_not_a_hang(tmp_path, corpus, name)
     worker.join(60)
     assert done, "the rebuild hung or failed on a FIFO in the state folder"
     assert done[0][0].warnings  # said, not silent
+
+
+CONFLICT = {"ar/broker.md": "---\ntitle: وسيط\naliases: [banks, finra]\n---\nيخضع لـ [فينرا](/finra) و[البنوك](/banks).\n"}
+"""BASE with aliases that resolve elsewhere: 'banks' is bank.md's first, 'finra' finra's slug."""
+
+
+@pytest.mark.parametrize("change", [
+    edit("ar/broker.md", "aliases: [banks, finra]", "aliases: [banks]"),  # one of the two goes
+    edit("ar/broker.md", "aliases: [banks, finra]", "aliases: [lender]"),  # both go
+    edit("ar/bank.md", "aliases: [banks]\n", ""),  # the winner lets go: broker.md's 'banks' now
+    lambda root: (root / "ar/bank.md").rename(root / "ar/zbank.md"),  # the winner now sorts after: it loses
+    edit("ar/broker.md", "title: وسيط\n", "title: وسيط\n\n"),  # the problems move a line down
+], ids=["loser-drops-one", "loser-drops-both", "winner-drops", "winner-renamed-after", "lines-move"])
+def test_an_alias_conflict_that_goes_or_changes_rebuilds_to_the_cold_bytes(tmp_path, change):
+    corpus = write_files(tmp_path / "in", {k: v.encode() for k, v in {**BASE, **CONFLICT}.items()})
+    warm, cold = rebuild_equals_cold(tmp_path, corpus, change)
+    assert warm.warnings == ()
+
+
+def test_one_memo_through_an_alias_conflict_that_comes_and_goes_gives_the_cold_bytes(tmp_path):
+    corpus = write_files(tmp_path / "in", {k: v.encode() for k, v in BASE.items()})
+    out, memo = tmp_path / "out", pipeline.Memo()
+    for i, files in enumerate([BASE, CONFLICT, {"ar/broker.md": CONFLICT["ar/broker.md"].replace("\n---", "\n\n---")},
+                               {"ar/bank.md": BASE["ar/bank.md"].replace("aliases: [banks]\n", "")}, BASE]):
+        write_files(corpus, {k: v.encode() for k, v in files.items()})
+        build([corpus], out, memo=memo)
+        build([corpus], tmp_path / f"cold{i}", cache_dir=None)
+        assert snapshot(out) == snapshot(tmp_path / f"cold{i}"), i
 
 
 def test_one_memo_through_every_change_gives_the_cold_bytes_each_time(tmp_path, corpus):
