@@ -4,7 +4,8 @@ A file is *fresh* when its stamp (``file_stamp``: size, modification and change 
 equals the recorded one (no read at all); otherwise it is read and hashed, and re-parsed only
 when its content hash differs, so a ``touch`` costs a read, not a parse. Added files are
 parsed, deleted and renamed ones are dropped from the cache when it is saved. The cache is keyed by the input root, the default
-language and a fingerprint of the parsing code, so an upgrade never serves stale results.
+language and a fingerprint of the parsing code, so an upgrade never serves stale results, and a
+build that saves its cache removes the ones no build of its version reads (``_drop_stale``).
 
 Rows are plain tuples (the article as ``graph.reader.pack`` gives it) stored with ``marshal``
 (about twice as fast as pickling the dataclasses, and it cannot run code when read back) in 256
@@ -22,6 +23,8 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +45,16 @@ MAX_SHARD_BYTES = 256 * 1024 * 1024
 # Modules whose code decides what a file parses to: any change to them invalidates the cache.
 _PARSING_MODULES = ("graph.parse", "graph.front_matter", "graph.reader", "graph.links", "graph.text", "graph.slugs",
                     "graph.model", "graph.cache")
+
+
+_FOLDER = re.compile(r"corpus-([0-9a-f]{24})(?:-([0-9a-f]{24}))?")
+"""A corpus's cache folder: ``corpus-<root and options>-<format and parsing code>``; one with a
+single key was named so before versions were told apart."""
+_OURS = re.compile(r"\.?[0-9a-f]{2}\.marshal(?:\.\d+\.tmp)?")
+"""The files a cache folder holds: shards and shards being written."""
+MAX_IDLE_SECONDS = 30 * 24 * 3600
+"""Another corpus's cache that no build has opened for this long is removed: each holds about as
+much as its corpus, and folders built once (a download, a temporary copy) would stay forever."""
 
 
 def default_cache_dir() -> Path:
@@ -114,10 +127,13 @@ class FileCache:
     def open(cls, cache_dir: str | os.PathLike[str], root: Path, options: ParseOptions) -> FileCache:
         """The cache of this corpus read with ``options`` in ``cache_dir``; empty when absent, unreadable or outdated."""
         code = code_digest(*_PARSING_MODULES).hex()
-        key = hashlib.blake2b(f"{root}\0{options!r}\0{_FORMAT}\0{code}".encode(), digest_size=12).hexdigest()
-        folder = Path(cache_dir) / f"corpus-{key}"
+        owner = hashlib.blake2b(f"{root}\0{options!r}".encode(), digest_size=12).hexdigest()
+        version = hashlib.blake2b(f"{_FORMAT}\0{code}".encode(), digest_size=12).hexdigest()
+        folder = Path(cache_dir) / f"corpus-{owner}-{version}"
         try:
             shards = {p.stem for p in folder.glob("*.marshal")} if folder.is_dir() else set()
+            if shards:
+                os.utime(folder)  # opened: not idle (MAX_IDLE_SECONDS), though a build may rewrite no shard
         except OSError as exc:
             return cls(folder, set(), [f"cache folder {folder} cannot be read ({exc.strerror}); building without it"])
         return cls(folder, shards)
@@ -217,10 +233,41 @@ class FileCache:
             self.warnings.append(f"{len(failed)} cache shard(s) in {self.folder} could not be written "
                                  f"({', '.join(failed[:3])}{', …' if len(failed) > 3 else ''}); "
                                  "those files will be parsed again next time")
+        self._drop_stale()
+
+    def _drop_stale(self) -> None:
+        """Remove the cache folders beside this one that no build of this version reads: this
+        corpus's from other versions of the parsing code or format (an upgrade would otherwise
+        leave one as large as the corpus behind each time), those named before versions were told
+        apart, and other corpora's idle for MAX_IDLE_SECONDS. Another installed version's cache
+        of this corpus goes too: it costs that version one full parse, never a wrong result."""
+        owner = self.folder.name.split("-")[1]
+        idle = time.time() - MAX_IDLE_SECONDS
+        try:
+            entries = [e for e in os.scandir(self.folder.parent) if e.name != self.folder.name]
+        except OSError:
+            return
+        for entry in entries:
+            found = _FOLDER.fullmatch(entry.name)
+            try:
+                if found and entry.is_dir(follow_symlinks=False) and (
+                        found[2] is None or found[1] == owner or entry.stat(follow_symlinks=False).st_mtime < idle):
+                    _remove_cache_folder(Path(entry.path))
+            except OSError:
+                pass  # disposable either way: whatever could not be removed stays
 
     def _set(self, rel: str, row: Row) -> None:
         self.rows[rel] = row
         self.dirty.add(_shard(rel))
+
+
+def _remove_cache_folder(folder: Path) -> None:
+    """Remove a cache folder holding only what this module writes; anything else keeps it."""
+    names = os.listdir(folder)
+    if all(_OURS.fullmatch(name) for name in names):
+        for name in names:
+            (folder / name).unlink(missing_ok=True)
+        folder.rmdir()
 
 
 def _checksum(payload: bytes) -> bytes:

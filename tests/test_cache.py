@@ -293,3 +293,52 @@ def test_an_unusable_cache_folder_is_a_warning_and_a_correct_build(corpus, tmp_p
     assert main(["build", str(corpus), "-o", str(tmp_path / "plain"), "--no-cache", "-q"]) == 0
     for name in ("graph.ttl", "report.json"):
         assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "plain" / name).read_bytes()
+
+
+def cache_folders(cache) -> list[str]:
+    return sorted(p.name for p in cache.iterdir())
+
+
+def test_an_upgrade_removes_this_corpus_s_cache_of_the_version_before(corpus, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    read(corpus, cache)
+    before, = cache_folders(cache)
+    other = write_files(tmp_path / "other", {"x.md": article("X")})
+    read(other, cache)  # another corpus's cache, in use: kept
+    monkeypatch.setattr(cache_module, "_FORMAT", cache_module._FORMAT + 1)
+    result = read(corpus, cache)
+    assert before not in cache_folders(cache) and len(cache_folders(cache)) == 2
+    monkeypatch.undo()
+    assert read(corpus, cache) == result and len(cache_folders(cache)) == 2
+
+
+def test_idle_old_and_foreign_cache_folders(corpus, tmp_path):
+    cache = tmp_path / "cache"
+    idle, legacy, kept = cache / f"corpus-{'a' * 24}-{'b' * 24}", cache / f"corpus-{'c' * 24}", cache / "corpus-notes"
+    foreign, recent = cache / f"corpus-{'d' * 24}-{'e' * 24}", cache / f"corpus-{'f' * 24}-{'0' * 24}"
+    for folder in (idle, legacy, kept, foreign, recent):
+        folder.mkdir(parents=True)
+        (folder / "00.marshal").write_bytes(b"x")
+        (folder / ".01.marshal.12.tmp").write_bytes(b"x")
+    (foreign / "mine.txt").write_text("not the cache's")  # a folder holding anything else is left alone
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "00.marshal").write_bytes(b"x")
+    (cache / f"corpus-{'1' * 24}-{'2' * 24}").symlink_to(target)
+    old = cache_module.time.time() - cache_module.MAX_IDLE_SECONDS - 60
+    for folder in (idle, foreign, target):
+        os.utime(folder, (old, old))
+    read(corpus, cache)
+    names = cache_folders(cache)
+    assert idle.name not in names and legacy.name not in names
+    assert {kept.name, foreign.name, recent.name, f"corpus-{'1' * 24}-{'2' * 24}"} <= set(names)
+    assert (target / "00.marshal").exists() and (foreign / "00.marshal").exists()
+
+
+def test_opening_a_cache_keeps_it_from_being_idle(corpus, tmp_path):
+    cache = tmp_path / "cache"
+    read(corpus, cache)
+    folder, = cache.iterdir()
+    os.utime(folder, (0, 0))
+    read(corpus, cache)  # nothing changed, nothing written
+    assert folder.stat().st_mtime > cache_module.time.time() - 60
