@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING, NamedTuple
 
 from graph.errors import UsageError
@@ -79,6 +81,9 @@ class Terms:
         self.keyword_scheme = IRI(base + "keywords:")
         self.named: dict[str, IRI] = {}
         """Node -> IRI of the nodes named so far: a node is named once per edge pointing at it."""
+        self.runs: dict[str, list[tuple[str, list[IRI]]]] = {}
+        """Node -> its out-edges' (predicate, target IRIs) runs (``subject_groups``), made once
+        for every RDF writer of the graph (a list of references per node: ~12 MB at a million edges)."""
 
     def node(self, G: nx.DiGraph, node: str) -> IRI:
         """The one IRI of a node of G."""
@@ -86,6 +91,26 @@ class Terms:
         if iri is None:
             iri = self.named[node] = self.iri(node, G.nodes[node]["kind"])
         return iri
+
+    def nodes(self, G: nx.DiGraph) -> dict[str, IRI]:
+        """Node -> IRI of every node of G (``named``, completed): looked up in C, a map per edge list."""
+        named = self.named
+        if len(named) < len(G._node):
+            iri = self.iri
+            for node, data in G._node.items():
+                if node not in named:
+                    named[node] = iri(node, data["kind"])
+        return named
+
+    @classmethod
+    def of(cls, G: nx.DiGraph, base: str) -> Terms:
+        """The Terms of ``base`` for G, made once per graph and base (kept in ``G.graph``): the RDF
+        writers name every node once between them."""
+        kept = G.graph.setdefault("rdf_terms", {})
+        terms = kept.get(base)
+        if terms is None:
+            terms = kept[base] = cls(base)
+        return terms
 
     def iri(self, node: str, kind: str) -> IRI:
         """The one IRI of the node ``node`` of kind ``kind`` (keywords live under ``keyword:``,
@@ -125,6 +150,56 @@ def subject_statements(G: nx.DiGraph, t: Terms, node: str) -> Iterator[Statement
     yield from _related(G, t, node, s)
 
 
+Group = tuple[str, list, bool]
+"""(predicate, its objects in order, True when every object is an IRI) in ``subject_groups``."""
+_EDGE_PREDICATES = {EdgeKind.HAS_KEYWORD: _SUBJECT, EdgeKind.LINKS_TO: _WIKI_LINK}
+"""The predicate of each edge kind, as ``node_statements`` writes it (other kinds: no triple)."""
+_KIND = itemgetter("kind")
+
+
+def subject_groups(G: nx.DiGraph, t: Terms, node: str) -> list[tuple[IRI, list[Group]]]:
+    """``subject_statements`` grouped: (subject, [(predicate, objects, all IRIs)]) in the same
+    order, consecutive statements of one subject and predicate in one group. The out-edges'
+    objects are gathered in C (a map over the node's edges), not made a statement each: the RDF
+    writers render a run of links with one join (tests/test_vocab_groups.py compares both)."""
+    s = t.node(G, node)
+    groups = node_groups(t, G._node[node])
+    found = [(s, groups)]
+    runs = t.runs.get(node)
+    if runs is None:
+        runs = t.runs[node] = _runs(t, G, G._succ[node])
+    # No run has a predicate of node_groups': each is a group of its own.
+    groups += [(predicate, objects, True) for predicate, objects in runs]
+    for subject, triples in groupby(_related(G, t, node, s), _SUBJECT_OF):
+        if subject != found[-1][0]:
+            found.append((subject, []))
+        into = found[-1][1]
+        for predicate, group in groupby(triples, _PREDICATE):
+            objects = [o for _, _, o in group]
+            every = all(type(o) is IRI for o in objects)
+            if into and into[-1][0] == predicate:
+                into[-1] = (predicate, into[-1][1] + objects, into[-1][2] and every)
+            else:
+                into.append((predicate, objects, every))
+    return found
+
+
+def _runs(t: Terms, G: nx.DiGraph, out: dict[str, dict]) -> list[tuple[str, list[IRI]]]:
+    """(predicate, target IRIs) of each run of out-edges ``out`` with one predicate, in order."""
+    if not out:
+        return []
+    iris = list(map(t.nodes(G).__getitem__, out))
+    predicates = list(map(_EDGE_PREDICATES.get, map(_KIND, out.values())))
+    first = predicates[0]
+    if first is not None and predicates.count(first) == len(predicates):
+        return [(first, iris)]
+    return [(p, [iri for _, iri in run]) for p, run in groupby(
+        [pair for pair in zip(predicates, iris) if pair[0] is not None], _SUBJECT_OF)]
+
+
+_SUBJECT_OF, _PREDICATE = itemgetter(0), itemgetter(1)
+
+
 def scheme_statements(t: Terms) -> Iterator[Statement]:
     """The triples typing the two concept schemes."""
     yield t.scheme, _TYPE, _CONCEPT_SCHEME
@@ -135,29 +210,34 @@ def scheme_statements(t: Terms) -> Iterator[Statement]:
 def node_statements(t: Terms, s: IRI, data: dict, edges: Iterable[tuple[IRI, str]]) -> Iterator[Statement]:
     """The triples of one node: ``s`` is its IRI, ``data`` its attributes (graph.build) and
     ``edges`` the (target IRI, edge kind) of its out-edges."""
-    kind = data["kind"]
-    yield s, _TYPE, _CONCEPT
-    if kind == NodeKind.ARTICLE:
-        yield s, _TYPE, _TERM
-        yield s, _IN_TERM_SET, t.scheme
-    else:
-        yield s, _TYPE, _MISSING if kind == NodeKind.MISSING else _KEYWORD
-    yield s, _IN_SCHEME, t.keyword_scheme if kind == NodeKind.KEYWORD else t.scheme
-    if kind != NodeKind.KEYWORD:  # a keyword may share its text with a concept's slug
-        yield s, _SLUG, Literal(data["slug"])
-    for lang, text in data["labels"].items():
-        yield s, _PREF_LABEL, Literal(text, lang)
-    for lang, text in data["descriptions"].items():
-        yield s, _DEFINITION, Literal(text, lang)
-    for alias in data["aliases"]:
-        yield s, _ALIAS, Literal(alias)
-    for path in data["sources"]:
-        yield s, _SOURCE, Literal(path)
+    for predicate, objects, _ in node_groups(t, data):
+        for o in objects:
+            yield s, predicate, o
     for target, edge_kind in edges:
         if edge_kind == EdgeKind.HAS_KEYWORD:
             yield s, _SUBJECT, target
         elif edge_kind == EdgeKind.LINKS_TO:
             yield s, _WIKI_LINK, target
+
+
+def node_groups(t: Terms, data: dict) -> list[Group]:
+    """The triples of one node but its edges' (``node_statements``), by predicate: (predicate,
+    objects, all IRIs); no two groups have the same predicate."""
+    kind = data["kind"]
+    if kind == NodeKind.ARTICLE:
+        groups = [(_TYPE, [_CONCEPT, _TERM], True), (_IN_TERM_SET, [t.scheme], True)]
+    else:
+        groups = [(_TYPE, [_CONCEPT, _MISSING if kind == NodeKind.MISSING else _KEYWORD], True)]
+    groups.append((_IN_SCHEME, [t.keyword_scheme if kind == NodeKind.KEYWORD else t.scheme], True))
+    if kind != NodeKind.KEYWORD:  # a keyword may share its text with a concept's slug
+        groups.append((_SLUG, [Literal(data["slug"])], False))
+    for predicate, texts in ((_PREF_LABEL, data["labels"]), (_DEFINITION, data["descriptions"])):
+        if texts:
+            groups.append((predicate, [Literal(text, lang) for lang, text in texts.items()], False))
+    for predicate, texts in ((_ALIAS, data["aliases"]), (_SOURCE, data["sources"])):
+        if texts:
+            groups.append((predicate, [Literal(text) for text in texts], False))
+    return groups
 
 
 def _related(G: nx.DiGraph, t: Terms, node: str, s: IRI) -> Iterator[Statement]:

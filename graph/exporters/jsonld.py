@@ -22,8 +22,8 @@ import networkx as nx
 
 from graph.exporters.ttl import MAX_LOCAL_NAME
 from graph.splice import Piece, file_context, node_keys, render
-from graph.vocab import (DBO, DCTERMS, LG, PREFIXES, RDF, SDO, SKOS, IRI, Literal, Statement, Terms, scheme_statements,
-                         subject_statements)
+from graph.vocab import (DBO, DCTERMS, LG, PREFIXES, RDF, SDO, SKOS, IRI, Group, Literal, Statement, Terms,
+                         scheme_statements, subject_groups)
 
 _ID, _TEXT, _LANGS = "id", "text", "langs"
 # predicate IRI -> (term, how its objects are written)
@@ -42,6 +42,7 @@ UNTAGGED = "Untagged"
 """Suffix of the plain term that holds a language-mapped predicate's text of unknown language."""
 _LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,%d}$" % (MAX_LOCAL_NAME - 1))
 _SUBJECT, _PREDICATE = itemgetter(0), itemgetter(1)
+_TYPE, _NO_TERM = RDF + "type", (None, None)
 _NAMESPACES = sorted(((p, ns) for p, ns in PREFIXES.items() if p != "rdf"), key=lambda item: -len(item[1]))
 
 
@@ -69,7 +70,7 @@ def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
     """The file as keyed pieces (``graph.splice``): the context and the schemes, one piece per
     node, each of its objects after a comma (the schemes always come first), then the end."""
     yield file_context("graph.jsonld", options.base_iri)
-    t = Terms(options.base_iri)
+    t = Terms.of(G, options.base_iri)
     head = ['{\n "@context": {\n', ",\n".join(f"  {_dumps(k)}: {_dumps(v)}" for k, v in context().items()),
             '\n },\n "@graph": [', _objects(scheme_statements(t))[1:]]
     yield "".join(head)
@@ -80,7 +81,7 @@ def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
 
 
 def _objects_of(args) -> str:
-    return _objects(subject_statements(*args))
+    return "".join([",\n  " + _dumps(_grouped(subject, groups)) for subject, groups in subject_groups(*args)])
 
 
 def _objects(statements: Iterable[Statement]) -> str:
@@ -112,6 +113,35 @@ def _node(subject: IRI, triples) -> dict:
     return node
 
 
+def _grouped(subject: IRI, groups: list[Group]) -> dict:
+    """``_node`` of one subject's statements grouped (``graph.vocab.subject_groups``): the same
+    object (tests/test_vocab.py), a run of IRIs taken as it is (the JSON encoder writes an IRI,
+    a str, as it writes ``str(iri)``)."""
+    node: dict = {"@id": str(subject)}
+    for predicate, objects, iris in groups:
+        if iris and predicate == _TYPE:
+            node["@type"] = _one_or_many([_compact(o) for o in objects])
+            continue
+        term, how = TERMS.get(predicate, _NO_TERM)
+        if iris and how == _ID:
+            node[term] = _one_or_many(objects)
+        elif how == _LANGS and all(isinstance(o, Literal) for o in objects):
+            langs: dict[str, list[str]] = {}
+            untagged = [o.text for o in objects if not o.lang]
+            for o in objects:
+                if o.lang:
+                    langs.setdefault(o.lang, []).append(o.text)
+            if langs:
+                node[term] = {lang: _one_or_many(texts) for lang, texts in langs.items()}
+            if untagged:
+                node[term + UNTAGGED] = _one_or_many(untagged)
+        elif how in (_ID, _TEXT):
+            node[term] = _one_or_many([_value(o, how) for o in objects])
+        else:
+            node[_compact(predicate)] = [_value(o, None) for o in objects]
+    return node
+
+
 def _value(o: IRI | Literal, how: str | None) -> object:
     if isinstance(o, IRI):
         return str(o) if how == _ID else {"@id": str(o)}
@@ -123,10 +153,15 @@ def _value(o: IRI | Literal, how: str | None) -> object:
 
 
 def _compact(iri: str) -> str:
-    for prefix, ns in _NAMESPACES:
-        if iri.startswith(ns) and _LOCAL.match(iri[len(ns):]):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
+    found = _COMPACTED.get(iri)
+    if found is None:
+        found = _COMPACTED[iri] = next((f"{prefix}:{iri[len(ns):]}" for prefix, ns in _NAMESPACES
+                                        if iri.startswith(ns) and _LOCAL.match(iri[len(ns):])), str(iri))
+    return found
+
+
+_COMPACTED: dict[str, str] = {}
+"""IRI -> its compact form: types and predicates, a few IRIs named once per node."""
 
 
 def _one_or_many(values: list) -> object:

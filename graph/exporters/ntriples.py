@@ -10,7 +10,7 @@ import networkx as nx
 
 from graph.exporters.ttl import literal
 from graph.splice import Piece, file_context, node_keys, render
-from graph.vocab import IRI, Literal, Statement, Terms, scheme_statements, subject_statements
+from graph.vocab import IRI, Group, Literal, Statement, Terms, scheme_statements, subject_groups
 
 
 def write(G: nx.DiGraph, out: TextIO, options) -> None:
@@ -21,7 +21,7 @@ def write(G: nx.DiGraph, out: TextIO, options) -> None:
 def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
     """The file as keyed pieces (``graph.splice``): the scheme triples, then one piece per node."""
     yield file_context("graph.nt", options.base_iri)
-    t = Terms(options.base_iri)
+    t = Terms.of(G, options.base_iri)
     yield ntriples(scheme_statements(t))
     keys = node_keys(G)
     for node in G:
@@ -29,7 +29,18 @@ def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
 
 
 def _node(args) -> str:
-    return ntriples(subject_statements(*args))
+    # What ntriples(subject_statements(...)) writes, a run of IRIs in one join (tests/test_ntriples.py).
+    parts = []
+    for s, groups in subject_groups(*args):
+        for p, objects, iris in groups:
+            head = f"<{s}> <{p}> "
+            if iris:
+                between = f"> .\n{head}<"
+                parts.append(f"{head}<{between.join(objects)}> .\n")
+            else:
+                parts.extend([f"{head}<{o}> .\n" if isinstance(o, IRI) else f"{head}{literal(o)} .\n"
+                              for o in objects])
+    return "".join(parts)
 
 
 def ntriple(s: IRI, p: str, o: IRI | Literal) -> str:
