@@ -53,11 +53,12 @@ def node_field_types(G: nx.DiGraph) -> dict[str, str]:
 
 def node_fields(G: nx.DiGraph, node: str) -> dict[str, object]:
     """The flat fields of one node; empty text is ''."""
-    data = G.nodes[node]
+    data = G._node[node]
     # Degrees, not edge scans: only links end at concepts, and an article's other out-edges
-    # are one per keyword (this runs for every node in every graph-file exporter).
-    in_links = 0 if data["kind"] == "keyword" else G.in_degree(node)
-    return flat_fields(data, G.graph.get("label_order", ()), in_links, G.out_degree(node) - len(data["keywords"]))
+    # are one per keyword (this runs for every node in every graph-file exporter). Read from
+    # the adjacency dicts, as a DiGraph's degree views read them, without a view per call.
+    in_links = 0 if data["kind"] == "keyword" else len(G._pred[node])
+    return flat_fields(data, G.graph.get("label_order", ()), in_links, len(G._succ[node]) - len(data["keywords"]))
 
 
 def flat_fields(data: dict, order: Iterable[str], in_links: int, out_links: int) -> dict[str, object]:

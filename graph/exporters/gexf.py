@@ -8,12 +8,13 @@ whose id is its name. No ``lastmodifieddate``: the same input gives the same byt
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import count
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from graph.fields import edge_field_types, edge_values, node_field_types, node_fields
+from graph.fields import JOIN, edge_field_types, node_field_types, node_fields
 from graph.splice import IdLines, Piece, file_context, numbered_pieces, render
 
 _HEADER = (
@@ -71,20 +72,30 @@ class _Writer(IdLines):
                 f'{_attvalues(fields, self.edge_types)}      </edge>\n')
 
     def edge_run(self, e: int, u: int, targets: list[int], edges) -> str:
-        # edge() for each edge, without a dict and a loop over it per edge: what follows the id
-        # line depends on the kind (one of a few, made once) and the anchors (empty or text).
+        # edge() for each edge, in one f-string, without a dict, a tuple or a call per edge: what
+        # follows the id line depends on the kind (one of a few, made once) and the anchors
+        # (empty or text, joined as graph.fields.edge_values joins them).
+        head, middle = f'{self.indent}<edge id="e{u}-', f'" source="n{u}" target="n'
         kinds: dict[str, tuple[str, str]] = {}
-        rows = []
-        for start, (kind, weight, anchors) in zip(self.edge_starts(e, u, targets), edge_values(edges)):
+        join, rows = JOIN.join, []
+        append = rows.append
+        for j, v, edge in zip(count(e), targets, edges):
+            kind = edge["kind"]
             parts = kinds.get(kind)
             if parts is None:
-                parts = kinds[kind] = (f' label="{_attr(str(kind))}" weight="',
+                parts = kinds[kind] = (f'" label="{_attr(str(kind))}" weight="',
                                        f'">\n        <attvalues>\n{_attvalue("kind", kind)}')
-            label, values = parts
+            anchors = join(edge["anchors"])
             if anchors:
-                values += _attvalue("anchors", anchors)
-            rows.append(f'{start}{label}{weight}{values}        </attvalues>\n      </edge>\n')
+                append(f'{head}{j}{middle}{v}{parts[0]}{edge["weight"]}{parts[1]}{_ANCHORS}{_attr(anchors)}"/>\n'
+                       f'{_EDGE_END}')
+            else:
+                append(f'{head}{j}{middle}{v}{parts[0]}{edge["weight"]}{parts[1]}{_EDGE_END}')
         return "".join(rows)
+
+
+_ANCHORS = '          <attvalue for="anchors" value="'
+_EDGE_END = "        </attvalues>\n      </edge>\n"
 
 
 def _attvalue(name: str, value: str) -> str:
@@ -100,9 +111,16 @@ def _attvalues(fields: dict[str, object], declared: dict[str, str]) -> str:
     for name, value in values:
         if isinstance(value, bool):
             value = "true" if value else "false"
-        lines.append(_attvalue(name, str(value)))
+        opening = _OPENINGS.get(name)
+        if opening is None:
+            opening = _OPENINGS[name] = _attvalue(name, "\0").partition("\0")[0]
+        lines.append(f'{opening}{_attr(str(value))}"/>\n')
     lines.append("        </attvalues>\n")
     return "".join(lines)
+
+
+_OPENINGS: dict[str, str] = {}
+"""Field name -> the start of its ``<attvalue>`` line, up to the value (``_attvalue``'s): made once."""
 
 
 def _attr(text: str) -> str:

@@ -7,12 +7,13 @@ XML-forbidden characters; text here is cleaned when read and escaped as it is wr
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import count
 from typing import TextIO
 from xml.sax.saxutils import escape, quoteattr
 
 import networkx as nx
 
-from graph.fields import edge_field_types, edge_values, node_field_types, node_fields
+from graph.fields import JOIN, edge_field_types, node_field_types, node_fields
 from graph.splice import IdLines, Piece, file_context, numbered_pieces, render
 
 _HEADER = (
@@ -61,20 +62,28 @@ class _Writer(IdLines):
         return f'{self.edge_start(e, u, v)}>\n{_data(self.edge_keys, fields)}    </edge>\n'
 
     def edge_run(self, e: int, u: int, targets: list[int], edges) -> str:
-        # edge() for each edge, without a dict and a loop over it per edge: a kind is one of a
-        # few (its line is made once), a weight an int, and anchors are empty or text.
+        # edge() for each edge, in one f-string, without a dict, a tuple or a call per edge: a
+        # kind is one of a few (its line is made once), a weight an int, and anchors are empty
+        # or text (joined as graph.fields.edge_values joins them).
+        head, middle = f'{self.indent}<edge id="e{u}-', f'" source="n{u}" target="n'
         kinds: dict[str, str] = {}
         weight_key, anchors_key = self.edge_keys["weight"], self.edge_keys["anchors"]
-        rows = []
-        for start, (kind, weight, anchors) in zip(self.edge_starts(e, u, targets), edge_values(edges)):
+        weight_open, anchors_open = f'      <data key="{weight_key}">', f'      <data key="{anchors_key}">'
+        join, rows = JOIN.join, []
+        append = rows.append
+        for j, v, edge in zip(count(e), targets, edges):
+            kind = edge["kind"]
             line = kinds.get(kind)
             if line is None:
                 line = kinds[kind] = _data(self.edge_keys, {"kind": kind})
+            anchors = join(edge["anchors"])
             if anchors:
                 if "&" in anchors or "<" in anchors or ">" in anchors:
                     anchors = escape(anchors)
-                anchors = f'      <data key="{anchors_key}">{anchors}</data>\n'
-            rows.append(f'{start}>\n{line}      <data key="{weight_key}">{weight}</data>\n{anchors}    </edge>\n')
+                append(f'{head}{j}{middle}{v}">\n{line}{weight_open}{edge["weight"]}</data>\n'
+                       f'{anchors_open}{anchors}</data>\n    </edge>\n')
+            else:
+                append(f'{head}{j}{middle}{v}">\n{line}{weight_open}{edge["weight"]}</data>\n    </edge>\n')
         return "".join(rows)
 
 
