@@ -132,10 +132,10 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     aliases = dict.fromkeys([path_slug] if path_slug != slug else [], 0)
     if (folder := folder_page(site_path)) is not None:
         aliases.setdefault(folder, 0)
-    written = _aliases(meta.get("aliases"), path_slug, lambda: Problem(path, line_of("aliases"), "bad-field", ""),
-                       problems, options.max_aliases)
-    if written:
-        for alias, line in zip(written, item_lines(text, body_line, "aliases", list(written.values()))):
+    for key in ("aliases", "redirect_from"):  # redirect_from: Jekyll's aliases (jekyll-redirect-from)
+        written = _aliases(meta.get(key), key, path_slug, lambda: Problem(path, line_of(key), "bad-field", ""),
+                           problems, options.max_aliases)
+        for alias, line in zip(written, item_lines(text, body_line, key, list(written.values())) if written else ()):
             aliases[alias] = aliases.get(alias) or line
     aliases.pop(slug, None)  # a page's own address is no alias of it
 
@@ -191,17 +191,17 @@ def language_root(path: str, root_name: str) -> tuple[str, str | None, str]:
     return "", None, path
 
 
-def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems: list[Problem],
+def _aliases(value: object, key: str, path_slug: str, at: Callable[[], Problem], problems: list[Problem],
              limit: int) -> dict[str, str]:
-    """Front matter aliases as slugs -> the text each was first written as."""
+    """Front matter aliases (the list ``key``) as slugs -> the text each was first written as."""
     if value is None:
         return {}
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list) or not all(isinstance(a, str) for a in items):
-        problems.append(replace(at(), message="front matter 'aliases' is not a list of strings; ignored"))
+        problems.append(replace(at(), message=f"front matter {key!r} is not a list of strings; ignored"))
         return {}
     if any(TEMPLATE_SYNTAX.search(a) for a in items):
-        problems.append(replace(at(), code="template-field", message="front matter 'aliases' holds template "
+        problems.append(replace(at(), code="template-field", message=f"front matter {key!r} holds template "
                                 "syntax a site generator fills in, not an address; those aliases are left out"))
         items = [a for a in items if not TEMPLATE_SYNTAX.search(a)]
     folder = posixpath.dirname(path_slug)
@@ -211,7 +211,7 @@ def _aliases(value: object, path_slug: str, at: Callable[[], Problem], problems:
             found.setdefault(page_path(_join(folder, _url_path(a))), a.strip())
     if len(found) > limit:
         problems.append(replace(at(), code="too-many-aliases",
-                                message=f"more than {limit:,} aliases; the rest are left out"))
+                                message=f"more than {limit:,} {key}; the rest are left out"))
         found = dict(islice(found.items(), limit))
     return found
 

@@ -214,3 +214,12 @@ def test_alias_lines_are_front_matter_lines_and_0_for_aliases_the_path_implies()
     article = parse_article("---\nslug: new\naliases:\n  - /x\n  - /docs\n---\n", "docs/README.md")[0]
     # the path before the slug and the README's folder, then the written ones; written beats implied
     assert (article.aliases, article.alias_lines) == (("docs/README", "docs", "x"), (0, 5, 4))
+
+
+def test_jekyll_redirect_from_is_read_as_aliases_with_its_lines():
+    text = "---\ntitle: T\nredirect_from:\n  - /old-name/\n  - /x\naliases: [/x, /y]\n---\n"
+    article = parse_article(text, "posts/new.md")[0]
+    assert (article.aliases, article.alias_lines) == (("x", "y", "old-name"), (6, 6, 4))
+    article, problems = parse_article("---\nredirect_from: 3\n---\n", "a.md")
+    assert [(p.line, p.code, p.message) for p in problems] == [
+        (2, "bad-field", "front matter 'redirect_from' is not a list of strings; ignored")]
