@@ -19,14 +19,14 @@ from html.parser import HTMLParser
 import pyromark
 
 from graph.model import Link, Problem, new_record
-from graph.slugs import HUGO_REF
+from graph.slugs import SITE_ADDRESSES
 from graph.text import plain
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES
 _LOOKS_LIKE_LINK = re.compile(r"\[[^\]\n]*\]\(([^)\n]*)(\)|$)", re.MULTILINE)
 _SYNTAX = {"Inline": "inline", "Reference": "reference", "Collapsed": "reference",
            "Shortcut": "reference", "Autolink": "autolink", "Email": "autolink"}
-_REF_DESTINATION = re.compile(rf"\]\(\s*({HUGO_REF.pattern})\s*\)")
+_ADDRESS_DESTINATION = re.compile(r"\]\(\s*(%s)\s*\)" % "|".join(f"(?:{p.pattern})" for _, p in SITE_ADDRESSES))
 _HTML_BLOCK_WHY = "it sits inside a raw HTML block, which only a blank line ends"
 # The keywords _markupbase.parse_marked_section accepts after "<![" (any other raises AssertionError).
 _MARKED_SECTION = re.compile(r"(?i:temp|cdata|ignore|include|rcdata|if|else|endif)(?![-_.a-zA-Z0-9])")
@@ -154,8 +154,8 @@ def find_links(body: str, path: str = "", first_line: int = 1,
     and one ``too-many-links`` problem says where it stopped.
     """
     limit = max_links if max_links is not None else float("inf")
-    if "{{" in body:
-        body = _REF_DESTINATION.sub(_pointed, body)
+    if "{{" in body or "{%" in body:
+        body = _ADDRESS_DESTINATION.sub(_pointed, body)
     line_of = LineCounter(body.encode("utf-8"), first_line)
     links: list[Link] = []
     problems: list[Problem] = []
@@ -255,12 +255,13 @@ def find_links(body: str, path: str = "", first_line: int = 1,
     return links, problems, first_heading
 
 
-def _pointed(ref: re.Match) -> str:
-    """A Hugo ``ref`` shortcode as a link's destination (``[x]({{< ref "x" >}})``), written so that
-    CommonMark reads it as one, spaces and all: ``](<{{\\< ref "x" \\>}}>)``. Hugo replaces it with
-    the page's address before reading the Markdown, so for Hugo it is a link (an image with ``!``);
-    the destination read is the shortcode as written, and no line moves."""
-    return "](<" + ref[1].replace("<", "\\<").replace(">", "\\>") + ">)"
+def _pointed(address: re.Match) -> str:
+    """A site generator's address as a link's destination (``[x]({{< ref "x" >}})``, ``[x]({% link
+    x.md %})``), written so that CommonMark reads it as one, spaces and all: ``](<{{\\< ref "x"
+    \\>}}>)``. The generator replaces it with the page's address before reading the Markdown, so
+    for it this is a link (an image with ``!``); the destination read is the address as written,
+    and no line moves (``graph.slugs.SITE_ADDRESSES``)."""
+    return "](<" + address[1].replace("<", "\\<").replace(">", "\\>") + ">)"
 
 
 def _flush(anchors: _Anchors, section: str, links: list[Link]) -> None:

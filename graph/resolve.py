@@ -17,7 +17,7 @@ from itertools import chain, compress
 
 from graph.model import Article, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
 from graph.parse import language_root
-from graph.slugs import TEMPLATE_SYNTAX, decode_path, hugo_ref_path, page_path
+from graph.slugs import TEMPLATE_SYNTAX, decode_path, page_path, site_address
 from graph.text import INVISIBLE, field_lang, shown
 
 RESOLVED, MISSING, SELF = LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF
@@ -186,8 +186,8 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     """
     href = href.strip()
     if TEMPLATE_SYNTAX.search(href):
-        ref = hugo_ref_path(href)
-        return (TEMPLATE, None, None) if ref is None else _hugo_ref(ref, site_dir, folder)
+        found = site_address(href)
+        return (TEMPLATE, None, None) if found is None else _site_address(*found, site_dir, folder)
     scheme = _SCHEME.match(href)
     if scheme:
         name = scheme.group(1).lower()
@@ -215,17 +215,29 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     return LOOKUP, page_path(below if other_root else joined), page_path(joined)
 
 
-def _hugo_ref(path: str, site_dir: str, folder: str) -> tuple[str, str | None, str | None]:
-    """``href_target`` of the page a Hugo ``ref`` names: a path from the language root (``/docs/b``),
-    or else first from the page's folder, then from the language root, as Hugo looks it up
-    (gohugo.io/methods/page/ref): the file beside the page, if any, else the concept so named."""
-    if path.startswith("/") or path.startswith("#"):
+def _site_address(how: str, path: str, site_dir: str, folder: str) -> tuple[str, str | None, str | None]:
+    """``href_target`` of the page a site generator's address (``graph.slugs.site_address``) names.
+
+    Hugo's ``ref`` (gohugo.io/methods/page/ref): a path from the language root (``/docs/b``), or
+    else first the file beside the page, then the page so named from the language root. Jekyll's
+    ``link`` names a file from the site's (the corpus's) root and ``post_url`` a file of ``_posts``,
+    each found by its path first, whatever its permalink; a ``relative_url`` is an address from
+    the site root.
+    """
+    if _SCHEME.match(path) or path.startswith("#"):
         return href_target(path, site_dir, folder)
-    kind, key, file_key = href_target(path, site_dir, folder)
-    if kind != LOOKUP or path.startswith("."):
-        return kind, key, file_key
-    beside = page_path(posixpath.normpath(posixpath.join(folder, decode_path(path.split("#", 1)[0]))))
-    return href_target("/" + path, site_dir, folder)[:2] + (beside,)
+    if how == "ref" and not path.startswith("/"):
+        kind, key, file_key = href_target(path, site_dir, folder)
+        if kind != LOOKUP or path.startswith("."):
+            return kind, key, file_key
+        beside = page_path(posixpath.normpath(posixpath.join(folder, decode_path(path.split("#", 1)[0]))))
+        return href_target("/" + path, site_dir, folder)[:2] + (beside,)
+    if how == "post":
+        path = "_posts/" + path.lstrip("/")
+    kind, key, _ = href_target("/" + path.lstrip("/"), site_dir, folder)
+    if kind != LOOKUP or how == "url" or how == "ref":
+        return kind, key, None
+    return kind, key, page_path(decode_path(path.lstrip("/").split("#", 1)[0]))  # from the corpus root
 
 
 def link_folder(href: str, path: str) -> str:

@@ -21,23 +21,34 @@ INDEX_NAMES = frozenset({"_index", "index"})
 TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
 """Hugo shortcodes (``{{% eturl %}}``), Go and Jinja/Liquid templates (``{{ .Site }}``, ``{% url %}``):
 text a site generator replaces before any page exists, so no page is named by it (a link
-destination, a front matter slug, url, permalink or alias). A link destination that is one
-``ref``/``relref`` shortcode and nothing else is the exception (``hugo_ref_path``)."""
-_REF_ARG = r'(?:"[^"\n]*"|`[^`\n]*`|[^\s"`<>%{}]+)'
-_REF = rf"\s*(?:rel)?ref\s+(?:path=)?({_REF_ARG})(?:\s+(?:\w+=)?{_REF_ARG})*\s*"
-HUGO_REF = re.compile(rf"\{{\{{<{_REF}>\}}\}}|\{{\{{%{_REF}%\}}\}}")
-"""Hugo's ``ref`` and ``relref`` shortcodes, the way a Hugo page links another (``{{< ref "finra" >}}``,
-``{{% relref path="/docs/b.md#x" lang="en" %}}``): Hugo puts the page's address in their place
-before it reads the Markdown, so a link written with one is a link to that page."""
+destination, a front matter slug, url, permalink or alias). A link destination made of one of
+the generators' own ways to write a page's address is the exception (``site_address``)."""
+_ARG = r"""(?:"[^"\n]*"|'[^'\n]*'|`[^`\n]*`|[^\s"'`<>%{}|]+)"""
+_REF = rf"\s*(?:rel)?ref\s+(?:path=)?({_ARG})(?:\s+(?:\w+=)?{_ARG})*\s*"
+_BASE = r"(?:\{\{-?\s*site\.(?:url|baseurl)\s*-?\}\})"  # Jekyll's site address, put before a path
+SITE_ADDRESSES = (
+    ("ref", re.compile(rf"\{{\{{<{_REF}>\}}\}}")),  # Hugo: {{< ref "finra" >}}, {{< relref path="x" lang="en" >}}
+    ("ref", re.compile(rf"\{{\{{%{_REF}%\}}\}}")),
+    ("file", re.compile(rf"{_BASE}*\{{%-?\s*link\s+({_ARG})\s*-?%\}}")),  # Jekyll: {% link docs/x.md %}
+    ("post", re.compile(rf"{_BASE}*/?\{{%-?\s*post_url\s+({_ARG})\s*-?%\}}")),  # Jekyll: {% post_url 2024-01-02-x %}
+    ("url", re.compile(rf"\{{\{{-?\s*({_ARG})\s*\|\s*(?:relative_url|absolute_url|url)\s*-?\}}\}}")),  # Jekyll, Eleventy
+    ("url", re.compile(rf"{_BASE}+(/[^\s{{}}%|]*)")),  # Jekyll: {{ site.baseurl }}/docs/x
+)
+"""How Hugo, Jekyll and Eleventy pages write another page's address in Markdown, which the
+generator replaces with that address before it reads the Markdown: so a link written with one
+is a link to that page (``site_address``). Hugo's ``.Site.BaseURL`` is not among them: Hugo runs
+no template in a page's Markdown, where it stays text."""
 
 
-def hugo_ref_path(href: str) -> str | None:
-    """The page path that an href made of one ``ref``/``relref`` shortcode names, unquoted; else None."""
-    m = HUGO_REF.fullmatch(href)
-    if m is None:
-        return None
-    path = m[1] if m[1] is not None else m[2]
-    return path[1:-1] if path[0] in "\"`" else path
+def site_address(href: str) -> tuple[str, str] | None:
+    """(how, path) of an href made of one of ``SITE_ADDRESSES`` and nothing else, path unquoted;
+    how: ``ref`` (Hugo: beside the page, then from the language root), ``file`` (a file from the
+    site's root), ``post`` (a post's name, Jekyll's ``_posts``), ``url`` (an address from the site root)."""
+    for how, pattern in SITE_ADDRESSES:
+        if m := pattern.fullmatch(href):
+            path = m[1]
+            return how, path[1:-1] if path[0] in "\"'`" else path
+    return None
 
 
 HOME = "index"

@@ -57,6 +57,16 @@ def test_a_hugo_ref_shortcode_as_destination_is_a_link_as_hugo_renders_it():
     assert [(p.line, p.message[:12]) for p in problems] == [(6, "'[odd]({{< r"), (6, "'[t]({{< tab")]
 
 
+def test_jekyll_and_eleventy_addresses_as_destinations_are_links_as_the_site_renders_them():
+    body = ("[a]({% link docs/x.md %}) [b]({{ site.baseurl }}{% post_url 2024-01-02-hi %}) "
+            "[c]({{ '/about/' | relative_url }})\n[d]({{ site.baseurl }}/docs/x#h) [e]({{ page.url }}) [f]({% url 'x' %})\n")
+    links, problems, _ = find_links(body, "a.md")
+    assert [(x.href, x.text, x.line) for x in links] == [
+        ("{% link docs/x.md %}", "a", 1), ("{{ site.baseurl }}{% post_url 2024-01-02-hi %}", "b", 1),
+        ("{{ '/about/' | relative_url }}", "c", 1), ("{{ site.baseurl }}/docs/x#h", "d", 2)]
+    assert [(p.line, p.code) for p in problems] == [(2, "not-a-link"), (2, "not-a-link")]  # no address: text
+
+
 def test_markdown_link_swallowed_by_an_html_block_is_reported():
     body = "<table>\n<tr><td>x</td></tr>\n</table>\nText with [a link](/lost).\n\n[found](/found)\n"
     links, problems, _ = find_links(body, "t.md")

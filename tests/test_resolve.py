@@ -79,8 +79,14 @@ def test_link_classes(href, kind, target):
     ('{{< ref "#top" >}}', "self", "writer"),
     ('{{< relref "https://x.org/" >}}', "external", None),
     ('{{< ref "../../../etc/passwd" >}}', "unsafe", None),
+    ("{% link Texts/Arabic/sub/deep.md %}", "resolved", "sub/deep"),  # Jekyll: a file from the site's root
+    ("{{ site.baseurl }}/bank#x", "resolved", "bank"),  # and addresses from the site root
+    ("{{site.url}}{{site.baseurl}}/finra/", "resolved", "finra"),
+    ("{{ 'bank' | relative_url }}", "resolved", "bank"),
+    ("{% post_url 2024-01-02-hi %}", "missing", "_posts/2024-01-02-hi"),
+    ("{{ site.baseurl }}/../../x", "unsafe", None),
 ])
-def test_a_hugo_ref_as_destination_is_the_link_hugo_makes(href, kind, target):
+def test_a_site_generator_address_as_destination_is_the_link_the_site_makes(href, kind, target):
     files = dict(SITE)
     files["Texts/Arabic/writer.md"] = f"---\ntitle: كاتب\n---\n[x]({href})\n"
     resolution = resolve(corpus(files))
@@ -99,6 +105,16 @@ def test_a_hugo_ref_is_looked_up_beside_the_page_first_then_from_the_language_ro
     # it is read from the root; "/b" and "../b" are the root's.
     assert [(o.kind, o.target) for o in res.occurrences] == [("resolved", "docs/b"), ("resolved", "guide/setup"),
                                                               ("resolved", "b"), ("resolved", "b")]
+
+
+def test_jekyll_link_and_post_url_find_the_file_whatever_its_permalink():
+    files = {"index.md": "# Home\n[p]({% post_url 2024-01-02-hi %}) [d]({% link docs/x.md %}) [b]({{ '/blog/hi/' | relative_url }})"
+                         " [n]({% link docs/nope.md %})\n",
+             "_posts/2024-01-02-hi.md": "---\ntitle: Hi\npermalink: /blog/hi/\n---\n",
+             "docs/x.md": "---\ntitle: X\npermalink: /x.html\n---\n"}
+    res = resolve(corpus(files))
+    assert [(o.kind, o.target) for o in res.occurrences] == [("resolved", "blog/hi"), ("resolved", "x"),
+                                                              ("resolved", "blog/hi"), ("missing", "docs/nope")]
 
 
 def test_lookup_prefers_the_article_language_then_any_language():

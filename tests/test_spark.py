@@ -136,6 +136,9 @@ RULES = {
     "Texts/English/guide/tabs.MDX": b"import T from './t';\n\n# Tabs\n[s](setup.mdx)\n",
     # Hugo's ref shortcodes: beside the page, then from the language root
     "Texts/English/guide/refs.md": b'# Refs\n[s]({{< ref "setup" >}}) [o]({{% relref "other.md#x" %}}) [n]({{< ref "/nope" >}})\n',
+    # Jekyll's: a file from the site's root, whatever its permalink; an address from the site root
+    "Texts/English/guide/jekyll.md": b"---\npermalink: /jk/\n---\n# J\n[s]({% link Texts/English/guide/setup.md %})"
+                                     b" [o]({{ site.baseurl }}/other) [me]({{ '/jk/' | relative_url }})\n",
     "Texts/English/guide/faq.mkd": b"# FAQ\n[t](tabs.mdown) [s](setup.mdwn)\n",  # GitHub's other Markdown suffixes
     "Texts/English/Bank.md": b"# Bank, another spelling of bank\n[b](/BANK) [b](/bank)\n",  # case-variant-slug
     # aliases: new.md's /other is other.md's slug; 'shared' claimed twice (the second in a block
