@@ -170,6 +170,8 @@ def subject_groups(G: nx.DiGraph, t: Terms, node: str) -> list[tuple[IRI, list[G
         runs = t.runs[node] = _runs(t, G, G._succ[node])
     # No run has a predicate of node_groups': each is a group of its own.
     groups += [(predicate, objects, True) for predicate, objects in runs]
+    if not G.graph.get("related", _NONE).get(node):
+        return found
     for subject, triples in groupby(_related(G, t, node, s), _SUBJECT_OF):
         if subject != found[-1][0]:
             found.append((subject, []))
@@ -190,14 +192,20 @@ def _runs(t: Terms, G: nx.DiGraph, out: dict[str, dict]) -> list[tuple[str, list
         return []
     iris = list(map(t.nodes(G).__getitem__, out))
     predicates = list(map(_EDGE_PREDICATES.get, map(_KIND, out.values())))
-    first = predicates[0]
-    if first is not None and predicates.count(first) == len(predicates):
-        return [(first, iris)]
+    first, n = predicates[0], len(predicates)
+    if first is not None:
+        # One run, or two (graph.build's links, then its keywords): told apart in C.
+        k = predicates.count(first)
+        if k == n:
+            return [(first, iris)]
+        if predicates[k] is not None and predicates.count(predicates[k]) == n - k and predicates[:k].count(first) == k:
+            return [(first, iris[:k]), (predicates[k], iris[k:])]
     return [(p, [iri for _, iri in run]) for p, run in groupby(
         [pair for pair in zip(predicates, iris) if pair[0] is not None], _SUBJECT_OF)]
 
 
 _SUBJECT_OF, _PREDICATE = itemgetter(0), itemgetter(1)
+_NONE: dict = {}
 
 
 def scheme_statements(t: Terms) -> Iterator[Statement]:

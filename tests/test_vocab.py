@@ -1,6 +1,9 @@
 """The RDF writers render each node from its statements grouped (``subject_groups``): the bytes
 must be those their generic renderers make from the plain statement stream."""
 
+from itertools import groupby, product
+from operator import itemgetter
+
 import pytest
 
 from graph.build import build_graph
@@ -83,3 +86,21 @@ def test_a_literal_is_escaped_as_translate_escapes_it(text):
 
     assert ttl.literal(Literal(text)) == f'"{text.translate(ttl._ESCAPES)}"'
     assert ttl.literal(Literal(text, "ar")) == f'"{text.translate(ttl._ESCAPES)}"@ar'
+
+
+def test_the_runs_of_every_order_of_edge_kinds():
+    # the one- and two-run shortcuts of _runs against a plain groupby, for every sequence of
+    # kinds up to 6 edges (a kind without a predicate included)
+    import networkx as nx
+
+    from graph.vocab import _EDGE_PREDICATES, _runs
+
+    G = nx.DiGraph()
+    G.add_nodes_from((f"n{i}", {"kind": "article"}) for i in range(6))
+    t = Terms(BASE)
+    for n in range(1, 7):
+        for kinds in product((EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD, "other"), repeat=n):
+            out = {f"n{i}": {"kind": kind} for i, kind in enumerate(kinds)}
+            pairs = [(_EDGE_PREDICATES.get(kind), t.node(G, f"n{i}")) for i, kind in enumerate(kinds)]
+            expected = [(p, [iri for _, iri in run]) for p, run in groupby([q for q in pairs if q[0]], itemgetter(0))]
+            assert _runs(t, G, out) == expected, kinds
