@@ -391,8 +391,11 @@ def _store_index(folder: OutputFolder, inputs: str) -> None:
     the next build can read its index back from that file (``_stored_index``)."""
     state = folder.staging / STATE_DIR
     state.mkdir(exist_ok=True)
-    text = state_text(inputs, index_digest(read_state_file(folder.staging / INDEX_FILE)))
     folder.free(state / INDEX_STATE)  # as every file a build writes (a watch's spare one goes first)
+    try:
+        text = state_text(inputs, index_digest(read_state_file(folder.staging / INDEX_FILE)))
+    except (OSError, ValueError):  # an index past MAX_STATE_BYTES (~2 million concepts) is never read back
+        return
     write_file(state / INDEX_STATE, lambda f: f.write(text), folder.out / STATE_DIR / INDEX_STATE)
 
 

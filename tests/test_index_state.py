@@ -76,6 +76,19 @@ def test_without_the_index_file_there_is_no_state_and_the_stage_runs(tmp_path, c
     assert not (out / ".linkgraph" / INDEX_STATE).exists() and len(runs) == 2
 
 
+def test_an_index_too_large_to_read_back_leaves_no_state_and_the_build_goes_on(tmp_path, corpus, runs, monkeypatch):
+    read = pipeline.read_state_file
+
+    def bounded(path):
+        if path.name == pipeline.INDEX_FILE:
+            raise ValueError("larger than MAX_STATE_BYTES")
+        return read(path)
+    monkeypatch.setattr(pipeline, "read_state_file", bounded)
+    warm = rebuild(tmp_path, corpus, CASES["touch-only"])
+    assert not (tmp_path / "out" / ".linkgraph" / INDEX_STATE).exists()
+    assert len(runs) == 3 and warm.warnings == ()
+
+
 @pytest.mark.parametrize("damage, warned", [
     ("garbage", True), ("truncated", True), ("foreign", True), ("other-inputs", False),
     ("index-edited", False), ("index-edited-same-size", False), ("index-truncated", False), ("gone", False),
