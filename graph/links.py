@@ -3,7 +3,8 @@
 Found: inline and reference-style links, autolinks, and ``<a href>`` in raw HTML. Never
 counted: code spans, fenced and indented code, images, HTML comments. Text that looks like a
 link but is not one for CommonMark (``[x](/a b)``, an unclosed ``(``, a Markdown link inside a
-raw HTML block) is reported, not guessed.
+raw HTML block) is reported, not guessed. With ``wikilinks``, ``[[Page]]`` links (Obsidian, Foam,
+Dendron) are found too; off by default, as ``[[...]]`` is also TOML's array of tables (Hugo docs).
 
 pyromark yields parser events with UTF-8 byte ranges and link destinations exactly as written
 (no percent-encoding, no dropping of ``javascript:``), which is what the link audit needs; it
@@ -23,6 +24,11 @@ from graph.slugs import SITE_ADDRESSES
 from graph.text import plain
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES
+WIKILINK_OPTIONS = _OPTIONS | pyromark.Options.ENABLE_WIKILINKS
+"""The parser's options when ``[[Page]]`` links are read (``find_links(wikilinks=True)``)."""
+WIKILINK = "wikilink"
+"""``Link.syntax`` of a ``[[Page]]`` link; its href is ``[[Page]]`` or ``[[folder/Page#Heading]]``
+as written, without the ``|shown text`` (graph.resolve reads that form)."""
 _LOOKS_LIKE_LINK = re.compile(r"\[[^\]\n]*\]\(([^)\n]*)(\)|$)", re.MULTILINE)
 _SYNTAX = {"Inline": "inline", "Reference": "reference", "Collapsed": "reference",
            "Shortcut": "reference", "Autolink": "autolink", "Email": "autolink"}
@@ -143,15 +149,16 @@ class LineCounter:
         return self.first + self.count
 
 
-def find_links(body: str, path: str = "", first_line: int = 1,
-               max_links: int | None = None) -> tuple[list[Link], list[Problem], str]:
+def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | None = None,
+               wikilinks: bool = False) -> tuple[list[Link], list[Problem], str]:
     """All link occurrences of a Markdown body, problems with link-like text, and the text of its
     first level-1 heading ('' if none; ATX or setext, never a ``#`` line in code), as a section
     name is read: what a page without a front matter title is called.
 
     ``first_line`` is the file line on which ``body`` starts, so reported lines are file lines.
     Past ``max_links`` links (or as many link-like problems), the rest of the body is not read
-    and one ``too-many-links`` problem says where it stopped.
+    and one ``too-many-links`` problem says where it stopped. ``wikilinks`` also reads
+    ``[[Page]]``, ``[[Page|shown text]]`` and ``[[folder/Page#Heading]]`` as links (``WIKILINK``).
     """
     limit = max_links if max_links is not None else float("inf")
     if "{{" in body or "{%" in body:
@@ -169,7 +176,8 @@ def find_links(body: str, path: str = "", first_line: int = 1,
 
     # The hot loop of a build: one pass over the parser's events. Each event is a one-key dict
     # (or a bare string): its key is read once and compared, cheapest and commonest cases first.
-    for event, span in pyromark.events_with_range(body, options=_OPTIONS, merge_text=True):
+    options = WIKILINK_OPTIONS if wikilinks else _OPTIONS
+    for event, span in pyromark.events_with_range(body, options=options, merge_text=True):
         if type(event) is str:
             if event == "SoftBreak" or event == "HardBreak":
                 # A line break inside a text is a space in it, as a browser shows it.
@@ -203,10 +211,13 @@ def find_links(body: str, path: str = "", first_line: int = 1,
             if type(value) is dict:
                 attrs = value.get("Link")
                 if attrs is not None:
-                    href = attrs["dest_url"]
-                    if attrs["link_type"] == "Email":
+                    href, link_type = attrs["dest_url"], attrs["link_type"]
+                    if type(link_type) is dict:  # {"WikiLink": {"has_pothole": bool}}: only with wikilinks
+                        link = (_wikilink(href, link_type), WIKILINK, [], line_of(span["start"]))
+                        continue
+                    if link_type == "Email":
                         href = "mailto:" + href
-                    link = (href, _SYNTAX.get(attrs["link_type"], "inline"), [], line_of(span["start"]))
+                    link = (href, _SYNTAX.get(link_type, "inline"), [], line_of(span["start"]))
                 elif "Image" in value:
                     images += 1
                 elif "Heading" in value:
@@ -253,6 +264,15 @@ def find_links(body: str, path: str = "", first_line: int = 1,
         problems.append(Problem(path, stop, "too-many-links", f"more than {max_links:,} links or link-like "
                                 "texts in one file (docs/faults.md, \"Limits\"); the rest of the file is not read"))
     return links, problems, first_heading
+
+
+def _wikilink(dest: str, link_type: dict) -> str:
+    """The href of a ``[[dest|shown]]`` link: ``[[dest]]``. In a table the pipe before the shown
+    text is written ``\\|`` (Obsidian's way, so that it does not end the cell), which leaves a
+    backslash at the end of ``dest``: it belongs to the pipe, not to the name."""
+    if link_type["WikiLink"]["has_pothole"] and dest.endswith("\\"):
+        dest = dest[:-1]
+    return f"[[{dest}]]"
 
 
 def _pointed(address: re.Match) -> str:

@@ -26,7 +26,7 @@ from operator import attrgetter, itemgetter
 
 import pyromark
 
-from graph.links import LineCounter
+from graph.links import WIKILINK, WIKILINK_OPTIONS, LineCounter
 from graph.model import Article, LinkClass, Occurrences, Resolution
 from graph.normalize import WORD, fold, normalize, strip_article, without_proclitic
 from graph.normalize import stem as _stem
@@ -652,13 +652,13 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     del normal  # ~200,000 texts at 50,000 files: not kept to the stage's peak
     for a in resolution.articles:
         if memo is None:
-            entry = (None, article_matches(a.body, lexicon, a.body_line))
+            entry = (None, article_matches(a.body, lexicon, a.body_line, None, _wikilinked(a)))
         else:
             key = (a.body_line, body_digest(a.body))
             entry = memo.entries.get(key)
             if entry is None or not changed.isdisjoint(entry[0].split("\n")):
                 words: set[str] = set()
-                matches = article_matches(a.body, lexicon, a.body_line, words)
+                matches = article_matches(a.body, lexicon, a.body_line, words, _wikilinked(a))
                 for w in words - starts.keys():
                     starts[w] = tuple(k for k, _ in word_keys(w)[2])
                 first_keys = sorted(set(chain.from_iterable(map(starts.__getitem__, words))))
@@ -1028,13 +1028,22 @@ def _ends(trie: dict, text: str, spans: list, info: list, i: int) -> Iterator[tu
                 break
 
 
-def article_matches(body: str, lexicon: Lexicon, first_line: int = 1,
-                    words: set[str] | None = None) -> tuple[tuple[int, str, tuple[tuple[Name, str], ...]], ...]:
+def article_matches(body: str, lexicon: Lexicon, first_line: int = 1, words: set[str] | None = None,
+                    wikilinks: bool = False) -> tuple[tuple[int, str, tuple[tuple[Name, str], ...]], ...]:
     """(line, words as written, ((name, tier), ...)) of every longest name in one body: all an
     article gives to ``mention_candidates`` before the corpus-wide counts, a function of the body
-    and of the names starting with its words only. ``words`` collects the words of its prose."""
+    and of the names starting with its words only. ``words`` collects the words of its prose;
+    ``wikilinks``: the body's ``[[Page]]`` links are links, not prose."""
     return tuple((line, text, tuple((name, tier(name)) for name in names))
-                 for line, text, names, tier in scan(body, lexicon, first_line, words))
+                 for line, text, names, tier in scan(body, lexicon, first_line, words, wikilinks))
+
+
+def _wikilinked(article: Article) -> bool:
+    """Whether the article's body was read with ``[[Page]]`` links (``ParseOptions.wikilinks``) and
+    holds one: its links say so, since only such a reading finds them. Without one, the body reads
+    the same either way; so the option need not reach this stage, nor its memo's keys (one body,
+    one reading within a build or a ``--watch``)."""
+    return any(link.syntax == WIKILINK for link in article.links)
 
 
 PRIOR, PRIOR_WEIGHT = 0.5, 1.0
@@ -1060,12 +1069,12 @@ def confidence(tier: str, name: Name, name_rate: tuple[int, int], target_rate: t
     return round(TIER[tier] * name.weight * likely, 3)
 
 
-def scan(body: str, lexicon: Lexicon, first_line: int = 1,
-         words: set[str] | None = None) -> Iterator[tuple[int, str, list[Name], Callable[[Name], str]]]:
+def scan(body: str, lexicon: Lexicon, first_line: int = 1, words: set[str] | None = None,
+         wikilinks: bool = False) -> Iterator[tuple[int, str, list[Name], Callable[[Name], str]]]:
     """(line, words as written, names, tier of a name) of every longest name in the prose of a
-    Markdown body; ``words`` collects the words of the prose."""
+    Markdown body; ``words`` collects the words of the prose; ``wikilinks`` as for ``prose``."""
     trie, analysed, tier = lexicon.trie, lexicon._words.__getitem__, lexicon._tiers.tier
-    for text, starts in prose(body, first_line):
+    for text, starts in prose(body, first_line, wikilinks):
         found = list(WORD.finditer(text))  # one pass of the pattern, its spans and words read in C
         spans = list(map(_SPAN, found))
         written = list(map(_GROUP, found))
@@ -1128,18 +1137,20 @@ class _Tiers(dict):
         return self[words, written, clitic]
 
 
-def prose(body: str, first_line: int = 1) -> Iterator[tuple[str, list[tuple[int, int]]]]:
+def prose(body: str, first_line: int = 1, wikilinks: bool = False) -> Iterator[tuple[str, list[tuple[int, int]]]]:
     """Runs of prose in a Markdown body, each with (offset in the run, file line) of its pieces.
 
     A run is the text of one block between links, code spans and raw HTML; emphasis and line
-    breaks do not end it. Headings, code, link text, images and HTML are not prose.
+    breaks do not end it. Headings, code, link text, images and HTML are not prose; with
+    ``wikilinks``, nor is the text of a ``[[Page]]`` link (graph.links reads them as links).
     """
     line_of = LineCounter(body.encode("utf-8"), first_line)
     parts: list[str] = []
     starts: list[tuple[int, int]] = []
     size = 0
     hidden = 0  # inside a heading, code block, link, image or HTML anchor
-    for event, span in pyromark.events_with_range(body, options=_OPTIONS, merge_text=True):
+    options = WIKILINK_OPTIONS if wikilinks else _OPTIONS
+    for event, span in pyromark.events_with_range(body, options=options, merge_text=True):
         if type(event) is str:  # SoftBreak, HardBreak, Rule ...
             if event.endswith("Break") and parts:
                 parts.append(" ")

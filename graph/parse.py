@@ -57,6 +57,10 @@ class ParseOptions:
     overflows the stack at ~25,000 levels (``title: [[[…``, 25 KB) and kills the process;
     PyYAML's own, tomllib and json raise RecursionError at a depth that depends on the caller's
     stack. For TOML a dotted key's parts count as levels (``graph.front_matter``)."""
+    wikilinks: bool = False
+    """Read ``[[Page]]`` links (Obsidian, Foam, Dendron), and let each page also answer to its file's
+    name, as such a link names it (docs/link-rules.md). Off by default: ``[[module.mounts]]`` is
+    a TOML table in Hugo's docs, not a link."""
 
 
 def too_large(rel: str, options: ParseOptions) -> Problem:
@@ -132,6 +136,8 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     aliases = dict.fromkeys([path_slug] if path_slug != slug else [], 0)
     if (folder := folder_page(site_path)) is not None:
         aliases.setdefault(folder, 0)
+    if options.wikilinks:  # [[name]] names a note by its file name, wherever it is (docs/link-rules.md)
+        aliases.setdefault(page_path(posixpath.basename(site_path)), 0)
     for key in ("aliases", "redirect_from"):  # redirect_from: Jekyll's aliases (jekyll-redirect-from)
         written = _aliases(meta.get(key), key, path_slug, lambda: Problem(path, line_of(key), "bad-field", ""),
                            problems, options.max_aliases)
@@ -139,7 +145,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
             aliases[alias] = aliases.get(alias) or line
     aliases.pop(slug, None)  # a page's own address is no alias of it
 
-    links, link_problems, heading = find_links(body, path, body_line, options.max_links)
+    links, link_problems, heading = find_links(body, path, body_line, options.max_links, options.wikilinks)
     links = _few_targets(links, options.max_targets, path, link_problems)
     title = field("title") or field("linkTitle") or heading or slug.rpartition("/")[2]
 

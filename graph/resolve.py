@@ -185,6 +185,8 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     ``unsafe`` the key says why; for the other classes it is None.
     """
     href = href.strip()
+    if href[:2] == "[[" and href[-2:] == "]]":
+        return _wikilink(href[2:-2], site_dir, folder)
     if TEMPLATE_SYNTAX.search(href):
         found = site_address(href)
         return (TEMPLATE, None, None) if found is None else _site_address(*found, site_dir, folder)
@@ -238,6 +240,17 @@ def _site_address(how: str, path: str, site_dir: str, folder: str) -> tuple[str,
     if kind != LOOKUP or how == "url" or how == "ref":
         return kind, key, None
     return kind, key, page_path(decode_path(path.lstrip("/").split("#", 1)[0]))  # from the corpus root
+
+
+def _wikilink(name: str, site_dir: str, folder: str) -> tuple[str, str | None, str | None]:
+    """``href_target`` of a ``[[name]]`` link (graph.links.WIKILINK), looked up as Obsidian does: a
+    note's name is its file name, so first the file beside the page (``folder/name.md``), else the
+    concept so named from the language root, which each page also answers to by its file name
+    (an implied alias: ``ParseOptions.wikilinks``); ``./`` and ``../`` are read from the page's
+    folder only. Otherwise as any href: ``[[#Heading]]`` is the page itself, a scheme is external
+    or unsafe, ``..`` climbing out is unsafe. Whitespace runs (a line break inside the brackets)
+    are one space, as a file name has them."""
+    return _site_address("ref", " ".join(name.split()), site_dir, folder)
 
 
 def link_folder(href: str, path: str) -> str:

@@ -189,3 +189,34 @@ def test_unclosed_comments_and_tags_cost_one_search_each_not_one_per_opener(monk
     monkeypatch.setattr(anchors, "check_for_whole_start_tag", lambda i: starts.append(i) or -1)
     anchors.feed_all(data)
     assert sum(searched) <= 2 * len(data) and len(starts) <= 2  # the <div>, in feed and again in close
+
+
+def test_wikilinks_are_links_only_when_asked_for():
+    body = ("# Notes\n\nSee [[Obs Page]], [[folder/Page#Heading|the *heading*]] and [[a|b|c]].\n"
+            "![[img.png]] ![[img.png|100]] `[[code]]` [[]] [[|b]]\n\n```\n[[fenced]]\n```\n")
+    assert find_links(body)[0] == []  # prose, as CommonMark reads it
+    links, problems, _ = find_links(body, "n.md", 3, wikilinks=True)
+    # the href is the wikilink as written, without its shown text (Obsidian: target|shown);
+    # embeds (![[...]]) are images, code is code, [[]] and [[|b]] are text
+    assert [(x.href, x.text, x.line, x.section, x.syntax) for x in links] == [
+        ("[[Obs Page]]", "Obs Page", 5, "Notes", "wikilink"),
+        ("[[folder/Page#Heading]]", "the heading", 5, "Notes", "wikilink"),
+        ("[[a]]", "b|c", 5, "Notes", "wikilink")]
+    assert problems == []
+
+
+def test_wikilinks_nested_in_tables_and_links_are_read_as_pulldown_cmark_reads_them():
+    body = ("| a | b |\n|---|---|\n| [[Page\\|shown]] | [[x]] |\n\n"  # Obsidian escapes the pipe in a table
+            "[[a[[b]]c]] [text [[in]] link](/u) [[ spaced ]] [[multi\nline]]\n")
+    links = find_links(body, wikilinks=True)[0]
+    # the innermost brackets make the link; a wikilink inside [..](..) wins over the outer link
+    assert [(x.href, x.text) for x in links] == [("[[Page]]", "shown"), ("[[x]]", "x"), ("[[b]]", "b"),
+                                                 ("[[in]]", "in"), ("[[ spaced ]]", "spaced"),
+                                                 ("[[multi\nline]]", "multi line")]
+    assert [(x.href, x.text) for x in find_links(body)[0]] == [("/u", "text [[in]] link")]
+
+
+def test_toml_tables_in_a_hugo_shortcode_are_wikilinks_which_is_why_they_are_opt_in():
+    body = "{{< code-toggle file=hugo >}}\n[[module.mounts]]\nsource = 'content'\n{{< /code-toggle >}}\n"
+    assert find_links(body)[0] == []
+    assert [x.href for x in find_links(body, wikilinks=True)[0]] == ["[[module.mounts]]"]

@@ -96,6 +96,19 @@ def test_not_prose(body):
     assert "bond" not in found(body, "Page", "English/page.md")
 
 
+def test_a_wikilinks_text_is_not_prose_when_wikilinks_are_read():
+    from graph.parse import ParseOptions
+    files = {**CONCEPTS, "English/page.md": article("Page", "See [[https://example.com|a bond]] here.")}
+
+    def targets(wikilinks: bool) -> set[str]:
+        options = ParseOptions(wikilinks=wikilinks)
+        articles = [parse_article(t, name, options)[0] for name, t in sorted(files.items())]
+        return set(m.target for m in corpus_mentions(resolve(Corpus(tuple(articles), (), len(articles))),
+                                                     min_confidence=0)["English/page.md"])
+    assert "bond" not in targets(True)
+    assert "bond" in targets(False)  # without the option, [[...]] is prose
+
+
 def test_front_matter_is_not_prose():
     text = "---\ntitle: Page\ndescription: about a bond\n---\nNothing here.\n"
     files = {**CONCEPTS, "English/page.md": text}

@@ -223,3 +223,19 @@ def test_jekyll_redirect_from_is_read_as_aliases_with_its_lines():
     article, problems = parse_article("---\nredirect_from: 3\n---\n", "a.md")
     assert [(p.line, p.code, p.message) for p in problems] == [
         (2, "bad-field", "front matter 'redirect_from' is not a list of strings; ignored")]
+
+
+def test_with_wikilinks_a_page_also_answers_to_its_file_name_an_implied_alias():
+    from graph.parse import ParseOptions
+    on = ParseOptions(wikilinks=True)
+    deep = parse_article("# Note\n[[Other]]\n", "notes/sub/My Note.md", on)[0]
+    assert (deep.slug, deep.aliases, deep.alias_lines) == ("notes/sub/My Note", ("My Note",), (0,))
+    assert [(x.href, x.syntax) for x in deep.links] == [("[[Other]]", "wikilink")]
+    assert parse_article("# Note\n", "My Note.md", on)[0].aliases == ()  # its slug already
+    # a written alias of that name is reported like any (its line); README keeps its folder
+    written = parse_article("---\naliases: [/My Note]\n---\n", "notes/My Note.md", on)[0]
+    assert (written.aliases, written.alias_lines) == (("My Note",), (2,))
+    readme = parse_article("# R\n", "docs/README.md", on)[0]
+    assert (readme.aliases, readme.alias_lines) == (("docs", "README"), (0, 0))
+    off = parse_article("# Note\n[[Other]]\n", "notes/sub/My Note.md")[0]
+    assert (off.aliases, off.links) == ((), ())

@@ -442,3 +442,70 @@ def test_a_memo_gives_the_alias_problems_and_aliases_of_a_fresh_call_as_conflict
     again = resolve(read(), memo)
     assert [a for a in again.articles if a.path == "beta.md"][0] is [a for a in kept.articles
                                                                      if a.path == "beta.md"][0]
+
+
+def vault(files: dict[str, str], wikilinks: bool = True):
+    """Resolve a corpus read with ``ParseOptions(wikilinks=...)``."""
+    from graph.parse import ParseOptions
+    articles, problems = [], []
+    for path in sorted(files):
+        article, found = parse_article(files[path], path, ParseOptions(wikilinks=wikilinks))
+        articles.append(article)
+        problems += found
+    return resolve(Corpus(tuple(articles), tuple(problems), len(files)))
+
+
+VAULT = {
+    "notes/a.md": "# A\n",
+    "notes/Page.md": "# Notes page\n",
+    "Page.md": "# Root page\n",
+    "deep/sub/Only Here.md": "# Only here\n",
+    "other/Twin.md": "# Other twin\n", "deep/Twin.md": "# Deep twin\n",
+    "x/y.md": "# Y\n", "x/index.md": "# X\n",
+}
+
+
+@pytest.mark.parametrize("link, kind, target", [
+    ("[[Page]]", "resolved", "notes/Page"),  # the file beside the page first
+    ("[[page]]", "resolved", "Page"),  # the file beside is matched exactly, then names without regard to case
+    ("[[a#Heading|shown]]", "self", "notes/a"),
+    ("[[#Heading]]", "self", "notes/a"),
+    ("[[Only Here]]", "resolved", "deep/sub/Only Here"),  # anywhere in the vault, by its file name
+    ("[[Only Here.md]]", "resolved", "deep/sub/Only Here"),
+    ("[[deep/sub/Only Here]]", "resolved", "deep/sub/Only Here"),  # a path from the vault's root
+    ("[[/Page]]", "resolved", "Page"),
+    ("[[../Page]]", "resolved", "Page"),  # ./ and ../ from the page's folder only
+    ("[[./Twin]]", "missing", "notes/Twin"),
+    ("[[Twin]]", "resolved", "deep/Twin"),  # two notes of one name: the first by path, silently
+    ("[[x]]", "resolved", "x"),
+    ("[[index]]", "resolved", "x"),  # x/index.md's file name
+    ("[[Nowhere]]", "missing", "Nowhere"),
+    ("[[ Obs  Page ]]", "missing", "Obs Page"),
+    ("[[https://x.org/]]", "external", None),
+    ("[[javascript:alert(1)]]", "unsafe", None),
+    ("[[../../../etc/passwd]]", "unsafe", None),
+    ("[[{{ .Site }}]]", "template", None),
+])
+def test_a_wikilink_names_a_note_by_its_file_name_beside_the_page_then_anywhere(link, kind, target):
+    res = vault({**VAULT, "notes/a.md": f"# A\n{link}\n"})
+    occurrence, = res.occurrences
+    assert (occurrence.kind, occurrence.target, occurrence.link.syntax) == (kind, target, "wikilink")
+    # file names are implied aliases: never reported, even two notes of one name
+    assert [p.code for p in res.problems] == (["unsafe-link"] if kind == "unsafe" else
+                                              ["template-link"] if kind == "template" else [])
+
+
+def test_a_file_name_loses_to_a_slug_and_a_written_alias_and_is_an_alias_only_with_wikilinks():
+    files = {"a.md": "[[Page]] [[old]] [[Deep]]\n", "sub/Page.md": "# Sub page\n", "Page.md": "# Root\n",
+             "z/old.md": "# Z old\n", "w.md": "---\naliases: [old]\n---\n", "q/Deep.md": "# Deep\n"}
+    res = vault(files)
+    assert [(o.kind, o.target) for o in res.occurrences] == [("resolved", "Page"), ("resolved", "w"),
+                                                             ("resolved", "q/Deep")]
+    aliases = {a.path: a.aliases for a in res.articles}
+    # sub/Page's and z/old's names resolve elsewhere: not published as theirs, no problem
+    assert aliases == {"Page.md": (), "a.md": (), "q/Deep.md": ("Deep",), "sub/Page.md": (), "w.md": ("old",),
+                       "z/old.md": ()}
+    assert res.problems == ()
+    off = vault(files, wikilinks=False)
+    assert off.occurrences.kinds == b"" and all(a.aliases == (("old",) if a.path == "w.md" else ())
+                                                for a in off.articles)
