@@ -55,10 +55,11 @@ def check_links(
     max_missing: int | None = None,
     default_lang: str | None = None,
     mentions: bool = False,
+    wikilinks: bool = False,
 ) -> CheckResult:
     """Audit the links of the Markdown files under ``paths``; ``max_missing`` tolerates that many;
-    ``mentions`` also lists unlinked mentions."""
-    root, resolution = _read(paths, default_lang)
+    ``mentions`` also lists unlinked mentions; ``wikilinks`` reads ``[[Page]]`` links too."""
+    root, resolution = _read(paths, default_lang, wikilinks)
     listed = _mentions(resolution, root, MIN_CONFIDENCE) if mentions else ()
     bad = tuple(BadLink(os.path.join(root, o.path) if root != "." else o.path, o.link.line, o.link.href, o.kind, o.target if o.kind == MISSING else None)
                 for o in resolution.occurrences if o.kind in (MISSING, UNSAFE))
@@ -70,16 +71,18 @@ def check_links(
 
 
 def find_mentions(paths: Iterable[str | os.PathLike[str]], default_lang: str | None = None,
-                  min_confidence: float | None = None) -> tuple[Mention, ...]:
-    """Unlinked mentions in the Markdown files under ``paths``, with paths an editor can open."""
-    root, resolution = _read(paths, default_lang)
+                  min_confidence: float | None = None, wikilinks: bool = False) -> tuple[Mention, ...]:
+    """Unlinked mentions in the Markdown files under ``paths``, with paths an editor can open
+    (``wikilinks``: ``[[Page]]`` links are links, not prose)."""
+    root, resolution = _read(paths, default_lang, wikilinks)
     return _mentions(resolution, root, MIN_CONFIDENCE if min_confidence is None else min_confidence)
 
 
-def _read(paths: Iterable[str | os.PathLike[str]], default_lang: str | None) -> tuple[str, Resolution]:
+def _read(paths: Iterable[str | os.PathLike[str]], default_lang: str | None,
+          wikilinks: bool = False) -> tuple[str, Resolution]:
     """(the input root as shown to an editor, the resolved corpus) of the files under ``paths``."""
     found = discover(paths)
-    return _shown(found.root), resolve(read_corpus(found, ParseOptions(default_lang)))
+    return _shown(found.root), resolve(read_corpus(found, ParseOptions(default_lang, wikilinks=wikilinks)))
 
 
 def _mentions(resolution: Resolution, root: str, min_confidence: float) -> tuple[Mention, ...]:

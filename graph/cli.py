@@ -78,6 +78,9 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
                    help="language of files whose front matter, folder and title script do not tell "
                    "(default: none, such text stays untagged)")
+    b.add_argument("--wikilinks", action="store_true",
+                   help="also read [[Page]] and [[Page|text]] links (Obsidian, Foam vaults); off by default, "
+                   "as [[x]] is TOML in Hugo's docs (docs/link-rules.md)")
     b.add_argument("--strict", action="store_true", help="exit 1 if the input has any problem")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
@@ -158,6 +161,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="fail only when there are more than N links to missing targets")
     c.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
                    help="language of files whose front matter, folder and title script do not tell")
+    c.add_argument("--wikilinks", action="store_true",
+                   help="also read [[Page]] and [[Page|text]] links (Obsidian, Foam vaults); off by default, "
+                   "as [[x]] is TOML in Hugo's docs (docs/link-rules.md)")
     c.add_argument("--format", dest="result_format", choices=("text", "json"), default="text",
                    help="text: one path:line: href (class) line each (default); json: the whole audit")
     c.add_argument("--mentions", action="store_true",
@@ -181,6 +187,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="list mentions with at least this confidence, 0-1 (default: 0.4)")
     m.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
                    help="language of files whose front matter, folder and title script do not tell")
+    m.add_argument("--wikilinks", action="store_true",
+                   help="also read [[Page]] and [[Page|text]] links (Obsidian, Foam vaults); off by default, "
+                   "as [[x]] is TOML in Hugo's docs (docs/link-rules.md)")
     return parser
 
 
@@ -248,7 +257,7 @@ def _build(args: argparse.Namespace) -> int:
     cache_dir = None if args.no_cache else (args.cache_dir or default_cache_dir())
     progress = Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
     options = dict(formats=formats, base_iri=args.base_iri, default_lang=args.default_lang, related=args.related,
-                   jobs=usable_jobs(args.jobs), cache_dir=cache_dir)
+                   jobs=usable_jobs(args.jobs), cache_dir=cache_dir, wikilinks=args.wikilinks)
     if args.watch:
         return _watch(args, options)
     result = build(args.paths, args.out, observe=progress, **options)
@@ -265,7 +274,8 @@ def _build_spark(args: argparse.Namespace) -> int:
     if args.related or args.watch:
         raise UsageError("--related and --watch are for one machine: build without --engine spark (docs/spark.md)")
     formats = [name for group in args.formats for name in group] if args.formats else None
-    result = build_spark(args.paths, args.out, formats, args.base_iri, args.default_lang, args.master, args.conf)
+    result = build_spark(args.paths, args.out, formats, args.base_iri, args.default_lang, args.master, args.conf,
+                         wikilinks=args.wikilinks)
     report = result.report
     if not args.quiet:
         for p in report.get("problems", ()):
@@ -375,7 +385,8 @@ def _stats(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from graph.check import check_links, format_check, verdict
 
-    result = check_links(args.paths, args.allow_missing, args.max_missing, args.default_lang, args.mentions)
+    result = check_links(args.paths, args.allow_missing, args.max_missing, args.default_lang, args.mentions,
+                         args.wikilinks)
     text = format_check(result, args.result_format)
     if text:
         print(text)
@@ -387,7 +398,8 @@ def _mentions(args: argparse.Namespace) -> int:
     from graph.check import find_mentions
     from graph.mentions import format_mentions
 
-    text = format_mentions(find_mentions(args.paths, args.default_lang, args.min_confidence), args.result_format)
+    text = format_mentions(find_mentions(args.paths, args.default_lang, args.min_confidence, args.wikilinks),
+                           args.result_format)
     if text:
         print(text)
     return 0

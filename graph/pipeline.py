@@ -84,6 +84,7 @@ def build(
     observe: Observer | None = None,
     publish: Callable[[Resolution], bool] | None = None,
     memo: Memo | None = None,
+    wikilinks: bool = False,
 ) -> BuildResult:
     """Build the graph of the Markdown files under ``paths`` and write ``formats`` to ``out_dir``.
 
@@ -92,11 +93,11 @@ def build(
     (None: no cache); ``observe(stage, done, total)`` is told when each stage starts and how
     reading advances; ``publish(resolution)`` False keeps the previous outputs (``--watch``
     while a file is broken); ``memo``, kept by the caller across builds, spares work a rebuild
-    would redo (``--watch``).
+    would redo (``--watch``); ``wikilinks`` reads ``[[Page]]`` links (``ParseOptions.wikilinks``).
     """
     with _no_cyclic_gc():
         return _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish,
-                      memo)
+                      memo, wikilinks)
 
 
 EXPLORER_MAX_NODES = 10_000
@@ -167,14 +168,15 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish,
-           memo) -> BuildResult:
+           memo, wikilinks=False) -> BuildResult:
     exporters = [get_exporter(name) for name in (formats if formats is not None else EXPORTERS)]
     options = ExportOptions(base_iri=check_base_iri(base_iri))
     # Locked and checked before any work, so a folder that cannot take the outputs (or that
     # another build is writing) is reported at once, not after a minute of parsing.
     with OutputFolder(out_dir, output_names(), spare=memo.spare if memo else None) as folder:
         result = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
-                       observe or (lambda name, done=0, total=0: None), default_set=formats is None, memo=memo)
+                       observe or (lambda name, done=0, total=0: None), default_set=formats is None, memo=memo,
+                       wikilinks=wikilinks)
         if publish is not None and not publish(result.resolution):
             return replace(result, written=())
         folder.commit()
@@ -189,9 +191,9 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
 
 
 def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage, default_set,
-          memo=None) -> BuildResult:
+          memo=None, wikilinks=False) -> BuildResult:
     stage("read")
-    corpus = read_corpus(paths, ParseOptions(default_lang), jobs, cache_dir, lambda done, total: stage("read", done, total),
+    corpus = read_corpus(paths, ParseOptions(default_lang, wikilinks=wikilinks), jobs, cache_dir, lambda done, total: stage("read", done, total),
                          lead_only=True, known=memo.files if memo else None)
     stage("resolve")
     resolution = resolve(corpus, memo.resolved if memo else None)

@@ -168,3 +168,33 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
     run = subprocess.run(f"{sys.executable} -m graph check {tmp_path} | head -c 10", shell=True,
                          capture_output=True, text=True, cwd=PROJECT)
     assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr, run.stderr[-500:]
+
+
+VAULT = {"notes/a.md": b"# Alpha\n[[Beta]] [[Gone|gone note]] and the Gamma note.\n",
+         "notes/deep/Beta.md": b"# Beta\n[[a#Top]]\n", "Gamma.md": b"# Gamma\n"}
+
+
+def test_wikilinks_are_read_by_build_check_and_mentions_only_with_the_flag(tmp_path, capsys):
+    from tests.conftest import write_files
+
+    vault = write_files(tmp_path / "vault", VAULT)
+    assert main(["build", str(vault), "-o", str(tmp_path / "off"), "--no-cache", "-q"]) == 0
+    assert main(["build", str(vault), "-o", str(tmp_path / "on"), "--no-cache", "-q", "--wikilinks"]) == 0
+    off = json.loads((tmp_path / "off" / "report.json").read_text())
+    on = json.loads((tmp_path / "on" / "report.json").read_text())
+    assert sum(off["counts"]["link_occurrences"].values()) == 0
+    assert on["counts"]["link_occurrences"] == {"resolved": 2, "missing": 1, "self": 0, "external": 0, "unsafe": 0,
+                                                "template": 0}
+    audit = [json.loads(line) for line in (tmp_path / "on" / "links.jsonl").read_text().splitlines()]
+    assert [(x["href"], x["text"], x["class"], x["target"], x["syntax"]) for x in audit] == [
+        ("[[Beta]]", "Beta", "resolved", "notes/deep/Beta", "wikilink"),
+        ("[[Gone]]", "gone note", "missing", "Gone", "wikilink"),
+        ("[[a#Top]]", "a#Top", "resolved", "notes/a", "wikilink")]
+    capsys.readouterr()
+    assert main(["check", str(vault)]) == 0
+    assert main(["check", str(vault), "--wikilinks"]) == 1
+    out = capsys.readouterr().out
+    assert out.endswith("notes/a.md:2: [[Gone]] (missing)\n")
+    for flag, targets in (["--wikilinks"], {"Gamma"}), ([], {"Gamma", "notes/deep/Beta"}):
+        assert main(["mentions", str(vault), "--min-confidence", "0", "--format", "json", *flag]) == 0
+        assert {m["target"] for m in json.loads(capsys.readouterr().out)} == targets

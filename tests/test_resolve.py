@@ -495,17 +495,19 @@ def test_a_wikilink_names_a_note_by_its_file_name_beside_the_page_then_anywhere(
                                               ["template-link"] if kind == "template" else [])
 
 
-def test_a_file_name_loses_to_a_slug_and_a_written_alias_and_is_an_alias_only_with_wikilinks():
-    files = {"a.md": "[[Page]] [[old]] [[Deep]]\n", "sub/Page.md": "# Sub page\n", "Page.md": "# Root\n",
-             "z/old.md": "# Z old\n", "w.md": "---\naliases: [old]\n---\n", "q/Deep.md": "# Deep\n"}
+def test_a_file_name_loses_to_a_slug_is_first_by_path_among_aliases_and_is_an_alias_only_with_wikilinks():
+    files = {"a.md": "[[Page]] [[old]] [[Deep]] [[Mid]]\n", "sub/Page.md": "# Sub page\n", "Page.md": "# Root\n",
+             "z/old.md": "# Z old\n", "w.md": "---\naliases: [old]\n---\n", "q/Deep.md": "# Deep\n",
+             "b/Mid.md": "# Mid\n", "c.md": "---\naliases: [Mid]\n---\n"}
     res = vault(files)
     assert [(o.kind, o.target) for o in res.occurrences] == [("resolved", "Page"), ("resolved", "w"),
-                                                             ("resolved", "q/Deep")]
+                                                             ("resolved", "q/Deep"), ("resolved", "b/Mid")]
     aliases = {a.path: a.aliases for a in res.articles}
-    # sub/Page's and z/old's names resolve elsewhere: not published as theirs, no problem
-    assert aliases == {"Page.md": (), "a.md": (), "q/Deep.md": ("Deep",), "sub/Page.md": (), "w.md": ("old",),
-                       "z/old.md": ()}
-    assert res.problems == ()
+    # sub/Page's and z/old's names resolve elsewhere: not published as theirs, no problem; c.md's
+    # written alias comes after b/Mid.md's name by path: reported, as after a README's folder
+    assert aliases == {"Page.md": (), "a.md": (), "b/Mid.md": ("Mid",), "c.md": (), "q/Deep.md": ("Deep",),
+                       "sub/Page.md": (), "w.md": ("old",), "z/old.md": ()}
+    assert [(p.path, p.line, p.code) for p in res.problems] == [("c.md", 2, "alias-conflict")]
     off = vault(files, wikilinks=False)
-    assert off.occurrences.kinds == b"" and all(a.aliases == (("old",) if a.path == "w.md" else ())
-                                                for a in off.articles)
+    assert off.occurrences.kinds == b"" and {a.path: a.aliases for a in off.articles if a.aliases} == {
+        "c.md": ("Mid",), "w.md": ("old",)}

@@ -63,14 +63,14 @@ def graphml_counts(path: Path) -> tuple[int, int]:
 
 
 def assert_equivalent(spark, inputs: list[Path], tmp: Path, csv: bool = True, out: Path | None = None,
-                      jobs: int = 1) -> dict:
+                      jobs: int = 1, wikilinks: bool = False) -> dict:
     """Build locally and (unless ``out`` holds a Spark build already) with Spark; the outputs
     must say the same. ``csv``: also compare the neo4j CSV rows and each node's attributes.
     Returns the Spark report."""
-    local = build(inputs, tmp / "local", ["ntriples", "graphml", "csv"], jobs=jobs)
+    local = build(inputs, tmp / "local", ["ntriples", "graphml", "csv"], jobs=jobs, wikilinks=wikilinks)
     if out is None:
         out = tmp / "spark out%41"  # written as named: Hadoop's paths are not percent-encoded
-        report = build_spark([str(p) for p in inputs], str(out), spark=spark).report
+        report = build_spark([str(p) for p in inputs], str(out), spark=spark, wikilinks=wikilinks).report
         assert json.loads((out / "report.json").read_text(encoding="utf-8")) == report
     else:
         report = json.loads((out / "report.json").read_text(encoding="utf-8"))
@@ -170,6 +170,34 @@ def test_rules_bad_input_and_zero_byte_files_give_the_same_graph_and_report(spar
         ("English/lender.md", 3), ("English/new.md", 3), ("English/shared-a.md", 3), ("English/shared-b.md", 5)]
     empty = {p["path"] for p in report["problems"] if p["code"] == "empty-file"}
     assert {"bad/empty.md", "bad/_index.md", "bad/.hidden.md", "bad/a+b c%41.md"} <= empty
+
+
+WIKI = {
+    # [[name]]: the file beside first, then by file name anywhere (an implied alias, which loses
+    # silently to a slug, a written alias and an earlier file's name); shown text, headings,
+    # embeds, a scheme, '..' out of the root, and a Hugo TOML table read as a link
+    "Texts/English/notes/a.md": b"# A\n[[Page]] [[Twin|the twin]] [[deep/Only#h]] [[#h]] [[Only]] ![[img.png]]\n"
+                                b"| t |\n|---|\n| [[Lender\\|l]] |\n\n[[https://x.org]] [[../../../up]] [[Nowhere]]\n",
+    "Texts/English/notes/Page.md": b"# Notes page\n[[new]] [[old]] [[a]]\n",
+    "Texts/English/Page.md": b"# Root page\n[[Page]] [[Twin]]\n",
+    "Texts/English/deep/Only.md": b"# Only\n",
+    "Texts/English/other/Twin.md": b"# Other twin\n", "Texts/English/deep/Twin.md": b"# Deep twin\n",
+    "Texts/Arabic/notes/Twin.md": "# توأم\n[[Twin]] [[Only]]\n".encode(),
+    "Texts/English/hugo.md": b"{{< code-toggle >}}\n[[module.mounts]]\nsource = 'x'\n{{< /code-toggle >}}\n",
+}
+
+
+def test_wikilinks_give_the_same_graph_and_report(spark, tmp_path):
+    corpus = write_files(tmp_path / "in", {**RULES, **WIKI})
+    report = assert_equivalent(spark, [corpus / "Texts"], tmp_path, wikilinks=True)
+    audit = [json.loads(line) for line in parts(tmp_path / "spark out%41" / "links.jsonl")]
+    wiki = {(x["path"], x["href"]): (x["class"], x["target"]) for x in audit if x["syntax"] == "wikilink"}
+    assert wiki[("English/notes/a.md", "[[Page]]")] == ("resolved", "notes/Page")
+    assert wiki[("English/notes/a.md", "[[Only]]")] == ("resolved", "deep/Only")
+    assert wiki[("English/Page.md", "[[Twin]]")] == ("resolved", "deep/Twin")  # the first by path
+    assert wiki[("English/notes/a.md", "[[Lender]]")] == ("resolved", "lender")
+    assert wiki[("English/hugo.md", "[[module.mounts]]")] == ("missing", "module.mounts")
+    assert report["counts"]["problems"] == len(report["problems"])
 
 
 def test_cli_builds_seeds_then_the_glossary_in_place_all_or_nothing(spark, tmp_path, capsys, monkeypatch):

@@ -61,17 +61,19 @@ def build_spark(
     master: str | None = None,
     conf: Sequence[tuple[str, str]] = (),
     spark=None,
+    wikilinks: bool = False,
 ) -> SparkBuildResult:
     """Build the graph of the Markdown files under ``paths`` (local paths or any URI Spark reads)
     with Spark and write its outputs to ``out``. ``spark``: a running SparkSession to use
-    (``master`` and ``conf`` then do not apply)."""
+    (``master`` and ``conf`` then do not apply); ``wikilinks`` reads ``[[Page]]`` links
+    (``ParseOptions.wikilinks``, shipped to the executors with the other options)."""
     formats = check_formats(formats)
     base_iri = check_base_iri(base_iri)
     if spark is None:
         spark = start_session(master, conf)
     fs = _FileSystem(spark)
     inputs, root = fs.inputs(paths)
-    options = ParseOptions(default_lang, root_name=_unquoted_name(root))
+    options = ParseOptions(default_lang, root_name=_unquoted_name(root), wikilinks=wikilinks)
     out = fs.qualify(out)
     folder = _local_folder(out)
     if folder is not None:
