@@ -463,3 +463,18 @@ def test_one_memo_through_every_change_gives_the_cold_bytes_each_time(tmp_path, 
         build([corpus], out, memo=memo)
         build([corpus], tmp_path / f"cold{i}")
         assert snapshot(out) == snapshot(tmp_path / f"cold{i}"), name
+
+
+WIKI = {"ar/notes/deep.md": "---\ntitle: عميق\n---\n[[bank|البنك]] و[[finra]] و[[Page]] و[[nowhere]]\n",
+        "en/notes/Page.md": "# Page\n[[finra#x|FINRA]] [[deep]]\n"}
+"""BASE with wikilinks, which a build reads only with ``wikilinks=True``."""
+
+
+def test_builds_with_and_without_wikilinks_into_one_folder_through_one_cache_give_the_cold_bytes(tmp_path):
+    corpus = write_files(tmp_path / "in", {k: v.encode() for k, v in {**BASE, **WIKI}.items()})
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    for i, wikilinks in enumerate([False, True, False, True]):
+        build([corpus], out, cache_dir=cache, wikilinks=wikilinks)
+        build([corpus], tmp_path / f"cold{i}", cache_dir=None, wikilinks=wikilinks)
+        assert snapshot(out) == snapshot(tmp_path / f"cold{i}"), i
+    assert snapshot(tmp_path / "cold0") != snapshot(tmp_path / "cold1")
