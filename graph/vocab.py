@@ -161,7 +161,7 @@ def subject_groups(G: nx.DiGraph, t: Terms, node: str) -> list[tuple[IRI, list[G
     """``subject_statements`` grouped: (subject, [(predicate, objects, all IRIs)]) in the same
     order, consecutive statements of one subject and predicate in one group. The out-edges'
     objects are gathered in C (a map over the node's edges), not made a statement each: the RDF
-    writers render a run of links with one join (tests/test_vocab_groups.py compares both)."""
+    writers render a run of links with one join (tests/test_vocab.py compares both)."""
     s = t.node(G, node)
     groups = node_groups(t, G._node[node])
     found = [(s, groups)]

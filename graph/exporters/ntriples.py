@@ -29,7 +29,7 @@ def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
 
 
 def _node(args) -> str:
-    # What ntriples(subject_statements(...)) writes, a run of IRIs in one join (tests/test_ntriples.py).
+    # What ntriples(subject_statements(...)) writes, a run of IRIs in one join (tests/test_vocab.py).
     parts = []
     for s, groups in subject_groups(*args):
         for p, objects, iris in groups:

@@ -80,7 +80,7 @@ def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
 
 
 def _node(args) -> str:
-    # What _subjects(name, subject_statements(...)) writes, a run of IRIs named in C (tests/test_ttl.py).
+    # What _subjects(name, subject_statements(...)) writes, a run of IRIs named in C (tests/test_vocab.py).
     G, t, node, name = args
     text = []
     for subject, groups in subject_groups(G, t, node):
