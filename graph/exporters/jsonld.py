@@ -97,15 +97,7 @@ def _node(subject: IRI, triples) -> dict:
             continue
         term, how = TERMS.get(predicate, (None, None))
         if how == _LANGS and all(isinstance(o, Literal) for o in objects):
-            langs: dict[str, list[str]] = {}
-            untagged = [o.text for o in objects if not o.lang]
-            for o in objects:
-                if o.lang:
-                    langs.setdefault(o.lang, []).append(o.text)
-            if langs:
-                node[term] = {lang: _one_or_many(texts) for lang, texts in langs.items()}
-            if untagged:
-                node[term + UNTAGGED] = _one_or_many(untagged)
+            _put_texts(node, term, objects)
         elif how in (_ID, _TEXT):
             node[term] = _one_or_many([_value(o, how) for o in objects])
         else:
@@ -126,20 +118,26 @@ def _grouped(subject: IRI, groups: list[Group]) -> dict:
         if iris and how == _ID:
             node[term] = _one_or_many(objects)
         elif how == _LANGS and all(isinstance(o, Literal) for o in objects):
-            langs: dict[str, list[str]] = {}
-            untagged = [o.text for o in objects if not o.lang]
-            for o in objects:
-                if o.lang:
-                    langs.setdefault(o.lang, []).append(o.text)
-            if langs:
-                node[term] = {lang: _one_or_many(texts) for lang, texts in langs.items()}
-            if untagged:
-                node[term + UNTAGGED] = _one_or_many(untagged)
+            _put_texts(node, term, objects)
         elif how in (_ID, _TEXT):
             node[term] = _one_or_many([_value(o, how) for o in objects])
         else:
             node[_compact(predicate)] = [_value(o, None) for o in objects]
     return node
+
+
+def _put_texts(node: dict, term: str, objects: list[Literal]) -> None:
+    """A language-mapped term's literals into ``node``: ``{lang: text or texts}`` under ``term``,
+    the untagged ones under ``term + UNTAGGED``."""
+    langs: dict[str, list[str]] = {}
+    untagged = [o.text for o in objects if not o.lang]
+    for o in objects:
+        if o.lang:
+            langs.setdefault(o.lang, []).append(o.text)
+    if langs:
+        node[term] = {lang: _one_or_many(texts) for lang, texts in langs.items()}
+    if untagged:
+        node[term + UNTAGGED] = _one_or_many(untagged)
 
 
 def _value(o: IRI | Literal, how: str | None) -> object:
