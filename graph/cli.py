@@ -50,6 +50,10 @@ def _lang(value: str) -> str:
     return tag
 
 
+_WIKILINKS_HELP = ("also read [[Page]] and [[Page|text]] links (Obsidian, Foam vaults); off by default, "
+                   "as [[x]] is TOML in Hugo's docs (docs/link-rules.md)")
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linkgraph",
@@ -78,9 +82,7 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
                    help="language of files whose front matter, folder and title script do not tell "
                    "(default: none, such text stays untagged)")
-    b.add_argument("--wikilinks", action="store_true",
-                   help="also read [[Page]] and [[Page|text]] links (Obsidian, Foam vaults); off by default, "
-                   "as [[x]] is TOML in Hugo's docs (docs/link-rules.md)")
+    b.add_argument("--wikilinks", action="store_true", help=_WIKILINKS_HELP)
     b.add_argument("--strict", action="store_true", help="exit 1 if the input has any problem")
     b.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("-j", "--jobs", type=_positive, default=os.cpu_count() or 1, metavar="N",
@@ -161,9 +163,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="fail only when there are more than N links to missing targets")
     c.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
                    help="language of files whose front matter, folder and title script do not tell")
-    c.add_argument("--wikilinks", action="store_true",
-                   help="also read [[Page]] and [[Page|text]] links (Obsidian, Foam vaults); off by default, "
-                   "as [[x]] is TOML in Hugo's docs (docs/link-rules.md)")
+    c.add_argument("--wikilinks", action="store_true", help=_WIKILINKS_HELP)
     c.add_argument("--format", dest="result_format", choices=("text", "json"), default="text",
                    help="text: one path:line: href (class) line each (default); json: the whole audit")
     c.add_argument("--mentions", action="store_true",
@@ -187,9 +187,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="list mentions with at least this confidence, 0-1 (default: 0.4)")
     m.add_argument("--default-lang", type=_lang, default=None, metavar="TAG",
                    help="language of files whose front matter, folder and title script do not tell")
-    m.add_argument("--wikilinks", action="store_true",
-                   help="also read [[Page]] and [[Page|text]] links (Obsidian, Foam vaults); off by default, "
-                   "as [[x]] is TOML in Hugo's docs (docs/link-rules.md)")
+    m.add_argument("--wikilinks", action="store_true", help=_WIKILINKS_HELP)
     return parser
 
 
