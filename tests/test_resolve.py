@@ -14,6 +14,17 @@ def corpus(files: dict[str, str]) -> Corpus:
     return Corpus(tuple(articles), tuple(problems), len(files))
 
 
+def reread(files: dict[str, str], parsed: dict) -> Corpus:
+    """The corpus of ``files`` read again, each unchanged file keeping the Article it was read as
+    before (kept in ``parsed``), as the reader's memo gives them: a ResolveMemo compares by identity."""
+    articles = []
+    for path in sorted(files):
+        if (path, files[path]) not in parsed:
+            parsed[path, files[path]] = parse_article(files[path], path)[0]
+        articles.append(parsed[path, files[path]])
+    return Corpus(tuple(articles), (), len(files))
+
+
 SITE = {
     "Texts/Arabic/finra.md": "---\ntitle: فينرا\n---\n",
     "Texts/Arabic/bank.md": "---\ntitle: بنك\n---\n",
@@ -244,14 +255,6 @@ def test_a_memo_resolves_as_a_fresh_call_and_classifies_only_changed_articles(mo
              "c.md": "[m](/missing) [gone](/nowhere)"}
     parsed: dict = {}  # unchanged files keep their Article, as the reader's memo gives them
 
-    def read() -> Corpus:
-        articles = []
-        for path in sorted(files):
-            if (path, files[path]) not in parsed:
-                parsed[path, files[path]] = parse_article(files[path], path)[0]
-            articles.append(parsed[path, files[path]])
-        return Corpus(tuple(articles), (), len(files))
-
     memo = ResolveMemo()
     everything = ["a.md", "b.md", "c.md", "d.md"]
     for change, again in [
@@ -262,9 +265,9 @@ def test_a_memo_resolves_as_a_fresh_call_and_classifies_only_changed_articles(mo
         ({"d.md": "[gone](/nowhere)"}, ["d.md"]),  # resolves through the alias
     ]:
         files.update(change)
-        fresh = resolve(read())
+        fresh = resolve(reread(files, parsed))
         classified.clear()
-        assert resolve(read(), memo) == fresh
+        assert resolve(reread(files, parsed), memo) == fresh
         assert classified == again
 
 
@@ -413,14 +416,6 @@ def test_a_memo_gives_the_alias_problems_and_aliases_of_a_fresh_call_as_conflict
     files = dict(CLAIMED)
     parsed: dict = {}
 
-    def read() -> Corpus:
-        articles = []
-        for path in sorted(files):
-            if (path, files[path]) not in parsed:
-                parsed[path, files[path]] = parse_article(files[path], path)[0]
-            articles.append(parsed[path, files[path]])
-        return Corpus(tuple(articles), (), len(files))
-
     memo = ResolveMemo()
     for change in [
         {},
@@ -433,13 +428,13 @@ def test_a_memo_gives_the_alias_problems_and_aliases_of_a_fresh_call_as_conflict
     ]:
         files.update(change)
         files = {path: text for path, text in files.items() if text is not None}
-        fresh = resolve(read())
-        kept = resolve(read(), memo)
+        fresh = resolve(reread(files, parsed))
+        kept = resolve(reread(files, parsed), memo)
         assert kept == fresh
         assert [(p.path, p.line, p.message) for p in kept.problems] == [(p.path, p.line, p.message)
                                                                          for p in fresh.problems]
     # An article that lost an alias is one record while it is unchanged (later stages' memos see it unchanged).
-    again = resolve(read(), memo)
+    again = resolve(reread(files, parsed), memo)
     assert [a for a in again.articles if a.path == "beta.md"][0] is [a for a in kept.articles
                                                                      if a.path == "beta.md"][0]
 
