@@ -1,5 +1,6 @@
 """Fitting the related combination to a corpus's own links: on graphs where the answer is known."""
 
+import dataclasses
 import io
 import random
 
@@ -186,3 +187,19 @@ def test_scoring_a_choice_counts_the_hidden_targets_a_full_ranking_puts_in_the_t
         expected = [found(q, choice) for q in full]
         assert related_fit._Batch(full).found(choice).tolist() == expected
         assert related_fit._Batch(pruned).found(choice).tolist() == expected
+
+
+def test_a_spent_budget_draws_no_further_pass(monkeypatch):
+    # Once the budget is spent no batch is drawn, so later passes must not shuffle the sources
+    # (the generator is never read again): the model is the one a single pass fits.
+    G = IndexedGraph.from_graph(communities())
+    monkeypatch.setattr(related_fit, "MIN_WORK", 1)
+    monkeypatch.setattr(related_fit, "WORK_PER_ARTICLE", 1)
+    drawn = []
+    sample = random.Random.sample
+    monkeypatch.setattr(random.Random, "sample", lambda self, population, k: drawn.append(k) or sample(self, population, k))
+    model = fit_model(G)
+    assert model.stats["queries"] == related_fit.BATCH  # one batch spent the budget
+    assert all(k < len(G) // 2 for k in drawn)  # links hidden; never a pass's shuffle of every source
+    monkeypatch.setattr(related_fit, "PASSES", 1)
+    assert dataclasses.replace(fit_model(G), inputs=model.inputs) == model  # PASSES is digested in the inputs
