@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from hashlib import blake2b
 from itertools import chain, compress
-from operator import attrgetter, itemgetter
+from operator import attrgetter, is_not, itemgetter
 
 import pyromark
 
@@ -170,6 +170,8 @@ class Lexicon:
             self.size += 1
         self._words = _Analysed(self.trie)
         self._tiers = _Tiers()
+        self.regrouped: tuple[dict, set[str]] | None = None
+        """(the groups before the last ``update``, the first keys whose groups it made again)."""
         self.anchor_counts: dict[str, Counter] | AnchorShares | None = None
         """``anchor_counts`` (or ``AnchorShares``) of the corpus the anchor names came from, when made with them."""
 
@@ -198,6 +200,7 @@ class Lexicon:
                 if node[key]:
                     break
                 del node[key]
+        self.regrouped = (self.groups, firsts)
         self.groups = {**self.groups, **groups}
         for key, group in groups.items():
             if not group:
@@ -277,14 +280,59 @@ class ScanMemo:
         """Article path -> (its Mention list, min_confidence, ``first_mentions`` of them)."""
         self.leads: dict[str, tuple[Article, int, Article]] = {}
         """Article path -> (article, characters, the article with only that many of its body): ``leads``."""
+        self.last_leads: tuple | None = None
+        """(articles, characters, their leads) of the last ``lead``."""
         self.said: dict[str, tuple] = {}
         """Article path -> (its inputs, the keys it read, its ``LinkMentions`` results)."""
         self.counts: tuple[Counter, Counter, Counter, Counter] | None = None
         """(name_linked, name_seen, target_linked, target_seen): the articles linking each name and
         concept, and those where each is present (``mention_candidates``), corrected by each change."""
+        self.last: tuple | None = None
+        """(articles, their links' class codes, targets, where each article's links start, whether
+        links were asked) of the last call: what tells which articles changed (``_changed``)."""
+        self.keyof: dict[str, tuple[int, bytes]] = {}
+        """Article path -> the key of its scan entry in ``entries``."""
+        self.users: Counter = Counter()
+        """Scan entry key -> the articles using it (bodies repeat): an entry goes with its last."""
+        self.redone: list[str] | None = None
+        """Paths whose ``mentions`` were made again by the last call (None: all)."""
+        self.slugs: dict[str, list[str]] = {}
+        """Slug -> the paths of its articles, in article order (articles of one concept in several languages)."""
+        self.places: dict[str, int] = {}
+        """Article path -> its position in the last call's articles."""
+        self.result: dict[str, list[Mention]] = {}
+        """What the last call returned (``mentions`` without what they were made from)."""
+        self.pairs: dict[tuple[str, str], list[float]] = {}
+        """(source, target) -> ``LinkMentions``' confidences, in article and line order, of the last call."""
+        self.repaired: set[tuple[str, str]] | None = None
+        """The pairs of ``pairs`` the last call may have changed (None: any)."""
+        self.firsts_found: dict[str, tuple[Mention, ...]] = {}
+        """What the last ``corpus_mentions`` found per article, at ``min_confidence``."""
+        self.min_confidence: float | None = None
+        self.linked: dict[tuple[str, str], float] | None = None
+        """The last ``corpus_mentions``' ``links``."""
+        self.refound: list[str] | None = None
+        """Paths whose ``corpus_mentions`` the last call made again (None: all)."""
+        self.attached: tuple | None = None
+        """(the graph's nodes, concept -> what it mentions, article path -> its concept) that
+        ``graph.related_index.attach_mentions`` last made."""
 
     def lead(self, articles: Iterable[Article], chars: int) -> tuple[Article, ...]:
         """The articles with their bodies cut to ``chars`` characters, the last build's while the same."""
+        articles = tuple(articles)
+        last = self.last_leads
+        if last is not None and last[1] == chars and (moved := _moved(articles, last[0])) is not None \
+                and all(articles[i].path == last[0][i].path for i in moved):
+            # The same paths in the same order: only the articles that are not the same objects
+            # are looked at (a link edit changes one of 50,000).
+            leads = list(last[2])
+            for i in moved:
+                a = articles[i]
+                leads[i] = replace(a, body=a.body[:chars])
+                self.leads[a.path] = (a, chars, leads[i])
+            leads = tuple(leads)
+            self.last_leads = (articles, chars, leads)
+            return leads
         kept = {}
         for a in articles:
             old = self.leads.get(a.path)
@@ -292,7 +340,9 @@ class ScanMemo:
                 old = (a, chars, replace(a, body=a.body[:chars]))
             kept[a.path] = old
         self.leads = kept
-        return tuple(old[2] for old in kept.values())
+        leads = tuple(old[2] for old in kept.values())
+        self.last_leads = (articles, chars, leads)
+        return leads
 
     def text(self, kept: dict[str, tuple[str, tuple[str, ...]]], text: str) -> tuple[str, tuple[str, ...]]:
         """(``normalize``, ``name_path`` keys) of an anchor text, from the last build's when it had it."""
@@ -493,12 +543,14 @@ def build_lexicon(resolution: Resolution, anchors: bool = True,
 
 
 def _kept_lexicon(resolution: Resolution, memo: ScanMemo, texts: dict,
-                  changes: list[tuple[_Linked | None, _Linked | None]]) -> tuple[Lexicon, set[str]]:
+                  changes: list[tuple[_Linked | None, _Linked | None]],
+                  moved: list[int] | None = None) -> tuple[Lexicon, set[str]]:
     """``build_lexicon(resolution)`` from the last build's (``memo``), and the anchor texts
     (normalised) whose counts may differ from its: the anchor counts are corrected by the links of
     the articles whose links changed (``changes``: (before, now)), the names made again only for
     those anchor texts and the articles whose title, slug or aliases changed, and the lexicon
-    kept when its names are the same."""
+    kept when its names are the same. ``moved``: the positions of the only articles that may
+    differ from the last build's, in the same order (``_changed``)."""
     normal = lambda text: memo.text(texts, text)[0]  # noqa: E731
     selector = _selector(_NAMING)
     if memo.anchors is None:
@@ -553,25 +605,34 @@ def _kept_lexicon(resolution: Resolution, memo: ScanMemo, texts: dict,
             memo.anchor_names[key] = now
         else:
             memo.anchor_names.pop(key, None)
-    concepts, titled = {}, []
-    for a in resolution.articles:
+    if moved is None:
+        concepts, titled, places = {}, [], enumerate(resolution.articles)
+    else:
+        concepts, titled = dict(memo.concepts), list(memo.titled)
+        places = ((i, resolution.articles[i]) for i in moved)
+    for i, a in places:
         kept = memo.concepts.get(a.path)
         if kept is None or kept[0] != (a.slug, a.title, a.aliases):
             kept = ((a.slug, a.title, a.aliases), _concept_names(a))
         concepts[a.path] = kept
-        titled.append(kept[1])
+        if moved is None:
+            titled.append(kept[1])
+        else:
+            titled[i] = kept[1]
     if not (same and titled == memo.titled):
         names = [*chain.from_iterable(titled), *chain.from_iterable(map(memo.anchor_names.__getitem__,
                                                                          sorted(memo.anchor_names)))]
         # The names of the articles and anchor texts that changed, before and now: only the
         # lexicon's lists that hold one of them can differ, while the others keep their order.
         changed = list(chain.from_iterable(renamed))
-        for path in concepts.keys() | memo.concepts.keys():
+        paths = concepts.keys() | memo.concepts.keys() if moved is None else \
+            [resolution.articles[i].path for i in moved]
+        for path in paths:
             now, before = concepts.get(path, _UNNAMED), memo.concepts.get(path, _UNNAMED)
             if now[1] is not before[1]:
                 changed += (*now[1], *before[1])
-        ordered = [path for path in memo.concepts if path in concepts] == [path for path in concepts
-                                                                            if path in memo.concepts]
+        ordered = moved is not None or [path for path in memo.concepts if path in concepts] == [
+            path for path in concepts if path in memo.concepts]
         if memo.lexicon is None or not ordered:
             memo.lexicon = Lexicon(names)
         else:
@@ -594,15 +655,39 @@ def corpus_mentions(resolution: Resolution, lexicon: Lexicon | None = None,
     target it links, had it never linked it (``LinkMentions``)."""
     said: dict[tuple[str, str], list[float]] | None = None if links is None else {}
     candidates = mention_candidates(resolution, lexicon, memo, said)
+    same = memo is not None and memo.min_confidence == min_confidence
     if memo is None:
         found = {path: first_mentions(c, min_confidence) for path, c in candidates.items()}
+    elif same and memo.redone is not None:  # only the articles whose candidates were made again
+        firsts, found, refound = dict(memo.firsts), dict(memo.firsts_found), []
+        for path in memo.redone:
+            c = candidates[path]
+            if not ((old := firsts.get(path)) and old[0] is c):
+                old = firsts[path] = (c, min_confidence, first_mentions(c, min_confidence))
+                found[path] = old[2]
+                refound.append(path)
+        memo.firsts, memo.firsts_found, memo.refound = firsts, found, refound
     else:  # an article's candidates are the same list while kept (ScanMemo.mentions)
         memo.firsts = {path: old if (old := memo.firsts.get(path)) and old[0] is c and old[1] == min_confidence
                        else (c, min_confidence, first_mentions(c, min_confidence)) for path, c in candidates.items()}
-        found = {path: old[2] for path, old in memo.firsts.items()}
-    for pair, confidences in (said or {}).items():
-        if (first := next((c for c in confidences if c >= min_confidence), None)) is not None:
-            links[pair] = first
+        found = memo.firsts_found = {path: old[2] for path, old in memo.firsts.items()}
+        memo.refound = None
+    if said is not None:
+        if same and memo.repaired is not None and memo.linked is not None:  # only the pairs that may differ
+            pairs, firsts = memo.repaired, dict(memo.linked)
+        else:
+            pairs, firsts = said.keys(), {}
+        for pair in pairs:
+            confidences = said.get(pair, ())
+            if (first := next((c for c in confidences if c >= min_confidence), None)) is not None:
+                firsts[pair] = first
+            else:
+                firsts.pop(pair, None)
+        links.update(firsts)
+        if memo is not None:
+            memo.linked = firsts
+    if memo is not None:
+        memo.min_confidence = min_confidence
     return found
 
 
@@ -635,42 +720,74 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         occurrences = resolution.occurrences
         normal = name_paths(chain(compress(_anchor_texts(occurrences.articles), _classes(occurrences, _LINKED)),
                                   map(_TITLE, resolution.articles))).__getitem__
-    given = _linked(resolution, memo, texts)
+    # With a memo, the only articles that may give something new (None: any may).
+    moved = _changed(resolution, memo, links is not None) if memo is not None and lexicon is None else None
+    given = _linked(resolution, memo, texts, moved)
+    articles = resolution.articles
     found: dict[str, tuple] = {}
     changed: set | None = None  # the name groups, then also the count keys, that differ from the last build's
     if memo is not None:
-        changes = [(memo.links.get(path), own) for path, own in given.items() if memo.links.get(path) is not own]
-        changes += [(memo.links[path], None) for path in memo.links.keys() - given.keys()]
-        kept_lexicon, touched = _kept_lexicon(resolution, memo, texts, changes)
+        if moved is None:
+            changes = [(memo.links.get(path), own) for path, own in given.items() if memo.links.get(path) is not own]
+            changes += [(memo.links[path], None) for path in memo.links.keys() - given.keys()]
+        else:
+            changes = [(before, now) for before, now in ((memo.links.get(articles[i].path), given.get(articles[i].path))
+                                                         for i in moved) if before is not now]
+        kept_lexicon, touched = _kept_lexicon(resolution, memo, texts, changes, moved)
         lexicon = lexicon or kept_lexicon
-        changed = ({key for key in memo.groups.keys() | lexicon.groups.keys()
-                    if memo.groups.get(key) != lexicon.groups.get(key)}
-                   if memo.groups is not lexicon.groups else set())
-        kept: dict = {}
+        changed = _regrouped(memo.groups, lexicon)
         starts: dict[str, tuple[str, ...]] = {}  # word -> the first keys it may be; words repeat across articles
     lexicon = lexicon or build_lexicon(resolution, normal=normal)
     del normal  # ~200,000 texts at 50,000 files: not kept to the stage's peak
-    for a in resolution.articles:
-        if memo is None:
+    holding = links is not None
+    if memo is None:
+        for a in articles:
             entry = (None, article_matches(a.body, lexicon, a.body_line, None, _wikilinked(a)))
-        else:
-            key = (a.body_line, body_digest(a.body))
-            entry = memo.entries.get(key)
-            if entry is None or not changed.isdisjoint(entry[0].split("\n")):
-                words: set[str] = set()
-                matches = article_matches(a.body, lexicon, a.body_line, words, _wikilinked(a))
-                for w in words - starts.keys():
-                    starts[w] = tuple(k for k, _ in word_keys(w)[2])
-                first_keys = sorted(set(chain.from_iterable(map(starts.__getitem__, words))))
-                entry = ("".join(map("\n".__add__, first_keys)), matches)
-            kept[key] = entry
-        own = given.get(a.path, _NO_LINKS)
-        old = memo.found.get(a.path) if memo is not None else None
-        if old is None or old[0] is not entry or old[1] is not own or old[2] != a.slug or old[3] != (links is not None):
             # Without a memo the entry is not kept: all matches of the corpus were ~16 MB at 10,000 files.
-            old = (entry if memo is not None else None, own, a.slug, links is not None,
-                   *_candidates(a, entry[1], own, links is not None))
-        found[a.path] = old
+            found[a.path] = (None, given.get(a.path, _NO_LINKS), a.slug, holding,
+                             *_candidates(a, entry[1], given.get(a.path, _NO_LINKS), holding))
+        redo = None
+    else:
+        if moved is None:
+            kept, keyof, users, redo, last_found = {}, {}, Counter(), range(len(articles)), {}
+        else:
+            # Only the articles that changed, and those holding a word that may start a name that
+            # changed; the others keep what they gave.
+            kept, keyof, users, found, last_found = memo.entries, memo.keyof, memo.users, dict(memo.found), memo.found
+            redo = set(moved)
+            if changed:
+                hit = {key for key, entry in kept.items() if not changed.isdisjoint(entry[0].split("\n"))}
+                if hit:
+                    redo.update(i for i, a in enumerate(articles) if keyof[a.path] in hit)
+            redo = sorted(redo)
+        fresh: dict = {}  # entries scanned by this call
+        for i in redo:
+            a = articles[i]
+            key = (a.body_line, body_digest(a.body))
+            entry = fresh.get(key)
+            if entry is None:
+                entry = (kept if moved is not None else memo.entries).get(key)
+                if entry is None or not changed.isdisjoint(entry[0].split("\n")):
+                    words: set[str] = set()
+                    matches = article_matches(a.body, lexicon, a.body_line, words, _wikilinked(a))
+                    for w in words - starts.keys():
+                        starts[w] = tuple(k for k, _ in word_keys(w)[2])
+                    first_keys = sorted(set(chain.from_iterable(map(starts.__getitem__, words))))
+                    entry = ("".join(map("\n".__add__, first_keys)), matches)
+                    fresh[key] = entry
+            if (was := keyof.get(a.path)) != key:
+                keyof[a.path] = key
+                users[key] += 1
+                if was is not None and moved is not None:
+                    users[was] -= 1
+                    if not users[was]:
+                        del users[was], kept[was]
+            kept[key] = entry
+            own = given.get(a.path, _NO_LINKS)
+            old = memo.found.get(a.path)
+            if old is None or old[0] is not entry or old[1] is not own or old[2] != a.slug or old[3] != holding:
+                old = (entry, own, a.slug, holding, *_candidates(a, entry[1], own, holding))
+            found[a.path] = old
     if memo is None or memo.counts is None:
         counts = (Counter(chain.from_iterable(own.anchored for own in given.values())),  # name_linked
                   Counter(chain.from_iterable(f[5] for f in found.values())),  # name_seen
@@ -681,19 +798,29 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
             memo.counts, changed = counts, None
         else:  # corrected by what the changed articles gave before and give now
             counts = memo.counts
-            rescanned = [(memo.found.get(path), f) for path, f in found.items() if memo.found.get(path) is not f]
-            rescanned += [(memo.found[path], None) for path in memo.found.keys() - found.keys()]
+            if moved is None:
+                rescanned = [(memo.found.get(path), f) for path, f in found.items() if memo.found.get(path) is not f]
+                rescanned += [(memo.found[path], None) for path in memo.found.keys() - found.keys()]
+            else:
+                rescanned = [(b, f) for b, f in ((last_found[articles[i].path], found[articles[i].path]) for i in redo)
+                             if b is not f]
             changed |= touched
             for count, parts in ((counts[0], [(b and b.anchored, n and n.anchored) for b, n in changes]),
                                  (counts[1], [(b and b[5], n and n[5]) for b, n in rescanned]),
                                  (counts[2], [(b and b[8], n and n[8]) for b, n in rescanned]),
                                  (counts[3], [(b and b[6], n and n[6]) for b, n in rescanned])):
                 changed |= _correct(count, parts)
+        if moved is None:
+            memo.users = Counter(keyof.values())
+            memo.places = {a.path: i for i, a in enumerate(articles)}
         # Only what this build used: a long watch does not grow it.
         memo.groups, memo.entries, memo.texts, memo.links, memo.found = lexicon.groups, kept, texts, given, found
+        memo.keyof = keyof
+        memo.last = (articles, resolution.occurrences.kinds, resolution.occurrences.targets,
+                     resolution.occurrences.starts, holding)
     if links is not None:
-        LinkMentions(resolution, lexicon, given, {path: f[5] for path, f in found.items()},
-                     {path: f[7] for path, f in found.items() if f[7]}, counts).into(links, memo, changed, texts)
+        LinkMentions(resolution, lexicon, given, _column(found, 5), _column(found, 7), counts).into(
+            links, memo, changed, texts, None if moved is None else [articles[i].path for i in redo])
     # The memos serve one corpus: a long-lived process (--watch) need not keep them (the kept
     # lexicon's analysed words either: a rebuild analyses only the words of what it rescans).
     _PATHS.clear()
@@ -702,28 +829,60 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
         memo.lexicon._words.clear()
         memo.lexicon._tiers.clear()
     if memo is None:
-        return {a.path: _mentions(a, found[a.path][4], counts) for a in resolution.articles}
-    made: dict[str, tuple] = {}
-    for a in resolution.articles:
+        return {a.path: _mentions(a, found[a.path][4], counts) for a in articles}
+    if moved is None:
+        made, again, result = {}, articles, {}
+    else:
+        # The articles whose candidates changed, or that read a count or name group that changed.
+        made, result = dict(memo.mentions), dict(memo.result)
+        again = {articles[i].path for i in redo}
+        if changed:
+            again.update(path for path, old in made.items() if not changed.isdisjoint(old[2]))
+        again = [articles[memo.places[path]] for path in again]
+    redone = []
+    for a in again:
         first = found[a.path][4]
         old = memo.mentions.get(a.path)
         if old is None or old[0] is not first or old[1] != a.slug or not _unread(changed, old[2]):
             old = (first, a.slug, tuple(chain.from_iterable(key[:2] for key in first)), _mentions(a, first, counts))
+            redone.append(a.path)
         made[a.path] = old
-    memo.mentions = made
-    return {path: m[3] for path, m in made.items()}
+        result[a.path] = old[3]
+    memo.mentions, memo.result = made, result
+    memo.redone = redone if moved is not None else None
+    return result
 
 
-def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[str, _Linked]:
+def _column(found: dict[str, tuple], i: int) -> dict:
+    """Article path -> the ``i``-th item of what ``mention_candidates`` found for it, made in C."""
+    return dict(zip(found.keys(), map(itemgetter(i), found.values())))
+
+
+def _regrouped(last: dict[str, list[Name]], lexicon: Lexicon) -> set[str]:
+    """The first keys whose names differ between the groups ``last`` and ``lexicon``'s: only the
+    keys ``Lexicon.update`` touched, when it made them from ``last``."""
+    if last is lexicon.groups:
+        return set()
+    keys = lexicon.regrouped[1] if lexicon.regrouped is not None and lexicon.regrouped[0] is last else \
+        last.keys() | lexicon.groups.keys()
+    return {key for key in keys if last.get(key) != lexicon.groups.get(key)}
+
+
+def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict,
+            moved: list[int] | None = None) -> dict[str, _Linked]:
     """Article path -> what its links give (``_Linked``), for the articles with links: the
-    last build's while its links, their classes and targets are the same (``memo``)."""
+    last build's while its links, their classes and targets are the same (``memo``). ``moved``:
+    the positions of the only articles that may differ from the last build's (``_changed``)."""
     occurrences = resolution.occurrences
-    selected, start = _classes(occurrences, _LINKED), 0
+    selected = _classes(occurrences, _LINKED)
     previous = memo.links if memo is not None else {}
     # Anchor text -> its keys, looked up in C: a million links use far fewer distinct texts.
     keys = _Keys(memo, texts).__getitem__
-    given = {}
-    for a in occurrences.articles:  # one article's links at a time, read from the columns
+    if moved is None:
+        given, places = {}, zip(occurrences.articles, occurrences.starts)
+    else:
+        given, places = dict(previous), ((occurrences.articles[i], occurrences.starts[i]) for i in moved)
+    for a, start in places:  # one article's links at a time, read from the columns
         end = start + len(a.links)
         if end > start:
             kinds, targets = occurrences.kinds[start:end], occurrences.targets[start:end]
@@ -738,8 +897,49 @@ def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict) -> dict[
                     _Linked((), b"", (), linked, anchored)
             if old.linked:
                 given[a.path] = old
-        start = end
+                continue
+        given.pop(a.path, None)
     return given
+
+
+def _moved(now: tuple, last: tuple) -> list[int] | None:
+    """The positions where ``now`` holds another object than ``last`` (compared in C); None when
+    their lengths differ."""
+    if len(now) != len(last):
+        return None
+    return list(compress(range(len(now)), map(is_not, now, last)))
+
+
+def _changed(resolution: Resolution, memo: ScanMemo, holding: bool) -> list[int] | None:
+    """The positions of the articles that may give ``mention_candidates`` something else than in
+    the last call (another record, or links of other classes or targets), in order, when the
+    articles are the same paths in the same order and ``holding`` is as then; else None (all may).
+
+    An article that is the same record has the same links; their classes and targets are compared
+    a run of such articles at a time, in C, and one by one only in a run that differs (a new
+    article can turn another's missing links into resolved ones)."""
+    last, articles, occurrences = memo.last, resolution.articles, resolution.occurrences
+    if last is None or last[4] != holding or (moved := _moved(articles, last[0])) is None \
+            or any(articles[i].path != last[0][i].path for i in moved):
+        return None
+    kinds, targets, starts = occurrences.kinds, occurrences.targets, occurrences.starts
+    old_kinds, old_targets, old_starts = last[1:4]
+    n, found = len(articles), set(moved)
+    edges = [-1, *moved, n]
+    for before, after in zip(edges, edges[1:]):
+        if after - before < 2:
+            continue
+        first, stop = before + 1, after
+        now = slice(starts[first], starts[stop] if stop < n else len(targets))
+        then = slice(old_starts[first], old_starts[stop] if stop < n else len(old_targets))
+        if kinds[now] == old_kinds[then] and targets[now] == old_targets[then]:
+            continue
+        for i in range(first, stop):
+            size = len(articles[i].links)
+            now, then = slice(starts[i], starts[i] + size), slice(old_starts[i], old_starts[i] + size)
+            if kinds[now] != old_kinds[then] or targets[now] != old_targets[then]:
+                found.add(i)
+    return sorted(found)
 
 
 class _Keys(dict):
@@ -835,11 +1035,13 @@ class LinkMentions:
         """With a memo, the keys of the counts and name groups the article being done reads."""
 
     def into(self, out: dict[tuple[str, str], list[float]], memo: ScanMemo | None = None,
-             changed: set | None = None, texts: dict | None = None) -> None:
+             changed: set | None = None, texts: dict | None = None, redo: list[str] | None = None) -> None:
         """Add (source, target) -> the confidences of what would be mentions of the target, in line order.
 
         ``memo`` keeps each article's results with what they read: kept while its inputs are the
-        same objects and none of the ``changed`` keys (None: all) was read."""
+        same objects and none of the ``changed`` keys (None: all) was read. ``redo``: the paths of
+        the only articles whose inputs may be other objects than in the last call, whose articles
+        are the same paths in the same order (None: any may); ``out`` must then be empty."""
         occurrences = self.resolution.occurrences
         selected, targets, start = _classes(occurrences, _LINKED), occurrences.targets, 0
         previous, kept = (memo.said, {}) if memo is not None else ({}, None)
@@ -850,6 +1052,10 @@ class LinkMentions:
                 _Recorded(counts, reads, empty) for counts, empty in (
                     (self.name_linked, 0), (self.name_seen, 0), (self.target_linked, 0), (self.target_seen, 0),
                     (self.anchors, Counter())))
+            if redo is not None and not out:
+                self._again(out, memo, changed, redo, selected)
+                return
+            memo.repaired = None
         # One article's links at a time, read from the columns as mention_candidates does (a
         # list of every link's (link, target) was ~100 MB at 50,000 files, at the stage's peak).
         for a in occurrences.articles:
@@ -872,7 +1078,63 @@ class LinkMentions:
             for pair, confidences in said:
                 out.setdefault(pair, []).extend(confidences)
         if memo is not None:
-            memo.said = kept
+            memo.said, memo.pairs = kept, dict(out)
+            memo.slugs = {}
+            for a in occurrences.articles:
+                memo.slugs.setdefault(a.slug, []).append(a.path)
+
+    def _again(self, out: dict[tuple[str, str], list[float]], memo: ScanMemo, changed: set | None,
+               redo: list[str], selected: bytes) -> None:
+        """``into`` with a memo, looking only at the articles of ``redo`` and those that read a
+        ``changed`` key: the pairs whose confidences may differ (``ScanMemo.repaired``) are
+        gathered again from the articles of their source, in article order."""
+        occurrences, previous = self.resolution.occurrences, memo.said
+        again = set(redo)
+        if changed is None:
+            again = previous.keys() | again
+        elif changed:
+            again.update(path for path, old in previous.items() if not changed.isdisjoint(old[2]))
+        kept, slugs, pairs = dict(previous), memo.slugs, set()
+        places, starts, targets = memo.places, occurrences.starts, occurrences.targets
+        for path in again:
+            i = places[path]
+            a, first = occurrences.articles[i], starts[i]
+            end = first + len(a.links)
+            if path not in slugs.get(a.slug, ()):  # a slug that changed: its articles are listed again
+                slugs = {}
+                for b in occurrences.articles:
+                    slugs.setdefault(b.slug, []).append(b.path)
+            last = previous.get(path)
+            if end == first:
+                old = None
+            else:
+                inputs = (self.given.get(a.path), self.held.get(a.path, ()), self.seen.get(a.path, ()))
+                old = last
+                if old is None or not all(x is y for x, y in zip(old[0], inputs)) or not _unread(changed, old[2]) \
+                        or not (old[1] is a or (old[1].body, old[1].body_line, old[1].slug) == (a.body, a.body_line,
+                                                                                                 a.slug)):
+                    self.reads.clear()
+                    said = self._article(a, targets[first:end], selected[first:end])
+                    old = (inputs, a, tuple(self.reads), said)
+            if old is last:
+                continue
+            for entry in (last, old):
+                if entry is not None:
+                    pairs.update(pair for pair, _ in entry[3])
+            if old is None:
+                del kept[path]
+            else:
+                kept[path] = old
+        merged = dict(memo.pairs)
+        for pair in pairs:
+            confidences = [c for path in slugs.get(pair[0], ()) if path in kept
+                           for said, found in kept[path][3] if said == pair for c in found]
+            if confidences:
+                merged[pair] = confidences
+            else:
+                merged.pop(pair, None)
+        out.update(merged)
+        memo.said, memo.pairs, memo.slugs, memo.repaired = kept, merged, slugs, pairs
 
     def _article(self, a: Article, targets: tuple, selected: bytes) -> list[tuple[tuple[str, str], list[float]]]:
         """((a's slug, v), the confidences of what would be mentions of v, in line order) for each concept v ``a`` links."""

@@ -437,14 +437,42 @@ def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> 
     chars = body_chars(len(resolution.articles))
     leads = dataclasses.replace(resolution, articles=memo.lead(resolution.articles, chars) if memo is not None else
                                 tuple(dataclasses.replace(a, body=a.body[:chars]) for a in resolution.articles))
-    found: dict[str, dict[str, tuple[int, float]]] = {}
     links: dict[tuple[str, str], float] = {}
-    for path in sorted(mentions := corpus_mentions(leads, memo=memo, links=links)):
-        for m in mentions[path]:
-            if m.source in G and m.target in G:
-                found.setdefault(m.source, {}).setdefault(m.target, (m.line, m.confidence))
+    mentions = corpus_mentions(leads, memo=memo, links=links)
+    nodes = tuple(G)
+    if memo is not None and memo.refound is not None and memo.attached is not None and memo.attached[0] == nodes:
+        # Only the concepts of the articles whose mentions were made again: each is gathered
+        # again from all of its articles, as below (in path order, the first mention of a target kept).
+        _, found, sources = memo.attached
+        found, sources, redo = dict(found), dict(sources), set()
+        for path in memo.refound:
+            slug = leads.articles[memo.places[path]].slug
+            redo.update((sources.get(path), slug))
+            sources[path] = slug
+        for slug in redo - {None}:
+            said = _said(G, mentions, sorted(memo.slugs.get(slug, ())))
+            if said:
+                found[slug] = said[slug]
+            else:
+                found.pop(slug, None)
+    else:
+        found = _said(G, mentions, sorted(mentions))
+        sources = {a.path: a.slug for a in leads.articles} if memo is not None else None
+    if memo is not None:
+        memo.attached = (nodes, found, sources)
     G.graph["mentions"] = found
     G.graph["link_mentions"] = links
+
+
+def _said(G, mentions: dict[str, tuple], paths: Iterable[str]) -> dict[str, dict[str, tuple[int, float]]]:
+    """Concept -> concept it names without linking -> (line, confidence) of the first mention, of
+    the articles at ``paths`` (in path order: the first path's mention of a target is kept)."""
+    found: dict[str, dict[str, tuple[int, float]]] = {}
+    for path in paths:
+        for m in mentions.get(path, ()):
+            if m.source in G and m.target in G:
+                found.setdefault(m.source, {}).setdefault(m.target, (m.line, m.confidence))
+    return found
 
 
 def name_key(text: str) -> str:

@@ -480,3 +480,57 @@ def test_remembered_tiers_are_the_tiers(monkeypatch):
     monkeypatch.setattr(mentions._Tiers, "tier", lambda self, words, written, clitic: mentions._tier(words, written, clitic))
     assert remembered == [mentions.article_matches(body, warm) for body in [*bodies, *reversed(bodies)]]
 
+
+
+def test_attached_mentions_under_a_memo_look_only_at_what_changed_and_equal_a_fresh_attach(monkeypatch):
+    # Under a memo (--watch) the walks over every article look only at the articles that are not
+    # the same records or whose links' classes or targets changed (ScanMemo.last), and gather
+    # again only the concepts and link pairs those touch: each step must give what attaching
+    # afresh gives (mentions, link mentions), and most steps must take that path.
+    import graph.mentions as mentions
+    from graph.build import build_graph
+    from graph.related_index import attach_mentions
+
+    incremental = []
+    changed = mentions._changed
+    monkeypatch.setattr(mentions, "_changed", lambda *a: incremental.append(r := changed(*a)) or r)
+    files = {**LINKED, "English/stock.md": article("Stock", "Shares. A [bond](/bond) is not one; a bank sells them.",
+                                                   slug="shares"),
+             "English/equity.md": article("Equity", "Stock of a [Company](/company), or [shares](/shares).")}
+    edits, memo = Edits(files), ScanMemo()
+
+    def same(step: str) -> None:
+        resolution = edits.resolution()
+        G, fresh = build_graph(resolution), build_graph(resolution)
+        incremental.clear()
+        attach_mentions(G, resolution, memo=memo)
+        attach_mentions(fresh, resolution)
+        assert G.graph["mentions"] == fresh.graph["mentions"], step
+        assert G.graph["link_mentions"] == fresh.graph["link_mentions"], step
+        assert memo.attached[1] is G.graph["mentions"]
+        return incremental[0] is not None
+
+    taken = [same("first")]
+    edits.files["English/page.md"] += "More words about a bond and a bank.\n"
+    taken.append(same("prose naming concepts"))
+    edits.files["English/fund.md"] += "Run by a [Company](/company) and a [bank](/bank).\n"
+    taken.append(same("new links"))
+    edits.files["English/company.md"] += "Also [fixed income](/bond).\n"
+    taken.append(same("a new anchor text that becomes a name"))
+    edits.files["English/bank.md"] = article("Bank", "No links left; it names a bond and a company.")
+    taken.append(same("an article loses all its links"))
+    edits.files["English/stock.md"] = article("Stock", "Shares. A [bond](/bond) is not one; a bank sells them.",
+                                              slug="stock")
+    taken.append(same("a slug changed: links to the old one go missing"))
+    edits.files["English/equity.md"] = edits.files["English/equity.md"].replace("(/shares)", "(/stock)")
+    taken.append(same("a link to the new slug"))
+    edits.files["English/fund.md"] = edits.files["English/fund.md"].replace("[bank](/bank)", "bank")
+    taken.append(same("a link undone into prose"))
+    taken.append(same("no change"))
+    edits.files["English/zeta.md"] = article("Zeta", "Names a bond, links a [Bank](/bank).")
+    taken.append(same("a new article"))
+    del edits.files["English/zeta.md"]
+    taken.append(same("that article deleted"))
+    edits.files["English/page.md"] += "[Bond](/bond)\n"
+    taken.append(same("after a deletion"))
+    assert taken == [False, True, True, True, True, True, True, True, True, False, False, True]
