@@ -96,7 +96,9 @@ def _graph_data(G: nx.DiGraph) -> str:
                list(data["aliases"]), keywords]
         parts.append(("," if i else "") + _json(row) + "\n")
     parts.append('],"links":[')
-    parts.append(",".join(f"{ids[u]},{ids[v]},{e['weight']}" for u, v, e in G.edges(data=True)
+    # The adjacency read as G.edges reads it, without its view: a view cached in G refers to G,
+    # and that cycle leaves the graph to the cyclic collector once no one holds it.
+    parts.append(",".join(f"{ids[u]},{ids[v]},{e['weight']}" for u, out in G._succ.items() for v, e in out.items()
                           if e["kind"] == EdgeKind.LINKS_TO))
     return "".join(parts)
 
@@ -122,7 +124,7 @@ def layout(G: nx.DiGraph, order: Sequence[str], ids: dict[str, int]) -> list[tup
     n = len(order)
     if n == 0:
         return []
-    g = igraph.Graph(n=n, edges=[(ids[u], ids[v]) for u, v in G.edges()], directed=False)
+    g = igraph.Graph(n=n, edges=[(ids[u], ids[v]) for u, out in G._succ.items() for v in out], directed=False)
     g.simplify()
     # igraph draws its start positions from one global generator: seed it for the layout, then
     # hand back the default. (Passing start positions instead made the grid variant 6x slower.)
@@ -141,7 +143,7 @@ def related_terms(G: nx.DiGraph, limit: int, n: int = RELATED_N) -> dict[str, li
     """The ``n`` related terms, with reasons, of the ``limit`` most linked articles (``graph.related``)."""
     articles = [u for u, kind in G.nodes(data="kind") if kind == NodeKind.ARTICLE]
     # only links end at articles, so in-degree is in-links (as in graph.fields)
-    chosen = sorted(articles, key=lambda u: (-G.in_degree(u), u))[:limit]
+    chosen = sorted(articles, key=lambda u: (-len(G._pred[u]), u))[:limit]
     # The index is what ``linkgraph related`` answers from, so the page shows the same results;
     # its arrays also rank hubs several times faster than the networkx graph.
     view = index_view(G)
