@@ -104,3 +104,21 @@ def test_the_runs_of_every_order_of_edge_kinds():
             pairs = [(_EDGE_PREDICATES.get(kind), t.node(G, f"n{i}")) for i, kind in enumerate(kinds)]
             expected = [(p, [iri for _, iri in run]) for p, run in groupby([q for q in pairs if q[0]], itemgetter(0))]
             assert _runs(t, G, out) == expected, kinds
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+@pytest.mark.parametrize("name_all_after", [0, 1, 10**9])
+def test_the_targets_named_one_by_one_or_all_at_once_are_the_nodes_iris(name, name_all_after, tmp_path, monkeypatch):
+    # Terms.targets names the targets of an edge list one by one (a rebuild renders few nodes),
+    # or every node at once once lists keep missing (a cold build): the same IRIs either way.
+    import graph.vocab as vocab
+
+    monkeypatch.setattr(vocab, "_NAME_ALL_AFTER", name_all_after)
+    G = GRAPHS[name](tmp_path)
+    t = Terms(BASE)
+    first = next(u for u in G if G._succ[u])
+    assert t.targets(G, G._succ[first]) == [Terms(BASE).node(G, v) for v in G._succ[first]]
+    if name_all_after:
+        assert len(t.named) == len(G._succ[first]) < len(G)  # one list names its targets alone
+    for u in G:
+        assert t.targets(G, G._succ[u]) == [Terms(BASE).node(G, v) for v in G._succ[u]]
