@@ -122,3 +122,15 @@ def test_the_targets_named_one_by_one_or_all_at_once_are_the_nodes_iris(name, na
         assert len(t.named) == len(G._succ[first]) < len(G)  # one list names its targets alone
     for u in G:
         assert t.targets(G, G._succ[u]) == [Terms(BASE).node(G, v) for v in G._succ[u]]
+
+
+@pytest.mark.parametrize("name", GRAPHS)
+def test_the_label_languages_found_once_per_graph_are_every_labels(name, tmp_path):
+    from graph.fields import languages
+
+    G = GRAPHS[name](tmp_path)
+    G._node[next(iter(G))]["labels"] = {None: "untagged", "zz": "a tag no other label has", **G._node[next(iter(G))]["labels"]}
+    expected = sorted({lang for _, labels in G.nodes(data="labels") for lang in labels if lang})
+    assert "zz" in expected and languages(G) == expected
+    languages(G).append("changed by a caller")
+    assert languages(G) == expected  # the kept list is not handed out
