@@ -9,7 +9,8 @@ import marshal
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from json.encoder import encode_basestring
-from operator import itemgetter
+from itertools import compress, count
+from operator import attrgetter, itemgetter
 from typing import TextIO
 
 import networkx as nx
@@ -18,7 +19,7 @@ from graph.build import preferred
 from graph.code_digest import code_digest
 from graph.fields import edge_counts
 from graph.model import EdgeKind, LinkClass, NodeKind, Occurrence, Occurrences, Resolution
-from graph.splice import Piece, WriteMemo, digest, file_context, render
+from graph.splice import Piece, Run, WriteMemo, digest, file_context, render
 
 ARTICLE, MISSING_NODE, KEYWORD = NodeKind.ARTICLE, NodeKind.MISSING, NodeKind.KEYWORD
 LINKS_TO, HAS_KEYWORD = EdgeKind.LINKS_TO, EdgeKind.HAS_KEYWORD
@@ -27,6 +28,7 @@ REPORT_VERSION = 2
 """2: the per-link audit moved from report.json's ``links`` to LINKS_FILE."""
 REPORT_FILE = "report.json"
 LINKS_FILE = "links.jsonl"
+_LINKS = attrgetter("links")
 
 
 def make_report(G: nx.DiGraph, resolution: Resolution) -> dict:
@@ -80,10 +82,17 @@ def pieces_links(occurrences: Occurrences, keys: Iterable[bytes] | None = None) 
     ``keys`` when already made). A rebuild renders the lines of the articles whose links changed
     and copies the others."""
     yield file_context(LINKS_FILE, code_digest("graph.report"))  # how the lines are rendered, which no key holds
-    keys = iter(link_keys(occurrences) if keys is None else keys)
-    for article, classes, ends in occurrences.by_article():
-        if article.links:
-            yield next(keys), _lines, (article.path, article.links, classes, ends)
+    articles, linked = occurrences.articles, []  # the index of each article with links, listed at the first rendered
+
+    def lines(i: int) -> str:
+        if not linked:
+            linked.extend(compress(count(), map(len, map(_LINKS, articles))))
+        j = linked[i]
+        links, start = articles[j].links, occurrences.starts[j]
+        return _lines((articles[j].path, links, occurrences.kinds[start:start + len(links)],
+                       occurrences.targets[start:start + len(links)]))
+
+    yield Run(list(link_keys(occurrences) if keys is None else keys), lines)
 
 
 def link_keys(occurrences: Occurrences, memo: WriteMemo | None = None) -> Iterator[bytes]:

@@ -21,7 +21,7 @@ from typing import TextIO
 import networkx as nx
 
 from graph.exporters.ttl import MAX_LOCAL_NAME
-from graph.splice import Piece, file_context, node_keys, render
+from graph.splice import Piece, file_context, node_run, render
 from graph.vocab import (DBO, DCTERMS, LG, PREFIXES, RDF, SDO, SKOS, IRI, Group, Literal, Statement, Terms,
                          scheme_statements, subject_groups)
 
@@ -74,9 +74,7 @@ def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
     head = ['{\n "@context": {\n', ",\n".join(f"  {_dumps(k)}: {_dumps(v)}" for k, v in context().items()),
             '\n },\n "@graph": [', _objects(scheme_statements(t))[1:]]
     yield "".join(head)
-    keys = node_keys(G)
-    for node in G:
-        yield b"n" + keys[node], _objects_of, (G, t, node)
+    yield node_run(G, lambda node: _objects_of((G, t, node)))
     yield "\n ]\n}\n"
 
 

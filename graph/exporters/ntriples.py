@@ -9,7 +9,7 @@ from typing import TextIO
 import networkx as nx
 
 from graph.exporters.ttl import literal
-from graph.splice import Piece, file_context, node_keys, render
+from graph.splice import Piece, file_context, node_run, render
 from graph.vocab import IRI, Group, Literal, Statement, Terms, scheme_statements, subject_groups
 
 
@@ -23,9 +23,7 @@ def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
     yield file_context("graph.nt", options.base_iri)
     t = Terms.of(G, options.base_iri)
     yield ntriples(scheme_statements(t))
-    keys = node_keys(G)
-    for node in G:
-        yield b"n" + keys[node], _node, (G, t, node)
+    yield node_run(G, lambda node: _node((G, t, node)))
 
 
 def _node(args) -> str:

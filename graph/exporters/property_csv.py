@@ -24,7 +24,7 @@ import networkx as nx
 from graph.fields import (edge_counts, edge_field_types, edge_fields, edge_values, node_field_types, node_fields,
                           related_pairs)
 from graph.model import EdgeKind, NodeKind
-from graph.splice import Piece, file_context, node_keys, render
+from graph.splice import Piece, edge_run, file_context, node_keys, node_run, render
 
 NODES_FILE, EDGES_FILE, LOAD_FILE = "nodes.csv", "edges.csv", "load.cypher"
 BASE_LABEL = "Concept"
@@ -57,9 +57,7 @@ def pieces_nodes(G: nx.DiGraph, options=None) -> Iterator[Piece]:
     types = node_field_types(G)
     yield file_context(NODES_FILE, types, G.graph.get("label_order", ()))
     yield nodes_header(types) + "\n"
-    keys = node_keys(G)
-    for node in G:
-        yield b"n" + keys[node], _node_row, (G, node, types)
+    yield node_run(G, lambda node: _node_row((G, node, types)))
 
 
 def _node_row(args) -> str:
@@ -80,9 +78,7 @@ def pieces_edges(G: nx.DiGraph, options=None) -> Iterator[Piece]:
     yield edges_header(types) + "\n"
     keys = node_keys(G)
     quoted = _Quoted()
-    for u in G:
-        if G._succ[u]:
-            yield b"e" + keys[u], _edge_rows, (u, G._succ[u], types, quoted)
+    yield edge_run(G, lambda u: _edge_rows((u, G._succ[u], types, quoted)))
     for u, ranked in G.graph.get("related", {}).items():
         yield b"r" + keys[u], _related_rows, (u, ranked, types)
 

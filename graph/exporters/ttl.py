@@ -18,7 +18,7 @@ from typing import TextIO
 
 import networkx as nx
 
-from graph.splice import Piece, file_context, node_keys, render
+from graph.splice import Piece, file_context, node_run, render
 from graph.vocab import PREFIXES, IRI, Literal, Statement, Terms, scheme_statements, subject_groups
 
 MAX_LOCAL_NAME = 100
@@ -74,9 +74,7 @@ def pieces(G: nx.DiGraph, options) -> Iterator[Piece]:
     yield "".join(f"@prefix {prefix}: <{ns}> .\n" for prefix, ns in prefixes.items())
     t = Terms.of(G, options.base_iri)
     yield _subjects(name, scheme_statements(t))
-    keys = node_keys(G)
-    for node in G:
-        yield b"n" + keys[node], _node, (G, t, node, name)
+    yield node_run(G, lambda node: _node((G, t, node, name)))
 
 
 def _node(args) -> str:
