@@ -807,16 +807,22 @@ def positions(G, memo: WriteMemo | None = None) -> tuple[dict[str, int], list[by
     the position it had in the last graph and the node its key (so its targets are the same)."""
     found = G.graph.get("splice_positions")
     if found is None:
-        keys, ids = node_keys(G), {node: i for i, node in enumerate(G)}
+        keys, ids = node_keys(G), dict(zip(G, count()))
         last_ids, last_keys, places, last_edges = (memo.positions if memo is not None and memo.positions
                                                    else ({}, {}, [], {}))
         places = places[:len(ids)] + [_place((i,)) for i in range(len(places), len(ids))]
-        same = ids == last_ids
-        edges = {}
-        for u, out in G._succ.items():
-            if out:
-                edges[u] = (last_edges[u] if same and last_keys.get(u) == keys[u]
-                            else _place([0, ids[u], *map(ids.__getitem__, out)]))
+        succ = G._succ
+        if ids == last_ids:
+            # Every node where it was: only a node whose key changed can have other out-edges
+            # (its key digests them), found in C (a step per node was 0.06 s at 50,000 files).
+            edges = dict(last_edges)
+            for u, _ in keys.items() - last_keys.items():
+                if succ[u]:
+                    edges[u] = _place([0, ids[u], *map(ids.__getitem__, succ[u])])
+                else:
+                    edges.pop(u, None)
+        else:
+            edges = {u: _place([0, ids[u], *map(ids.__getitem__, out)]) for u, out in succ.items() if out}
         found = G.graph["splice_positions"] = ids, places, edges
         if memo is not None:
             memo.positions = ids, keys, places, edges

@@ -105,3 +105,41 @@ def test_a_key_is_found_at_its_row_as_a_dict_of_every_row_finds_it(monkeypatch, 
     assert index.get(bytes([1]) * 8 + b"n" + bytes([2]) * 8) is None  # across two keys: no row
     assert index.get(b"n" + bytes([3]) * 16) is None and index.get(one[:5]) is None
 
+
+def test_the_positions_kept_by_a_memo_are_those_made_afresh(tmp_path, monkeypatch):
+    # positions(G, memo) carries the last graph's edge places over where every node kept its
+    # position and key; each watch build's must equal positions made without the memo.
+    import graph.cache as cache_module
+    from graph.memo import Memo
+    from graph.pipeline import build
+    from tests.test_memo import EDITS, _corpus, _edit
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    rng = random.Random(3)
+    root = tmp_path / "in"
+    slugs = _corpus(rng, root)
+    memo = Memo()
+    for kind in ["none", *EDITS]:
+        if kind != "none":
+            _edit(rng, root, slugs, kind)
+        G = build([root], tmp_path / "out", memo=memo, formats=["graphml"]).graph
+        kept = G.graph.pop("splice_positions")
+        assert splice.positions(G) == kept, kind
+
+
+def test_positions_kept_for_a_node_that_lost_or_gained_all_its_out_edges(tmp_path):
+    import networkx as nx
+
+    memo = splice.WriteMemo()
+
+    def graph(edges):
+        G = nx.DiGraph()
+        G.add_nodes_from((n, {"kind": "article"}) for n in "abcd")
+        G.add_edges_from(edges, kind="links_to")
+        splice.node_keys(G, memo)
+        return G, splice.positions(G, memo)
+
+    for edges in ([("a", "b"), ("b", "c"), ("c", "a")], [("b", "c"), ("c", "a")], [("a", "d"), ("c", "a")]):
+        G, kept = graph(edges)
+        G.graph.pop("splice_positions")
+        assert splice.positions(G) == kept, edges
