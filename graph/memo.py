@@ -6,6 +6,7 @@ from __future__ import annotations
 from graph.build import GraphMemo
 from graph.mentions import ScanMemo
 from graph.output import Spare
+from graph.reader import Discovery
 from graph.related_index import IndexedGraph, RelatedModel
 from graph.resolve import ResolveMemo
 from graph.splice import WriteMemo
@@ -13,8 +14,8 @@ from graph.textindex import TextIndex
 
 
 class Memo:
-    """What a rebuild keeps from the last build, so that it recomputes only what changed: each
-    file's article (``read_corpus``'s ``known``), each article's resolved links (``ResolveMemo``),
+    """What a rebuild keeps from the last build, so that it recomputes only what changed: the
+    files listed, each file's article (``read_corpus``'s ``known``), each article's resolved links (``ResolveMemo``),
     each concept's out-links (``GraphMemo``), each node's text, each text's term counts and the
     text index, what each article gave the mentions (``ScanMemo``), each title's and slug's lookup
     keys, the digest of each run of articles the index stage read (``graph.index_state``), each
@@ -26,6 +27,8 @@ class Memo:
     without it; it holds only what the last build used, so it does not grow over a long watch."""
 
     def __init__(self) -> None:
+        self.listing: tuple[tuple[str, ...], Discovery] | None = None
+        """The input paths of the last build and what ``discover`` found (``graph.reader.rediscover``)."""
         self.files: dict = {}
         self.resolved = ResolveMemo()
         self.graph = GraphMemo()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +20,7 @@ from graph.memo import Memo
 from graph.model import Resolution
 from graph.output import STATE_DIR, OutputFolder, read_state_file, write_file
 from graph.parse import ParseOptions
-from graph.reader import read_corpus
+from graph.reader import Discovery, discover, read_corpus, rediscover
 from graph.related import related_table
 from graph.related_fit import fit_related
 from graph.related_index import INDEX_FILE, RelatedModel, attach_mentions, attach_text_index, index_view
@@ -85,6 +85,7 @@ def build(
     publish: Callable[[Resolution], bool] | None = None,
     memo: Memo | None = None,
     wikilinks: bool = False,
+    touched: Collection[str] | None = None,
 ) -> BuildResult:
     """Build the graph of the Markdown files under ``paths`` and write ``formats`` to ``out_dir``.
 
@@ -93,11 +94,13 @@ def build(
     (None: no cache); ``observe(stage, done, total)`` is told when each stage starts and how
     reading advances; ``publish(resolution)`` False keeps the previous outputs (``--watch``
     while a file is broken); ``memo``, kept by the caller across builds, spares work a rebuild
-    would redo (``--watch``); ``wikilinks`` reads ``[[Page]]`` links (``ParseOptions.wikilinks``).
+    would redo (``--watch``); ``wikilinks`` reads ``[[Page]]`` links (``ParseOptions.wikilinks``);
+    ``touched``, with a memo: the paths changed since its build, as a watcher reported them: no
+    other file is listed or stat-ed (None: all are; ``graph.reader.rediscover``).
     """
     with _no_cyclic_gc():
         return _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish,
-                      memo, wikilinks)
+                      memo, wikilinks, touched)
 
 
 EXPLORER_MAX_NODES = 10_000
@@ -168,7 +171,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache_dir, observe, publish,
-           memo, wikilinks=False) -> BuildResult:
+           memo, wikilinks=False, touched=None) -> BuildResult:
     exporters = [get_exporter(name) for name in (formats if formats is not None else EXPORTERS)]
     options = ExportOptions(base_iri=check_base_iri(base_iri))
     # Locked and checked before any work, so a folder that cannot take the outputs (or that
@@ -176,7 +179,7 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
     with OutputFolder(out_dir, output_names(), spare=memo.spare if memo else None) as folder:
         result = _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir,
                        observe or (lambda name, done=0, total=0: None), default_set=formats is None, memo=memo,
-                       wikilinks=wikilinks)
+                       wikilinks=wikilinks, touched=touched)
         if publish is not None and not publish(result.resolution):
             return replace(result, written=())
         folder.commit()
@@ -191,10 +194,12 @@ def _build(paths, out_dir, formats, base_iri, default_lang, related, jobs, cache
 
 
 def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_dir, stage, default_set,
-          memo=None, wikilinks=False) -> BuildResult:
+          memo=None, wikilinks=False, touched=None) -> BuildResult:
     stage("read")
-    corpus = read_corpus(paths, ParseOptions(default_lang, wikilinks=wikilinks), jobs, cache_dir, lambda done, total: stage("read", done, total),
-                         lead_only=True, known=memo.files if memo else None)
+    found, names = _listed(paths, memo, touched)
+    corpus = read_corpus(found, ParseOptions(default_lang, wikilinks=wikilinks), jobs, cache_dir,
+                         lambda done, total: stage("read", done, total), lead_only=True,
+                         known=memo.files if memo else None, touched=names)
     stage("resolve")
     resolution = resolve(corpus, memo.resolved if memo else None)
     stage("graph")
@@ -260,6 +265,19 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
                       "matched their checksums): they were rendered again" for name, done in spliced.items() if done.stale)
     return BuildResult(G, resolution, report, tuple(folder.out / name for name, _, _ in writers), skipped,
                        corpus.warnings + folder.warnings + warnings, spliced, model)
+
+
+def _listed(paths, memo: Memo | None, touched: Collection[str] | None) -> tuple[Discovery, frozenset[str] | None]:
+    """The files to read, and the names of those that may have changed (None: any): under a memo
+    told what changed, its last listing brought up to date; else ``discover``."""
+    paths = tuple(map(os.fspath, paths))
+    hinted = None
+    if memo is not None and touched is not None and memo.listing is not None and memo.listing[0] == paths:
+        hinted = rediscover(paths, memo.listing[1], touched)
+    found, names = hinted or (discover(paths), None)
+    if memo is not None:
+        memo.listing = (paths, found)
+    return found, names
 
 
 def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: RelatedModel | None) -> RelatedModel:

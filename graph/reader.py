@@ -14,7 +14,7 @@ import re
 import stat
 import time
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, replace
 from functools import partial
 from itertools import repeat
@@ -137,6 +137,76 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
     return Discovery(root, tuple(sorted(found.values())), tuple(sorted(problems, key=lambda q: (q.path, q.code))))
 
 
+def rediscover(paths: Iterable[str | os.PathLike[str]], last: Discovery,
+               touched: Iterable[str]) -> tuple[Discovery, frozenset[str]] | None:
+    """``discover(paths)`` from ``last`` and the paths a watcher reported changed (``touched``),
+    without listing a folder or stat-ing an unchanged file, with the names of the files that may
+    have changed; None when only ``discover`` can tell (a folder, a link or a special file
+    appeared, a name needs escaping, an entry ``last`` refused changed, an input went), as it
+    does for everything else: a file added, changed or removed, a folder removed with its files."""
+    inputs = [Path(p).resolve() for p in paths]
+    if not all(p.is_dir() or p.is_file() for p in inputs) or \
+            Path(os.path.commonpath([p if p.is_dir() else p.parent for p in inputs])) != last.root:
+        return None
+    folders = [os.path.join(str(p), "") for p in inputs if p.is_dir()]
+    under = os.path.join(str(last.root), "")
+    files = {source.rel: source for source in last.files}
+    refused = {problem.path for problem in last.problems}
+    names = set()
+    for reported in touched:
+        # The watcher may report a path through a link to the root, or a relative one.
+        path = os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(reported))), os.path.basename(reported))
+        folder = next((f for f in folders if path.startswith(f)), None)
+        if folder is None:
+            continue  # not under an input folder: discover reads only the input files there
+        if any(part.startswith(".") for part in path[len(folder):].split(os.sep)[:-1]):
+            continue  # inside a hidden folder, which discover never enters
+        rel = path[len(under):].replace(os.sep, "/")
+        name, exact = safe_name(rel)
+        if not exact or name != rel or name in refused:
+            return None
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            gone = [name] if name in files else [f for f in files if f.startswith(name + "/")]
+            for f in gone:
+                del files[f]
+            names.update(gone)
+            continue
+        except OSError:
+            return None
+        if not name.lower().endswith(MARKDOWN_SUFFIXES):
+            if stat.S_ISDIR(st.st_mode):
+                return None  # a folder moved in: its files are discover's to list
+            continue  # a file discover does not read (an editor's temporary file)
+        if not stat.S_ISREG(st.st_mode) or files.setdefault(name, Source(name, path)).path != path:
+            return None
+        names.add(name)
+    return Discovery(last.root, tuple(sorted(files.values())), last.problems), frozenset(names)
+
+
+def unreported(paths: Iterable[str | os.PathLike[str]], last: Discovery,
+               known: Mapping[str, tuple]) -> frozenset[str] | None:
+    """What changed under ``paths`` since ``last`` and ``known`` (``read_corpus``'s) were made
+    that a watcher should have reported: the names of files added, removed or with a new stamp;
+    None when what ``discover`` refuses changed. Empty when nothing did. A stamp made racy by
+    a read right after a save (``graph.cache.file_stamp``) is compared without its mark: the
+    watcher reports a second save in the same clock tick, and this is the check for lost reports."""
+    found = discover(paths)
+    if found.root != last.root or found.problems != last.problems:
+        return None
+    before = {source.rel for source in last.files}
+    now = {source.rel for source in found.files}
+    changed = before ^ now
+    for rel, file in found.files:
+        entry = known.get(rel)
+        if entry is not None:
+            stamp = _stamp(file)
+            if stamp is None or entry[0][:len(stamp)] != stamp:
+                changed.add(rel)
+    return frozenset(changed)
+
+
 def _check_entry(file: str, root: Path) -> tuple[str, tuple[str, str] | None]:
     """(path to open, None) for a readable entry, else (file, (problem code, message)); never opens it."""
     try:
@@ -192,6 +262,7 @@ def read_corpus(
     progress: Callable[[int, int], None] | None = None,
     lead_only: bool = False,
     known: MutableMapping[str, tuple] | None = None,
+    touched: Collection[str] | None = None,
 ) -> Corpus:
     """Read every Markdown file under ``paths`` (or of a finished ``discover``) into a Corpus, in sorted path order.
 
@@ -203,6 +274,8 @@ def read_corpus(
     ``known``, kept by a long-lived caller (``--watch``), holds what the last read made of each
     file with its stamp (``graph.cache.file_stamp``): a file whose stamp is unchanged is taken
     from it without opening the file or the cache, as the cache itself would (it is updated to this read).
+    ``touched``, with ``known``: the names of the only files that may have changed since (a
+    watcher's report, ``rediscover``); the others are taken from ``known`` without a stat.
     """
     found = paths if isinstance(paths, Discovery) else discover(paths)
     root, files = found.root, found.files
@@ -216,8 +289,12 @@ def read_corpus(
     stamps: list[tuple[int, ...] | None] = [None] * len(files)
     for i, (rel, file) in enumerate(files):
         if known is not None:
-            stamps[i] = stamp = _stamp(file)
             entry = known.get(rel)
+            if touched is not None and entry is not None and rel not in touched and entry[1] == body_chars:
+                stamps[i] = entry[0]
+                results[i] = (entry[2], list(entry[3]))
+                continue
+            stamps[i] = stamp = _stamp(file)
             if entry is not None and stamp is not None and entry[:2] == (stamp, body_chars):
                 results[i] = (entry[2], list(entry[3]))
                 continue

@@ -116,8 +116,16 @@ def _edit(rng: random.Random, root: Path, slugs: list[str], kind: str) -> str:
     return f"{kind} {path.relative_to(root)}"
 
 
-@pytest.mark.parametrize("seed", [1])
-def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, monkeypatch, seed):
+def _stamps(root: Path) -> dict[str, tuple]:
+    """What a watcher reports a change of: a file's content or name, a folder's appearing or going."""
+    return {str(p): (st.st_ino, st.st_size, st.st_mtime_ns) if p.is_file() else () for p in root.rglob("*")
+            if (st := p.stat())}
+
+
+@pytest.mark.parametrize("seed, hinted", [(1, False), (2, True)])
+def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, monkeypatch, seed, hinted):
+    # hinted: each build is told the paths that changed, as --watch tells it what the watcher
+    # reported (graph.reader.rediscover), and lists and stats nothing else.
     # Files here are written moments before each build, so their stamps would be racy
     # (graph.cache.RACY_NS) and every file read again; in a watch, files are saved seconds apart,
     # and an unchanged file is the same article, whose links the memo keeps keys for by identity.
@@ -130,8 +138,11 @@ def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, mon
     assert "too few" not in memo.model.note  # the fit runs, and its memo is exercised too
     done = []
     for kind in rng.sample(EDITS, len(EDITS)):  # every kind of edit, in an order of the seed's
+        before = _stamps(root)
         done.append(_edit(rng, root, slugs, kind))
-        build([root], out, cache_dir=tmp_path / "cache", memo=memo)
+        after = _stamps(root)
+        touched = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)} if hinted else None
+        build([root], out, cache_dir=tmp_path / "cache", memo=memo, touched=touched)
         cold = tmp_path / "cold"
         build([root], cold)
         assert snapshot(out) == snapshot(cold), f"after {done}"
@@ -179,3 +190,4 @@ def test_an_output_changed_between_builds_of_a_memo_is_checked_again(tmp_path, m
     cold = build([root], tmp_path / "cold")
     assert snapshot(out) == snapshot(tmp_path / "cold")
     assert warm.spliced["graph.nt"].stale == 1 and cold.warnings == ()
+

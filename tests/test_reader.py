@@ -4,8 +4,10 @@ import pytest
 
 from graph.errors import UsageError
 from graph.parse import ParseOptions, parse_article
-from graph.reader import discover, read_corpus
-from tests.conftest import BAD_FILES
+import os
+
+from graph.reader import discover, read_corpus, rediscover, unreported
+from tests.conftest import BAD_FILES, write_files
 
 
 def parse(text: str, path: str = "a.md", **kw):
@@ -275,3 +277,69 @@ def test_mdx_is_markdown_without_its_import_and_export_statements():
                                                          ("/duties", 23)]
     # The same text in a .md file is read as written: only MDX has statements.
     assert "@theme" in parse(MDX, "docs/tabs.md")[0].body
+
+
+def _watched(tmp_path: Path) -> Path:
+    return write_files(tmp_path / "in", {"a.md": b"# A\n", "docs/b.md": b"# B\n", "docs/deep/c.md": b"# C\n",
+                                         ".hidden/h.md": b"# H\n"})
+
+
+@pytest.mark.parametrize("edit", ["change", "add", "delete", "delete folder", "temporary file", "hidden folder",
+                                  "outside the inputs"])
+def test_rediscover_lists_what_discover_lists(tmp_path: Path, edit: str):
+    root = _watched(tmp_path)
+    last = discover([root / "docs", root / "a.md"])
+    touched = {
+        "change": [root / "docs/b.md"],
+        "add": [root / "docs/new.md", root / "docs/deep/new2.md"],
+        "delete": [root / "docs/deep/c.md"],
+        "delete folder": [root / "docs/deep"],
+        "temporary file": [root / "docs/4913", root / "docs/.b.md.swp"],
+        "hidden folder": [root / "docs/.git/x.md"],
+        "outside the inputs": [root / "other.md"],
+    }[edit]
+    for path in touched:
+        if edit == "change" or edit == "add" or edit == "hidden folder" or edit == "outside the inputs":
+            write_files(path.parent, {path.name: b"# new\n"})
+    if edit == "delete":
+        (root / "docs/deep/c.md").unlink()
+    if edit == "delete folder":
+        (root / "docs/deep/c.md").unlink()
+        (root / "docs/deep").rmdir()
+    found, names = rediscover([root / "docs", root / "a.md"], last, map(str, touched))
+    assert found == discover([root / "docs", root / "a.md"])
+    assert names == {"change": {"docs/b.md"}, "add": {"docs/new.md", "docs/deep/new2.md"},
+                     "delete": {"docs/deep/c.md"}, "delete folder": {"docs/deep/c.md"}}.get(edit, set())
+
+
+@pytest.mark.parametrize("edit", ["folder moved in", "symbolic link", "name to escape", "input gone"])
+def test_rediscover_leaves_to_discover_what_only_a_listing_can_tell(tmp_path: Path, edit: str):
+    root = _watched(tmp_path)
+    last = discover([root])
+    if edit == "folder moved in":
+        write_files(tmp_path / "elsewhere", {"d.md": b"# D\n"}).rename(root / "moved")
+        touched = root / "moved"
+    elif edit == "symbolic link":
+        touched = root / "link.md"
+        touched.symlink_to(root / "a.md")
+    elif edit == "name to escape":
+        touched = root / "bad\x01name.md"
+        touched.write_bytes(b"# x\n")
+    else:
+        touched = root / "a.md"
+        os.rename(root, tmp_path / "gone")
+    assert rediscover([root], last, [str(touched)]) is None
+
+
+def test_unreported_finds_each_change_a_watcher_missed(tmp_path: Path):
+    root = _watched(tmp_path)
+    last = discover([root])
+    known: dict = {}
+    read_corpus(last, known=known)
+    assert unreported([root], last, known) == set()
+    (root / "docs/b.md").write_bytes(b"# B, longer\n")
+    (root / "docs/deep/c.md").unlink()
+    write_files(root, {"new.md": b"# N\n"})
+    assert unreported([root], last, known) == {"docs/b.md", "docs/deep/c.md", "new.md"}
+    (root / "link.md").symlink_to(tmp_path)  # refused by discover: only a new listing can say
+    assert unreported([root], last, known) is None

@@ -94,6 +94,20 @@ def test_a_file_broken_mid_edit_keeps_the_last_good_outputs(tmp_path, watching):
     assert rebuild.published and same_as_cold(tmp_path, root)
 
 
+def test_a_change_the_watcher_did_not_report_is_found_and_rebuilt(tmp_path, watching, monkeypatch):
+    # A rebuild reads only the files the watcher reported; a listing after it finds the rest.
+    # The watcher ignores hidden files (editors' swap files), and a build reads .x.md: a change
+    # the watcher never reports, as when its events are lost.
+    monkeypatch.setattr("graph.watch.SETTLE_SECONDS", 0.5)
+    root, next_build = watching
+    (root / "a.md").write_bytes(FILES["a.md"] + b"And [gamma](/c).\n")
+    assert next_build().changed == ("a.md",)
+    (root / ".x.md").write_bytes(b"---\ntitle: Hidden\n---\nSee [alpha](/a).\n")
+    rebuild = next_build()
+    assert rebuild.changed == (".x.md",) and rebuild.published
+    assert rebuild.result.graph.nodes[".x"]["kind"] == "article" and same_as_cold(tmp_path, root)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sends SIGINT to a process group")
 def test_ctrl_c_ends_the_watch_with_exit_0_and_nothing_left(tmp_path):
     root = write_files(tmp_path / "in", FILES)
