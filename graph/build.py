@@ -28,6 +28,20 @@ from graph.model import (KEYWORD_PREFIX, Article, EdgeKind, Link, LinkClass, Nod
 from graph.text import field_lang
 
 
+class KnowledgeGraph(nx.DiGraph):
+    """networkx's DiGraph whose views that hold the graph (edges, degrees) are made at each use
+    instead of kept in it: a kept view and its graph are a cycle, which only the cyclic garbage
+    collector frees, and a watch keeps that collector off its builds' objects
+    (``graph.pipeline._no_cyclic_gc``): each rebuild would leave the last graph behind."""
+
+    degree = property(nx.DiGraph.degree.func)
+    in_degree = property(nx.DiGraph.in_degree.func)
+    out_degree = property(nx.DiGraph.out_degree.func)
+    edges = property(nx.DiGraph.edges.func)
+    out_edges = property(nx.DiGraph.out_edges.func)
+    in_edges = property(nx.DiGraph.in_edges.func)
+
+
 class GraphMemo:
     """What ``build_graph`` keeps from one call to the next in a long-lived process (``--watch``):
     each concept's out-links with the links, classes and targets they were counted from, its
@@ -65,7 +79,7 @@ class _Concept(NamedTuple):
 def build_graph(resolution: Resolution, default_lang: str | None = None, memo: GraphMemo | None = None) -> nx.DiGraph:
     """The knowledge graph of a resolved corpus; insertion order is sorted, so output is stable.
     ``memo``, kept by the caller across calls, spares counting the links of unchanged concepts."""
-    G = nx.DiGraph()
+    G = KnowledgeGraph()
     articles = sorted(resolution.articles, key=lambda a: (a.slug, a.path))
     lang_counts = Counter(a.lang for a in articles if a.lang)
     G.graph.update(label_order=label_order(lang_counts, default_lang), default_lang=default_lang)

@@ -117,3 +117,22 @@ def test_aliases_of_twins_merge_in_order_once_each_however_many():
     slugs = [a[1:] for a in many]  # an alias is kept as a slug
     assert concept_attrs("p", [ar, en])["aliases"] == [*slugs, "x", "y"]
     assert concept_attrs("p", [en, ar])["aliases"][:4] == ["x", "y", "a7", "a0"]
+
+
+def test_the_graph_holds_no_view_of_itself():
+    # networkx keeps its edge and degree views in the graph, each holding the graph: a cycle
+    # that reference counting cannot free, and a watch's builds leave no cyclic collector to.
+    import gc
+    import weakref
+
+    G = build_graph(resolve(read_corpus([PROJECT / "seeds"])))
+    G.degree, G.in_degree, G.out_degree, G.edges, G.in_edges, G.out_edges, G.nodes, G.adj, G.succ, G.pred
+    last = weakref.ref(G)
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        del G
+        assert last() is None
+    finally:
+        if enabled:
+            gc.enable()
