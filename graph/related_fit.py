@@ -102,10 +102,9 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
                          f"too few to learn from (needs {MIN_QUERIES})", inputs)
     rng = random.Random(seed)
     rng.shuffle(sources)
-    fold = {u: i % 2 for i, u in enumerate(sources)}
     folds: tuple[list[_Query], list[_Query]] = ([], [])
     asked: tuple[list[int], list[int]] = ([], [])  # the concept of each query, by its place in ``sources``
-    place = {u: i for i, u in enumerate(sources)}
+    place: dict[str, int] = {}  # made when a later pass needs it: a large corpus's budget is spent in the first
     slugs = _slug_order(G)
     work = 0
     articles = sum(1 for kind in G.data["kinds"] if kind == NodeKind.ARTICLE[0])
@@ -127,10 +126,13 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
                 hidden[u] = set(rng.sample(targets, max(1, round(HIDE * len(targets)))))
             H = G.without_links(hidden)
             said = _said(G, hidden)
-            for u in batch:
+            if round_ and not place:
+                place = dict(zip(sources, range(len(sources))))
+            for k, u in enumerate(batch):
+                at = start + k if round_ == 0 else place[u]  # its place in ``sources``; the fold is its parity
                 query = _Query.of(H, u, hidden[u], said.get(u, {}), slugs)
-                folds[fold[u]].append(query)
-                asked[fold[u]].append(place[u])
+                folds[at % 2].append(query)
+                asked[at % 2].append(at)
                 work += query.work
     queries = folds[0] + folds[1]
     n_hidden = sum(q.n_hidden for q in queries)
@@ -210,7 +212,7 @@ def _sources(G: IndexedGraph) -> list[str]:
 def _slug_order(G: IndexedGraph) -> np.ndarray:
     """Each node id's place in slug order: candidates are ranked by slug where scores tie, as in ``graph.related.rank``."""
     places = np.empty(len(G), np.intp)
-    places[sorted(range(len(G)), key=G.key)] = np.arange(len(G))
+    places[sorted(range(len(G)), key=G.data["keys"].__getitem__)] = np.arange(len(G))
     return places
 
 
