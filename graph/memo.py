@@ -18,7 +18,8 @@ class Memo:
     files listed, each file's article (``read_corpus``'s ``known``), each article's resolved links (``ResolveMemo``),
     each concept's out-links (``GraphMemo``), each node's text, each text's term counts and the
     text index, what each article gave the mentions (``ScanMemo``), each title's and slug's lookup
-    keys, the digest of each run of articles the index stage read (``graph.index_state``), each
+    keys, what tells which nodes' texts may have changed (``attach_text_index``'s ``kept``), the
+    digest of each run of articles the index stage read (``graph.index_state``), each
     part of the related index with what it was made from, the related model with the digest of
     what it was fitted to, the related index with the digest of the index stage's inputs (the
     stage is skipped when they are the same), and what the write stage can reuse (``WriteMemo``: piece
@@ -34,6 +35,7 @@ class Memo:
         self.graph = GraphMemo()
         self.texts: dict = {}
         self.node_texts: dict = {}
+        self.text_state: dict = {}
         self.text_index: TextIndex | None = None
         self.names: dict = {}
         self.index_parts: dict = {}

@@ -321,7 +321,7 @@ class ScanMemo:
         """The articles with their bodies cut to ``chars`` characters, the last build's while the same."""
         articles = tuple(articles)
         last = self.last_leads
-        if last is not None and last[1] == chars and (moved := _moved(articles, last[0])) is not None \
+        if last is not None and last[1] == chars and (moved := changed_positions(articles, last[0])) is not None \
                 and all(articles[i].path == last[0][i].path for i in moved):
             # The same paths in the same order: only the articles that are not the same objects
             # are looked at (a link edit changes one of 50,000).
@@ -853,9 +853,18 @@ def mention_candidates(resolution: Resolution, lexicon: Lexicon | None = None,
     return result
 
 
-def _column(found: dict[str, tuple], i: int) -> dict:
-    """Article path -> the ``i``-th item of what ``mention_candidates`` found for it, made in C."""
-    return dict(zip(found.keys(), map(itemgetter(i), found.values())))
+class _column:
+    """Article path -> the ``i``-th item of what ``mention_candidates`` found for it: read through
+    (``get``), not copied, as the incremental walks read a few articles of 50,000."""
+
+    __slots__ = ("found", "i")
+
+    def __init__(self, found: dict[str, tuple], i: int) -> None:
+        self.found, self.i = found, i
+
+    def get(self, path: str, default=None):
+        f = self.found.get(path)
+        return default if f is None else f[self.i]
 
 
 def _regrouped(last: dict[str, list[Name]], lexicon: Lexicon) -> set[str]:
@@ -902,9 +911,10 @@ def _linked(resolution: Resolution, memo: ScanMemo | None, texts: dict,
     return given
 
 
-def _moved(now: tuple, last: tuple) -> list[int] | None:
+def changed_positions(now: tuple, last: tuple) -> list[int] | None:
     """The positions where ``now`` holds another object than ``last`` (compared in C); None when
-    their lengths differ."""
+    their lengths differ. What a memo (``--watch``) is told the records that may have changed by:
+    the earlier stages hand on the same record while nothing in it changed."""
     if len(now) != len(last):
         return None
     return list(compress(range(len(now)), map(is_not, now, last)))
@@ -919,7 +929,7 @@ def _changed(resolution: Resolution, memo: ScanMemo, holding: bool) -> list[int]
     a run of such articles at a time, in C, and one by one only in a run that differs (a new
     article can turn another's missing links into resolved ones)."""
     last, articles, occurrences = memo.last, resolution.articles, resolution.occurrences
-    if last is None or last[4] != holding or (moved := _moved(articles, last[0])) is None \
+    if last is None or last[4] != holding or (moved := changed_positions(articles, last[0])) is None \
             or any(articles[i].path != last[0][i].path for i in moved):
         return None
     kinds, targets, starts = occurrences.kinds, occurrences.targets, occurrences.starts

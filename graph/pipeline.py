@@ -293,7 +293,7 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: R
     them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted to the same inputs."""
     texts, names = (_Carried(memo.texts), _Carried(memo.names)) if memo else (None, None)
     attach_text_index(G, resolution.articles, memo=texts, previous=memo.text_index if memo else None,
-                      texts=memo.node_texts if memo else None)
+                      texts=memo.node_texts if memo else None, kept=memo.text_state if memo else None)
     attach_mentions(G, resolution, memo=memo.scans if memo else None)
     model = fit_related(index_view(G, names, memo.index_parts if memo else None), previous=previous)
     if memo:

@@ -19,7 +19,8 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
+from operator import is_, is_not
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -103,7 +104,7 @@ class IndexedGraph:
         self.data = data
         """The index as JSON-ready data (what ``write_index`` writes)."""
         self._keys = data["keys"]
-        self._id = {key: i for i, key in enumerate(self._keys)}
+        self._id = dict(zip(self._keys, range(len(self._keys))))  # made in C; keys are distinct
         self.nodes = _Nodes(self._keys, data["kinds"], data["labels"], self._id)
         self._adjacency = {name: (unpack(data[name]["ptr"]), unpack(data[name]["ids"]))
                            for name in ("links", "links_in", "keywords", "members")}
@@ -396,32 +397,78 @@ def node_text(G, node: str, bodies: dict[str, list[str]], chars: int = BODY_CHAR
 
 
 def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | None = None,
-                      previous: TextIndex | None = None, texts: dict | None = None) -> None:
+                      previous: TextIndex | None = None, texts: dict | None = None, kept: dict | None = None) -> None:
     """Index the text of every node of a built graph into ``G.graph`` (``text_index``, ``text_ids``);
     ``memo`` and ``previous`` as for ``build_text_index``. ``texts``, kept by the caller across
     builds (``--watch``), keeps each node's text with what it was made of (its attributes and
-    bodies, the same objects), and is replaced by this build's."""
-    bodies: dict[str, list[str]] = {}
-    for a in articles:
-        bodies.setdefault(a.slug, []).append(a.body)
+    bodies, the same objects), and is replaced by this build's. ``kept``, kept by the caller with
+    ``texts``, holds what tells which nodes those may be: while the nodes are the last build's, in
+    the same order, and so are the articles' paths, only the nodes whose attributes are not the
+    same object or that have an article that is not are looked at."""
+    from graph.mentions import changed_positions  # as attach_mentions: the parser it needs is for builds only
+
+    articles, nodes = tuple(articles), tuple(G)
+    last = kept.get("last") if kept is not None and texts is not None else None
+    moved = None
+    if last is not None and last["nodes"] == nodes and last["index"] is previous:
+        moved = changed_positions(articles, last["articles"])
+        if moved is not None and any(articles[i].path != last["articles"][i].path for i in moved):
+            moved = None
+    if moved is None:
+        bodies: dict[str, list[str]] = {}
+        for a in articles:
+            bodies.setdefault(a.slug, []).append(a.body)
+        look, attrs = range(len(nodes)), list(map(G._node.__getitem__, nodes))
+        ids = dict(zip(nodes, range(len(nodes))))
+        places = _places(articles) if kept is not None and texts is not None else {}
+    else:
+        was, ids = last["articles"], last["ids"]
+        places = _places(articles) if any(articles[i].slug != was[i].slug for i in moved) else last["places"]
+        slugs = {articles[i].slug for i in moved} | {was[i].slug for i in moved}
+        bodies = dict(last["bodies"]) if slugs else last["bodies"]
+        for slug in slugs:  # the bodies of the concepts of the articles that changed, in article order
+            if slug in places:
+                bodies[slug] = [articles[i].body for i in places[slug]]
+            else:
+                bodies.pop(slug, None)
+        attrs = list(map(G._node.__getitem__, nodes))
+        look = set(compress(range(len(nodes)), map(is_not, attrs, last["attrs"])))
+        look.update(ids[slug] for slug in slugs if slug in ids)
+        look = sorted(look)
     chars = body_chars(sum(map(len, bodies.values())))
-    nodes = list(G)
     if texts is None:
         docs = [node_text(G, n, bodies, chars) for n in nodes]
+        G.graph["text_index"] = build_text_index(docs, memo, previous)
     else:
-        made, none = {}, ()
-        for n in nodes:
-            d, own = G._node[n], bodies.get(n, none)
+        none = ()
+        made = {} if moved is None else texts
+        docs = [None] * len(nodes) if moved is None else list(last["docs"])
+        for i in look:
+            n = nodes[i]
+            d, own = attrs[i], bodies.get(n, none)
             old = texts.get(n)
             if old is None or old[0] is not d or old[2] != chars or old[1] != own:
                 old = (d, own, chars, node_text(G, n, bodies, chars))
             made[n] = old
-        texts.clear()
-        texts.update(made)
-        docs = [old[3] for old in made.values()]
-    G.graph["text_index"] = build_text_index(docs, memo, previous)
-    G.graph["text_ids"] = {n: i for i, n in enumerate(nodes)}
-    G.graph["text_nodes"] = tuple(nodes)
+            docs[i] = old[3]
+        if moved is None:
+            texts.clear()
+            texts.update(made)
+        G.graph["text_index"] = build_text_index(
+            docs, memo, previous, None if moved is None else [i for i in look if docs[i] is not last["docs"][i]])
+        if kept is not None:
+            kept["last"] = {"nodes": nodes, "articles": articles, "bodies": bodies, "ids": ids, "attrs": attrs,
+                            "docs": docs, "places": places, "index": G.graph["text_index"]}
+    G.graph["text_ids"] = ids if moved is not None else dict(zip(nodes, range(len(nodes))))
+    G.graph["text_nodes"] = nodes
+
+
+def _places(articles: tuple[Article, ...]) -> dict[str, list[int]]:
+    """Slug -> the positions of its articles (one per language), in order."""
+    places: dict[str, list[int]] = {}
+    for i, a in enumerate(articles):
+        places.setdefault(a.slug, []).append(i)
+    return places
 
 
 def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> None:
@@ -525,7 +572,7 @@ def index_data(G, memo: MutableMapping | None = None, parts: dict | None = None)
     other rows are made again. The graph memo shares what did not change with the last graph
     (``graph.build.GraphMemo``), so most of what is compared is the same objects."""
     keys = list(G)
-    ids = {n: i for i, n in enumerate(keys)}  # the position of each node, as the index numbers them
+    ids = dict(zip(keys, range(len(keys))))  # the position of each node, as the index numbers them
     attrs = list(map(G._node.__getitem__, keys))
     shifts: dict[int, _Shift] = {}
 
@@ -567,7 +614,8 @@ class _Shift:
     then is at ``remap[j]`` now (-1: gone), the node at ``i`` now was at ``inv[i]`` (-1: new)."""
 
     def __init__(self, old: list[str], keys: list[str], ids: Mapping[str, int]) -> None:
-        if old == keys:
+        self.unmoved = old == keys
+        if self.unmoved:
             remap = np.arange(len(keys), dtype=np.int64)
         else:
             remap = np.fromiter(map(ids.get, old, repeat(-1)), dtype=np.int64, count=len(old))
@@ -580,6 +628,8 @@ class _Shift:
 
     def same(self, new: list, old: list) -> np.ndarray:
         """Per node id now, whether its entry of ``new`` is its entry of ``old`` itself (False for a new node)."""
+        if self.unmoved:  # node i was node i: compared in C
+            return np.fromiter(map(is_, new, old), dtype=bool, count=len(new))
         return np.fromiter((j >= 0 and new[i] is old[j] for i, j in enumerate(self._inv)), dtype=bool, count=len(new))
 
     def carried(self, kept: np.ndarray, ptr: np.ndarray, columns: list[np.ndarray], fresh_ptr: np.ndarray,

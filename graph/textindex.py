@@ -23,7 +23,7 @@ import re
 import sys
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -124,15 +124,29 @@ class TextIndex:
 
 
 def build_text_index(docs: Sequence[str], memo: MutableMapping[str, dict[str, int]] | None = None,
-                     previous: TextIndex | None = None) -> TextIndex:
+                     previous: TextIndex | None = None, changed: Iterable[int] | None = None) -> TextIndex:
     """Index a sequence of texts; document ids are positions in ``docs``.
 
     ``memo`` (text -> its ``term_counts``, never modified) keeps each document's counts across
     builds, so a rebuild counts only the texts that changed. The weights are corpus-wide: they
     are computed again unless ``previous`` (the last build's index) was made of the same
-    documents with terms, in the same order (``_renumbered``).
+    documents with terms, in the same order (``_renumbered``). ``changed``, with both: the
+    positions of the only documents that may differ from those ``previous`` was made of (as
+    many): the others' counts are ``previous``'s, and ``previous`` itself when none differs.
     """
     cache: dict[str, tuple[str, ...]] = {}
+    if memo is not None and previous is not None and changed is not None and len(previous.counts) == len(docs):
+        counts = list(previous.counts)
+        for i in changed:
+            text = docs[i]
+            found = memo.get(text) if text else {}
+            if found is None:
+                found = memo[text] = term_counts(text, cache)
+            counts[i] = found
+        memo.update(itertools.compress(zip(docs, counts), docs))  # every text's counts, as looking each up keeps them
+        if all(counts[i] is previous.counts[i] for i in changed):
+            return previous
+        return _renumbered(counts, previous) or _weighted(counts)
     if memo is None:
         counts = [term_counts(text, cache) if text else {} for text in docs]
         # Not kept in the index: nothing will renumber it, and the counts are tens of MB.

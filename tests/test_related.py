@@ -13,6 +13,8 @@ from graph.errors import GraphFolderError
 from graph import related_index
 from graph.related_index import (INDEX_VERSION, IndexedGraph, attach_text_index, index_data, index_view, read_index,
                                  write_index)
+from graph.pipeline import _Carried
+from graph.textindex import term_counts
 from tests.conftest import written_file
 
 
@@ -230,6 +232,60 @@ def test_node_texts_kept_across_builds_give_the_text_index_of_a_fresh_call(monke
         attach_text_index(fresh, articles)
         assert G.graph["text_index"] == fresh.graph["text_index"], f"step {i}"
         assert list(texts) == list(G), f"step {i}"
+
+
+
+def test_node_texts_under_a_memo_look_only_at_changed_nodes_and_give_the_text_index_of_a_fresh_call(monkeypatch):
+    """With ``kept`` (--watch), while the nodes and the articles' paths are the last build's, only
+    the nodes whose attribute dicts are not the same objects, or one of whose articles is not,
+    are looked at; the index (and the text-counts memo) equal what a fresh call makes."""
+    made = []
+    node_text = related_index.node_text
+    monkeypatch.setattr(related_index, "node_text", lambda G, n, *a: made.append(n) or node_text(G, n, *a))
+    records: dict = {}
+
+    def article(path: str, slug: str, body: str) -> Article:  # one record while unchanged, as a watch keeps them
+        return records.setdefault((path, slug, body), Article(path, slug, "en", "", slug.title(), "", (), (), (),
+                                                              body=body))
+
+    links = [("b", "d"), ("d", "f"), ("f", "b")]
+    files = {"b.md": ("b", "Bonds pay coupons."), "d.md": ("d", "Debt and bonds."), "f.md": ("f", "Funds hold debt."),
+             "fr/d.md": ("d", "Dette et obligations.")}
+    steps = [(links, None, files, ()), (links, None, files, []),
+             (links, {"d": {"en": "Dee"}}, files, ["d"]),  # a title
+             (links, {"d": {"en": "Dee"}}, {**files, "fr/d.md": ("d", "Dette.")}, ["d"]),  # one of two bodies
+             (links, {"d": {"en": "Dee"}}, {**files, "f.md": ("b", "Funds hold debt.")}, ["b", "d", "f"]),  # a slug
+             ([*links, ("c", "b")], None, {**files, "c.md": ("c", "Coupons.")}, ())]  # an article: all again
+    texts: dict = {}
+    kept: dict = {}
+    counts: dict = {}
+    last = None
+    for i, (edges, labels, own, expected) in enumerate(steps):
+        articles = [article(path, slug, body) for path, (slug, body) in sorted(own.items())]
+        G = last = _sharing(nx_graph(edges, labels=labels), last)
+        made.clear()
+        previous = counts.get("index")
+        carried = _Carried(counts.get("texts", {}))  # as pipeline._index: only what this build uses is kept
+        attach_text_index(G, articles, memo=carried, previous=previous, texts=texts, kept=kept)
+        counts["index"], counts["texts"] = G.graph["text_index"], dict(carried)
+        assert made == (list(G) if expected == () else expected), f"step {i}"
+        fresh = nx_graph(edges, labels=labels)
+        attach_text_index(fresh, articles)
+        assert G.graph["text_index"] == fresh.graph["text_index"], f"step {i}"
+        assert G.graph["text_ids"] == fresh.graph["text_ids"] and G.graph["text_nodes"] == tuple(fresh), f"step {i}"
+        assert list(texts) == list(G) and {n: t[3] for n, t in texts.items()} == {
+            n: node_text(fresh, n, _bodies(articles), related_index.body_chars(len(articles))) for n in fresh}, f"step {i}"
+        # Every text's counts, and only those: as looking each up would carry them.
+        assert counts["texts"] == {t[3]: term_counts(t[3]) for t in texts.values() if t[3]}, f"step {i}"
+        if i == 1:
+            assert G.graph["text_index"] is previous  # nothing changed: the last index itself
+
+
+def _bodies(articles) -> dict:
+    bodies: dict = {}
+    for a in articles:
+        bodies.setdefault(a.slug, []).append(a.body)
+    return bodies
 
 
 def test_from_graph_works_without_a_text_index():
