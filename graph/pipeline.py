@@ -295,7 +295,8 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: R
     attach_text_index(G, resolution.articles, memo=texts, previous=memo.text_index if memo else None,
                       texts=memo.node_texts if memo else None, kept=memo.text_state if memo else None)
     attach_mentions(G, resolution, memo=memo.scans if memo else None)
-    model = fit_related(index_view(G, names, memo.index_parts if memo else None), previous=previous)
+    view = index_view(G, names, memo.index_parts if memo else None, memo.index[1] if memo and memo.index else None)
+    model = fit_related(view, previous=previous)
     if memo:
         # Plain dicts: a _Carried keeps its predecessor, and a chain of them would hold every build's.
         memo.texts, memo.names, memo.model = dict(texts), dict(names), model

@@ -100,22 +100,33 @@ class IndexedGraph:
     filtering hubs' neighbours by kind was most of a query's time at 50,000 articles.
     """
 
-    def __init__(self, data: dict) -> None:
+    def __init__(self, data: dict, last: IndexedGraph | None = None) -> None:
+        """``last``, a view of an earlier index: the fields of ``data`` that are its own objects
+        (``index_data`` gives a part again while unchanged) are not decoded again."""
         self.data = data
         """The index as JSON-ready data (what ``write_index`` writes)."""
+
+        def decoded(name: str, key: str) -> array:
+            text = data[name][key]
+            reused = last is not None and last.data[name][key] is text
+            found = self._decoded[name, key] = last._decoded[name, key] if reused else unpack(text)
+            return found
+
+        self._decoded: dict[tuple[str, str], array] = {}
         self._keys = data["keys"]
-        self._id = dict(zip(self._keys, range(len(self._keys))))  # made in C; keys are distinct
+        self._id = last._id if last is not None and last._keys is self._keys else \
+            dict(zip(self._keys, range(len(self._keys))))  # made in C; keys are distinct
         self.nodes = _Nodes(self._keys, data["kinds"], data["labels"], self._id)
-        self._adjacency = {name: (unpack(data[name]["ptr"]), unpack(data[name]["ids"]))
+        self._adjacency = {name: (decoded(name, "ptr"), decoded(name, "ids"))
                            for name in ("links", "links_in", "keywords", "members")}
         self.label_order: tuple[str, ...] = tuple(data["label_order"])
-        self.names: Mapping[str, str] = _NameLookup(data["names"]["keys"], unpack(data["names"]["ids"]), self._keys)
+        self.names: Mapping[str, str] = _NameLookup(data["names"]["keys"], decoded("names", "ids"), self._keys)
         """Lookup key (``name_key``) -> node, for every slug, alias and title."""
-        self._text = index_from_json(data["text"])  # documents are indexed in node order
-        said = data["mentions"]
-        self._mentions = (unpack(said["ptr"]), unpack(said["ids"]), unpack(said["lines"]), unpack(said["confidence"]))
-        said = data["link_mentions"]
-        self._link_mentions = (unpack(said["at"]), unpack(said["confidence"]))
+        # Documents are indexed in node order.
+        self._text = last._text if last is not None and last.data["text"] is data["text"] else \
+            index_from_json(data["text"])
+        self._mentions = tuple(decoded("mentions", key) for key in ("ptr", "ids", "lines", "confidence"))
+        self._link_mentions = (decoded("link_mentions", "at"), decoded("link_mentions", "confidence"))
         self._said_links: dict[tuple[int, int], float] | None = None
         self._sections: dict[str, list[str]] | None = None
         self._link_degrees: list[int] | None = None
@@ -125,10 +136,11 @@ class IndexedGraph:
         """How to combine the signals for this corpus, when the build fitted or chose one."""
 
     @classmethod
-    def from_graph(cls, G, memo: MutableMapping | None = None, parts: dict | None = None) -> IndexedGraph:
+    def from_graph(cls, G, memo: MutableMapping | None = None, parts: dict | None = None,
+                   last: IndexedGraph | None = None) -> IndexedGraph:
         """The index of a networkx graph of a build, its text index included when attached; ``memo``
-        and ``parts`` as for ``index_data``."""
-        return cls(index_data(G, memo, parts))
+        and ``parts`` as for ``index_data``, ``last`` as for ``IndexedGraph``."""
+        return cls(index_data(G, memo, parts), last)
 
     def with_model(self, model: RelatedModel) -> None:
         """Keep ``model`` in the view and in what ``write_index`` writes."""
@@ -139,7 +151,7 @@ class IndexedGraph:
         """The same index with the links ``source -> target`` of ``hidden`` taken out (their text kept)."""
         view = IndexedGraph.__new__(IndexedGraph)
         self._link_said()  # read from this graph's links: the view's have fewer
-        for name in ("data", "_keys", "_id", "nodes", "label_order", "names", "_text", "_sections", "model",
+        for name in ("data", "_decoded", "_keys", "_id", "nodes", "label_order", "names", "_text", "_sections", "model",
                      "_mentions", "_link_mentions", "_said_links"):
             setattr(view, name, getattr(self, name))
         n = len(self._keys)
@@ -535,7 +547,8 @@ def name_keys(text: str) -> list[str]:
     return [k for k in dict.fromkeys(keys) if k]
 
 
-def index_view(G, memo: MutableMapping | None = None, parts: dict | None = None) -> IndexedGraph:
+def index_view(G, memo: MutableMapping | None = None, parts: dict | None = None,
+               last: IndexedGraph | None = None) -> IndexedGraph:
     """``IndexedGraph.from_graph(G)``, made once per graph and kept in ``G.graph``.
 
     The index file, ``build --related`` and the explorer all need it, and building it is seconds
@@ -544,7 +557,7 @@ def index_view(G, memo: MutableMapping | None = None, parts: dict | None = None)
     """
     view = G.graph.get("index_view")
     if view is None:
-        view = G.graph["index_view"] = IndexedGraph.from_graph(G, memo, parts)
+        view = G.graph["index_view"] = IndexedGraph.from_graph(G, memo, parts, last)
     return view
 
 
@@ -840,8 +853,13 @@ def _mentions(keys: list[str], ids: Mapping[str, int], said: Mapping, last: tupl
     if last is not None and last[1].ordered:
         kept_last, shift = last
         before, empty = kept_last["said"], {}
-        kept = np.fromiter((j >= 0 and said.get(k, empty) == before.get(k, empty)
-                            for k, j in zip(keys, shift.inv.tolist())), dtype=bool, count=n)
+        if shift.unmoved:  # the same nodes: most rows are the same objects (attach_mentions keeps them), found in C
+            kept = np.fromiter(map(is_, map(said.get, keys), map(before.get, keys)), dtype=bool, count=n)
+            for i in np.flatnonzero(~kept).tolist():
+                kept[i] = said.get(keys[i], empty) == before.get(keys[i], empty)
+        else:
+            kept = np.fromiter((j >= 0 and said.get(k, empty) == before.get(k, empty)
+                                for k, j in zip(keys, shift.inv.tolist())), dtype=bool, count=n)
         fresh = _mention_rows([keys[i] for i in np.flatnonzero(~kept).tolist()], ids, said)
         carried = shift.carried(kept, kept_last["ptr"], kept_last["columns"], fresh[0], fresh[1])
         if carried is not None:

@@ -200,6 +200,35 @@ def test_index_parts_carried_over_when_ids_move_are_what_a_fresh_index_makes(mon
             assert len(carried) == 3 and min(carried) > 0, f"step {i}"
 
 
+
+def test_with_the_same_nodes_mention_rows_and_a_view_are_made_from_the_last_and_equal_fresh_ones():
+    """With the same nodes, a mention row that is the last one's own object is kept without
+    comparing it, and a view made with ``last`` decodes only the fields that are new objects:
+    each equals what a fresh call makes."""
+    links = [("b", "d"), ("d", "f"), ("f", "b"), ("h", "b")]
+    b, d = {"d": (1, 0.5), "f": (2, 0.25)}, {"b": (1, 0.75)}
+    steps = [(links, {"b": b, "d": d}, {("b", "d"): 0.5}),
+             (links, {"b": b, "d": {"b": (2, 0.75)}}, {("b", "d"): 0.5}),  # one row another object, other values
+             (links, {"b": b, "d": {"b": (2, 0.75)}, "h": {"d": (1, 1.0)}}, {("b", "d"): 0.5}),  # a row more
+             (links, {"b": dict(b), "d": {"b": (2, 0.75)}}, {("b", "d"): 0.25}),  # another object, equal; one gone
+             (links + [("d", "h")], {"b": b}, {("b", "d"): 0.25, ("d", "h"): 1.0}),  # a link more
+             (links + [("d", "h"), ("x", "b")], {"b": b}, {("b", "d"): 0.25})]  # a node more: other ids, texts
+    parts: dict = {}
+    last = view = None
+    for i, (edges, said, anchors) in enumerate(steps):
+        G = last = _sharing(nx_graph(edges), last)
+        G.graph["mentions"], G.graph["link_mentions"] = said, anchors
+        data = index_data(G, parts=parts)
+        assert data == index_data(G), f"step {i}"
+        view, before = IndexedGraph(data, view), view
+        fresh = IndexedGraph(index_data(G))
+        assert view._adjacency == fresh._adjacency and view._mentions == fresh._mentions, f"step {i}"
+        assert view._link_mentions == fresh._link_mentions and view._text == fresh._text, f"step {i}"
+        assert list(view.names.items()) == list(fresh.names.items()) and view._id == fresh._id, f"step {i}"
+        if before is not None and i < 5:
+            assert view._text is before._text and view._id is before._id, f"step {i}"  # the same objects: kept
+            assert (view._adjacency["links"][1] is before._adjacency["links"][1]) == (i < 4), f"step {i}"
+
 _CARRIED = related_index._Shift.carried
 
 
