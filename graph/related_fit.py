@@ -136,14 +136,16 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None) -> R
                 work += query.work
     queries = folds[0] + folds[1]
     n_hidden = sum(q.n_hidden for q in queries)
-    halves, everything = (_Batch(folds[0]), _Batch(folds[1])), _Batch(queries)
+    halves = (_Batch(folds[0]), _Batch(folds[1]))
+    everything = _Batch.joined(*halves)  # queries = folds[0] + folds[1]
     defaults = _Choice.of(DEFAULT_MODEL)
+    by_defaults = [half.found(defaults) for half in halves]
     # Two-fold cross-validation, the folds split by concept: each half is scored by what the
     # other half chose, so the recall reported (and the choice between fitting and the
     # defaults) is on concepts the fit never saw.
-    gain = np.concatenate([halves[1].found(_ascend(halves[0])) - halves[1].found(defaults),
-                           halves[0].found(_ascend(halves[1])) - halves[0].found(defaults)])
-    default_found = int(halves[0].found(defaults).sum() + halves[1].found(defaults).sum())
+    gain = np.concatenate([halves[1].found(_ascend(halves[0])) - by_defaults[1],
+                           halves[0].found(_ascend(halves[1])) - by_defaults[0]])
+    default_found = int(by_defaults[0].sum() + by_defaults[1].sum())
     recall, default_recall = (default_found + int(gain.sum())) / n_hidden, default_found / n_hidden
     stats = {"queries": len(queries), "hidden": n_hidden, "work": work}
     if not _surely_positive(gain, np.array(asked[1] + asked[0])):
@@ -335,6 +337,23 @@ class _Batch:
             lead[order[np.arange(len(order)) - np.searchsorted(segment, segment) < TOP]] = True
         self.lead = np.flatnonzero(lead)
         self.lead_segment = self.segment[self.lead]
+
+    @classmethod
+    def joined(cls, first: _Batch, second: _Batch) -> _Batch:
+        """``_Batch(queries of first + queries of second)``, from the two: what each row leads is
+        a matter of its own query only, so nothing is sorted again."""
+        if not first.n or not second.n:
+            return second if not first.n else first
+        batch = cls.__new__(cls)
+        rows = len(first.segment)
+        batch.n = first.n + second.n
+        batch.segment = np.concatenate((first.segment, second.segment + first.n))
+        batch.position = np.concatenate((first.position, second.position))
+        batch.hidden = np.concatenate((first.hidden, second.hidden))
+        batch.columns = {key: np.concatenate((column, second.columns[key])) for key, column in first.columns.items()}
+        batch.lead = np.concatenate((first.lead, second.lead + rows))
+        batch.lead_segment = batch.segment[batch.lead]
+        return batch
 
     def found(self, choice: _Choice) -> np.ndarray:
         """Hidden targets that reach a top 10, per query."""

@@ -203,3 +203,25 @@ def test_a_spent_budget_draws_no_further_pass(monkeypatch):
     assert all(k < len(G) // 2 for k in drawn)  # links hidden; never a pass's shuffle of every source
     monkeypatch.setattr(related_fit, "PASSES", 1)
     assert dataclasses.replace(fit_model(G), inputs=model.inputs) == model  # PASSES is digested in the inputs
+
+
+def test_two_batches_joined_are_the_batch_of_their_queries():
+    # fit_model scores the whole sample as its two halves joined (_Batch.joined), not sorted
+    # again: every array, and so every choice's count, must be the batch of all the queries.
+    rng = np.random.default_rng(7)
+    keys = [*(name for name in SIGNALS if name != "pagerank"), *(("pagerank", hub) for hub in related_fit.HUBS)]
+
+    def query(size):
+        columns = {key: rng.choice([0.0, 0.25, 0.5, 1.0], size, p=[0.7, 0.1, 0.1, 0.1]) for key in keys}
+        hidden = rng.random(size) < 0.3
+        return related_fit._Query(columns, hidden, int(hidden.sum()), 0)
+
+    first, second = [query(size) for size in (0, 30, 5, 14)], [query(size) for size in (12, 0, 40)]
+    for a, b in ((first, second), (second, first), ([], second), (first, [])):
+        joined, whole = related_fit._Batch.joined(related_fit._Batch(a), related_fit._Batch(b)), related_fit._Batch(a + b)
+        for name in ("segment", "position", "hidden", "lead", "lead_segment"):
+            assert np.array_equal(getattr(joined, name), getattr(whole, name)), name
+        assert joined.n == whole.n and joined.columns.keys() == whole.columns.keys()
+        assert all(np.array_equal(joined.columns[k], whole.columns[k]) for k in keys)
+        for choice in (related_fit._Choice.of(DEFAULT_MODEL), related_fit._Choice.of(HUB_AWARE_MODEL)):
+            assert np.array_equal(joined.found(choice), whole.found(choice))
