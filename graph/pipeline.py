@@ -233,6 +233,7 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     if related:
         G.graph["related"] = related_table(G, related)
     report = make_report(G, resolution)
+    options = replace(options, memo=memo.write if memo else None)
     writers = [(filename, lambda f, w=write: w(G, f, options), pieces and (lambda p=pieces: p(G, options)))
                for exporter in exporters for filename, write, pieces in exporter.pieces()]
     writers.append((REPORT_FILE, lambda f: write_report(report, f), None))

@@ -222,6 +222,9 @@ class WriteMemo:
         """(node -> position, node -> key, position -> node place, node -> edge place) of the last graph."""
         self.files: dict[str, tuple] = {}
         """File name -> (its stamp, its chunk table's stamp) as the last published build wrote them."""
+        self.fields: dict[str, tuple] = {}
+        """Field name of the related index -> (its value, its place, its text, its key) as the last
+        build wrote it (``graph.exporters.related``)."""
 
 
 def file_context(filename: str, *parts: object) -> bytes:

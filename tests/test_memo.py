@@ -210,3 +210,24 @@ def test_a_rebuild_frees_the_last_graph_by_reference_counting(tmp_path):
     finally:
         if enabled:
             gc.enable()
+
+
+def test_the_related_index_fields_kept_by_the_memo_are_those_encoded_afresh(tmp_path, monkeypatch):
+    # graph.exporters.related keeps each field's text while its value is the very object the
+    # last build encoded: after each kind of edit the file equals a cold build's, and fields were kept.
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    rng = random.Random(4)
+    root = tmp_path / "in"
+    slugs = _corpus(rng, root)
+    memo, out = Memo(), tmp_path / "out"
+    build([root], out, memo=memo, formats=["related"])
+    kept = 0
+    for kind in ["prose", "add-link", "retitle", "delete"]:
+        _edit(rng, root, slugs, kind)
+        last = dict(memo.write.fields)
+        build([root], out, memo=memo, formats=["related"])
+        kept += sum(found is last.get(name) for name, found in memo.write.fields.items())
+        build([root], tmp_path / "cold", formats=["related"])
+        assert snapshot(out) == snapshot(tmp_path / "cold"), kind
+        shutil.rmtree(tmp_path / "cold")
+    assert kept >= 10

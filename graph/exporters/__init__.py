@@ -28,6 +28,9 @@ class ExportOptions:
     """What an exporter needs besides the graph."""
 
     base_iri: str
+    memo: object = None
+    """What a long-lived process keeps for the next build's writers (``graph.splice.WriteMemo``,
+    ``--watch``); None in a one-shot build. The bytes are the same either way."""
 
 
 Writer = Callable[["nx.DiGraph", TextIO, ExportOptions], None]
