@@ -223,8 +223,8 @@ class WriteMemo:
         self.files: dict[str, tuple] = {}
         """File name -> (its stamp, its chunk table's stamp) as the last published build wrote them."""
         self.fields: dict[str, tuple] = {}
-        """Field name of the related index -> (its value, its place, its text, its key) as the last
-        build wrote it (``graph.exporters.related``)."""
+        """Field name of the related index -> (its value, its place, its key) as the last build
+        wrote it (``graph.exporters.related``)."""
 
 
 def file_context(filename: str, *parts: object) -> bytes:
