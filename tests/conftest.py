@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -144,6 +145,14 @@ def _private_parse_cache(tmp_path_factory):
     """Builds run by tests (also in subprocesses) keep their parse cache out of ~/.cache."""
     from graph.cache import CACHE_ENV
     os.environ[CACHE_ENV] = str(tmp_path_factory.mktemp("parse-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _unfrozen():
+    """A watch's build freezes what is alive for the collector (graph.pipeline._no_cyclic_gc):
+    after each test, the test process's objects are the collector's again."""
+    yield
+    gc.unfreeze()
 
 
 @pytest.fixture

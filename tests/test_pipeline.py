@@ -105,3 +105,45 @@ def test_a_built_graph_is_freed_as_soon_as_no_one_holds_it(tmp_path):
             assert graph() is None
         finally:
             gc.enable()
+
+
+class _Cycle:
+    """An object in a reference cycle, whose end a weak reference tells."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_a_watch_s_builds_freeze_what_they_leave_and_collect_it_every_so_many_builds(tmp_path, monkeypatch):
+    # After a watch's build the collector does not scan what is alive (frozen); cycles left in a
+    # build are freed by the full collection every FULL_COLLECTION_EVERY-th build; a one-shot
+    # build leaves everything to the collector as before.
+    monkeypatch.setattr(pipeline, "FULL_COLLECTION_EVERY", 3)
+    monkeypatch.setattr(pipeline, "_frozen_builds", 0)
+    left = []
+    report = pipeline.make_report
+
+    def leaving_a_cycle(*args):
+        left.append(weakref.ref(_Cycle()))  # garbage at once, but only the collector can tell
+        return report(*args)
+
+    monkeypatch.setattr(pipeline, "make_report", leaving_a_cycle)
+    gc.unfreeze()
+    build([GLOSSARY], tmp_path / "once", jobs=1)
+    gc.collect()
+    assert left[-1]() is None and gc.get_freeze_count() == 0
+    memo = Memo()
+    for n in (1, 2):
+        build([GLOSSARY], tmp_path / "out", jobs=1, memo=memo)
+        gc.collect()
+        assert [ref() is None for ref in left[1:]] == [False] * n and gc.get_freeze_count() > 0
+    build([GLOSSARY], tmp_path / "out", jobs=1, memo=memo)  # the third: everything collected
+    assert [ref() is None for ref in left] == [True] * 4 and gc.get_freeze_count() == 0
+
+    def failing(*args):
+        raise RuntimeError("a stage failed")
+
+    monkeypatch.setattr(pipeline, "make_report", failing)
+    with pytest.raises(RuntimeError):  # a failed build (a traceback holds cycles) freezes nothing
+        build([GLOSSARY], tmp_path / "out", jobs=1, memo=memo)
+    assert gc.get_freeze_count() == 0
