@@ -152,6 +152,10 @@ def rediscover(paths: Iterable[str | os.PathLike[str]], last: Discovery,
     under = os.path.join(str(last.root), "")
     files = {source.rel: source for source in last.files}
     refused = {problem.path for problem in last.problems}
+    linked: dict[str, list[str]] = {}  # a symbolic link's target -> the names read through it
+    for source in last.files:
+        if source.path != under + source.rel.replace("/", os.sep):
+            linked.setdefault(source.path, []).append(source.rel)
     names = set()
     for reported in touched:
         # The watcher may report a path through a link to the root, or a relative one.
@@ -165,9 +169,12 @@ def rediscover(paths: Iterable[str | os.PathLike[str]], last: Discovery,
         name, exact = safe_name(rel)
         if not exact or name != rel or name in refused:
             return None
+        names.update(linked.get(path, ()))  # read through a link: changed with its target
         try:
             st = os.lstat(path)
         except FileNotFoundError:
+            if path in linked:
+                return None  # a link left dangling, which discover refuses
             gone = [name] if name in files else [f for f in files if f.startswith(name + "/")]
             for f in gone:
                 del files[f]

@@ -312,6 +312,17 @@ def test_rediscover_lists_what_discover_lists(tmp_path: Path, edit: str):
                      "delete": {"docs/deep/c.md"}, "delete folder": {"docs/deep/c.md"}}.get(edit, set())
 
 
+def test_rediscover_names_the_links_read_through_a_changed_file(tmp_path: Path):
+    root = _watched(tmp_path)
+    (root / "docs/link.md").symlink_to(root / "a.md")
+    last = discover([root])
+    (root / "a.md").write_bytes(b"# A, again\n")
+    found, names = rediscover([root], last, [str(root / "a.md")])
+    assert found == discover([root]) and names == {"a.md", "docs/link.md"}
+    (root / "a.md").unlink()  # the link now dangles: only discover can say what it is
+    assert rediscover([root], last, [str(root / "a.md")]) is None
+
+
 @pytest.mark.parametrize("edit", ["folder moved in", "symbolic link", "name to escape", "input gone"])
 def test_rediscover_leaves_to_discover_what_only_a_listing_can_tell(tmp_path: Path, edit: str):
     root = _watched(tmp_path)
