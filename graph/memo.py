@@ -21,7 +21,7 @@ class Memo:
     keys, what tells which nodes' texts may have changed (``attach_text_index``'s ``kept``), the
     digest of each run of articles the index stage read (``graph.index_state``), each
     part of the related index with what it was made from, the related model with the digest of
-    what it was fitted to, the related index with the digest of the index stage's inputs (the
+    what it was fitted to (and the text of the largest fields that digest read), the related index with the digest of the index stage's inputs (the
     stage is skipped when they are the same), and what the write stage can reuse (``WriteMemo``: piece
     keys, the stamps of the files it wrote), and, in the staging folder, the files of its earlier
     builds whose memory the next write stage reuses (``Spare``). Outputs are the same with or
@@ -42,6 +42,7 @@ class Memo:
         self.scans = ScanMemo()
         self.index_inputs: dict = {}
         self.model: RelatedModel | None = None
+        self.fit_inputs: dict = {}
         self.index: tuple[str, IndexedGraph] | None = None
         self.write = WriteMemo()
         self.spare = Spare()

@@ -315,7 +315,7 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: R
                       texts=memo.node_texts if memo else None, kept=memo.text_state if memo else None)
     attach_mentions(G, resolution, memo=memo.scans if memo else None)
     view = index_view(G, names, memo.index_parts if memo else None, memo.index[1] if memo and memo.index else None)
-    model = fit_related(view, previous=previous)
+    model = fit_related(view, previous=previous, kept=memo.fit_inputs if memo else None)
     if memo:
         # Plain dicts: a _Carried keeps its predecessor, and a chain of them would hold every build's.
         memo.texts, memo.names, memo.model = dict(texts), dict(names), model

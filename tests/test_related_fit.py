@@ -225,3 +225,18 @@ def test_two_batches_joined_are_the_batch_of_their_queries():
         assert all(np.array_equal(joined.columns[k], whole.columns[k]) for k in keys)
         for choice in (related_fit._Choice.of(DEFAULT_MODEL), related_fit._Choice.of(HUB_AWARE_MODEL)):
             assert np.array_equal(joined.found(choice), whole.found(choice))
+
+
+def test_the_inputs_digest_with_kept_field_texts_is_the_digest_without():
+    # Under a memo the text of the largest fields digested is kept while the field is the same
+    # object (an unchanged index part): the digest must be what digesting afresh gives, when
+    # those fields are kept, when only other fields changed, and when they changed too.
+    kept: dict = {}
+    G = IndexedGraph.from_graph(communities())
+    assert fit_inputs(G, kept=kept) == fit_inputs(G) and kept["keys"][0] is G.data["keys"]
+    relinked = IndexedGraph({**G.data, "links": IndexedGraph.from_graph(communities(seed=4)).data["links"]})
+    assert relinked.data["keys"] is G.data["keys"]  # kept: only the links differ
+    assert fit_inputs(relinked, kept=kept) == fit_inputs(relinked) != fit_inputs(G)
+    other = IndexedGraph.from_graph(communities(n_groups=6))  # other nodes: other keys and text
+    assert fit_inputs(other, kept=kept) == fit_inputs(other) != fit_inputs(G)
+    assert fit_inputs(G, kept=kept) == fit_inputs(G)
