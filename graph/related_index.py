@@ -774,10 +774,14 @@ def _adjacency(G, keys: list[str], ids: Mapping[str, int], kinds: str, succ: lis
 def _csr(rows_of: list[dict], ids: Mapping[str, int], last: tuple | None) -> tuple[np.ndarray, np.ndarray]:
     """Rows of networkx's ``_succ`` or ``_pred`` as compressed sparse rows of ids (row pointers, ids);
     ``last`` (shift, the rows and arrays of the last build) carries over the rows that are the
-    same objects."""
+    same objects, and, while the nodes are the same, those holding the same nodes in the same
+    order (the graph memo mends a copy of each in-row a changed article links: a hub's thousands)."""
     if last is not None:
         shift, old_rows, (ptr, near) = last
         kept = shift.same(rows_of, old_rows)
+        if shift.unmoved:
+            for i in np.flatnonzero(~kept).tolist():
+                kept[i] = list(rows_of[i]) == list(old_rows[i])
         fresh_ptr, fresh = _csr([rows_of[i] for i in np.flatnonzero(~kept).tolist()], ids, None)
         carried = shift.carried(kept, ptr, [near], fresh_ptr, [fresh])
         if carried is not None:

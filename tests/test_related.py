@@ -212,11 +212,17 @@ def test_with_the_same_nodes_mention_rows_and_a_view_are_made_from_the_last_and_
              (links, {"b": b, "d": {"b": (2, 0.75)}, "h": {"d": (1, 1.0)}}, {("b", "d"): 0.5}),  # a row more
              (links, {"b": dict(b), "d": {"b": (2, 0.75)}}, {("b", "d"): 0.25}),  # another object, equal; one gone
              (links + [("d", "h")], {"b": b}, {("b", "d"): 0.25, ("d", "h"): 1.0}),  # a link more
-             (links + [("d", "h"), ("x", "b")], {"b": b}, {("b", "d"): 0.25})]  # a node more: other ids, texts
+             (links + [("d", "h"), ("x", "b")], {"b": b}, {("b", "d"): 0.25}),  # a node more: other ids, texts
+             (links + [("d", "h"), ("x", "b")], {"b": b}, {("b", "d"): 0.25}),  # rows copied (below)
+             (links + [("d", "h"), ("x", "b"), ("h", "d")], {"b": b}, {("b", "d"): 0.25})]  # copied, and a link more
     parts: dict = {}
     last = view = None
     for i, (edges, said, anchors) in enumerate(steps):
         G = last = _sharing(nx_graph(edges), last)
+        if i >= 6:  # rows equal but not the same objects, as the graph memo mends a copy of an in-row
+            for adjacency in (G._succ, G._pred):
+                for n in adjacency:
+                    adjacency[n] = dict(adjacency[n])
         G.graph["mentions"], G.graph["link_mentions"] = said, anchors
         data = index_data(G, parts=parts)
         assert data == index_data(G), f"step {i}"
@@ -225,9 +231,9 @@ def test_with_the_same_nodes_mention_rows_and_a_view_are_made_from_the_last_and_
         assert view._adjacency == fresh._adjacency and view._mentions == fresh._mentions, f"step {i}"
         assert view._link_mentions == fresh._link_mentions and view._text == fresh._text, f"step {i}"
         assert list(view.names.items()) == list(fresh.names.items()) and view._id == fresh._id, f"step {i}"
-        if before is not None and i < 5:
+        if before is not None and i != 5:
             assert view._text is before._text and view._id is before._id, f"step {i}"  # the same objects: kept
-            assert (view._adjacency["links"][1] is before._adjacency["links"][1]) == (i < 4), f"step {i}"
+            assert (view._adjacency["links"][1] is before._adjacency["links"][1]) == (i < 4 or i == 6), f"step {i}"
 
 _CARRIED = related_index._Shift.carried
 
