@@ -224,6 +224,7 @@ def test_a_spare_file_is_removed_right_before_bytes_of_its_name_are_written(tmp_
 
     def record(folder, path):
         free(folder, path)
+        folder.settle()  # the removal runs in a thread beside the writer: done by now
         name = path.relative_to(folder.staging).as_posix()
         freed[name] = (path.stat().st_size if path.exists() else None, name in spare(out))
 
@@ -234,6 +235,26 @@ def test_a_spare_file_is_removed_right_before_bytes_of_its_name_are_written(tmp_
     assert set(freed) == written  # every file that got bytes, each once
     assert set(freed.values()) <= {(None, False), (0, False)}  # gone before its first byte
     assert set(spare(out)) == set(kept)
+
+
+@pytest.mark.parametrize("background", [True, False])
+def test_spare_files_removed_in_a_thread_are_gone_before_the_swap_keeps_the_next(tmp_path, monkeypatch, background):
+    # OutputFolder.free hands the unlink to a thread; the swap waits for it (settle), or a late
+    # unlink would remove the file the swap has just kept under the same name.
+    import time
+
+    monkeypatch.setattr(output, "FREE_IN_BACKGROUND", background)
+    unlink = output._unlink
+    monkeypatch.setattr(output, "_unlink", lambda path: time.sleep(0.05) or unlink(path))
+    root, out, memo = write_files(tmp_path / "in", WATCHED), tmp_path / "out", Memo()
+    for target in ("c", "d", "e"):
+        add_link(root, target)
+        last = inodes(out) if out.exists() else {}
+        build([root], out, memo=memo)
+        if last:
+            assert spare(out) == {name: (ino, 1) for name, ino in last.items()}  # every file got bytes
+    build([root], tmp_path / "cold")
+    assert snapshot(out) == snapshot(tmp_path / "cold")
 
 
 def test_one_shot_builds_keep_nothing(tmp_path):
