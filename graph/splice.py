@@ -48,7 +48,6 @@ from graph.fields import edge_fields, related_pairs
 from graph.output import read_state_file
 
 
-
 class Run(NamedTuple):
     """Consecutive keyed pieces given at once (one per node of a graph, say): the ``i``-th has the
     key ``keys[i]`` and the text ``render(i)``, and, in a file with positional ids, the place
