@@ -192,26 +192,6 @@ def test_an_output_changed_between_builds_of_a_memo_is_checked_again(tmp_path, m
     assert warm.spliced["graph.nt"].stale == 1 and cold.warnings == ()
 
 
-def test_a_rebuild_frees_the_last_graph_by_reference_counting(tmp_path):
-    # A build under a memo freezes what it leaves (graph.pipeline._no_cyclic_gc): the cyclic
-    # collector never sees it again, so anything a later build drops must need no collector.
-    import gc
-    import weakref
-
-    root = write_files(tmp_path / "in", {"a.md": b"# A\n[b](/b)\n", "b.md": b"# B\n[a](/a)\n"})
-    memo = Memo()
-    last = weakref.ref(build([root], tmp_path / "out", memo=memo).graph)
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        write_files(root, {"a.md": b"# A\n[b](/b) [c](/c)\n"})
-        build([root], tmp_path / "out", memo=memo)
-        assert last() is None
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def test_the_related_index_fields_kept_by_the_memo_are_those_encoded_afresh(tmp_path, monkeypatch):
     # graph.exporters.related keeps each field's text while its value is the very object the
     # last build encoded: after each kind of edit the file equals a cold build's, and fields were kept.
