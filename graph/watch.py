@@ -68,7 +68,7 @@ def watch_build(
     published: dict[str, Counter] = {}  # problem codes per file in the outputs now published
     memo = Memo()  # what one build computed that the next can reuse (the same bytes either way)
 
-    def run(changed: tuple[str, ...], touched: frozenset[str] | None = None) -> None:
+    def run(changed: tuple[str, ...], touched: frozenset[str] | None = None, first: bool = False) -> None:
         start = time.perf_counter()
         verdict: dict[str, object] = {"ok": False, "new": ()}
 
@@ -85,8 +85,8 @@ def watch_build(
         try:
             result = build(paths, out_dir, publish=publish, memo=memo, touched=touched, **options)
         except LinkgraphError as exc:
-            if not changed:
-                raise  # the first build: nothing to keep watching for
+            if first:
+                raise  # nothing to keep watching for
             on_build(Rebuild(changed, time.perf_counter() - start, None, False, error=str(exc)))
             return
         on_build(Rebuild(changed, time.perf_counter() - start, result, bool(verdict["ok"]), verdict["new"]))
@@ -123,7 +123,7 @@ def watch_build(
     listener.start()
     try:
         ready.wait()
-        run(())
+        run((), first=True)
         check_at = None  # when to look for changes the watcher did not report
         while True:
             wait = 0.5 if check_at is None else min(0.5, max(0.0, check_at - time.monotonic()))
@@ -152,7 +152,7 @@ def watch_build(
 SETTLE_SECONDS = 2.0
 """A rebuild reads only the files the watcher reported. This long after it, with nothing reported
 since, every file is listed and stat-ed to find what the watcher did not report (events lost
-when the kernel's queue overflows, a file system that sends none), which is rebuilt at once.
+when the kernel's queue overflows, files it ignores that a build reads), which is rebuilt at once.
 Longer than watchfiles' longest grouping of a burst (1.6 s), so a save still on its way is not
 taken for a lost one; the listing costs about 0.35 s at 50,000 files."""
 

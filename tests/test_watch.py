@@ -108,6 +108,21 @@ def test_a_change_the_watcher_did_not_report_is_found_and_rebuilt(tmp_path, watc
     assert rebuild.result.graph.nodes[".x"]["kind"] == "article" and same_as_cold(tmp_path, root)
 
 
+def test_an_input_folder_gone_is_an_error_and_the_watch_goes_on(tmp_path, watching, monkeypatch):
+    # Also through the listing after a rebuild (graph.watch.SETTLE_SECONDS), which cannot list it.
+    monkeypatch.setattr("graph.watch.SETTLE_SECONDS", 0.2)
+    root, next_build = watching
+    moved = root.rename(tmp_path / "away")
+    rebuild = next_build()
+    assert rebuild.error and not rebuild.published
+    assert next_build().error  # the listing's rebuild, which says so again
+    moved.rename(root)
+    (root / "a.md").write_bytes(FILES["a.md"] + b"And [gamma](/c).\n")
+    while not (rebuild := next_build()).published:
+        pass
+    assert same_as_cold(tmp_path, root)
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sends SIGINT to a process group")
 def test_ctrl_c_ends_the_watch_with_exit_0_and_nothing_left(tmp_path):
     root = write_files(tmp_path / "in", FILES)
