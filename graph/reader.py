@@ -53,6 +53,8 @@ class Discovery:
     root: Path
     files: tuple[Source, ...]
     problems: tuple[Problem, ...]
+    linked: tuple[str, ...] = ()
+    """The names of the files read through a symbolic link (their ``path`` is its target)."""
 
 
 def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
@@ -134,7 +136,9 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
                     else:
                         refuse(entry.path, *refusal)
             folders.extend(reversed(below))  # depth first, in listing order, as os.walk goes
-    return Discovery(root, tuple(sorted(found.values())), tuple(sorted(problems, key=lambda q: (q.path, q.code))))
+    files = tuple(sorted(found.values()))
+    linked = tuple(source.rel for source in files if source.path != under + source.rel.replace("/", os.sep))
+    return Discovery(root, files, tuple(sorted(problems, key=lambda q: (q.path, q.code))), linked)
 
 
 def rediscover(paths: Iterable[str | os.PathLike[str]], last: Discovery,
@@ -153,9 +157,8 @@ def rediscover(paths: Iterable[str | os.PathLike[str]], last: Discovery,
     files = {source.rel: source for source in last.files}
     refused = {problem.path for problem in last.problems}
     linked: dict[str, list[str]] = {}  # a symbolic link's target -> the names read through it
-    for source in last.files:
-        if source.path != under + source.rel.replace("/", os.sep):
-            linked.setdefault(source.path, []).append(source.rel)
+    for name in last.linked:
+        linked.setdefault(files[name].path, []).append(name)
     names = set()
     for reported in touched:
         # The watcher may report a path through a link to the root, or a relative one.
@@ -189,7 +192,8 @@ def rediscover(paths: Iterable[str | os.PathLike[str]], last: Discovery,
         if not stat.S_ISREG(st.st_mode) or files.setdefault(name, Source(name, path)).path != path:
             return None
         names.add(name)
-    return Discovery(last.root, tuple(sorted(files.values())), last.problems), frozenset(names)
+    return Discovery(last.root, tuple(sorted(files.values())), last.problems,
+                     tuple(name for name in last.linked if name in files)), frozenset(names)
 
 
 def unreported(paths: Iterable[str | os.PathLike[str]], last: Discovery,
