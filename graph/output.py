@@ -26,12 +26,16 @@ import os
 import secrets
 import shutil
 import stat
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 from graph.errors import OutputError
 from graph.reader import read_bounded
+
+T = TypeVar("T")
 
 STATE_DIR = ".linkgraph"
 """Inside the output folder: what describes the outputs (manifest, rebuild state), so it always
@@ -95,6 +99,8 @@ class OutputFolder:
         self.spare = spare
         self._lock_fd: int | None = None
         self._freeing = None  # the thread removing spare files (``free``)
+        self._free_lock = threading.Lock()  # ``free`` is called by the build and by ``beside``'s thread
+        self._beside = None  # the thread of ``beside``
         self._pid = os.getpid()
 
     def __enter__(self) -> OutputFolder:
@@ -119,7 +125,7 @@ class OutputFolder:
 
     def __exit__(self, *exc_info: object) -> None:
         try:
-            self.settle()
+            self._finish()
             self._rescue()
             _remove(self.staging)
         finally:
@@ -140,7 +146,7 @@ class OutputFolder:
     def commit(self) -> None:
         """Write the manifest, swap the staging folder in for OUT in one step, carry the files
         linkgraph did not write over, and remove the previous build."""
-        self.settle()
+        self._finish()
         foreign = self.check()  # again: someone may have put something there during the build
         new = self.staging
         swapped = False
@@ -184,18 +190,37 @@ class OutputFolder:
         if not FREE_IN_BACKGROUND or os.getpid() != self._pid:
             _unlink(spare)  # a forked writer has no thread of ours to hand it to
             return
-        if self._freeing is None:
-            from concurrent.futures import ThreadPoolExecutor  # a watch's builds only
+        with self._free_lock:
+            if self._freeing is None:
+                from concurrent.futures import ThreadPoolExecutor  # a watch's builds only
 
-            self._freeing = ThreadPoolExecutor(1, thread_name_prefix="linkgraph-free")
-        self._freeing.submit(_unlink, spare)
+                self._freeing = ThreadPoolExecutor(1, thread_name_prefix="linkgraph-free")
+            self._freeing.submit(_unlink, spare)
+
+    def beside(self, work: Callable[[], T]) -> Future[T]:
+        """Run ``work``, which writes into the staging folder, in a thread of this process while
+        the build goes on; the folder is committed or removed only once it ended, even when the
+        build fails."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        if self._beside is None:
+            self._beside = ThreadPoolExecutor(1, thread_name_prefix="linkgraph-write")
+        return self._beside.submit(work)
 
     def settle(self) -> None:
         """Wait until the spare files handed to ``free`` are removed: before the swap keeps the
         files it swaps out in their place (``Spare``), and before the build ends."""
-        if self._freeing is not None:
-            self._freeing.shutdown(wait=True)
-            self._freeing = None
+        with self._free_lock:
+            freeing, self._freeing = self._freeing, None
+        if freeing is not None:
+            freeing.shutdown(wait=True)
+
+    def _finish(self) -> None:
+        """Wait for the writes handed to ``beside``, then for the removals they asked for (``settle``)."""
+        if self._beside is not None:
+            self._beside.shutdown(wait=True)
+            self._beside = None
+        self.settle()
 
     def _keep(self, old: Path) -> None:
         # A file with another link is still an output (linked whole into this build): removing

@@ -6,6 +6,7 @@ import gc
 import json
 import os
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -234,15 +235,22 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
         skipped = ("html",)
         exporters = [e for e in exporters if e.name not in skipped]
     model = inputs = audit = None
+    kept = memo.write if memo else None
+    options = replace(options, memo=kept)
+    occurrences = resolution.occurrences
+    ahead = None
     if related or any(e.index for e in exporters):
         stage("index")
         stored, warning = (memo.model, None) if memo and memo.model else _stored_model(folder)
         # The write stage's keys of the link audit and of the nodes digest the links and the graph,
         # made once (the nodes' not before the related terms they hold).
-        audit = tuple(link_keys(resolution.occurrences, memo.write if memo else None))
-        keys = None if related else node_keys(G, memo.write if memo else None)
+        audit = tuple(link_keys(occurrences, kept))
+        keys = None if related else node_keys(G, kept)
         inputs = index_inputs(G, resolution, audit, keys, memo.index_inputs if memo else None)
         reused, damaged = (_kept_index(memo, inputs, G), None) if memo else _stored_index(folder, inputs, G)
+        if not reused and keys is not None and kept is not None and kept.files:
+            ahead = _write_ahead(folder, G, _writers(G, [e for e in exporters if not e.index], options)
+                                 + [_links_writer(occurrences, audit)], kept)
         model = reused or _index(G, resolution, memo, stored)
         if memo:
             memo.index = (inputs, G.graph["index_view"])
@@ -251,27 +259,30 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
     if related:
         G.graph["related"] = related_table(G, related)
     report = make_report(G, resolution)
-    options = replace(options, memo=memo.write if memo else None)
-    writers = [(filename, lambda f, w=write: w(G, f, options), pieces and (lambda p=pieces: p(G, options)))
-               for exporter in exporters for filename, write, pieces in exporter.pieces()]
+    writers = _writers(G, exporters, options)
     writers.append((REPORT_FILE, lambda f: write_report(report, f), None))
     stage("write")
-    kept = memo.write if memo else None
     node_keys(G, kept)  # once, before the writers fork (and a memo is updated in this process only)
     if kept is not None and any(name in NUMBERED for name, _, _ in writers):
         positions(G, kept)
-    occurrences = resolution.occurrences
     keys = audit if audit is not None else None if kept is None else tuple(link_keys(occurrences, kept))
-    writers.append((LINKS_FILE, lambda f: write_links(occurrences, f), lambda: pieces_links(occurrences, keys)))
-    previous, warnings = _previous(folder, [name for name, _, pieces in writers if pieces])
+    writers.append(_links_writer(occurrences, keys))
+    early = ahead[0] if ahead else set()
+    late = [(name, write, pieces) for name, write, pieces in writers if name not in early]
+    previous, warnings = _previous(folder, [name for name, _, pieces in late if pieces])
     written = kept.files if kept else {}
     # The edges counted from the adjacency, not G.number_of_edges(): that walks a degree view of
     # every node (0.09 s at 50,000 files) and caches it in G, and the view refers to G, so a graph
     # no one holds any more was freed only by the cyclic collector, every ~11th build of a watch
     # (3.4 s to free the graphs of ten builds at 50,000 files, held until then).
-    done = _write_all([_task(folder, name, write, pieces, previous.get(name), written.get(name))
-                       for name, write, pieces in writers],
-                      write_jobs(jobs, sum(map(len, G._succ.values())), memory_used()))
+    done = dict(zip((name for name, _, _ in late),
+                    _write_all([_task(folder, name, write, pieces, previous.get(name), written.get(name))
+                                for name, write, pieces in late],
+                               1 if ahead else write_jobs(jobs, sum(map(len, G._succ.values())), memory_used()))))
+    if ahead:
+        done.update(ahead[1].result())  # a writer's error is raised here
+        warnings = ahead[2] + warnings
+    done = [done[name] for name, _, _ in writers]
     spliced = {}
     for (name, write, pieces), (result, linked) in zip(writers, done):
         now = _settled(folder.out / name) if linked is not None else None
@@ -291,6 +302,33 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
                       "matched their checksums): they were rendered again" for name, done in spliced.items() if done.stale)
     return BuildResult(G, resolution, report, tuple(folder.out / name for name, _, _ in writers), skipped,
                        corpus.warnings + folder.warnings + warnings, spliced, model)
+
+
+def _writers(G: nx.DiGraph, exporters: Iterable, options: ExportOptions) -> list[tuple[str, Callable, Callable | None]]:
+    """(file name, writer, pieces or None) of every file of ``exporters``."""
+    return [(filename, lambda f, w=write: w(G, f, options), pieces and (lambda p=pieces: p(G, options)))
+            for exporter in exporters for filename, write, pieces in exporter.pieces()]
+
+
+def _links_writer(occurrences, keys: tuple | None) -> tuple[str, Callable, Callable]:
+    """The link audit's writer (``links.jsonl``), its pieces keyed by ``keys`` (``link_keys``)."""
+    return LINKS_FILE, lambda f: write_links(occurrences, f), lambda: pieces_links(occurrences, keys)
+
+
+def _write_ahead(folder: OutputFolder, G: nx.DiGraph, writers: list, kept) -> tuple[set[str], Future, tuple[str, ...]]:
+    """Start ``writers`` in a thread (``OutputFolder.beside``): a watch's rebuild writes the files
+    that do not read the related index (every graph file, the link audit) while the index stage
+    runs. Under the memo those writes are mostly the kernel copying unchanged pieces
+    (``os.copy_file_range``: ~1 GB at 50,000 files), which holds no interpreter lock, so the two
+    overlap on a second core. A cold build does not: its writers are Python, which would only
+    contend for the lock (tried: docs/performance.md), and writers are not forked beside a thread.
+    Returns the file names, the future of file name -> what its writer returned, and warnings."""
+    if any(name in NUMBERED for name, _, _ in writers):
+        positions(G, kept)  # here, not in the thread: the writers after the index stage read it too
+    previous, warnings = _previous(folder, [name for name, _, pieces in writers if pieces])
+    tasks = [(name, _task(folder, name, write, pieces, previous.get(name), kept.files.get(name)))
+             for name, write, pieces in writers]
+    return {name for name, _ in tasks}, folder.beside(lambda: {name: task() for name, task in tasks}), warnings
 
 
 def _listed(paths, memo: Memo | None, touched: Collection[str] | None) -> tuple[Discovery, frozenset[str] | None]:

@@ -147,3 +147,87 @@ def test_a_watch_s_builds_freeze_what_they_leave_and_collect_it_every_so_many_bu
     with pytest.raises(RuntimeError):  # a failed build (a traceback holds cycles) freezes nothing
         build([GLOSSARY], tmp_path / "out", jobs=1, memo=memo)
     assert gc.get_freeze_count() == 0
+
+
+def _link_edit(corpus):
+    page = sorted(corpus.rglob("*.md"))[0]
+    page.write_text(page.read_text(encoding="utf-8") + "\nSee [the new one](/a-new-target).\n", encoding="utf-8")
+
+
+def test_a_watch_s_rebuild_writes_the_graph_files_in_a_thread_while_the_index_stage_runs(tmp_path, monkeypatch):
+    import shutil
+    import threading
+
+    from tests.conftest import snapshot
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(GLOSSARY, corpus)
+    memo = Memo()
+    build([corpus], tmp_path / "out", memo=memo)
+    threads = {}
+    task = pipeline._task
+
+    def spy(folder, name, *args):
+        run = task(folder, name, *args)
+        return lambda: threads.setdefault(name, threading.current_thread().name) and run()
+
+    monkeypatch.setattr(pipeline, "_task", spy)
+    _link_edit(corpus)
+    build([corpus], tmp_path / "out", memo=memo)
+    ahead = {name for name, thread in threads.items() if thread.startswith("linkgraph-write")}
+    # Every file that does not read the index, and only those.
+    assert ahead == {"graph.ttl", "graph.graphml", "graph.nt", "graph.jsonld", "graph.gexf", "nodes.csv", "edges.csv",
+                     "load.cypher", "links.jsonl"}
+    assert {"related-index.json", "graph.html", "report.json"} <= threads.keys() - ahead
+    build([corpus], tmp_path / "cold")
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")
+
+
+@pytest.mark.parametrize("fails", ["index", "writer"])
+def test_a_failure_beside_the_writes_ahead_keeps_the_last_outputs_and_leaves_nothing(tmp_path, monkeypatch, fails):
+    import shutil
+    import threading
+    import time
+
+    from tests.conftest import snapshot
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(GLOSSARY, corpus)
+    memo = Memo()
+    build([corpus], tmp_path / "out", memo=memo)
+    before = snapshot(tmp_path / "out")
+    index, task = pipeline._index, pipeline._task
+    finished = []
+
+    def failing_index(*args):
+        raise RuntimeError("the index stage failed")
+
+    def slow(folder, name, *args):
+        run = task(folder, name, *args)
+
+        def late():
+            if threading.current_thread().name.startswith("linkgraph-write"):
+                time.sleep(0.05)  # still writing when the index stage fails
+                if fails == "writer" and name == "graph.nt":
+                    raise RuntimeError("disk on fire")
+            done = run()
+            finished.append(name)
+            return done
+        return late
+
+    monkeypatch.setattr(pipeline, "_task", slow)
+    if fails == "index":
+        monkeypatch.setattr(pipeline, "_index", failing_index)
+    with pytest.raises(RuntimeError, match="the index stage failed" if fails == "index" else "disk on fire"):
+        _link_edit(corpus)
+        build([corpus], tmp_path / "out", memo=memo)
+    assert snapshot(tmp_path / "out") == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "out"]  # no staging folder left
+    assert not [t for t in threading.enumerate() if t.name.startswith("linkgraph-write")]
+    if fails == "index":
+        assert "graph.nt" in finished  # the folder was removed only after the writes ahead ended
+    monkeypatch.setattr(pipeline, "_index", index)
+    monkeypatch.setattr(pipeline, "_task", task)
+    build([corpus], tmp_path / "out", memo=memo)
+    build([corpus], tmp_path / "cold")
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")
