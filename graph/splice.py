@@ -38,7 +38,8 @@ import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from itertools import chain, count, repeat
+from itertools import accumulate, chain, compress, count, repeat
+from operator import ne
 from pathlib import Path
 from typing import NamedTuple, Union
 
@@ -53,12 +54,17 @@ class Run(NamedTuple):
     key ``keys[i]`` and the text ``render(i)``, and, in a file with positional ids, the place
     ``places[i]`` and new ids by ``renumber(old bytes, i, rows)``. Under ``--watch`` a rebuild
     compares the keys and places with the previous table's in C and copies what matches without
-    a step per piece (``_Matcher``); otherwise it is the same as its pieces one by one."""
+    a step per piece (``_Matcher``), and renumbers a stretch of pieces in place at once where the
+    run can (``shift``); otherwise it is the same as its pieces one by one."""
 
     keys: list[bytes]
     render: Callable[[int], str]
     places: list[bytes] | None = None
     renumber: Callable[[bytes, int, object], bytes] | None = None
+    shift: Callable[[memoryview, int, int, list[int], object, object], tuple[bytes, list[int]] | None] | None = None
+    """``shift(old bytes, i, stop, their lengths, rows, same)``: the pieces ``i`` to ``stop``,
+    copied in place and in order, with their ids moved, at once (``same[k]``: piece ``i + k``
+    keeps its place): their bytes and lengths, or None to take them one by one."""
 
     def pieces(self) -> Iterator[tuple]:
         """The run as single pieces, (key, render, i, place, renumber) each."""
@@ -375,7 +381,23 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
             pos = 0
             # Runs of pieces are matched with the previous table in bulk when its file needs no
             # checksums (``_Matcher``), else taken piece by piece.
-            for piece in _flat(pieces, _Matcher(last, old, size) if matching else None):
+            for piece in _flat(pieces, _Matcher(last, old, size, before) if matching else None):
+                if type(piece) is _Shifted:  # rows found in place by the matcher, their ids moved
+                    if first >= 0:
+                        copied += take(first, following, end, at)
+                        first = -1
+                    release(offsets[piece.first])
+                    data = sink.data(piece.data)
+                    bounds = [*accumulate(piece.lengths, initial=0)]  # of each piece in ``data``
+                    add_key(last.keys[piece.first * _KEY:piece.stop * _KEY])
+                    add_place(piece.places)
+                    table.offsets.extend(map(pos.__add__, bounds[:-1]))
+                    table.lengths.extend(piece.lengths)
+                    table.crcs.extend(map(crc32, map(memoryview(data).__getitem__, map(slice, bounds[:-1], bounds[1:]))))
+                    pos += len(data)
+                    renumbered += piece.moved
+                    copied += piece.stop - piece.first - piece.moved
+                    continue
                 if type(piece) is _Copy:  # rows of the previous table found in place by the matcher
                     if first >= 0:
                         copied += take(first, following, end, at)
@@ -451,6 +473,8 @@ _FINDS = 64
 """Keys ``_KeyIndex`` looks up in the table's bytes before it makes a dict of every row."""
 _TRIES = 16
 """Comparisons ``_Matcher`` makes for one run before it hands the rest over piece by piece."""
+_SHIFT_BYTES = 8 << 20
+"""Bytes of pieces ``Run.shift`` renumbers at once: their old and new bytes are held meanwhile."""
 
 
 class _KeyIndex:
@@ -463,6 +487,12 @@ class _KeyIndex:
         self.keys = keys
         self.rows: dict[bytes, int] | None = None
         self.asked = 0
+
+    def every(self) -> dict[bytes, int]:
+        """Key -> row, of every row (made now if not yet)."""
+        if self.rows is None:
+            self.rows = dict(zip(_split(bytes(self.keys), _KEY), count()))
+        return self.rows
 
     def get(self, key: bytes, default: None = None) -> int | None:
         if self.rows is not None:
@@ -500,6 +530,18 @@ class _Copy(NamedTuple):
     stop: int
 
 
+class _Shifted(NamedTuple):
+    """Rows ``first`` to ``stop`` of the previous table, in place, their ids moved (``Run.shift``):
+    their new bytes, each piece's length, their places, and how many of them have a new place."""
+
+    first: int
+    stop: int
+    data: bytes
+    lengths: list[int]
+    places: bytes
+    moved: int
+
+
 def _flat(pieces: Iterator[Piece], matcher: _Matcher | None) -> Iterator:
     """The pieces with each run split by ``matcher`` into copies and single pieces, or (without
     one) into single pieces."""
@@ -519,10 +561,10 @@ class _Matcher:
     comparisons, not a step per piece. Only for a previous file that holds what its table says
     (no checksums to take: ``trusted``), so a row whose key and place match is the piece itself."""
 
-    def __init__(self, last: Table, index: _KeyIndex, size: int) -> None:
+    def __init__(self, last: Table, index: _KeyIndex, size: int, before: memoryview | None = None) -> None:
         import numpy as np  # loaded by the index stage anyway; not for a plain rebuild's checksums
 
-        self.np, self.index = np, index
+        self.np, self.index, self.before, self.last = np, index, before, last
         n = self.rows = len(last.offsets)
         self.keys = np.frombuffer(last.keys, np.uint8).reshape(n, _KEY)
         self.places = np.frombuffer(last.places, np.uint8).reshape(n, _PLACE)
@@ -534,13 +576,17 @@ class _Matcher:
         self.follows[1:] = starts[1:] == ends[:-1]
         self.next = 0
         """The row after the last copied: where the next run most likely starts."""
+        self.starts = starts
 
-    def split(self, run: Run) -> Iterator[_Copy | tuple]:
+    def split(self, run: Run) -> Iterator[_Copy | _Shifted | tuple]:
         np, n, keys, places = self.np, len(run.keys), run.keys, run.places
         if not n:
             return
         new_keys = np.frombuffer(b"".join(keys), np.uint8).reshape(n, _KEY)
         new_places = np.frombuffer(b"".join(places), np.uint8).reshape(n, _PLACE) if places is not None else None
+        # A run that can renumber pieces in place at once takes a stretch of rows in order whose
+        # places moved as it takes one whose places did not (``_stretch``).
+        shifts = run.shift is not None and places is not None and self.before is not None
 
         def single(i: int) -> tuple:
             return keys[i], run.render, i, places[i] if places is not None else _NOWHERE, run.renumber
@@ -559,30 +605,55 @@ class _Matcher:
                 continue
             tries += 1
             m = min(n - i, self.rows - r)
-            same = (new_keys[i:i + m] == self.keys[r:r + m]).all(1) & self.fits[r:r + m]
-            same &= ((new_places[i:i + m] == self.places[r:r + m]).all(1) if new_places is not None
-                     else ~self.places[r:r + m].any(1))
+            keyed = (new_keys[i:i + m] == self.keys[r:r + m]).all(1) & self.fits[r:r + m]
+            same = keyed & ((new_places[i:i + m] == self.places[r:r + m]).all(1) if new_places is not None
+                            else ~self.places[r:r + m].any(1))
+            inside = keyed if shifts else same
             # A stretch ends before a piece that differs and before a row not right after the one before.
-            cuts = np.flatnonzero(~same | np.concatenate(([False], ~self.follows[r + 1:r + m]))).tolist()
+            cuts = np.flatnonzero(~inside | np.concatenate(([False], ~self.follows[r + 1:r + m]))).tolist()
             a = 0
             for c in cuts:
                 if c > a:
-                    yield _Copy(r + a, r + c)
+                    yield from self._stretch(run, i + a, r + a, r + c, same[a:c], single)
                     self.next = r + c
                 a = c
-                if same[c]:
+                if inside[c]:
                     continue  # a row not right after the one before: the next stretch starts here
                 yield single(i + c)
                 a = c + 1
-                if a < m and not same[a]:
+                if a < m and not inside[a]:
                     break  # two in a row differ: the pieces moved (one inserted, one removed)
             else:
                 if a < m:
-                    yield _Copy(r + a, r + m)
+                    yield from self._stretch(run, i + a, r + a, r + m, same[a:m], single)
                     self.next = r + m
                 i += m
                 continue
             i += a
+
+    def _stretch(self, run: Run, i: int, first: int, stop: int, same, single) -> Iterator[_Copy | _Shifted | tuple]:
+        """Pieces ``i``... in place at rows ``first`` to ``stop``, in order: copied where every
+        place is the same; else renumbered by ``run.shift`` a few megabytes at a time (bounded
+        memory), or, where it cannot, one by one."""
+        if same.all():
+            yield _Copy(first, stop)
+            return
+        starts, n, a = self.starts[first:stop], len(same), 0
+        while a < n:
+            b = min(max(int(starts.searchsorted(starts[a] + _SHIFT_BYTES)), a + 1), n)
+            part = same[a:b]
+            if part.all():
+                yield _Copy(first + a, first + b)
+            else:
+                lengths = self.last.lengths[first + a:first + b].tolist()
+                start = int(starts[a])
+                done = run.shift(self.before[start:start + sum(lengths)], i + a, i + b, lengths, self.index, part)
+                if done is None:
+                    yield from map(single, range(i + a, i + b))
+                else:
+                    yield _Shifted(first + a, first + b, done[0], done[1], b"".join(run.places[i + a:i + b]),
+                                   int((~part).sum()))
+            a = b
 
 
 class Spliced(NamedTuple):
@@ -781,8 +852,8 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
     positions ``u`` and ``v``, each element starting with its id line."""
     keys = node_keys(G)
     ids, places, edge_places = positions(G)
-    last = _LastPositions(keys, ids)
     nodes, node_pieces = _node_order(G)  # node i is at position i
+    last = _LastPositions(keys, ids, nodes, node_pieces)
     yield Run(node_pieces, lambda i: writer.node(nodes[i], i), places,
               lambda old, i, rows: _renumber_node(old, (writer, nodes[i], i), rows))
     if between:
@@ -794,8 +865,12 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
         # The positions its ids show are looked up only when it is rendered or renumbered.
         return writer, ids, sources[i], succ[sources[i]], last
 
+    def shift(old: memoryview, i: int, stop: int, lengths: list[int], rows, same) -> tuple[bytes, list[int]] | None:
+        moves = last(rows).moves(sources, G._pred)
+        return moves.shift(old, i, stop, lengths, same, lambda k, piece: _renumber_out(piece, edges(k), rows))
+
     yield Run(edge_pieces, lambda i: _edges(edges(i)), list(map(edge_places.__getitem__, sources)),
-              lambda old, i, rows: _renumber_out(old, edges(i), rows))
+              lambda old, i, rows: _renumber_out(old, edges(i), rows), shift)
     for u, ranked in G.graph.get("related", {}).items():
         if ranked:
             numbers = [len(succ[u]), ids[u], *(ids[v] for v, _ in ranked)]
@@ -858,19 +933,117 @@ class _LastPositions:
     code). A node whose key is not there (new, or changed) counts as moved, from nowhere (None).
     Made once per file, at its first renumbered piece."""
 
-    def __init__(self, keys: dict[str, bytes], ids: dict[str, int]) -> None:
+    def __init__(self, keys: dict[str, bytes], ids: dict[str, int], nodes: list[str] | None = None,
+                 node_pieces: list[bytes] | None = None) -> None:
         self.keys, self.ids = keys, ids
+        self.nodes = nodes if nodes is not None else list(ids)
+        """The nodes in position order, and the keys of their pieces (``_node_order``)."""
+        self.node_pieces = node_pieces if node_pieces is not None else [b"n" + keys[node] for node in self.nodes]
         self.rows: dict | None = None
         self.was: dict[str, int | None] = {}
         self.moved: set[str] = set()
+        self._moves: _Moves | None = None
 
     def __call__(self, rows: dict[bytes, int]) -> _LastPositions:
         """These positions for the previous table's ``rows`` (key -> row)."""
         if rows is not self.rows:
-            ids = self.ids
-            self.rows, self.was = rows, {node: rows.get(b"n" + key) for node, key in self.keys.items()}
-            self.moved = {node for node, i in self.was.items() if i != ids[node]}
+            # Looked up in C, in a dict of every row (a step per node was 0.1 s a file at 50,000 files).
+            get = rows.every().get if type(rows) is _KeyIndex else rows.get
+            was = list(map(get, self.node_pieces))
+            self.rows, self.was = rows, dict(zip(self.nodes, was))
+            self.moved = set(compress(self.nodes, map(ne, was, count())))  # node i is at position i
         return self
+
+    def moves(self, sources: list[str], pred: dict) -> _Moves:
+        """``_Moves`` for these positions (made once per file, at its first stretch renumbered)."""
+        if self._moves is None or self._moves.was is not self.was:
+            self._moves = _Moves(self.was, self.moved, self.ids, sources, pred)
+        return self._moves
+
+
+class _Moves:
+    """How a stretch of edge pieces copied in order gets its new ids at once (``Run.shift``), from
+    which nodes moved (``_LastPositions``). A piece whose source kept its position has only its
+    targets' numbers moved: they are rewritten by one regular expression over the whole stretch,
+    in C, each found as ``target="n`` and the old number of a node that moved (a node's old
+    position is its own: no other node had it). The expression does not look for the start of
+    the id line (that made it three times slower): text can hold the same characters (GraphML
+    leaves quotes in text as they are), so a stretch is renumbered so only when it finds exactly
+    as many as its pieces have edges to moved nodes; else its pieces are taken one by one. The
+    pieces of a source that moved, or that links a node whose old position is unknown (new, or
+    its key changed), are renumbered one by one as before. A number with another count of
+    digits lengthens each piece holding it by as many bytes as the piece has edges to that node
+    (one edge per pair)."""
+
+    def __init__(self, was: dict[str, int | None], moved: set[str], ids: dict[str, int], sources: list[str],
+                 pred: dict) -> None:
+        import numpy as np
+
+        self.was = was
+        row = dict(zip(sources, count()))  # a source -> its piece in the run of edge pieces
+        known = {v: was[v] for v in moved if was[v] is not None}
+        alone = set(moved)  # a source that moved: every id line of its piece changes
+        for v in moved - known.keys():
+            alone.update(pred[v])
+        self.alone = np.array(sorted(row[u] for u in alone if u in row), dtype=np.int64)
+        """The pieces renumbered one by one, by their place in the run."""
+        self.grow = np.zeros(len(sources), dtype=np.int64)
+        for v, before in known.items():
+            more = len(str(ids[v])) - len(str(before))
+            if more:
+                self.grow[list(map(row.__getitem__, pred[v]))] += more
+        if len(known) > _ALTERNATIVES:  # every target looked up
+            known = {v: i for v, i in was.items() if i is not None}
+            self.pattern = re.compile(rb'(target="n\d+")')
+        else:
+            numbers = b"|".join(f"{before}".encode() for before in known.values())
+            self.pattern = re.compile(rb'(target="n(?:' + numbers + rb')")') if known else None
+        self.lines = np.bincount(np.fromiter(chain.from_iterable(map(row.__getitem__, pred[v]) for v in known),
+                                             dtype=np.int64), minlength=len(sources))
+        """Per piece, its id lines the pattern finds: its edges to the nodes looked up."""
+        # What the pattern finds (split keeps only what it captures) -> its new bytes.
+        self.numbers = {f'target="n{before}"'.encode(): f'target="n{ids[v]}"'.encode() for v, before in known.items()}
+
+    def shift(self, old: memoryview, i: int, stop: int, lengths: list[int], same,
+              alone: Callable[[int, memoryview], bytes]) -> tuple[bytes, list[int]] | None:
+        """The edge pieces ``i`` to ``stop`` (``old``: their bytes, of ``lengths``) with their new
+        ids, and their lengths; ``alone(k, old bytes)`` renumbers piece ``k`` by itself. None when
+        the id lines found are not those expected."""
+        ends = [*accumulate(lengths)]
+        new_lengths = (self.grow[i:stop] + lengths).tolist() if self.grow[i:stop].any() else lengths
+        singles = self.alone[self.alone.searchsorted(i):self.alone.searchsorted(stop)].tolist()
+        parts, at, since = [], 0, i
+        for k in chain(singles, (stop,)):
+            upto = ends[k - i - 1] if k > i else 0
+            if upto > at:
+                moved = self._moved(old[at:upto], int(self.lines[since:k].sum()))
+                if moved is None:
+                    return None
+                parts.append(moved)
+            if k == stop:
+                break
+            at, since = ends[k - i], k + 1
+            # A piece whose place is the same has the same bytes (its numbers need no lookup).
+            parts.append(bytes(old[upto:at]) if same[k - i] else alone(k, old[upto:at]))
+            if len(parts[-1]) != new_lengths[k - i]:
+                new_lengths = [*new_lengths]
+                new_lengths[k - i] = len(parts[-1])
+        data = b"".join(parts)
+        return (data, new_lengths) if len(data) == sum(new_lengths) else None
+
+    def _moved(self, old: memoryview, lines: int) -> bytes | None:
+        """``old`` with its ``lines`` id lines to moved nodes renumbered, or None if it has not as many."""
+        if self.pattern is None:
+            return bytes(old) if not lines else None
+        parts = self.pattern.split(old)
+        if len(parts) != 2 * lines + 1:
+            return None
+        parts[1::2] = map(self.numbers.__getitem__, parts[1::2])
+        return b"".join(parts)
+
+
+_ALTERNATIVES = 64
+"""Moved nodes a stretch's targets are matched with by name (more: every target is looked up)."""
 
 
 def _renumber_node(old: bytes, args, rows: dict) -> bytes:

@@ -8,6 +8,7 @@ import pytest
 
 import graph.splice as splice
 from graph.splice import Previous, Run, render, table_path, write_spliced
+from tests.conftest import write_files
 
 CONTEXT = b"c" * 16
 
@@ -143,3 +144,72 @@ def test_positions_kept_for_a_node_that_lost_or_gained_all_its_out_edges(tmp_pat
         G, kept = graph(edges)
         G.graph.pop("splice_positions")
         assert splice.positions(G) == kept, edges
+
+
+# A watch's rebuilds after a node is inserted or removed: stretches of edge pieces renumbered at
+# once (``Run.shift``) against the same pieces one by one and a cold build.
+MOVES = [  # (what one article's link goes to, or None: the link removed), in order
+    ("zzz", "late: only the keywords move, matched by name"),
+    (None, "removed: the keywords move back"),
+    ("t-030a", "in the middle: past 64 nodes move, every target looked up; 99 -> 100 is longer"),
+    (None, "removed again: every target looked up, 100 -> 99 is shorter"),
+    ("a", "first: every source moves, each piece alone though every target is looked up"),
+    (None, "removed: every target looked up, each piece alone"),
+    ("zzz", "late again, with text written like the id lines of moved keywords (GraphML keeps its quotes)"),
+]
+
+
+def _watch_corpus(root, rng):
+    slugs = [f"t-{i:03d}" for i in range(150)]
+    files = {}
+    for slug in slugs:
+        keywords = "".join(f"keywords: [k{rng.randrange(12)}, k{rng.randrange(12)}]\n" for _ in range(rng.random() < 0.7))
+        links = " ".join(f"[{rng.choice(['x', 'y z'])}](/{target})" for target in rng.sample(slugs, 4))
+        files[f"{slug}.md"] = f"---\ntitle: {slug}\n{keywords}---\n{links}\n".encode()
+    write_files(root, files)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ids_moved_in_stretches_at_once_equal_them_piece_by_piece_and_a_cold_build(tmp_path, monkeypatch, seed):
+    import graph.cache as cache_module
+    from graph.memo import Memo
+    from graph.pipeline import build
+    from tests.conftest import snapshot
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    rng = random.Random(seed)
+    root = tmp_path / "in"
+    _watch_corpus(root, rng)
+    victim = root / "t-017.md"
+    original = victim.read_bytes()
+    shift, shifted = splice._Moves.shift, []
+
+    def watched(self, *args):
+        done = shift(self, *args) if on else None
+        shifted.append((done is not None, self.pattern.pattern if self.pattern else None))
+        return done
+
+    monkeypatch.setattr(splice._Moves, "shift", watched)
+    formats = ["graphml", "gexf"]
+    memos = {True: Memo(), False: Memo()}
+    for step, (target, why) in enumerate([(None, "cold"), *MOVES]):
+        text = original if target is None else original + f"\n[new](/{target})\n".encode()
+        if step == len(MOVES):
+            # The anchor text of an article whose piece is copied: an id line's end to each keyword
+            forged = " ".join(f'target="n{i}"' for i in range(140, 175))
+            write_files(root, {"t-003.md": (root / "t-003.md").read_bytes() + f"\n[{forged}](/t-004)\n".encode()})
+            for on in memos:
+                build([root], tmp_path / f"out-{on}", memo=memos[on], formats=formats)
+        victim.write_bytes(text)
+        results = {}
+        for on in memos:
+            del shifted[:]
+            results[on] = build([root], tmp_path / f"out-{on}", memo=memos[on], formats=formats, touched={victim})
+            if on and step:
+                done = {d for d, _ in shifted}
+                assert done == ({True, False} if "text written" in why else {True}), why
+                assert any(rb"\d" in pattern for _, pattern in shifted) == ("every target" in why), why
+        build([root], tmp_path / f"cold-{step}", formats=formats)
+        cold = snapshot(tmp_path / f"cold-{step}")
+        assert snapshot(tmp_path / "out-True") == snapshot(tmp_path / "out-False") == cold, why
+        assert results[True].spliced == results[False].spliced, why
