@@ -696,6 +696,12 @@ def _nodes(keys: list[str], ids: Mapping[str, int], attrs: list[dict], memo: Mut
     if last is not None:
         kept_last, shift = last
         kept = shift.same(attrs, kept_last["attrs"])
+        # A missing target's attributes are made anew by every build: equal ones give the same
+        # names and labels (labels and aliases in order; the order of one node's names does not
+        # change which node a name finds). Looking up 6,600 of them again was 0.3 s at 50,000 files.
+        for i in np.flatnonzero(~kept).tolist():
+            j = shift.inv[i]
+            kept[i] = j >= 0 and attrs[i] == kept_last["attrs"][j]
         at, fresh = np.flatnonzero(kept), np.flatnonzero(~kept).tolist()
         old_at = shift.inv[at]
         langs = dict(kept_last["langs"])

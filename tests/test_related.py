@@ -201,6 +201,31 @@ def test_index_parts_carried_over_when_ids_move_are_what_a_fresh_index_makes(mon
 
 
 
+def test_nodes_with_equal_attributes_made_anew_are_carried_over_when_ids_move(monkeypatch):
+    """A missing target's attribute dict is made anew by every build: where the ids move, the
+    nodes part carries over each node whose attributes equal the last build's (the names it gives
+    looked up again only for the others), and equals a fresh call, labels listed in either order."""
+    looked_up = []
+    contribution = related_index._contribution
+    monkeypatch.setattr(related_index, "_contribution", lambda n, d, keys: looked_up.append(n) or contribution(n, d, keys))
+    links = [("b", "d"), ("d", "m"), ("f", "m"), ("h", "b")]
+    labels = {"f": {"ar": "ف", "en": "Eff"}, "m": {"en": "Em"}}
+    steps = [({"links": links, "missing": ("m",), "labels": labels}, None),
+             ({"links": links + [("d", "c")], "missing": ("m", "c"), "labels": labels}, {"c"}),  # ids move
+             ({"links": links, "missing": ("m",), "labels": {**labels, "f": {"en": "Eff", "ar": "ف"}}}, set()),
+             ({"links": links + [("a", "b")], "missing": ("m", "a"), "labels": {**labels, "m": {"en": "Emm"}}},
+              {"a", "m"}),  # a label changed: looked up again
+             ({"links": links + [("a", "b")], "missing": ("m",), "labels": labels}, {"a", "m"})]  # "a" now an article
+    parts: dict = {}
+    for i, (step, again) in enumerate(steps):
+        G = nx_graph(**step)  # every attribute dict new
+        looked_up.clear()
+        kept = index_data(G, parts=parts)
+        if again is not None:
+            assert set(looked_up) == again, f"step {i}"
+        assert kept == index_data(G), f"step {i}"
+
+
 def test_with_the_same_nodes_mention_rows_and_a_view_are_made_from_the_last_and_equal_fresh_ones():
     """With the same nodes, a mention row that is the last one's own object is kept without
     comparing it, and a view made with ``last`` decodes only the fields that are new objects:
