@@ -613,3 +613,117 @@ def test_what_a_link_would_say_as_a_mention_is_kept_in_the_index(tmp_path):
     assert index.link_mention("alpha", "bravo") > 0.4 and index.link_mention("alpha", "carol") == 0.0
     hidden = index.without_links({"alpha": {"bravo"}})  # as the fit hides it
     assert hidden.link_mention("alpha", "bravo") == index.link_mention("alpha", "bravo")
+
+
+def reference_rank(G, u, n=10, weights=None, exclude=(), explain=True, lang=None):
+    """``rank`` as it was before it ranked on node ids (6 December 2026): dictionaries of slugs,
+    kept here as the path the faster one must give the same results as, floats and reasons."""
+    import heapq
+    from graph.related import Related, _label, model_of, signal_scores
+    model = model_of(G)
+    weights = model.weights if weights is None else weights
+    per_signal = signal_scores(G, u, exclude, None if explain else [name for name, w in weights.items() if w], model)
+    total: dict[str, float] = {}
+    for name, weight in weights.items():
+        for v, s in per_signal.get(name, {}).items() if weight else ():
+            total[v] = total.get(v, 0.0) + weight * s
+    best = heapq.nsmallest(n, total, key=lambda v: (-total[v], v))
+    results = []
+    for v in best:
+        signals = {name: round(per_signal[name].get(v, 0.0), 4) if name in per_signal else 0.0 for name in SIGNALS}
+        label_lang, label = _label(G, v, lang)
+        results.append(Related(v, label, label_lang, G.nodes[v]["kind"], round(total[v], 4), signals,
+                               reference_reasons(G, u, v, signals) if explain else ()))
+    return results
+
+
+def reference_reasons(G, u, v, signals):
+    """``graph.related.reasons`` as it was before it read sets of ids (6 December 2026)."""
+    from graph.related import _label, _some
+    lines = []
+    if signals.get("links"):
+        out, back = v in G.links_out(u), u in G.links_out(v)
+        lines.append(f"{u} and {v} link to each other" if out and back else
+                     f"{u} links to {v}" if out else f"{v} links to {u}")
+    if signals.get("cocitation"):
+        common = sorted(set(G.links_in(u)) & set(G.links_in(v)))
+        lines.append(f"linked from {_some(common)} together (co-cited {len(common)}×)")
+    if signals.get("coupling"):
+        common = sorted(set(G.links_out(u)) & set(G.links_out(v)))
+        lines.append(f"both link to {_some(common)} ({len(common)} shared link{'s' * (len(common) > 1)})")
+    if signals.get("neighbours"):
+        near = set(G.links_out(v)) | set(G.links_in(v))
+        common = sorted((set(G.links_out(u)) | set(G.links_in(u))) & near)
+        lines.append(f"both linked with {_some(common)} ({len(common)} in common)")
+    if signals.get("keywords"):
+        shared = sorted(set(G.keywords(u)) & set(G.keywords(v)))
+        labels = [_label(G, k, None)[1] for k in shared]
+        lines.append(f"shared keyword{'s' * (len(labels) > 1)}: {', '.join(labels)}")
+    if signals.get("text"):
+        words = G.common_words(u, v)
+        lines.append("similar text" + (f" (common words: {', '.join(words)})" if words else ""))
+    if signals.get("pagerank"):
+        lines.append("close in the link graph (personalized PageRank)")
+    if signals.get("section"):
+        lines.append(f"same section: {u.rpartition('/')[0]}")
+    if signals.get("mentions"):
+        lines += [f"mentions {v} on line {line}" for w, line, _ in G.mentions(u) if w == v]
+        lines += [f"{v} mentions {u} on line {line}" for w, line, _ in G.mentioned_by(u) if w == v]
+    return tuple(lines)
+
+
+RANK_ASKS = [  # (n, weights, exclude: how many of the query's links, explain, lang)
+    (10, None, 0, True, None), (1, None, 0, True, "en"), (3, None, 2, True, None), (50, None, 0, False, None),
+    (8, {"links": 1, "text": 0.5, "nothing": 3.0, "keywords": 0.0}, 0, True, "ar"),
+    (5, {"pagerank": 2.0, "section": 1.0, "mentions": 1.0, "cocitation": 0.3}, 1, False, None),
+    (0, None, 0, True, None), (10_000, {"neighbours": 1.0, "coupling": -0.5}, 3, False, None),
+]
+
+
+def assert_ranks_as_before(G, nodes, asks=RANK_ASKS):
+    for u in nodes:
+        for n, weights, excluded, explain, lang in asks:
+            exclude = set(G.links_out(u)[:excluded]) | {"no-such-node"} if excluded else ()
+            got = rank(G, u, n, weights, exclude, explain, lang)
+            assert got == reference_rank(G, u, n, weights, exclude, explain, lang), (u, n, weights, exclude)
+            if explain:  # the public reasons, one pair at a time, say the same
+                assert [related_index_reasons(G, u, r) for r in got] == [r.reasons for r in got]
+
+
+def related_index_reasons(G, u, r):
+    from graph.related import reasons
+    return reasons(G, u, r.slug, r.signals)
+
+
+@pytest.mark.parametrize("hub, work", [(0.0, None), (0.5, 400)])
+def test_rank_on_ids_gives_the_results_of_ranking_on_slugs_on_a_built_corpus(tmp_path, monkeypatch, hub, work):
+    """Concepts of a generated corpus (links, keywords, text, mentions; with a small WORK, hubs
+    left out of their neighbours' signals), asked in several ways: the same floats, order,
+    labels and reasons as the dictionary path."""
+    if work:
+        monkeypatch.setattr("graph.related.WORK", work)
+    from graph.pipeline import build
+    from graph.related_index import RelatedModel, load_index
+    from tests.benchmarks.gen_corpus import generate
+    generate(240, tmp_path / "in", seed=5, topics=6, links=(8, 40), hub_share=0.5)
+    build([tmp_path / "in"], tmp_path / "out", formats=["related"])
+    G = load_index(tmp_path / "out")
+    if hub:
+        G.model = RelatedModel({**G.model.weights, "pagerank": 0.7}, 0.2, hub, fitted=False, note="test")
+    concepts = [u for u in G if G.nodes[u]["kind"] != "keyword"]
+    hubs = sorted(concepts, key=lambda u: -G.degree("links_in", u))[:5]  # past WORK: hubs among their neighbours
+    assert_ranks_as_before(G, hubs + concepts[::7])
+
+
+def test_rank_on_ids_gives_the_results_of_ranking_on_slugs_on_random_graphs():
+    """Random graphs with sections (nested slugs and their index pages), missing targets,
+    keywords and equal scores everywhere (ties broken by slug)."""
+    import random
+    for seed in range(6):
+        rnd = random.Random(seed)
+        nodes = [f"s{rnd.randrange(3)}/{'n' * rnd.randrange(1, 3)}{i}" for i in range(25)] + ["s0", "s1", "x", "y"]
+        links = {(rnd.choice(nodes), rnd.choice(nodes + ["gone", "gone/deeper"])) for _ in range(rnd.randrange(0, 90))}
+        links = sorted((a, b) for a, b in links if a != b and a not in ("gone", "gone/deeper"))
+        keywords = {f"k{k}": sorted(rnd.sample(nodes, rnd.randrange(1, 8))) for k in range(rnd.randrange(0, 5))}
+        G = graph(links, keywords, missing=("gone", "gone/deeper"))
+        assert_ranks_as_before(G, [u for u in G if G.nodes[u]["kind"] != "keyword"])
