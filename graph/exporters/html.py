@@ -20,9 +20,9 @@ from typing import TextIO
 
 import networkx as nx
 
+from graph.build import preferred_in
 from graph.code_digest import code_digest
 from graph.model import EdgeKind, NodeKind
-from graph.fields import node_fields
 from graph.normalize import RULES
 from graph.related import rank
 from graph.related_index import index_text, index_view
@@ -86,19 +86,23 @@ def _graph_data(G: nx.DiGraph) -> str:
     ids = {node: i for i, node in enumerate(order)}
     positions = layout(G, order, ids)
     parts = ['{"nodes":[\n']
+    nodes, succ, pred = G._node, G._succ, G._pred
+    label_order = G.graph.get("label_order", ())
+    keywords = {node for node, data in nodes.items() if data["kind"] == NodeKind.KEYWORD}
     for i, node in enumerate(order):
-        data = G.nodes[node]
-        fields = node_fields(G, node)
-        keywords = [ids[k] for k in G.successors(node) if G.nodes[k]["kind"] == NodeKind.KEYWORD]
-        row = [fields["slug"], KINDS.index(data["kind"]), *positions[i], fields["in_links"], fields["lang"],
+        # What graph.fields.node_fields gives of the node (slug, in-links, language), read directly.
+        data = nodes[node]
+        kind = data["kind"]
+        row = [data["slug"], KINDS.index(kind), *positions[i], 0 if kind == NodeKind.KEYWORD else len(pred[node]),
+               preferred_in(label_order, data["labels"])[0] or "",
                [[lang or "", text] for lang, text in data["labels"].items()],
                [[lang or "", text] for lang, text in data["descriptions"].items()],
-               list(data["aliases"]), keywords]
+               list(data["aliases"]), [ids[k] for k in succ[node] if k in keywords]]
         parts.append(("," if i else "") + _json(row) + "\n")
     parts.append('],"links":[')
     # The adjacency read as G.edges reads it, without its view: a view cached in G refers to G,
     # and that cycle leaves the graph to the cyclic collector once no one holds it.
-    parts.append(",".join(f"{ids[u]},{ids[v]},{e['weight']}" for u, out in G._succ.items() for v, e in out.items()
+    parts.append(",".join(f"{ids[u]},{ids[v]},{e['weight']}" for u, out in succ.items() for v, e in out.items()
                           if e["kind"] == EdgeKind.LINKS_TO))
     return "".join(parts)
 
@@ -113,8 +117,12 @@ def _related_data(args: tuple[nx.DiGraph, int]) -> str:
                    for i, (node, results) in enumerate(related.items()))
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+"""``json.dumps`` with these options, without making an encoder per call (one per node)."""
+
+
 def _json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    return _ENCODE(value).replace("<", "\\u003c")
 
 
 def layout(G: nx.DiGraph, order: Sequence[str], ids: dict[str, int]) -> list[tuple[float, float]]:
