@@ -253,6 +253,16 @@ class IndexedGraph:
         """The node at position ``i``."""
         return self._keys[i]
 
+    def slug_places(self) -> np.ndarray:
+        """Each node id's place in slug order, made when first asked for: ties in a ranking break
+        by slug, and hubs' long rows are put in that order without a slug per id."""
+        places = getattr(self, "_slug_places", None)  # set here only: views (without_links) make their own
+        if places is None:
+            n = len(self._keys)
+            places = self._slug_places = np.empty(n, np.intp)
+            places[sorted(range(n), key=self._keys.__getitem__)] = np.arange(n)
+        return places
+
     def links_out(self, node: str) -> list[str]:
         """Concepts ``node`` links to."""
         return self._neighbours("links", node)
@@ -307,17 +317,14 @@ class IndexedGraph:
 
     def mentioned_by(self, node: str) -> list[tuple[str, int, float]]:
         """(concept, line, confidence) of each concept whose text names ``node`` without linking it."""
-        # A scan of the target array in C (array.index), not a reverse table built in Python:
-        # building one cost a fresh ``linkgraph related`` 0.1 s at 50,000 articles.
-        ptr, ids, lines, confidences = self._mentions
-        target, found, k = self._id[node], [], -1
-        while True:
-            try:
-                k = ids.index(target, k + 1)
-            except ValueError:
-                break
-            found.append((self._keys[bisect_right(ptr, k) - 1], lines[k], confidences[k] / 65535))
-        return found
+        # One scan of the target array in numpy, not a reverse table built in Python: building
+        # one cost a fresh ``linkgraph related`` 0.1 s at 50,000 articles (and a scan per hit
+        # with array.index, 1.5 ms for a hub of the 10,000-file corpus named 400 times).
+        ptr, ids = self._numpy("mentions")
+        at = np.flatnonzero(ids == self._id[node])
+        rows = (np.searchsorted(ptr, at, "right") - 1).tolist()
+        _, _, lines, confidences = self._mentions
+        return [(self._keys[r], lines[k], confidences[k] / 65535) for r, k in zip(rows, at.tolist())]
 
     def link_mention(self, source: str, target: str) -> float:
         """The confidence ``source``'s link to ``target`` would have as a mention, had it not been

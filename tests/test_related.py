@@ -701,32 +701,46 @@ def related_index_reasons(G, u, r):
     return reasons(G, u, r.slug, r.signals)
 
 
-@pytest.mark.parametrize("hub, work", [(0.0, None), (0.5, 400)])
-def test_rank_on_ids_gives_the_results_of_ranking_on_slugs_on_a_built_corpus(tmp_path, monkeypatch, hub, work):
+@pytest.fixture(scope="module")
+def generated_index(tmp_path_factory):
+    """The folder of a built generated corpus's related index (240 files in 6 topics, with hubs)."""
+    from graph.pipeline import build
+    from tests.benchmarks.gen_corpus import generate
+    folder = tmp_path_factory.mktemp("generated")
+    generate(240, folder / "in", seed=5, topics=6, links=(8, 40), hub_share=0.5)
+    build([folder / "in"], folder / "out", formats=["related"])
+    return folder / "out"
+
+
+@pytest.mark.parametrize("hub, work, places_from", [(0.0, None, None), (0.5, 400, 0), (0.0, 400, 10 ** 9)])
+def test_rank_on_ids_gives_the_results_of_ranking_on_slugs_on_a_built_corpus(generated_index, monkeypatch, hub, work,
+                                                                           places_from):
     """Concepts of a generated corpus (links, keywords, text, mentions; with a small WORK, hubs
     left out of their neighbours' signals), asked in several ways: the same floats, order,
-    labels and reasons as the dictionary path."""
+    labels and reasons as the dictionary path, whether rows are put in slug order by their
+    slugs or by the index's slug places (``places_from``: rows longer than that)."""
     if work:
         monkeypatch.setattr("graph.related.WORK", work)
-    from graph.pipeline import build
+    if places_from is not None:
+        monkeypatch.setattr("graph.related.SLUG_PLACES_FROM", places_from)
     from graph.related_index import RelatedModel, load_index
-    from tests.benchmarks.gen_corpus import generate
-    generate(240, tmp_path / "in", seed=5, topics=6, links=(8, 40), hub_share=0.5)
-    build([tmp_path / "in"], tmp_path / "out", formats=["related"])
-    G = load_index(tmp_path / "out")
+    G = load_index(generated_index)
     if hub:
         G.model = RelatedModel({**G.model.weights, "pagerank": 0.7}, 0.2, hub, fitted=False, note="test")
     concepts = [u for u in G if G.nodes[u]["kind"] != "keyword"]
-    hubs = sorted(concepts, key=lambda u: -G.degree("links_in", u))[:5]  # past WORK: hubs among their neighbours
-    assert_ranks_as_before(G, hubs + concepts[::7])
-    assert_ranks_as_before(G, hubs + concepts[3::7], monkeypatch=monkeypatch)
+    hubs = sorted(concepts, key=lambda u: -G.degree("links_in", u))[:4]  # past WORK: hubs among their neighbours
+    assert_ranks_as_before(G, hubs + concepts[::12])
+    assert_ranks_as_before(G, hubs + concepts[5::12], monkeypatch=monkeypatch)
 
 
-def test_rank_on_ids_gives_the_results_of_ranking_on_slugs_on_random_graphs():
+@pytest.mark.parametrize("places_from", [None, 0])
+def test_rank_on_ids_gives_the_results_of_ranking_on_slugs_on_random_graphs(monkeypatch, places_from):
     """Random graphs with sections (nested slugs and their index pages), missing targets,
-    keywords and equal scores everywhere (ties broken by slug)."""
+    keywords and equal scores everywhere (ties broken by slug), node ids out of slug order."""
     import random
-    for seed in range(6):
+    if places_from is not None:
+        monkeypatch.setattr("graph.related.SLUG_PLACES_FROM", places_from)
+    for seed in range(4):
         rnd = random.Random(seed)
         nodes = [f"s{rnd.randrange(3)}/{'n' * rnd.randrange(1, 3)}{i}" for i in range(25)] + ["s0", "s1", "x", "y"]
         links = {(rnd.choice(nodes), rnd.choice(nodes + ["gone", "gone/deeper"])) for _ in range(rnd.randrange(0, 90))}
@@ -736,7 +750,7 @@ def test_rank_on_ids_gives_the_results_of_ranking_on_slugs_on_random_graphs():
         order = list(H)
         rnd.shuffle(order)  # node ids no longer follow slugs: ties must still break by slug
         G = IndexedGraph.from_graph(_reordered(H, order))
-        assert_ranks_as_before(G, [u for u in G if G.nodes[u]["kind"] != "keyword"])
+        assert_ranks_as_before(G, [u for u in G if G.nodes[u]["kind"] != "keyword"][seed % 2::2])
 
 
 def _reordered(H, order):
@@ -745,3 +759,45 @@ def _reordered(H, order):
     G.add_nodes_from((n, H.nodes[n]) for n in order)
     G.add_edges_from((u, v, d) for u in order for v, d in H._succ[u].items())
     return G
+
+
+@pytest.mark.parametrize("places_from", [0, 10 ** 9])
+def test_neighbours_within_work_are_those_of_a_sort_by_degree_then_slug(monkeypatch, places_from):
+    """``_within_work`` (shared by the signals, the fit and ``rank``) keeps the lowest degrees
+    first, ties by slug, up to WORK: by slugs or by the index's slug places, as a sort of
+    (degree, slug, id) tuples did before 6 December 2026; many ties cut through by WORK."""
+    import random
+    import numpy as np
+    from graph import related
+    monkeypatch.setattr(related, "SLUG_PLACES_FROM", places_from)
+    rnd = random.Random(7)
+    names = [f"n{rnd.randrange(10 ** 6)}-{i}" for i in range(60)]
+    G = IndexedGraph.from_graph(_reordered(nx_graph(list(zip(names, names[1:]))), names))  # ids not in slug order
+    for work in (1, 5, 17, 40, 90, 10 ** 6):
+        monkeypatch.setattr(related, "WORK", work)
+        for _ in range(20):
+            nodes = np.array(rnd.sample(range(len(G)), rnd.randrange(0, len(G))), dtype=np.intp)
+            degrees = np.array([rnd.choice((1, 2, 2, 3, 7)) for _ in range(len(G))])
+            ranked = sorted(zip(degrees[nodes].tolist(), map(G.key, nodes.tolist()), nodes.tolist()))
+            within = int(np.searchsorted(np.cumsum([d for d, _, _ in ranked]), work, "right"))
+            kept = ranked[:max(within, 1)]
+            got_nodes, got_degrees = related._within_work(G, nodes, degrees)
+            assert (got_nodes.tolist(), got_degrees) == ([n for _, _, n in kept], [d for d, _, _ in kept])
+
+
+def test_mentioned_by_scans_in_numpy_what_a_scan_with_array_index_found(generated_index):
+    """``IndexedGraph.mentioned_by`` against the scan it replaced (6 December 2026), every node."""
+    from bisect import bisect_right
+    from graph.related_index import load_index
+    G = load_index(generated_index)
+    ptr, ids, lines, confidences = G._mentions
+    assert len(ids) > 100
+    for node in G:
+        target, found, k = G.id(node), [], -1
+        while True:
+            try:
+                k = ids.index(target, k + 1)
+            except ValueError:
+                break
+            found.append((G.key(bisect_right(ptr, k) - 1), lines[k], confidences[k] / 65535))
+        assert G.mentioned_by(node) == found
