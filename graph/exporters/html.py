@@ -18,6 +18,10 @@ from itertools import chain
 from operator import itemgetter
 from typing import TextIO
 
+# igraph (~0.1 s to load) comes with this module, which a build imports only when it writes the
+# page (``Exporter.pieces``, in the build's own process): a watch loads it once, not in the
+# forked writer of every rebuild.
+import igraph
 import networkx as nx
 import numpy as np
 
@@ -56,8 +60,6 @@ def pieces(G: nx.DiGraph, options: object = None) -> Iterator[Piece]:
     by every node's key in order, and the related terms of its hubs, keyed by the related index
     they are ranked from. A rebuild that changed neither (a prose edit past the indexed start of
     a body) lays out and ranks nothing: the page is the previous one."""
-    import igraph  # only a build that writes the page pays for loading it
-
     # The layout is igraph's: another version may place the nodes elsewhere.
     yield file_context("graph.html", G.graph.get("label_order", ()), igraph.__version__)
     head, rest = (ASSETS / "explorer.html").read_text(encoding="utf-8").split("<!--DATA-->")
@@ -128,8 +130,6 @@ def _json(value: object) -> str:
 
 def layout(G: nx.DiGraph, order: Sequence[str], ids: dict[str, int]) -> list[tuple[float, float]]:
     """Node positions (x, y) in ``order``, in a LAYOUT_SIZE square: seeded Fruchterman-Reingold."""
-    import igraph  # only a build that writes the page pays for loading it
-
     n = len(order)
     if n == 0:
         return []
