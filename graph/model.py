@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, chain, islice, repeat, tee
-from operator import eq
+from operator import attrgetter, eq
 from typing import Mapping, NamedTuple
 
 
@@ -160,13 +160,21 @@ class Occurrences(Sequence):
 
     __slots__ = ("articles", "kinds", "targets", "_starts")
 
-    def __init__(self, articles: Sequence[Article], kinds: bytes, targets: Sequence[str | None]) -> None:
+    def __init__(self, articles: Sequence[Article], kinds: bytes, targets: Sequence[str | None],
+                 starts: list[int] | None = None) -> None:
         self.articles = tuple(articles)
         self.kinds = kinds
         """Per link, the index of its class in ``LinkClass.ALL``."""
         self.targets = tuple(targets)
-        self._starts: list[int] | None = None
-        if not len(kinds) == len(self.targets) == sum(len(a.links) for a in self.articles):
+        self._starts = starts
+        """``starts``, when the caller knows them (a rebuild's, from the last ones): checked below."""
+        if starts is None:
+            links = sum(map(len, map(_LINKS, self.articles)))  # in C: 50,000 articles
+        else:  # checked at its ends only: reading every article is what a rebuild spares
+            links = starts[-1] + len(self.articles[-1].links) if self.articles else 0
+            if len(starts) != len(self.articles) or (starts and starts[0] != 0):
+                raise ValueError("one start per article, the first at 0")
+        if not len(kinds) == len(self.targets) == links:
             raise ValueError("one class and one target per link of the articles")
 
     def __len__(self) -> int:
@@ -206,9 +214,9 @@ class Occurrences(Sequence):
 
     @property
     def starts(self) -> list[int]:
-        """Index of each article's first occurrence."""
+        """Index of each article's first occurrence (read-only: a rebuild may share it)."""
         if self._starts is None:
-            self._starts = list(accumulate((len(a.links) for a in self.articles), initial=0))[:-1]
+            self._starts = list(accumulate(map(len, map(_LINKS, self.articles)), initial=0))[:-1]
         return self._starts
 
     def __getitem__(self, index):
@@ -236,6 +244,22 @@ class Occurrences(Sequence):
         return f"Occurrences({len(self)} links of {len(self.articles)} articles)"
 
 
+_LINKS = attrgetter("links")
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Which articles of a resolution may differ from the last resolution's, made by one memo
+    (``graph.resolve.ResolveMemo``) when the files are the same, in the same order, with the same
+    slugs, languages and aliases: the concepts are then the same, and only these articles' records
+    or their links' classes and targets may be other than before."""
+
+    before: tuple[Article, ...]
+    """The last resolution's ``articles``: a later stage's memo may trust ``positions`` only if it
+    last saw that very tuple."""
+    positions: tuple[int, ...]
+    """Indexes in ``articles`` of the articles that may differ, ascending; every other one is the
+    same record, its links the same classes and targets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,3 +278,5 @@ class Resolution:
     """Missing slug -> language -> label chosen from anchor text."""
     missing_demand: Mapping[str, tuple[int, int]]
     """Missing slug -> (its link occurrences, the concepts linking it)."""
+    changes: Changes | None = field(default=None, compare=False, repr=False)
+    """What may differ from the last resolution of the same memo (None: anything)."""

@@ -506,3 +506,54 @@ def test_a_file_name_loses_to_a_slug_is_first_by_path_among_aliases_and_is_an_al
     off = vault(files, wikilinks=False)
     assert off.occurrences.kinds == b"" and {a.path: a.aliases for a in off.articles if a.aliases} == {
         "c.md": ("Mid",), "w.md": ("old",)}
+
+
+def test_a_memo_keeps_the_missing_labels_of_a_fresh_call_as_anchors_come_and_go_in_any_article():
+    # What each article's links tell a missing target is tallied and corrected by each edit
+    # (graph.resolve._Tally): ties go to the label seen first and languages come in the order
+    # first seen, so an edit of the article holding a label's first place, or of one before it,
+    # moves what a fresh count gives. Seeded random anchor edits, each compared with a fresh call.
+    import random
+
+    from graph.resolve import ResolveMemo
+
+    rng = random.Random(3)
+    words = ["bank", "fund", "loan", "مال", "سوق", "بنك", "?"]  # untagged or English, Arabic, not wordy
+
+    def body() -> str:
+        return "x " + " ".join(f"[{rng.choice(words)}](/{rng.choice(['m', 'm', 'n'])})" for _ in range(rng.randint(0, 3)))
+
+    files = {f"{lang}/p{i:02d}.md": body() for i in range(30) for lang in ("ar", "en") if lang == "ar" or i % 3 == 0}
+    parsed: dict = {}
+    memo = ResolveMemo()
+    resolve(reread(files, parsed), memo)
+    for step in range(300):
+        path = rng.choice(sorted(files))
+        files[path] = body()
+        kept, fresh = resolve(reread(files, parsed), memo), resolve(reread(files, parsed))
+        assert kept.changes is not None
+        assert list(kept.missing_labels.items()) == list(fresh.missing_labels.items()), step
+        assert list(kept.missing_demand.items()) == list(fresh.missing_demand.items()), step
+    assert memo.tallies  # the targets were tallied, not counted whole each time
+
+
+@pytest.mark.parametrize("steps, labels", [
+    # A label gone and back in the first article, whose place comes before another language's:
+    # that language comes first again.
+    ([{"ar/p1.md": "[مال](/m)", "ar/p2.md": "x", "ar/p3.md": "[bank](/m)"}, {"ar/p2.md": "[bank](/m)"},
+      {"ar/p1.md": "x"}, {"ar/p1.md": "[مال](/m)"}], {"ar": "مال", None: "bank"}),
+    # Two labels tied, both first seen in one article, swapped there: the one now first wins.
+    ([{"ar/p1.md": "[bank](/m) [fund](/m)", "ar/p2.md": "x", "ar/p3.md": "[bank](/m) [fund](/m)"},
+      {"ar/p2.md": "y [z](/m)"}, {"ar/p1.md": "[fund](/m) [bank](/m)"}], {None: "fund"}),
+])
+def test_a_tally_gives_the_first_place_of_a_label_moved_within_or_before_its_first_article(steps, labels):
+    from graph.resolve import ResolveMemo
+
+    files: dict = {}
+    parsed: dict = {}
+    memo = ResolveMemo()
+    for change in steps:
+        files.update(change)
+        kept, fresh = resolve(reread(files, parsed), memo), resolve(reread(files, parsed))
+        assert list(kept.missing_labels.items()) == list(fresh.missing_labels.items())
+    assert list(kept.missing_labels["m"].items()) == list(labels.items()) and memo.tallies
