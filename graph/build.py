@@ -16,6 +16,7 @@ attribute dict (memory: see build_graph), so edge data is read-only, as every la
 
 from __future__ import annotations
 
+from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import groupby
@@ -55,6 +56,18 @@ class GraphMemo:
         """Slug -> what the concept's articles made of it."""
         self.adjacency: tuple[dict, dict] | None = None
         """The last graph's successor and predecessor rows."""
+        self.articles: tuple[Article, ...] | None = None
+        """The last resolution's articles: its successor's ``changes`` are told against them."""
+        self.places: dict[str, tuple[int, ...]] = {}
+        """Slug -> the positions of its articles in ``articles``."""
+        self.nodes: dict = {}
+        """The last graph's node attribute dicts (concepts and missing targets sorted, then keywords)."""
+        self.concept_nodes = 0
+        """How many of ``nodes`` are concepts and missing targets."""
+        self.missing: Mapping = {}
+        """The last resolution's missing labels (``Resolution.missing_labels``)."""
+        self.graph: tuple = ()
+        """(default language, the last graph's ``graph`` attributes as ``build_graph`` made them)."""
 
 
 class _Concept(NamedTuple):
@@ -78,7 +91,12 @@ class _Concept(NamedTuple):
 
 def build_graph(resolution: Resolution, default_lang: str | None = None, memo: GraphMemo | None = None) -> nx.DiGraph:
     """The knowledge graph of a resolved corpus; insertion order is sorted, so output is stable.
-    ``memo``, kept by the caller across calls, spares counting the links of unchanged concepts."""
+    ``memo``, kept by the caller across calls, spares counting the links of unchanged concepts,
+    and, when the resolution says which articles may have changed, walking the others at all."""
+    if memo is not None:
+        again = _graph_again(resolution, default_lang, memo)
+        if again is not None:
+            return again
     G = KnowledgeGraph()
     articles = sorted(resolution.articles, key=lambda a: (a.slug, a.path))
     lang_counts = Counter(a.lang for a in articles if a.lang)
@@ -126,7 +144,111 @@ def build_graph(resolution: Resolution, default_lang: str | None = None, memo: G
     if memo is not None:
         memo.edges, memo.concepts = out, {slug: c for slug, c in concepts.items() if c.articles}
         memo.adjacency = (G._succ, G._pred)
+        places: dict[str, list[int]] = {}
+        for i, article in enumerate(resolution.articles):
+            places.setdefault(article.slug, []).append(i)
+        memo.articles, memo.places = resolution.articles, {slug: tuple(found) for slug, found in places.items()}
+        memo.nodes, memo.concept_nodes, memo.missing = G._node, len(concepts), resolution.missing_labels
+        memo.graph = (default_lang, dict(G.graph))
     return G
+
+
+def _graph_again(resolution: Resolution, default_lang: str | None, memo: GraphMemo) -> KnowledgeGraph | None:
+    """``build_graph`` mended from the memo's last graph, looking only at the concepts of the
+    articles that ``resolution.changes`` names, and at the missing targets, when the concepts are
+    the last call's (the resolution says so) and their keyword spellings are the same; None
+    otherwise. Each node, out-row and in-row that cannot differ is the last graph's own (graphs
+    are read-only once built), copied from its dicts in C, in order."""
+    changes = resolution.changes
+    if changes is None or memo.articles is not changes.before or memo.adjacency is None or \
+            memo.graph[0] != default_lang:
+        return None
+    articles, occurrences = resolution.articles, resolution.occurrences
+    kinds, targets, starts = occurrences.kinds, occurrences.targets, occurrences.starts
+    concepts: dict[str, _Concept] = {}
+    for slug in dict.fromkeys(articles[i].slug for i in changes.positions):
+        places = memo.places[slug]
+        group = tuple(map(articles.__getitem__, places))
+        was = memo.concepts[slug]
+        concept = was if was.articles == group else _Concept.of(slug, group)
+        if concept.spellings != was.spellings:
+            return None  # keyword nodes change: the whole way
+        concepts[slug] = concept
+    shared: dict[tuple, dict] = {}
+    out: dict[str, tuple] = {}
+    for slug in concepts:
+        runs = tuple((a.links, kinds[start:start + len(a.links)], targets[start:start + len(a.links)])
+                     for a, start in ((articles[i], starts[i]) for i in memo.places[slug]))
+        found = memo.edges[slug]
+        if found[0] != runs:
+            out[slug] = _counted(runs, shared)
+    labels, last = resolution.missing_labels, memo.missing
+    added, removed = labels.keys() - last.keys(), last.keys() - labels.keys()
+    relabelled = [slug for slug, found in labels.items() if found is not last.get(slug, found) and found != last[slug]]
+
+    G = KnowledgeGraph()
+    G.graph.update(memo.graph[1])
+    old_node, (old_succ, old_pred) = memo.nodes, memo.adjacency
+    node, succ, pred = G._node, G._succ, G._pred
+    if added or removed:  # a missing target came or went: every node after it moves
+        keys, stop = list(old_node), memo.concept_nodes
+        for slug in removed:
+            del keys[bisect_left(keys, slug, 0, stop)]
+            stop -= 1
+        for slug in added:
+            insort(keys, slug, 0, stop)
+            stop += 1
+        node.update(zip(keys, map(old_node.get, keys)))
+        succ.update(zip(keys, map(old_succ.get, keys)))
+        pred.update(zip(keys, map(old_pred.get, keys)))
+        for slug in added:
+            succ[slug], pred[slug] = {}, {}
+    else:
+        node.update(old_node)
+        succ.update(old_succ)
+        pred.update(old_pred)
+    for slug in (*added, *relabelled):
+        node[slug] = node_attrs(missing_attrs(slug, labels[slug]))
+    for slug, concept in concepts.items():
+        node[slug] = concept.attrs
+    keyword_edge = {"kind": EdgeKind.HAS_KEYWORD, "weight": 1, "anchors": ()}
+    for slug, found in out.items():
+        row = succ[slug] = dict(zip(found[1], found[2]))
+        row.update(dict.fromkeys(concepts[slug].keyword_keys, keyword_edge))
+    _mend_in_rows(pred, succ, old_pred, old_succ, out)
+
+    memo.edges.update(out)
+    memo.concepts.update(concepts)
+    memo.adjacency, memo.nodes, memo.articles, memo.missing = (succ, pred), node, articles, labels
+    memo.concept_nodes += len(added) - len(removed)
+    return G
+
+
+def _counted(runs: tuple, shared: dict[tuple, dict]) -> tuple:
+    """(runs, their link targets sorted, their edge attributes) of one source (``_out_links``);
+    edges with equal attributes share one dict of ``shared``."""
+    LINKS_TO = EdgeKind.LINKS_TO
+    RESOLVED, MISSING = LinkClass.ALL.index(LinkClass.RESOLVED), LinkClass.ALL.index(LinkClass.MISSING)
+    counts: dict[str, list] = {}  # target -> [occurrences, distinct anchors in order]
+    for links, kinds, targets in runs:
+        for link, kind, target in zip(links, kinds, targets):
+            if (kind == RESOLVED or kind == MISSING) and target is not None:
+                entry = counts.get(target)
+                if entry is None:
+                    entry = counts[target] = [0, {}]
+                entry[0] += 1
+                if link.text:
+                    entry[1][link.text] = None
+    ends = tuple(sorted(counts))
+    datas = []
+    for target in ends:
+        weight, anchors = counts[target]
+        key = (weight, *anchors)
+        data = shared.get(key)
+        if data is None:
+            data = shared[key] = {"kind": LINKS_TO, "weight": weight, "anchors": key[1:]}
+        datas.append(data)
+    return runs, ends, tuple(datas)
 
 
 def _out_links(occurrences: Occurrences, previous: Mapping[str, tuple]) -> Iterator[tuple[str, tuple]]:
@@ -138,33 +260,12 @@ def _out_links(occurrences: Occurrences, previous: Mapping[str, tuple]) -> Itera
     the corpus is held besides the graph (and the memo).
     """
     shared: dict[tuple, dict] = {}
-    LINKS_TO = EdgeKind.LINKS_TO
-    # The occurrences' columns, read in place: making an Occurrence record per link was a third
-    # of this loop.
-    RESOLVED, MISSING = LinkClass.ALL.index(LinkClass.RESOLVED), LinkClass.ALL.index(LinkClass.MISSING)
+    # The occurrences' columns, read in place (``_runs_by_source``): making an Occurrence record
+    # per link was a third of this loop.
     for source, runs in sorted(_runs_by_source(occurrences).items()):
         found = previous.get(source)
         if found is None or found[0] != runs:
-            counts: dict[str, list] = {}  # target -> [occurrences, distinct anchors in order]
-            for links, kinds, targets in runs:
-                for link, kind, target in zip(links, kinds, targets):
-                    if (kind == RESOLVED or kind == MISSING) and target is not None:
-                        entry = counts.get(target)
-                        if entry is None:
-                            entry = counts[target] = [0, {}]
-                        entry[0] += 1
-                        if link.text:
-                            entry[1][link.text] = None
-            ends = tuple(sorted(counts))
-            datas = []
-            for target in ends:
-                weight, anchors = counts[target]
-                key = (weight, *anchors)
-                data = shared.get(key)
-                if data is None:
-                    data = shared[key] = {"kind": LINKS_TO, "weight": weight, "anchors": key[1:]}
-                datas.append(data)
-            found = (runs, ends, tuple(datas))
+            found = _counted(runs, shared)
         yield source, found
 
 
@@ -197,8 +298,19 @@ def _rows_from_memo(G: nx.DiGraph, concepts: Mapping[str, _Concept], out: Mappin
         concept = concepts.get(n)
         if concept is not None:
             row.update(dict.fromkeys(concept.keyword_keys, keyword_edge))
-    linked: dict[str, list[str]] = defaultdict(list)  # node -> the changed sources that link it now
-    unlinked: dict[str, list[str]] = defaultdict(list)  # node -> those that linked it and no longer do
+    linked, unlinked = _relinked(succ, old_succ, changed)
+    for n in pred:
+        old = old_pred.get(n)
+        if old is not None and n not in linked and n not in unlinked:
+            pred[n] = old
+            continue
+        _mend_in_row(pred[n], old, n, succ, linked, unlinked)
+
+
+def _relinked(succ: dict, old_succ: dict, changed: Iterable[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """(node -> the ``changed`` sources that link it now, node -> those that linked it and no longer do)."""
+    linked: dict[str, list[str]] = defaultdict(list)
+    unlinked: dict[str, list[str]] = defaultdict(list)
     for source in changed:
         now, was = succ.get(source, {}), old_succ.get(source, {})
         for target in now:
@@ -206,24 +318,35 @@ def _rows_from_memo(G: nx.DiGraph, concepts: Mapping[str, _Concept], out: Mappin
         for target in was:
             if target not in now:
                 unlinked[target].append(source)
-    for n in pred:
-        old = old_pred.get(n)
-        if old is not None and n not in linked and n not in unlinked:
-            pred[n] = old
-            continue
-        row = pred[n]
-        if old is not None:
-            row.update(old)
-        for source in unlinked.get(n, ()):
-            row.pop(source, None)
-        late = False  # a source that is not in its sorted place
-        for source in linked.get(n, ()):
-            late = late or source not in row
-            row[source] = succ[source][n]
-        if late:
-            items = sorted(row.items())
-            row.clear()
-            row.update(items)
+    return linked, unlinked
+
+
+def _mend_in_row(row: dict, old: dict | None, n: str, succ: dict, linked: dict, unlinked: dict) -> None:
+    """Fill ``row``, the in-row of ``n``, as the last one (``old``) mended: the sources that no
+    longer link ``n`` removed, those that link it set, sorted again when one is new to it."""
+    if old is not None:
+        row.update(old)
+    for source in unlinked.get(n, ()):
+        row.pop(source, None)
+    late = False  # a source that is not in its sorted place
+    for source in linked.get(n, ()):
+        late = late or source not in row
+        row[source] = succ[source][n]
+    if late:
+        items = sorted(row.items())
+        row.clear()
+        row.update(items)
+
+
+def _mend_in_rows(pred: dict, succ: dict, old_pred: dict, old_succ: dict, changed: Iterable[str]) -> None:
+    """``pred``, holding the last graph's in-rows, with those of the nodes that the ``changed``
+    sources link or linked copied and mended (``_mend_in_row``); a node gone is left out."""
+    linked, unlinked = _relinked(succ, old_succ, changed)
+    for n in linked.keys() | unlinked.keys():
+        if n in pred:
+            old = old_pred.get(n)
+            pred[n] = {}
+            _mend_in_row(pred[n], old, n, succ, linked, unlinked)
 
 
 def _runs_by_source(occurrences: Occurrences) -> dict[str, tuple[tuple[tuple[Link, ...], bytes, tuple], ...]]:

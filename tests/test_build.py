@@ -136,3 +136,72 @@ def test_the_graph_holds_no_view_of_itself():
     finally:
         if enabled:
             gc.enable()
+
+
+def _random_article(rng, slugs: list[str], keywords: str = "", aliases: str = "") -> str:
+    """An article whose links reach articles, missing targets (spelled in two cases now and then),
+    itself, an unsafe address or a twin, with anchors from few words (ties between labels)."""
+    words = ["bank", "Bank", "مال", "سوق", "risk", "!"]
+    links = []
+    for _ in range(rng.randint(0, 5)):
+        target = rng.choice(slugs + ["gone", "gone", "Gone", "far", "javascript:x", "https://e.org"])
+        links.append(f"[{rng.choice(words)}]({target if ':' in target else '/' + target})")
+    head = "".join(f"{k}: {v}\n" for k, v in (("keywords", keywords), ("aliases", aliases)) if v)
+    return f"---\ntitle: {rng.choice(words)}\n{head}---\n" + " ".join(links) + "\n"
+
+
+def test_memos_mend_the_last_resolution_and_graph_as_fresh_calls_make_them():
+    # Seeded random edits of links, anchors, keywords, aliases and files, each read again with the
+    # unchanged files' very Article records (as the reader's memo gives them): the resolution and
+    # the graph made through the memos (mended from the last ones when the names are the same:
+    # Resolution.changes) equal fresh calls, in every order a writer reads.
+    import random
+
+    from graph.build import GraphMemo
+    from graph.model import Corpus
+    from graph.resolve import ResolveMemo
+
+    def shape(G):
+        return (list(G.nodes(data=True)), [(u, list(row.items())) for u, row in G._succ.items()],
+                [(v, list(row.items())) for v, row in G._pred.items()], G.graph)
+
+    rng = random.Random(7)
+    slugs = ["a", "b", "c", "d", "e", "f"]
+    files = {f"{lang}/{slug}.md": _random_article(rng, slugs) for slug in slugs for lang in ("ar", "en")
+             if lang == "ar" or rng.random() < 0.4}
+    files["en/dup.md"] = "---\nslug: a\n---\n[x](/gone)\n"  # a duplicate of en/a.md, or of nothing
+    parsed: dict = {}
+    resolved, graph = ResolveMemo(), GraphMemo()
+    mended = 0
+    for step in range(120):
+        kind = rng.choice(["links"] * 8 + ["keywords", "aliases", "new", "delete", "respell"])
+        path = rng.choice(sorted(files))
+        if kind == "links":
+            head = files[path].split("---\n")[1]
+            files[path] = "---\n" + head + "---\n" + _random_article(rng, slugs).split("---\n")[2]
+        elif kind == "keywords":
+            files[path] = _random_article(rng, slugs, keywords=rng.choice(["Risk", "risk, Bank", "سوق"]))
+        elif kind == "aliases":
+            files[path] = _random_article(rng, slugs, aliases=rng.choice(["[gone]", "[b]", "[far, x]"]))
+        elif kind == "new":
+            files[f"{rng.choice(['ar', 'en'])}/{rng.choice(slugs + ['gone', 'far'])}.md"] = _random_article(rng, slugs)
+        elif kind == "delete" and len(files) > 4:
+            del files[path]
+        elif kind == "respell":
+            files[path] = files[path].replace("/gone", "/GONE", 1)
+        articles = []
+        for name in sorted(files):
+            if (name, files[name]) not in parsed:
+                parsed[name, files[name]] = parse_article(files[name], name)[0]
+            articles.append(parsed[name, files[name]])
+        corpus = Corpus(tuple(articles), (), len(files))
+        kept, fresh = resolve(corpus, resolved), resolve(corpus)
+        mended += kept.changes is not None
+        assert kept == fresh, step
+        assert list(kept.missing_labels.items()) == list(fresh.missing_labels.items()), step
+        assert list(kept.missing_demand.items()) == list(fresh.missing_demand.items()), step
+        assert [(p.path, p.line, p.code, p.message) for p in kept.problems] == [
+            (p.path, p.line, p.code, p.message) for p in fresh.problems], step
+        assert kept.occurrences.starts == fresh.occurrences.starts, step
+        assert shape(build_graph(kept, "ar", graph)) == shape(build_graph(fresh, "ar")), step
+    assert mended > 60  # most steps took the mended way
