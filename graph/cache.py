@@ -187,8 +187,12 @@ class FileCache:
         """Write the shards that changed, without the files that are gone (deleted or renamed):
         every file not in ``keep`` of the shards read, and ``gone`` (files of unread shards)."""
         kept = set(keep)
-        used = {_shard(rel) for rel in kept}
-        for name in [name for name in self._unread if name not in used]:
+        unused = set(self._unread)
+        for rel in keep:  # a few thousand names reach every shard: 50,000 were hashed each rebuild
+            if not unused:
+                break
+            unused.discard(_shard(rel))
+        for name in sorted(unused):
             self._read(name)  # holds only files that are gone
         for rel in gone:
             self._read(_shard(rel))

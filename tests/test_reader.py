@@ -354,3 +354,47 @@ def test_unreported_finds_each_change_a_watcher_missed(tmp_path: Path):
     assert unreported([root], last, known) == {"docs/b.md", "docs/deep/c.md", "new.md"}
     (root / "link.md").symlink_to(tmp_path)  # refused by discover: only a new listing can say
     assert unreported([root], last, known) is None
+
+
+def test_rediscover_follows_a_report_of_files_gone_and_back_and_keeps_an_unchanged_listing(tmp_path: Path):
+    root = _watched(tmp_path)
+    last = discover([root])
+    (root / "docs/b.md").write_bytes(b"# B, again\n")
+    found, names = rediscover([root], last, [str(root / "docs/b.md")])
+    assert found is last and names == {"docs/b.md"}  # no file came or went: nothing copied
+    # One report: a folder deleted, a file added, a file deleted and written again (named twice).
+    (root / "docs/deep/c.md").unlink()
+    (root / "docs/deep").rmdir()
+    write_files(root / "docs", {"new.md": b"# N\n"})
+    (root / "a.md").unlink()
+    reported = [root / "docs/deep", root / "docs/new.md", root / "a.md"]
+    found, names = rediscover([root], last, map(str, reported))
+    assert found == discover([root]) and names == {"docs/deep/c.md", "docs/new.md", "a.md"}
+    write_files(root, {"a.md": b"# A again\n"})
+    found, names = rediscover([root], last, map(str, reported + [root / "a.md"]))
+    assert found == discover([root]) and names == {"docs/deep/c.md", "docs/new.md", "a.md"}
+
+
+def test_a_read_told_what_changed_gives_a_full_read_s_corpus_and_known_files(tmp_path: Path, monkeypatch):
+    # Told the files that changed, read_corpus walks the others' known entries only in C; the
+    # corpus, the files it knows and the parse cache are those of a read that looks at every file.
+    import graph.cache as cache_module
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    root = write_files(tmp_path / "in", {f"{i}.md": f"# {i}\n[x](/{i + 1})\n".encode() for i in range(8)})
+    known: dict = {}
+    last = discover([root])
+    read_corpus(last, cache_dir=tmp_path / "cache", known=known)
+    for change in [{"3.md": b"# three\n"}, {"9.md": b"# nine\n"}, {"5.md": None}, {"1.md": b"---\ntitle: [\n"},
+                   {"0.md": b"# 0 again\n", "2.md": None, "10.md": b"# ten\n"}, {}]:
+        before = {a.path: a for a in read_corpus(last, known=dict(known)).articles}
+        for name, data in change.items():
+            (root / name).unlink() if data is None else (root / name).write_bytes(data)
+        last, names = rediscover([root], last, [str(root / name) for name in change])
+        told = read_corpus(last, cache_dir=tmp_path / "cache", known=known, touched=names)
+        everything: dict = {}
+        full = read_corpus(discover([root]), known=everything)
+        assert told == full and known.keys() == everything.keys()
+        assert [a.path for a in told.articles if before.get(a.path) is a] == [
+            a.path for a in told.articles if a.path not in change and a.path in before]
+        assert read_corpus(last, cache_dir=tmp_path / "cache").articles == full.articles
