@@ -240,3 +240,20 @@ def test_the_inputs_digest_with_kept_field_texts_is_the_digest_without():
     other = IndexedGraph.from_graph(communities(n_groups=6))  # other nodes: other keys and text
     assert fit_inputs(other, kept=kept) == fit_inputs(other) != fit_inputs(G)
     assert fit_inputs(G, kept=kept) == fit_inputs(G)
+
+
+def test_a_memo_gives_the_last_search_again_while_the_sampled_queries_are_the_same(one_pass, monkeypatch):
+    # Under --watch the search (cross-validation, coordinate ascent) is a function of the sampled
+    # queries alone: kept while they are the same, done again, as a cold fit would, when not.
+    G = IndexedGraph.from_graph(communities())
+    kept: dict = {}
+    first = fit_model(G, kept=kept)
+    assert first == fit_model(G)
+    searched = []
+    search = related_fit._search
+    monkeypatch.setattr(related_fit, "_search", lambda *args: searched.append(args) or search(*args))
+    assert fit_model(G, inputs="another digest", kept=kept) == dataclasses.replace(first, inputs="another digest")
+    assert not searched
+    relinked = IndexedGraph.from_graph(communities(seed=4))
+    assert fit_model(relinked, kept=kept) == fit_model(relinked) != first
+    assert len(searched) == 2  # the memo's and the cold fit's
