@@ -124,3 +124,59 @@ def test_javascript_normalisation_agrees_with_python():
               f"console.log(JSON.stringify({json.dumps(CASES)}.map(c => [n.normalize(c), n.nameKey(c), n.nameKeys(c)])));")
     out = subprocess.run(["node", "-e", script], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == [[normalize(c), name_key(c), name_keys(c)] for c in CASES]
+
+
+def reference_graph_data(G) -> str:
+    """``html._graph_data`` as it was before 6 December 2026 (``graph.fields.node_fields`` per
+    node, ``json.dumps`` per row, the layout's edges listed in Python): the path the faster one
+    must give the same bytes as."""
+    import igraph
+    from graph.fields import node_fields
+    from graph.model import NodeKind
+
+    def dumps(value):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+
+    order = list(G)
+    ids = {node: i for i, node in enumerate(order)}
+    g = igraph.Graph(n=len(order), edges=[(ids[u], ids[v]) for u, out in G._succ.items() for v in out], directed=False)
+    g.simplify()
+    igraph.set_random_number_generator(random.Random(html.LAYOUT_SEED))
+    try:
+        coords = g.layout_fruchterman_reingold(niter=500 if len(order) <= 5000 else 150, grid=len(order) > 1000).coords
+    finally:
+        igraph.set_random_number_generator(random)
+    xs, ys = [c[0] for c in coords], [c[1] for c in coords]
+    x0, y0 = min(xs), min(ys)
+    scale = html.LAYOUT_SIZE / max(max(xs) - x0, max(ys) - y0, 1e-9)
+    positions = [(round((x - x0) * scale, 1), round((y - y0) * scale, 1)) for x, y in zip(xs, ys)]
+    parts = ['{"nodes":[\n']
+    for i, node in enumerate(order):
+        data = G.nodes[node]
+        fields = node_fields(G, node)
+        keywords = [ids[k] for k in G.successors(node) if G.nodes[k]["kind"] == NodeKind.KEYWORD]
+        row = [fields["slug"], html.KINDS.index(data["kind"]), *positions[i], fields["in_links"], fields["lang"],
+               [[lang or "", text] for lang, text in data["labels"].items()],
+               [[lang or "", text] for lang, text in data["descriptions"].items()],
+               list(data["aliases"]), keywords]
+        parts.append(("," if i else "") + dumps(row) + "\n")
+    parts.append('],"links":[')
+    parts.append(",".join(f"{ids[u]},{ids[v]},{e['weight']}" for u, out in G._succ.items() for v, e in out.items()
+                          if e["kind"] == LINKS_TO))
+    return "".join(parts)
+
+
+def test_graph_data_is_the_bytes_of_the_path_before(explorer_build, tmp_path):
+    """The node rows read directly, one encoder, the layout's edges from numpy: the same bytes as
+    before, on the explorer's fixture (two languages, keywords, missing targets, ``<`` in text) and
+    on a generated corpus past 1,000 nodes (the layout's grid variant), its nodes out of slug order."""
+    import networkx as nx
+    from tests.benchmarks.gen_corpus import generate
+    assert html._graph_data(explorer_build.graph) == reference_graph_data(explorer_build.graph)
+    H = nx.DiGraph(explorer_build.graph)
+    H.graph["label_order"] = tuple(reversed(H.graph["label_order"]))  # English first: not each label dict's first
+    assert html._graph_data(H) == reference_graph_data(H)
+    generate(1100, tmp_path / "in", seed=9)
+    G = build([tmp_path / "in"], tmp_path / "out", formats=["turtle"]).graph
+    assert len(G) > 1000 and list(G) != sorted(G)
+    assert html._graph_data(G) == reference_graph_data(G)
