@@ -180,3 +180,35 @@ def test_graph_data_is_the_bytes_of_the_path_before(explorer_build, tmp_path):
     G = build([tmp_path / "in"], tmp_path / "out", formats=["turtle"]).graph
     assert len(G) > 1000 and list(G) != sorted(G)
     assert html._graph_data(G) == reference_graph_data(G)
+
+
+def test_a_watch_keeps_its_layout_while_the_edge_list_is_the_same(tmp_path, monkeypatch):
+    """Under a watch's memo the layout is made again only when the node count or the edge list
+    changed: a new title keeps it, a new link between two articles (same nodes) does not. Each
+    page is the bytes of a cold build of the same files."""
+    import igraph
+    from graph.memo import Memo
+    made = []
+    fr = igraph.Graph.layout_fruchterman_reingold
+    monkeypatch.setattr(igraph.Graph, "layout_fruchterman_reingold", lambda g, *a, **k: made.append(1) or fr(g, *a, **k))
+    corpus = tmp_path / "in"
+    shutil.copytree(EXPLORER, corpus)
+    memo, out = Memo(), tmp_path / "out"
+    broker = corpus / "Arabic" / "broker.md"
+
+    def rebuilt_as_cold(n: int) -> None:
+        made.clear()
+        page = page_text(build([corpus], out, formats=["html"], jobs=1, memo=memo))
+        layouts = len(made)
+        cold = build([corpus], tmp_path / f"cold{len(list(tmp_path.iterdir()))}", formats=["html"], jobs=1)
+        assert page == page_text(cold)
+        assert layouts == n
+
+    rebuilt_as_cold(1)
+    broker.write_text(broker.read_text(encoding="utf-8").replace("title:", "title: Renamed", 1), encoding="utf-8")
+    rebuilt_as_cold(0)  # same nodes, same edges: the layout is the last one
+    text = broker.read_text(encoding="utf-8")
+    assert "(/hedge-fund)" not in text
+    broker.write_text(text + "\nSee [a fund](/hedge-fund).\n", encoding="utf-8")
+    rebuilt_as_cold(1)  # same nodes, one edge more
+    rebuilt_as_cold(0)
