@@ -647,8 +647,8 @@ def _missing(occurrences: Occurrences, memo: ResolveMemo | None = None, changed:
 def _missing_again(occurrences: Occurrences, memo: ResolveMemo, changed: list[int]
                    ) -> tuple[dict[str, dict[str | None, str]], dict[str, tuple[int, int]]]:
     """``_missing`` from the memo of the last call, counting again only the targets that the
-    ``changed`` articles link or linked: a target's labels and demand depend on its links alone
-    (in article order), so each is counted as the whole corpus would count it."""
+    ``changed`` articles link or linked with other labels: a target's labels and demand depend on
+    its links alone (in article order), so each is counted as the whole corpus would count it."""
     missing, starts = _CODE[MISSING], occurrences.starts
     judged: dict = {}
     touched: set[str] = set()
@@ -666,10 +666,12 @@ def _missing_again(occurrences: Occurrences, memo: ResolveMemo, changed: list[in
         for target in now.keys() - was.keys():
             insort(memo.linking.setdefault(target, []), i)
         for target in was.keys() | now.keys():
+            if was.get(target) == now.get(target):
+                continue  # the same labels from the same place: the target's count is the same
             tally = memo.tallies.get(target)
             if tally is not None and not tally.move(i, article.slug, was.get(target, ()), now.get(target, ())):
                 del memo.tallies[target]  # counted again below
-        touched.update(was, now)
+            touched.add(target)
     labels, demand = (dict(d) for d in memo.summary)
     for target in touched:
         positions = memo.linking.get(target)
