@@ -61,10 +61,12 @@ class Run(NamedTuple):
     render: Callable[[int], str]
     places: list[bytes] | None = None
     renumber: Callable[[bytes, int, object], bytes] | None = None
-    shift: Callable[[memoryview, int, int, list[int], object, object], tuple[bytes, list[int]] | None] | None = None
+    shift: Callable[[memoryview, int, int, list[int], object, object], tuple[bytes, list[int], list | None] | None] \
+        | None = None
     """``shift(old bytes, i, stop, their lengths, rows, same)``: the pieces ``i`` to ``stop``,
     copied in place and in order, with their ids moved, at once (``same[k]``: piece ``i + k``
-    keeps its place): their bytes and lengths, or None to take them one by one."""
+    keeps its place): their bytes, lengths and, if they can be, the patches that make them of
+    the old bytes (``_Shifted``); or None to take them one by one."""
 
     def pieces(self) -> Iterator[tuple]:
         """The run as single pieces, (key, render, i, place, renumber) each."""
@@ -367,6 +369,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
     # table at once. ``first``: its first row (-1: no run); ``following``: the row that extends
     # it; ``end``: where it ends in the previous file; ``at``: where it starts in the new one.
     first, following, end, at = -1, 0, 0, 0
+    patched: list[tuple[int, list]] = []  # where a stretch copied starts, and its patches (``_Shifted``)
     try:
         with _mapped(previous.path if rows else None) as (before, src, release), open(path, "wb") as out:
             sink = _Sink(out, before, src, lambda: free(path))
@@ -386,8 +389,16 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
                     if first >= 0:
                         copied += take(first, following, end, at)
                         first = -1
-                    release(offsets[piece.first])
-                    data = sink.data(piece.data)
+                    start = offsets[piece.first]
+                    release(start)
+                    data = piece.data
+                    if piece.patches is not None and _PATCH:
+                        # The same length: the kernel copies the old bytes (writing new pages from
+                        # here took up to 3 times as long), patched in the file once copied.
+                        sink.copy(start, len(data))
+                        patched.append((pos, piece.patches))
+                    else:
+                        sink.data(data)
                     bounds = [*accumulate(piece.lengths, initial=0)]  # of each piece in ``data``
                     add_key(last.keys[piece.first * _KEY:piece.stop * _KEY])
                     add_place(piece.places)
@@ -458,8 +469,9 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
                 pos += n
             if first >= 0:
                 copied += take(first, following, end, at)
-            if not (sink.whole() and _reuse(previous.path, path, src, out)):
+            if patched or not (sink.whole() and _reuse(previous.path, path, src, out)):
                 sink.flush()
+                _patch(path, patched)
         state.mkdir(exist_ok=True)
         free(table_path(state, path.name))
         with open(table_path(state, path.name), "wb") as f:
@@ -540,6 +552,8 @@ class _Shifted(NamedTuple):
     lengths: list[int]
     places: bytes
     moved: int
+    patches: list[tuple[list[int], list[bytes]]] | None = None
+    """``data`` as the old bytes with, at each of some offsets, as many bytes replaced (None: not so)."""
 
 
 def _flat(pieces: Iterator[Piece], matcher: _Matcher | None) -> Iterator:
@@ -652,7 +666,7 @@ class _Matcher:
                     yield from map(single, range(i + a, i + b))
                 else:
                     yield _Shifted(first + a, first + b, done[0], done[1], b"".join(run.places[i + a:i + b]),
-                                   int((~part).sum()))
+                                   int((~part).sum()), done[2])
             a = b
 
 
@@ -687,6 +701,28 @@ def _mapped(path: Path | None) -> Iterator[tuple[memoryview, int, Callable[[int]
 
 def _keep(offset: int) -> None:
     pass
+
+
+_PATCH = True
+"""Stretches renumbered in place are copied and patched (``_Shifted.patches``), not written."""
+
+
+def _patch(path: Path, patched: list[tuple[int, list[tuple[list[int], list[bytes]]]]]) -> None:
+    """Apply the patches of each stretch copied into the file at ``path`` (open to be written, not
+    read: opened again to be mapped), one stretch's pages mapped at a time."""
+    if not patched:
+        return
+    with open(path, "r+b") as f:
+        for start, patches in patched:
+            lo = min(offsets[0] for offsets, _ in patches)
+            hi = max(offsets[-1] + len(data[-1]) for offsets, data in patches)
+            base = (start + lo) - (start + lo) % mmap.ALLOCATIONGRANULARITY
+            with mmap.mmap(f.fileno(), start + hi - base, offset=base) as mapped:
+                shift = start - base
+                for offsets, data in patches:
+                    for at, new in zip(offsets, data):
+                        at += shift
+                        mapped[at:at + len(new)] = new
 
 
 class _Release:
@@ -865,7 +901,7 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
         # The positions its ids show are looked up only when it is rendered or renumbered.
         return writer, ids, sources[i], succ[sources[i]], last
 
-    def shift(old: memoryview, i: int, stop: int, lengths: list[int], rows, same) -> tuple[bytes, list[int]] | None:
+    def shift(old: memoryview, i: int, stop: int, lengths: list[int], rows, same) -> tuple | None:
         moves = last(rows).moves(sources, G._pred)
         return moves.shift(old, i, stop, lengths, same, lambda k, piece: _renumber_out(piece, edges(k), rows))
 
@@ -1003,23 +1039,29 @@ class _Moves:
         """Per piece, its id lines the pattern finds: its edges to the nodes looked up."""
         # What the pattern finds (split keeps only what it captures) -> its new bytes.
         self.numbers = {f'target="n{before}"'.encode(): f'target="n{ids[v]}"'.encode() for v, before in known.items()}
+        self.same_width = all(len(f"{before}") == len(f"{ids[v]}") for v, before in known.items())
+        """No number changes its count of digits: the new bytes are the old ones patched in place."""
 
     def shift(self, old: memoryview, i: int, stop: int, lengths: list[int], same,
-              alone: Callable[[int, memoryview], bytes]) -> tuple[bytes, list[int]] | None:
+              alone: Callable[[int, memoryview], bytes]) -> tuple[bytes, list[int], list | None] | None:
         """The edge pieces ``i`` to ``stop`` (``old``: their bytes, of ``lengths``) with their new
-        ids, and their lengths; ``alone(k, old bytes)`` renumbers piece ``k`` by itself. None when
-        the id lines found are not those expected."""
+        ids, their lengths, and, when every number kept its count of digits, the same as patches
+        of the old bytes (``_Shifted.patches``); ``alone(k, old bytes)`` renumbers piece ``k`` by
+        itself. None when the id lines found are not those expected."""
         ends = [*accumulate(lengths)]
         new_lengths = (self.grow[i:stop] + lengths).tolist() if self.grow[i:stop].any() else lengths
         singles = self.alone[self.alone.searchsorted(i):self.alone.searchsorted(stop)].tolist()
         parts, at, since = [], 0, i
+        patches: list | None = [] if self.same_width else None
         for k in chain(singles, (stop,)):
             upto = ends[k - i - 1] if k > i else 0
             if upto > at:
                 moved = self._moved(old[at:upto], int(self.lines[since:k].sum()))
                 if moved is None:
                     return None
-                parts.append(moved)
+                if patches is not None and len(moved) > 1:
+                    patches.append(([*accumulate(map(len, moved), initial=at)][1::2], moved[1::2]))
+                parts += moved
             if k == stop:
                 break
             at, since = ends[k - i], k + 1
@@ -1028,18 +1070,24 @@ class _Moves:
             if len(parts[-1]) != new_lengths[k - i]:
                 new_lengths = [*new_lengths]
                 new_lengths[k - i] = len(parts[-1])
+            if patches is not None and not same[k - i]:
+                if len(parts[-1]) == at - upto:
+                    patches.append(([upto], [parts[-1]]))
+                else:
+                    patches = None
         data = b"".join(parts)
-        return (data, new_lengths) if len(data) == sum(new_lengths) else None
+        return (data, new_lengths, patches) if len(data) == sum(new_lengths) else None
 
-    def _moved(self, old: memoryview, lines: int) -> bytes | None:
-        """``old`` with its ``lines`` id lines to moved nodes renumbered, or None if it has not as many."""
+    def _moved(self, old: memoryview, lines: int) -> list[bytes] | None:
+        """``old`` with its ``lines`` id lines to moved nodes renumbered, as text and the id lines'
+        new ends in turn, or None if it has not as many."""
         if self.pattern is None:
-            return bytes(old) if not lines else None
+            return [bytes(old)] if not lines else None
         parts = self.pattern.split(old)
         if len(parts) != 2 * lines + 1:
             return None
         parts[1::2] = map(self.numbers.__getitem__, parts[1::2])
-        return b"".join(parts)
+        return parts
 
 
 _ALTERNATIVES = 64
