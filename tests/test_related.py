@@ -226,6 +226,20 @@ def test_nodes_with_equal_attributes_made_anew_are_carried_over_when_ids_move(mo
         assert kept == index_data(G), f"step {i}"
 
 
+@pytest.mark.parametrize("seed", range(20))
+def test_names_sorted_from_the_last_list_are_sorted_afresh(seed):
+    import random
+
+    rng = random.Random(seed)
+    words = [f"{rng.choice('abكx')}{rng.randrange(50)}" for _ in range(200)]
+    last = dict.fromkeys(rng.sample(words, 80), "n")
+    found = {w: "m" for w in last if rng.random() < 0.9} | dict.fromkeys(rng.sample(words, rng.choice((0, 1, 3, 9))), "m")
+    last_sorted = sorted(last)
+    assert related_index._sorted_names(found, last, last_sorted) == sorted(found)
+    assert last_sorted == sorted(last)  # the last list is not changed in place
+    assert related_index._sorted_names(dict(last), last, last_sorted) is last_sorted
+
+
 def test_with_the_same_nodes_mention_rows_and_a_view_are_made_from_the_last_and_equal_fresh_ones():
     """With the same nodes, a mention row that is the last one's own object is kept without
     comparing it, and a view made with ``last`` decodes only the fields that are new objects:
