@@ -429,10 +429,13 @@ def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | Non
     articles, nodes = tuple(articles), tuple(G)
     last = kept.get("last") if kept is not None and texts is not None else None
     moved = None
-    if last is not None and last["nodes"] == nodes and last["index"] is previous:
+    if last is not None and last["index"] is previous:
         moved = changed_positions(articles, last["articles"])
         if moved is not None and any(articles[i].path != last["articles"][i].path for i in moved):
             moved = None
+    # The same articles with other nodes (a missing target inserted or gone): each node's last
+    # attributes and text are found by name, not position, and the ids are made again.
+    same_nodes = moved is not None and last["nodes"] == nodes
     if moved is None:
         bodies: dict[str, list[str]] = {}
         for a in articles:
@@ -441,7 +444,7 @@ def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | Non
         ids = dict(zip(nodes, range(len(nodes))))
         places = _places(articles) if kept is not None and texts is not None else {}
     else:
-        was, ids = last["articles"], last["ids"]
+        was, ids = last["articles"], last["ids"] if same_nodes else dict(zip(nodes, range(len(nodes))))
         places = _places(articles) if any(articles[i].slug != was[i].slug for i in moved) else last["places"]
         slugs = {articles[i].slug for i in moved} | {was[i].slug for i in moved}
         bodies = dict(last["bodies"]) if slugs else last["bodies"]
@@ -451,7 +454,12 @@ def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | Non
             else:
                 bodies.pop(slug, None)
         attrs = list(map(G._node.__getitem__, nodes))
-        look = set(compress(range(len(nodes)), map(is_not, attrs, last["attrs"])))
+        if same_nodes:
+            last_attrs, last_docs = last["attrs"], last["docs"]
+        else:  # by name, in C; a new node's are None, so it is looked at
+            last_attrs = list(map(dict(zip(last["nodes"], last["attrs"])).get, nodes))
+            last_docs = list(map(dict(zip(last["nodes"], last["docs"])).get, nodes))
+        look = set(compress(range(len(nodes)), map(is_not, attrs, last_attrs)))
         look.update(ids[slug] for slug in slugs if slug in ids)
         look = sorted(look)
     chars = body_chars(sum(map(len, bodies.values())))
@@ -461,7 +469,7 @@ def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | Non
     else:
         none = ()
         made = {} if moved is None else texts
-        docs = [None] * len(nodes) if moved is None else list(last["docs"])
+        docs = [None] * len(nodes) if moved is None else list(last_docs)
         for i in look:
             n = nodes[i]
             d, own = attrs[i], bodies.get(n, none)
@@ -470,11 +478,14 @@ def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | Non
                 old = (d, own, chars, node_text(G, n, bodies, chars))
             made[n] = old
             docs[i] = old[3]
-        if moved is None:
+        if moved is None or not same_nodes:  # in node order, of these nodes only
+            made = dict(zip(nodes, map(made.__getitem__, nodes))) if moved is not None else made
             texts.clear()
             texts.update(made)
+        # Other nodes: every document's counts are looked up (by text: those not looked at are
+        # the last build's strings, their hashes kept), and the last index renumbered if it can be.
         G.graph["text_index"] = build_text_index(
-            docs, memo, previous, None if moved is None else [i for i in look if docs[i] is not last["docs"][i]])
+            docs, memo, previous, None if moved is None or not same_nodes else [i for i in look if docs[i] is not last_docs[i]])
         if kept is not None:
             kept["last"] = {"nodes": nodes, "articles": articles, "bodies": bodies, "ids": ids, "attrs": attrs,
                             "docs": docs, "places": places, "index": G.graph["text_index"]}

@@ -329,20 +329,32 @@ def test_node_texts_under_a_memo_look_only_at_changed_nodes_and_give_the_text_in
              (links, {"d": {"en": "Dee"}}, files, ["d"]),  # a title
              (links, {"d": {"en": "Dee"}}, {**files, "fr/d.md": ("d", "Dette.")}, ["d"]),  # one of two bodies
              (links, {"d": {"en": "Dee"}}, {**files, "f.md": ("b", "Funds hold debt.")}, ["b", "d", "f"]),  # a slug
-             ([*links, ("c", "b")], None, {**files, "c.md": ("c", "Coupons.")}, ())]  # an article: all again
+             ([*links, ("c", "b")], None, {**files, "c.md": ("c", "Coupons.")}, ()),  # an article: all again
+             # a missing target inserted before every node (each id moves) and gone again: the
+             # texts are found by name, only the new node's made
+             ([*links, ("c", "b"), ("d", "a")], {"a": {"en": "Anchor words"}}, {**files, "c.md": ("c", "Coupons.")},
+              ["a"]),
+             ([*links, ("c", "b")], None, {**files, "c.md": ("c", "Coupons.")}, []),
+             ([*links, ("c", "b"), ("d", "e")], {"e": {"en": "Coupons"}}, {**files, "c.md": ("c", "Coupon.")},
+              ["c", "e"])]  # and with a body changed
     texts: dict = {}
     kept: dict = {}
     counts: dict = {}
     last = None
+    places = related_index._places
+    walks = []  # the articles walked again (all: no memo; one slug changed, with one)
+    monkeypatch.setattr(related_index, "_places", lambda articles: walks.append(1) or places(articles))
     for i, (edges, labels, own, expected) in enumerate(steps):
         articles = [article(path, slug, body) for path, (slug, body) in sorted(own.items())]
         G = last = _sharing(nx_graph(edges, labels=labels), last)
         made.clear()
+        walks.clear()
         previous = counts.get("index")
         carried = _Carried(counts.get("texts", {}))  # as pipeline._index: only what this build uses is kept
         attach_text_index(G, articles, memo=carried, previous=previous, texts=texts, kept=kept)
         counts["index"], counts["texts"] = G.graph["text_index"], dict(carried)
         assert made == (list(G) if expected == () else expected), f"step {i}"
+        assert bool(walks) == (expected == () or "b" in expected), f"step {i}"
         fresh = nx_graph(edges, labels=labels)
         attach_text_index(fresh, articles)
         assert G.graph["text_index"] == fresh.graph["text_index"], f"step {i}"
