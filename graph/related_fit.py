@@ -124,7 +124,7 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None, kept
         return _defaults(f"default weights: {len(sources)} concepts link to {MIN_LINKS} or more others, "
                          f"too few to learn from (needs {MIN_QUERIES})", inputs)
     rng = random.Random(seed)
-    rng.shuffle(sources)
+    sources = _shuffled(sources, rng, kept)
     folds: tuple[list[_Query], list[_Query]] = ([], [])
     asked: tuple[list[int], list[int]] = ([], [])  # the concept of each query, by its place in ``sources``
     place: dict[str, int] = {}  # made when a later pass needs it: a large corpus's budget is spent in the first
@@ -164,6 +164,22 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None, kept
     if kept is not None:
         kept["search"] = (key, model)
     return model
+
+
+def _shuffled(sources: list[str], rng: random.Random, kept: dict | None) -> list[str]:
+    """``rng.shuffle(sources)``, done under a memo by the last build's permutation when ``rng`` is in
+    the state it was then and the sources as many: a shuffle's swaps depend on nothing else. The
+    generator is left in the state the shuffle leaves it in."""
+    key = (rng.getstate(), len(sources))
+    if kept is None or kept.get("shuffle", (None,))[0] != key:
+        order = list(range(len(sources)))
+        rng.shuffle(order)
+        if kept is None:
+            return [sources[i] for i in order]
+        kept["shuffle"] = (key, order, rng.getstate())
+    _, order, state = kept["shuffle"]
+    rng.setstate(state)
+    return [sources[i] for i in order]
 
 
 def _queries_digest(folds: tuple[list[_Query], list[_Query]], asked: tuple[list[int], list[int]]) -> bytes:

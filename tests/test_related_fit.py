@@ -257,3 +257,17 @@ def test_a_memo_gives_the_last_search_again_while_the_sampled_queries_are_the_sa
     relinked = IndexedGraph.from_graph(communities(seed=4))
     assert fit_model(relinked, kept=kept) == fit_model(relinked) != first
     assert len(searched) == 2  # the memo's and the cold fit's
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 1000])
+def test_a_memo_s_shuffle_is_random_s_own_and_leaves_the_generator_as_it_would(n):
+    sources = [f"s{i}" for i in range(n)]
+    kept: dict = {}
+    for seed, more in ((0, 0), (0, 0), (1, 0), (0, 1), (0, 0)):  # kept, kept again, another seed, another length
+        given = sources + [f"x{i}" for i in range(more)]
+        expected, rng = list(given), random.Random(seed)
+        rng.shuffle(expected)
+        memo_rng = random.Random(seed)
+        assert related_fit._shuffled(given, memo_rng, kept) == expected
+        assert memo_rng.getstate() == rng.getstate()
+        assert related_fit._shuffled(given, random.Random(seed), None) == expected
