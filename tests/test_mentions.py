@@ -5,12 +5,12 @@ import json
 import pytest
 
 from graph.cli import main
-from graph.mentions import (Lexicon, ScanMemo, anchor_counts, build_lexicon, concept_names, corpus_mentions, format_mentions,
+from graph.mentions import (Lexicon, Readers, ScanMemo, anchor_counts, build_lexicon, concept_names, corpus_mentions, format_mentions,
                             mention_candidates, scan)
 from graph.model import Corpus
 from graph.parse import parse_article
 from graph.pipeline import build
-from graph.resolve import resolve
+from graph.resolve import ResolveMemo, resolve
 from tests.conftest import write_files
 
 
@@ -243,15 +243,15 @@ class Edits:
     """A corpus edited file by file, re-parsing only the files that changed (as a watch keeps its
     articles), resolved after each edit."""
 
-    def __init__(self, files: dict[str, str]) -> None:
-        self.files, self.parsed = dict(files), {}
+    def __init__(self, files: dict[str, str], memo: ResolveMemo | None = None) -> None:
+        self.files, self.parsed, self.memo = dict(files), {}, memo
         self.reversed = False
 
     def resolution(self):
         self.parsed = {n: self.parsed[n] if n in self.parsed and self.parsed[n][0] == t else (t, parse_article(t, n)[0])
                        for n, t in sorted(self.files.items())}
         articles = tuple(a for _, a in self.parsed.values())[::-1 if self.reversed else 1]
-        return resolve(Corpus(articles, (), len(articles)))
+        return resolve(Corpus(articles, (), len(articles)), self.memo)
 
 
 LINKED = {
@@ -295,6 +295,7 @@ def test_a_memo_through_a_sequence_of_edits_gives_what_a_fresh_computation_gives
         fresh = ScanMemo()
         mention_candidates(resolution, memo=fresh, links={})
         assert memo.counts == fresh.counts, step  # corrected by each change, as counted afresh
+        _readers_kept(memo, step)
         return redone
 
     assert same("first") == sorted(LINKED)  # every article with links
@@ -325,6 +326,12 @@ def test_a_memo_through_a_sequence_of_edits_gives_what_a_fresh_computation_gives
     same("a title another article has")
     edits.reversed = True
     same("the same articles in another order")
+
+
+def _readers_kept(memo: ScanMemo, step: str) -> None:
+    """The memo's readers of each key, updated entry by entry, are those of its entries now."""
+    assert memo.mention_readers == Readers.of(memo.mentions, 2), step
+    assert memo.said_readers == Readers.of(memo.said, 2), step
 
 
 def test_format_text_and_json(tmp_path):
@@ -482,22 +489,25 @@ def test_remembered_tiers_are_the_tiers(monkeypatch):
 
 
 
-def test_attached_mentions_under_a_memo_look_only_at_what_changed_and_equal_a_fresh_attach(monkeypatch):
+@pytest.mark.parametrize("resolve_memo", [False, True])
+def test_attached_mentions_under_a_memo_look_only_at_what_changed_and_equal_a_fresh_attach(monkeypatch, resolve_memo):
     # Under a memo (--watch) the walks over every article look only at the articles that are not
     # the same records or whose links' classes or targets changed (ScanMemo.last), and gather
     # again only the concepts and link pairs those touch: each step must give what attaching
-    # afresh gives (mentions, link mentions), and most steps must take that path.
+    # afresh gives (mentions, link mentions), and most steps must take that path. Resolved
+    # through a memo, as a watch resolves, the resolution tells those articles (_told).
     import graph.mentions as mentions
     from graph.build import build_graph
     from graph.related_index import attach_mentions
 
-    incremental = []
-    changed = mentions._changed
+    incremental, told = [], []
+    changed, was_told = mentions._changed, mentions._told
     monkeypatch.setattr(mentions, "_changed", lambda *a: incremental.append(r := changed(*a)) or r)
+    monkeypatch.setattr(mentions, "_told", lambda *a: told.append(r := was_told(*a)) or r)
     files = {**LINKED, "English/stock.md": article("Stock", "Shares. A [bond](/bond) is not one; a bank sells them.",
                                                    slug="shares"),
              "English/equity.md": article("Equity", "Stock of a [Company](/company), or [shares](/shares).")}
-    edits, memo = Edits(files), ScanMemo()
+    edits, memo = Edits(files, ResolveMemo() if resolve_memo else None), ScanMemo()
 
     def same(step: str) -> None:
         resolution = edits.resolution()
@@ -508,6 +518,7 @@ def test_attached_mentions_under_a_memo_look_only_at_what_changed_and_equal_a_fr
         assert G.graph["mentions"] == fresh.graph["mentions"], step
         assert G.graph["link_mentions"] == fresh.graph["link_mentions"], step
         assert memo.attached[1] is G.graph["mentions"]
+        _readers_kept(memo, step)
         return incremental[0] is not None
 
     taken = [same("first")]
@@ -533,4 +544,12 @@ def test_attached_mentions_under_a_memo_look_only_at_what_changed_and_equal_a_fr
     taken.append(same("that article deleted"))
     edits.files["English/page.md"] += "[Bond](/bond)\n"
     taken.append(same("after a deletion"))
-    assert taken == [False, True, True, True, True, True, True, True, True, False, False, True]
+    edits.files["English/fund.md"] += "A [bond](/bond) again.\n"
+    edits.resolution()  # resolved, never attached: a watch's build that stopped before the index stage
+    edits.files["English/page.md"] += "More words.\n"
+    taken.append(same("after a resolution the mentions never saw"))
+    assert taken == [False, True, True, True, True, True, True, True, True, False, False, True, True]
+    # Told unless the files or their slugs changed (a slug, a new article, a deletion), or the
+    # resolution told against one the mentions never saw.
+    assert told == ([True, True, True, True, False, True, True, True, False, False, True, False] if resolve_memo
+                    else [False] * 12)
