@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,27 @@ def written_file(result, name: str) -> Path:
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Every file under ``folder``, hidden ones too, by relative path: a build's whole output."""
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+_PLACE = re.compile(rb'^(,?\["(?:[^"\\\n]|\\.)*",\d+,)-?\d+(?:\.\d+)?,-?\d+(?:\.\d+)?,', re.M)
+
+
+def unplaced(files: dict[str, bytes]) -> dict[str, bytes]:
+    """A ``snapshot`` with the explorer's node positions taken out: under --watch graph.html keeps
+    its last picture (docs/performance.md#the-explorer-in-a-rebuild), so a watch's page equals a
+    cold build's but for them. Its chunk table (offsets and checksums of those bytes) and its size
+    in the manifest go with them; every other byte stays."""
+    found = dict(files)
+    page = found.get("graph.html")
+    if page is not None:
+        start, end = page.index(b'{"nodes":[\n'), page.index(b'],"links":[')
+        rows, n = _PLACE.subn(rb"\1", page[start:end])
+        assert n == page[start:end].count(b"\n") - 1, "a node row without a position"
+        found["graph.html"] = page[:start] + rows + page[end:]
+        found.pop(".linkgraph/graph.html.chunks", None)
+        found[".linkgraph/manifest.json"] = re.sub(rb'"graph\.html": \d+', b'"graph.html": 0',
+                                                   found[".linkgraph/manifest.json"])
+    return found
 
 
 def read_links(result) -> list[dict]:

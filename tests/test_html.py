@@ -2,6 +2,7 @@
 tests/test_html_browser.py drives it in Chromium)."""
 
 import json
+import math
 import random
 import re
 import shutil
@@ -182,33 +183,141 @@ def test_graph_data_is_the_bytes_of_the_path_before(explorer_build, tmp_path):
     assert html._graph_data(G) == reference_graph_data(G)
 
 
-def test_a_watch_keeps_its_layout_while_the_edge_list_is_the_same(tmp_path, monkeypatch):
-    """Under a watch's memo the layout is made again only when the node count or the edge list
-    changed: a new title keeps it, a new link between two articles (same nodes) does not. Each
-    page is the bytes of a cold build of the same files."""
+def rows(text: str) -> dict[str, list]:
+    """The page's node rows by slug."""
+    return {row[0]: row for row in page_data(text)["nodes"]}
+
+
+def test_a_watch_keeps_its_picture_and_places_new_nodes_by_the_rule(tmp_path, monkeypatch):
+    """Under a watch's memo the layout is made once: a new title or a new link keeps every
+    position (the page is a cold build's but for positions, and its bytes while the edges are
+    the same), a new node goes near its neighbours (two of one article apart) or, with none, to a
+    free cell, and once more nodes were placed so than RELAYOUT_MIN the page is laid out again,
+    the cold build's bytes."""
     import igraph
+    from graph.exporters import html_layout
     from graph.memo import Memo
+    from tests.conftest import snapshot, unplaced
     made = []
     fr = igraph.Graph.layout_fruchterman_reingold
     monkeypatch.setattr(igraph.Graph, "layout_fruchterman_reingold", lambda g, *a, **k: made.append(1) or fr(g, *a, **k))
+    monkeypatch.setattr(html_layout, "RELAYOUT_MIN", 3)
     corpus = tmp_path / "in"
     shutil.copytree(EXPLORER, corpus)
     memo, out = Memo(), tmp_path / "out"
     broker = corpus / "Arabic" / "broker.md"
+    pages = []
 
-    def rebuilt_as_cold(n: int) -> None:
+    def rebuilt(layouts: int, cold_bytes: bool) -> dict[str, list]:
         made.clear()
         page = page_text(build([corpus], out, formats=["html"], jobs=1, memo=memo))
-        layouts = len(made)
-        cold = build([corpus], tmp_path / f"cold{len(list(tmp_path.iterdir()))}", formats=["html"], jobs=1)
-        assert page == page_text(cold)
-        assert layouts == n
+        assert len(made) == layouts
+        cold = tmp_path / f"cold{len(pages)}"
+        build([corpus], cold, formats=["html"], jobs=1)
+        assert (page == page_text_of(cold)) is cold_bytes
+        assert unplaced(snapshot(out)) == unplaced(snapshot(cold))
+        if pages and not layouts:  # every node still there is where it was
+            assert {slug: row[2:4] for slug, row in rows(page).items() if slug in pages[-1]} == \
+                {slug: row[2:4] for slug, row in pages[-1].items() if slug in rows(page)}
+        pages.append(rows(page))
+        return pages[-1]
 
-    rebuilt_as_cold(1)
+    rebuilt(1, True)
     broker.write_text(broker.read_text(encoding="utf-8").replace("title:", "title: Renamed", 1), encoding="utf-8")
-    rebuilt_as_cold(0)  # same nodes, same edges: the layout is the last one
+    rebuilt(0, True)  # same nodes, same edges: the cold positions
     text = broker.read_text(encoding="utf-8")
     assert "(/hedge-fund)" not in text
     broker.write_text(text + "\nSee [a fund](/hedge-fund).\n", encoding="utf-8")
-    rebuilt_as_cold(1)  # same nodes, one edge more
-    rebuilt_as_cold(0)
+    rebuilt(0, False)  # one edge more: the same positions
+    rebuilt(0, False)
+    broker.write_text(broker.read_text(encoding="utf-8") + "\n[one](/new-one) [two](/new-two)\n", encoding="utf-8")
+    page = rebuilt(0, False)
+    at = page["broker"][2:4]
+    for slug in ("new-one", "new-two"):  # one neighbour: OFFSET from it, in its slug's direction
+        turn = 2 * math.pi * html_layout._turn(slug)
+        assert page[slug][2:4] == [round(at[0] + html_layout.OFFSET * math.cos(turn), 1),
+                                   round(at[1] + html_layout.OFFSET * math.sin(turn), 1)]
+    assert len({tuple(row[2:4]) for row in page.values()}) == len(page)  # none stacked
+    (corpus / "English" / "alone.md").write_text("---\ntitle: Alone\n---\nNo links.\n", encoding="utf-8")
+    page = rebuilt(0, False)  # no neighbour: the centre of a cell no node is in
+    side = math.isqrt(2 * len(page)) + 1
+    cell = html_layout.LAYOUT_SIZE / side
+    i, j = (int(v / cell) for v in page["alone"][2:4])
+    assert page["alone"][2:4] == [round((i + 0.5) * cell, 1), round((j + 0.5) * cell, 1)]
+    assert [slug for slug, row in page.items() if (int(row[2] / cell), int(row[3] / cell)) == (i, j)] == ["alone"]
+    (corpus / "English" / "more.md").write_text("---\ntitle: More\n---\nNo links.\n", encoding="utf-8")
+    rebuilt(1, True)  # a fourth node placed so, over RELAYOUT_MIN: laid out again
+    (corpus / "English" / "more.md").unlink()
+    page = rebuilt(0, False)  # a node fewer, the others where they were
+    (corpus / "English" / "alone.md").rename(corpus / "English" / "alone-b.md")
+    was = page["alone"][2:4]
+    page = rebuilt(0, False)  # the same edges, a new node in the same place of the order: placed by the rule
+    i, j = (int(v / cell) for v in page["alone-b"][2:4])
+    assert page["alone-b"][2:4] == [round((i + 0.5) * cell, 1), round((j + 0.5) * cell, 1)] != was
+
+
+def page_text_of(folder) -> str:
+    return (folder / "graph.html").read_text(encoding="utf-8")
+
+
+def test_a_one_shot_build_after_a_watch_writes_the_cold_page(tmp_path):
+    """The positions a watch kept are in its piece's key: a build without the memo into its
+    folder lays the page out as a cold build does, copying none of them."""
+    from graph.memo import Memo
+    from tests.conftest import snapshot
+    corpus = tmp_path / "in"
+    shutil.copytree(EXPLORER, corpus)
+    memo, out = Memo(), tmp_path / "out"
+    build([corpus], out, formats=["html"], jobs=1, memo=memo)
+    broker = corpus / "Arabic" / "broker.md"
+    broker.write_text(broker.read_text(encoding="utf-8") + "\nSee [a fund](/hedge-fund).\n", encoding="utf-8")
+    build([corpus], out, formats=["html"], jobs=1, memo=memo)
+    build([corpus], out, formats=["html"], jobs=1)
+    build([corpus], tmp_path / "cold", formats=["html"], jobs=1)
+    assert snapshot(out) == snapshot(tmp_path / "cold")
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_the_rows_a_watch_keeps_are_those_rendered_afresh(tmp_path, monkeypatch, seed):
+    """Under a watch's memo each node's row and links are taken from the last graph data while
+    their inputs are the same: after each of a seeded series of edits (new targets and files
+    move every later id), the memo's graph data equals the plain path's at the same positions
+    (some moved each time, new nodes at new ones), and a link edit renders two rows afresh."""
+    import networkx as nx
+
+    import graph.cache as cache_module
+    from graph.memo import Memo
+    from tests.test_memo import EDITS, _corpus, _edit
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    rng = random.Random(seed)
+    root = tmp_path / "in"
+    slugs = _corpus(rng, root)
+    memo, kept = Memo(), Memo().write
+    at: dict[str, tuple[float, float]] = {}
+    rendered = []
+    encode = html._json
+    monkeypatch.setattr(html, "_json", lambda value: rendered.append(1) or encode(value))
+    for kind in ["prose", *rng.sample(EDITS, len(EDITS)), "add-link", "add-link", "retitle"]:
+        _edit(rng, root, slugs, kind)
+        G = build([root], tmp_path / "out", formats=["turtle"], jobs=1, memo=memo).graph
+        for node in G:
+            if node not in at or rng.random() < 0.1:
+                at[node] = (round(rng.uniform(0, 1000), 1), round(rng.uniform(0, 1000), 1))
+        positions = [at[node] for node in G]
+        rendered.clear()
+        kept_data = html._graph_data((G, kept, positions))
+        if kind == "add-link":
+            assert len(rendered) <= 2 + sum(at[node] is not before.get(node) for node in G)
+        with monkeypatch.context() as m:
+            m.setattr(html, "layout", lambda G, order, ids: positions)
+            assert kept_data == html._graph_data(G), kind
+        before = dict(at)
+    # Another label order (the languages' counts changed): every row's preferred label may be another.
+    H = nx.DiGraph(G)
+    H.graph["label_order"] = tuple(reversed(H.graph["label_order"]))
+    kept_data = html._graph_data((H, kept, positions))
+    with monkeypatch.context() as m:
+        m.setattr(html, "layout", lambda G, order, ids: positions)
+        assert kept_data == html._graph_data(H)
+
+

@@ -71,7 +71,7 @@ def test_a_memo_kept_across_builds_rescans_only_the_changed_article_and_gives_th
     import shutil
 
     import graph.mentions as mentions
-    from tests.conftest import snapshot
+    from tests.conftest import snapshot, unplaced
 
     corpus = tmp_path / "corpus"
     shutil.copytree(GLOSSARY, corpus)
@@ -87,7 +87,7 @@ def test_a_memo_kept_across_builds_rescans_only_the_changed_article_and_gives_th
     assert len(memo.scans.entries) == len(list(corpus.rglob("*.md")))  # only what this build used
     assert type(memo.texts) is dict  # no chain back to earlier builds
     build([corpus], tmp_path / "cold")
-    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")
+    assert unplaced(snapshot(tmp_path / "out")) == unplaced(snapshot(tmp_path / "cold"))
 
 
 def test_a_built_graph_is_freed_as_soon_as_no_one_holds_it(tmp_path):
@@ -158,7 +158,7 @@ def test_a_watch_s_rebuild_writes_the_graph_files_in_a_thread_while_the_index_st
     import shutil
     import threading
 
-    from tests.conftest import snapshot
+    from tests.conftest import snapshot, unplaced
 
     corpus = tmp_path / "corpus"
     shutil.copytree(GLOSSARY, corpus)
@@ -180,7 +180,7 @@ def test_a_watch_s_rebuild_writes_the_graph_files_in_a_thread_while_the_index_st
                      "load.cypher", "links.jsonl"}
     assert {"related-index.json", "graph.html", "report.json"} <= threads.keys() - ahead
     build([corpus], tmp_path / "cold")
-    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")
+    assert unplaced(snapshot(tmp_path / "out")) == unplaced(snapshot(tmp_path / "cold"))
 
 
 @pytest.mark.parametrize("fails", ["index", "writer"])
@@ -189,7 +189,7 @@ def test_a_failure_beside_the_writes_ahead_keeps_the_last_outputs_and_leaves_not
     import threading
     import time
 
-    from tests.conftest import snapshot
+    from tests.conftest import snapshot, unplaced
 
     corpus = tmp_path / "corpus"
     shutil.copytree(GLOSSARY, corpus)
@@ -230,4 +230,4 @@ def test_a_failure_beside_the_writes_ahead_keeps_the_last_outputs_and_leaves_not
     monkeypatch.setattr(pipeline, "_task", task)
     build([corpus], tmp_path / "out", memo=memo)
     build([corpus], tmp_path / "cold")
-    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "cold")
+    assert unplaced(snapshot(tmp_path / "out")) == unplaced(snapshot(tmp_path / "cold"))

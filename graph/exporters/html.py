@@ -1,33 +1,32 @@
 """One self-contained HTML file to explore the graph offline: layout, search, details, related terms.
 
 The page needs no network: its CSS and JavaScript (``html_assets/``, hand-written, no library)
-and the graph data are inlined. The layout is computed here, with igraph's Fruchterman-Reingold
-(grid variant, C code) from a fixed seed, so the browser only draws and the same input gives the
-same bytes. The data is one JSON block streamed node by node and link by link; ``<`` is escaped
-as ``\\u003c`` so no text can close the script element.
+and the graph data are inlined. The layout is computed here (``html_layout``: igraph's
+Fruchterman-Reingold, grid variant, C code, from a fixed seed), so the browser only draws and the
+same input gives the same bytes; under a watch the page keeps its last picture, its positions
+alone differing from a cold build's. The data is one JSON block streamed node by node and link
+by link; ``<`` is escaped as ``\\u003c`` so no text can close the script element.
 """
 
 from __future__ import annotations
 
 import json
-import random
+import marshal
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from importlib.resources import files
 from itertools import chain
 from operator import itemgetter
 from typing import TextIO
 from weakref import WeakKeyDictionary
 
-# igraph (~0.1 s to load) comes with this module, which a build imports only when it writes the
-# page (``Exporter.pieces``, in the build's own process): a watch loads it once, not in the
-# forked writer of every rebuild.
 import igraph
 import networkx as nx
-import numpy as np
 
 from graph.build import preferred_in
 from graph.code_digest import code_digest
+# The layout's constants and function are the page's: named here too.
+from graph.exporters.html_layout import LAYOUT_SEED, LAYOUT_SIZE, layout, positions  # noqa: F401
 from graph.model import EdgeKind, NodeKind
 from graph.normalize import RULES
 from graph.related import rank
@@ -36,9 +35,6 @@ from graph.splice import Piece, digest, file_context, node_keys, render
 
 ASSETS = files("graph.exporters") / "html_assets"
 KINDS = NodeKind.ALL
-LAYOUT_SEED = 20260601
-LAYOUT_SIZE = 1000.0
-"""Positions are scaled into a square of this side and rounded to 0.1: small, stable numbers."""
 RELATED_N = 8
 """Related terms shown per concept."""
 RELATED_LIMIT = (5000, 300, 50)
@@ -48,13 +44,9 @@ benchmark corpus, so a glossary-sized corpus gets every article (or its 300 hubs
 one its 50 hubs in seconds; the page tells the command that answers for the others."""
 _RANKING_MODULES = ("graph.normalize", "graph.related", "graph.related_index", "graph.textindex")
 """The code that ranks related terms from the index, besides this module's (in the file's context)."""
-_LAYOUTS: WeakKeyDictionary = WeakKeyDictionary()
-"""A watch's memo (``ExportOptions.memo``) -> its last layout: (node count, edge sources, edge
-targets, positions). The positions are a function of the node count and the edge list alone (the
-seed, the parameters and igraph's version are this process's), so a rebuild that changed neither
-(a title, a description, a second link to the same target: the graph data's key still changes)
-takes them as they are: 0.3-0.4 s at 10,000 nodes. Held while the memo lives; in a forked writer
-the entry is lost with the writer, and the one kept stays right for what it says."""
+_ROWS: WeakKeyDictionary = WeakKeyDictionary()
+"""A watch's memo (``ExportOptions.memo``) -> what the last graph data rendered under it was
+made of (``_Rows``): each node's row and each node's links are kept while their inputs are equal."""
 
 
 def write(G: nx.DiGraph, out: TextIO, options: object = None) -> None:
@@ -74,7 +66,18 @@ def pieces(G: nx.DiGraph, options: object = None) -> Iterator[Piece]:
     yield (head.replace("/*CSS*/", (ASSETS / "explorer.css").read_text(encoding="utf-8"))
            + '<script id="lg-data" type="application/json">')
     keys = node_keys(G)
-    yield b"g" + digest(b"".join(map(keys.__getitem__, G))), _graph_data, (G, getattr(options, "memo", None))
+    key = b"g" + digest(b"".join(map(keys.__getitem__, G)))
+    memo = getattr(options, "memo", None)
+    if memo is None:
+        yield key, _graph_data, G
+    else:
+        # Under a watch the positions are decided here, before the key: those kept from the last
+        # page (not a cold build's) are in the key, so a one-shot build never copies them.
+        order = list(G)
+        placed = positions(G, order, {node: i for i, node in enumerate(order)}, memo)
+        if not placed.cold:
+            key = b"g" + digest(key + marshal.dumps(placed.positions, 2))
+        yield key, _graph_data, (G, memo, placed.positions)
     yield '],"related":{\n'
     articles = sum(1 for _, kind in G.nodes(data="kind") if kind == NodeKind.ARTICLE)
     small, k, k_large = RELATED_LIMIT
@@ -91,13 +94,17 @@ def pieces(G: nx.DiGraph, options: object = None) -> Iterator[Piece]:
         (ASSETS / name).read_text(encoding="utf-8") for name in ("normalize.js", "explorer.js")) + rest
 
 
-def _graph_data(arg: nx.DiGraph | tuple[nx.DiGraph, object]) -> str:
-    """The nodes (with their positions) and the links, up to the related terms, of ``G`` or of
-    ``(G, memo)`` (``ExportOptions.memo``: a watch's, whose last layout is kept in ``_LAYOUTS``)."""
-    G, memo = arg if isinstance(arg, tuple) else (arg, None)
+def _graph_data(arg: nx.DiGraph | tuple[nx.DiGraph, object, list]) -> str:
+    """The nodes (with their positions) and the links, up to the related terms, of ``G``, laid
+    out, or of ``(G, memo, positions)`` under a watch's memo (``ExportOptions.memo``), which
+    keeps the rows it rendered (``_kept_graph_data``)."""
+    if isinstance(arg, tuple):
+        G, memo, at = arg
+        return _kept_graph_data(G, memo, at)
+    G = arg
     order = list(G)
     ids = {node: i for i, node in enumerate(order)}
-    positions = layout(G, order, ids, memo)
+    positions = layout(G, order, ids)
     parts = ['{"nodes":[\n']
     nodes, succ, pred = G._node, G._succ, G._pred
     label_order = G.graph.get("label_order", ())
@@ -120,6 +127,74 @@ def _graph_data(arg: nx.DiGraph | tuple[nx.DiGraph, object]) -> str:
     return "".join(parts)
 
 
+class _Rows:
+    """What the graph data last rendered under a watch's memo was made of (``_ROWS``)."""
+
+    __slots__ = ("label_order", "order", "rows", "links")
+
+    def __init__(self, label_order: tuple, order: list, rows: dict, links: dict) -> None:
+        self.label_order, self.order = label_order, order
+        self.rows = rows
+        """Node -> (its key, its position, its row's text up to its keywords, its keyword nodes)."""
+        self.links = links
+        """Node -> (its key, the highest id its links name, their text)."""
+
+
+def _kept_graph_data(G: nx.DiGraph, memo: object, positions: list) -> str:
+    """``_graph_data`` of ``G`` at ``positions``, each node's row and links taken from the last
+    rendered under ``memo`` while they are made of the same: the node's key (``node_keys``:
+    attributes, out-edges, in-degree), its position and the graph's label order for its row
+    (its keywords' ids are written anew: every one moves when a node is added before them); for
+    its links the key, with every id they name below the first place where the node order
+    differs from the last one's. A link added to an article renders its row and its target's."""
+    order = list(G)
+    ids = {node: i for i, node in enumerate(order)}
+    keys = node_keys(G)
+    nodes, succ, pred = G._node, G._succ, G._pred
+    label_order = G.graph.get("label_order", ())
+    last = _ROWS.get(memo)
+    rows0 = last.rows if last is not None and last.label_order == label_order else {}
+    links0 = last.links if last is not None else {}
+    same_below = _first_change(last.order, order) if last is not None else 0
+    keywords = {node for node, data in nodes.items() if data["kind"] == NodeKind.KEYWORD}
+    rows, links, parts = {}, {}, []
+    for node, at in zip(order, positions):
+        key = keys[node]
+        row = rows0.get(node)
+        if row is None or row[0] != key or row[1] != at:
+            data = nodes[node]
+            kind = data["kind"]
+            head = _json([data["slug"], KINDS.index(kind), *at, 0 if kind == NodeKind.KEYWORD else len(pred[node]),
+                          preferred_in(label_order, data["labels"])[0] or "",
+                          [[lang or "", text] for lang, text in data["labels"].items()],
+                          [[lang or "", text] for lang, text in data["descriptions"].items()],
+                          list(data["aliases"])])
+            row = (key, at, head[:-1] + ",[", tuple(k for k in succ[node] if k in keywords))
+        rows[node] = row
+        parts.append(row[2] + ",".join([str(ids[k]) for k in row[3]]) + "]]\n")
+    texts = []
+    for u, out in succ.items():
+        key = keys[u]
+        found = links0.get(u)
+        if found is None or found[0] != key or found[1] >= same_below:
+            iu = ids[u]
+            named = [(ids[v], e["weight"]) for v, e in out.items() if e["kind"] == EdgeKind.LINKS_TO]
+            found = (key, max(iu, max((i for i, _ in named), default=iu)),
+                     ",".join(f"{iu},{i},{weight}" for i, weight in named))
+        links[u] = found
+        if found[2]:
+            texts.append(found[2])
+    _ROWS[memo] = _Rows(label_order, order, rows, links)
+    return '{"nodes":[\n' + ",".join(parts) + '],"links":[' + ",".join(texts)
+
+
+def _first_change(old: list, new: list) -> int:
+    """The first place where two node orders differ (the length of the shorter when one starts the other)."""
+    if old == new:
+        return len(new)
+    return next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+
+
 def _related_data(args: tuple[nx.DiGraph, int]) -> str:
     """The related terms of the ``limit`` most linked articles, one row per article."""
     G, limit = args
@@ -136,40 +211,6 @@ _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 def _json(value: object) -> str:
     return _ENCODE(value).replace("<", "\\u003c")
-
-
-def layout(G: nx.DiGraph, order: Sequence[str], ids: dict[str, int],
-           memo: object = None) -> list[tuple[float, float]]:
-    """Node positions (x, y) in ``order``, in a LAYOUT_SIZE square: seeded Fruchterman-Reingold;
-    with ``memo`` (a watch's ``ExportOptions.memo``), the last layout made under it when the node
-    count and the edge list are equal (``_LAYOUTS``)."""
-    n = len(order)
-    if n == 0:
-        return []
-    # Every edge as (source id, target id) in adjacency order, the ids looked up in C.
-    succ = G._succ
-    sources = np.repeat(np.fromiter(map(ids.__getitem__, succ), np.intp, len(succ)),
-                        np.fromiter(map(len, succ.values()), np.intp, len(succ)))
-    targets = np.fromiter(map(ids.__getitem__, chain.from_iterable(succ.values())), np.intp, len(sources))
-    last = _LAYOUTS.get(memo) if memo is not None else None
-    if last is not None and last[0] == n and np.array_equal(last[1], sources) and np.array_equal(last[2], targets):
-        return last[3]
-    g = igraph.Graph(n=n, edges=list(zip(sources.tolist(), targets.tolist())), directed=False)
-    g.simplify()
-    # igraph draws its start positions from one global generator: seed it for the layout, then
-    # hand back the default. (Passing start positions instead made the grid variant 6x slower.)
-    igraph.set_random_number_generator(random.Random(LAYOUT_SEED))
-    try:
-        coords = g.layout_fruchterman_reingold(niter=500 if n <= 5000 else 150, grid=n > 1000).coords
-    finally:
-        igraph.set_random_number_generator(random)
-    xs, ys = [c[0] for c in coords], [c[1] for c in coords]
-    x0, y0 = min(xs), min(ys)
-    scale = LAYOUT_SIZE / max(max(xs) - x0, max(ys) - y0, 1e-9)
-    positions = [(round((x - x0) * scale, 1), round((y - y0) * scale, 1)) for x, y in zip(xs, ys)]
-    if memo is not None:
-        _LAYOUTS[memo] = (n, sources, targets, positions)
-    return positions
 
 
 def related_terms(G: nx.DiGraph, limit: int, n: int = RELATED_N) -> dict[str, list]:
