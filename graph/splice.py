@@ -61,12 +61,10 @@ class Run(NamedTuple):
     render: Callable[[int], str]
     places: list[bytes] | None = None
     renumber: Callable[[bytes, int, object], bytes] | None = None
-    shift: Callable[[memoryview, int, int, list[int], object, object], tuple[bytes, list[int], list | None] | None] \
-        | None = None
+    shift: Callable[[memoryview, int, int, list[int], object, object], Moved | None] | None = None
     """``shift(old bytes, i, stop, their lengths, rows, same)``: the pieces ``i`` to ``stop``,
     copied in place and in order, with their ids moved, at once (``same[k]``: piece ``i + k``
-    keeps its place): their bytes, lengths and, if they can be, the patches that make them of
-    the old bytes (``_Shifted``); or None to take them one by one."""
+    keeps its place), as ``Moved``; or None to take them one by one."""
 
     def pieces(self) -> Iterator[tuple]:
         """The run as single pieces, (key, render, i, place, renumber) each."""
@@ -369,7 +367,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
     # table at once. ``first``: its first row (-1: no run); ``following``: the row that extends
     # it; ``end``: where it ends in the previous file; ``at``: where it starts in the new one.
     first, following, end, at = -1, 0, 0, 0
-    patched: list[tuple[int, list]] = []  # where a stretch copied starts, and its patches (``_Shifted``)
+    patched: list[tuple[int, tuple]] = []  # where a stretch copied starts, and its patches (``Moved``)
     try:
         with _mapped(previous.path if rows else None) as (before, src, release), open(path, "wb") as out:
             sink = _Sink(out, before, src, lambda: free(path))
@@ -391,23 +389,25 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
                         first = -1
                     start = offsets[piece.first]
                     release(start)
-                    data = piece.data
-                    if piece.patches is not None and _PATCH:
+                    moved = piece.moved
+                    bounds = [*accumulate(moved.lengths, initial=0)]  # of each piece in the stretch
+                    if moved.patches is not None:
                         # The same length: the kernel copies the old bytes (writing new pages from
                         # here took up to 3 times as long), patched in the file once copied.
-                        sink.copy(start, len(data))
-                        patched.append((pos, piece.patches))
+                        sink.copy(start, bounds[-1])
+                        patched.append((pos, moved.patches))
+                        table.crcs.extend(moved.crcs)
                     else:
-                        sink.data(data)
-                    bounds = [*accumulate(piece.lengths, initial=0)]  # of each piece in ``data``
+                        sink.data(moved.data)
+                        table.crcs.extend(map(crc32, map(memoryview(moved.data).__getitem__,
+                                                         map(slice, bounds[:-1], bounds[1:]))))
                     add_key(last.keys[piece.first * _KEY:piece.stop * _KEY])
                     add_place(piece.places)
                     table.offsets.extend(map(pos.__add__, bounds[:-1]))
-                    table.lengths.extend(piece.lengths)
-                    table.crcs.extend(map(crc32, map(memoryview(data).__getitem__, map(slice, bounds[:-1], bounds[1:]))))
-                    pos += len(data)
-                    renumbered += piece.moved
-                    copied += piece.stop - piece.first - piece.moved
+                    table.lengths.extend(moved.lengths)
+                    pos += bounds[-1]
+                    renumbered += piece.renumbered
+                    copied += piece.stop - piece.first - piece.renumbered
                     continue
                 if type(piece) is _Copy:  # rows of the previous table found in place by the matcher
                     if first >= 0:
@@ -542,18 +542,28 @@ class _Copy(NamedTuple):
     stop: int
 
 
+class Moved(NamedTuple):
+    """Pieces copied in place with their ids moved (``Run.shift``): either their new bytes, or
+    the patches that make them of the old bytes (the same length) with each piece's CRC-32."""
+
+    data: bytes | None
+    lengths: list[int]
+    """Each piece's length."""
+    patches: tuple | None = None
+    """(offsets, bytes): numpy arrays, ``bytes[k]`` goes at ``offsets[k]`` of the old bytes (None: ``data`` is given)."""
+    crcs: list[int] | None = None
+    """Each piece's CRC-32, with ``patches``."""
+
+
 class _Shifted(NamedTuple):
     """Rows ``first`` to ``stop`` of the previous table, in place, their ids moved (``Run.shift``):
-    their new bytes, each piece's length, their places, and how many of them have a new place."""
+    their new bytes or patches (``Moved``), their places, and how many of them have a new place."""
 
     first: int
     stop: int
-    data: bytes
-    lengths: list[int]
+    moved: Moved
     places: bytes
-    moved: int
-    patches: list[tuple[list[int], list[bytes]]] | None = None
-    """``data`` as the old bytes with, at each of some offsets, as many bytes replaced (None: not so)."""
+    renumbered: int
 
 
 def _flat(pieces: Iterator[Piece], matcher: _Matcher | None) -> Iterator:
@@ -665,8 +675,7 @@ class _Matcher:
                 if done is None:
                     yield from map(single, range(i + a, i + b))
                 else:
-                    yield _Shifted(first + a, first + b, done[0], done[1], b"".join(run.places[i + a:i + b]),
-                                   int((~part).sum()), done[2])
+                    yield _Shifted(first + a, first + b, done, b"".join(run.places[i + a:i + b]), int((~part).sum()))
             a = b
 
 
@@ -704,25 +713,27 @@ def _keep(offset: int) -> None:
 
 
 _PATCH = True
-"""Stretches renumbered in place are copied and patched (``_Shifted.patches``), not written."""
+"""Stretches renumbered in place are copied and patched (``Moved.patches``), not written."""
 
 
-def _patch(path: Path, patched: list[tuple[int, list[tuple[list[int], list[bytes]]]]]) -> None:
+def _patch(path: Path, patched: list[tuple[int, tuple]]) -> None:
     """Apply the patches of each stretch copied into the file at ``path`` (open to be written, not
-    read: opened again to be mapped), one stretch's pages mapped at a time."""
+    read: opened again to be mapped), one stretch's pages mapped at a time, each stretch's bytes
+    put in place at once by numpy (a slice assigned per patch was 0.1 s a file at 50,000 files)."""
     if not patched:
         return
+    import numpy as np  # as the matcher that made the patches
+
     with open(path, "r+b") as f:
-        for start, patches in patched:
-            lo = min(offsets[0] for offsets, _ in patches)
-            hi = max(offsets[-1] + len(data[-1]) for offsets, data in patches)
+        for start, (offsets, data) in patched:
+            if not len(offsets):
+                continue
+            lo, hi = int(offsets.min()), int(offsets.max()) + 1
             base = (start + lo) - (start + lo) % mmap.ALLOCATIONGRANULARITY
             with mmap.mmap(f.fileno(), start + hi - base, offset=base) as mapped:
-                shift = start - base
-                for offsets, data in patches:
-                    for at, new in zip(offsets, data):
-                        at += shift
-                        mapped[at:at + len(new)] = new
+                view = np.frombuffer(mapped, np.uint8)
+                view[offsets + (start - base)] = data
+                del view  # the map cannot close while an array shows it
 
 
 class _Release:
@@ -889,7 +900,8 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
     keys = node_keys(G)
     ids, places, edge_places = positions(G)
     nodes, node_pieces = _node_order(G)  # node i is at position i
-    last = _LastPositions(keys, ids, nodes, node_pieces)
+    # Shared by GraphML and GEXF: their tables list the same keys in the same rows, nearly always.
+    last = _LastPositions(keys, ids, nodes, node_pieces, G.graph.setdefault("splice_last", {}))
     yield Run(node_pieces, lambda i: writer.node(nodes[i], i), places,
               lambda old, i, rows: _renumber_node(old, (writer, nodes[i], i), rows))
     if between:
@@ -903,7 +915,8 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
 
     def shift(old: memoryview, i: int, stop: int, lengths: list[int], rows, same) -> tuple | None:
         moves = last(rows).moves(sources, G._pred)
-        return moves.shift(old, i, stop, lengths, same, lambda k, piece: _renumber_out(piece, edges(k), rows))
+        return moves.shift(old, i, stop, lengths, same, lambda k, piece: _renumber_out(piece, edges(k), rows),
+                           last.scratch)
 
     yield Run(edge_pieces, lambda i: _edges(edges(i)), list(map(edge_places.__getitem__, sources)),
               lambda old, i, rows: _renumber_out(old, edges(i), rows), shift)
@@ -967,10 +980,12 @@ class _LastPositions:
     is the row of its node piece, found by its key (a numbered file's node pieces come first, one
     per position, and a table is used only by the code that wrote it: its context digests that
     code). A node whose key is not there (new, or changed) counts as moved, from nowhere (None).
-    Made once per file, at its first renumbered piece."""
+    Made once per file, at its first renumbered piece; ``shared`` (one per graph) keeps them for
+    the next file whose table lists the same keys in the same rows (GraphML's and GEXF's do), with
+    their ``_Moves``."""
 
     def __init__(self, keys: dict[str, bytes], ids: dict[str, int], nodes: list[str] | None = None,
-                 node_pieces: list[bytes] | None = None) -> None:
+                 node_pieces: list[bytes] | None = None, shared: dict | None = None) -> None:
         self.keys, self.ids = keys, ids
         self.nodes = nodes if nodes is not None else list(ids)
         """The nodes in position order, and the keys of their pieces (``_node_order``)."""
@@ -979,21 +994,36 @@ class _LastPositions:
         self.was: dict[str, int | None] = {}
         self.moved: set[str] = set()
         self._moves: _Moves | None = None
+        self.shared = {} if shared is None else shared
+        self.scratch: list[bytearray] = []
+        """This file's buffer for ``_Moves.shift`` (not shared: it is written into)."""
 
     def __call__(self, rows: dict[bytes, int]) -> _LastPositions:
         """These positions for the previous table's ``rows`` (key -> row)."""
         if rows is not self.rows:
-            # Looked up in C, in a dict of every row (a step per node was 0.1 s a file at 50,000 files).
-            get = rows.every().get if type(rows) is _KeyIndex else rows.get
-            was = list(map(get, self.node_pieces))
-            self.rows, self.was = rows, dict(zip(self.nodes, was))
-            self.moved = set(compress(self.nodes, map(ne, was, count())))  # node i is at position i
+            listed = bytes(rows.keys) if type(rows) is _KeyIndex else None
+            found = self.shared.get("was")
+            if listed is not None and found is not None and found[0] == listed:
+                self.was, self.moved = found[1], found[2]
+            else:
+                # Looked up in C, in a dict of every row (a step per node was 0.1 s a file at 50,000 files).
+                get = rows.every().get if type(rows) is _KeyIndex else rows.get
+                was = list(map(get, self.node_pieces))
+                self.was = dict(zip(self.nodes, was))
+                self.moved = set(compress(self.nodes, map(ne, was, count())))  # node i is at position i
+                if listed is not None:
+                    self.shared["was"] = listed, self.was, self.moved
+            self.rows = rows
         return self
 
     def moves(self, sources: list[str], pred: dict) -> _Moves:
-        """``_Moves`` for these positions (made once per file, at its first stretch renumbered)."""
+        """``_Moves`` for these positions (made once per file, at its first stretch renumbered,
+        or taken from the last file's for the same positions)."""
         if self._moves is None or self._moves.was is not self.was:
-            self._moves = _Moves(self.was, self.moved, self.ids, sources, pred)
+            found = self.shared.get("moves")
+            if found is None or found.was is not self.was:
+                found = self.shared["moves"] = _Moves(self.was, self.moved, self.ids, sources, pred)
+            self._moves = found
         return self._moves
 
 
@@ -1043,24 +1073,26 @@ class _Moves:
         """No number changes its count of digits: the new bytes are the old ones patched in place."""
 
     def shift(self, old: memoryview, i: int, stop: int, lengths: list[int], same,
-              alone: Callable[[int, memoryview], bytes]) -> tuple[bytes, list[int], list | None] | None:
+              alone: Callable[[int, memoryview], bytes], scratch: list[bytearray]) -> Moved | None:
         """The edge pieces ``i`` to ``stop`` (``old``: their bytes, of ``lengths``) with their new
-        ids, their lengths, and, when every number kept its count of digits, the same as patches
-        of the old bytes (``_Shifted.patches``); ``alone(k, old bytes)`` renumbers piece ``k`` by
-        itself. None when the id lines found are not those expected."""
+        ids (``Moved``): as patches of the old bytes when every number kept its count of digits
+        (and ``_PATCH``), else as new bytes; ``alone(k, old bytes)`` renumbers piece ``k`` by
+        itself; ``scratch`` holds a buffer used again for each stretch of one file. None when the
+        id lines found are not those expected."""
         ends = [*accumulate(lengths)]
-        new_lengths = (self.grow[i:stop] + lengths).tolist() if self.grow[i:stop].any() else lengths
         singles = self.alone[self.alone.searchsorted(i):self.alone.searchsorted(stop)].tolist()
+        if self.same_width and _PATCH:
+            done = self._patches(old, i, stop, lengths, ends, singles, same, alone, scratch)
+            if done is not _LONGER:
+                return done
+        new_lengths = (self.grow[i:stop] + lengths).tolist() if self.grow[i:stop].any() else lengths
         parts, at, since = [], 0, i
-        patches: list | None = [] if self.same_width else None
         for k in chain(singles, (stop,)):
             upto = ends[k - i - 1] if k > i else 0
             if upto > at:
                 moved = self._moved(old[at:upto], int(self.lines[since:k].sum()))
                 if moved is None:
                     return None
-                if patches is not None and len(moved) > 1:
-                    patches.append(([*accumulate(map(len, moved), initial=at)][1::2], moved[1::2]))
                 parts += moved
             if k == stop:
                 break
@@ -1070,13 +1102,8 @@ class _Moves:
             if len(parts[-1]) != new_lengths[k - i]:
                 new_lengths = [*new_lengths]
                 new_lengths[k - i] = len(parts[-1])
-            if patches is not None and not same[k - i]:
-                if len(parts[-1]) == at - upto:
-                    patches.append(([upto], [parts[-1]]))
-                else:
-                    patches = None
         data = b"".join(parts)
-        return (data, new_lengths, patches) if len(data) == sum(new_lengths) else None
+        return Moved(data, new_lengths) if len(data) == sum(new_lengths) else None
 
     def _moved(self, old: memoryview, lines: int) -> list[bytes] | None:
         """``old`` with its ``lines`` id lines to moved nodes renumbered, as text and the id lines'
@@ -1088,6 +1115,64 @@ class _Moves:
             return None
         parts[1::2] = map(self.numbers.__getitem__, parts[1::2])
         return parts
+
+    def _patches(self, old: memoryview, i: int, stop: int, lengths: list[int], ends: list[int], singles: list[int],
+                 same, alone: Callable[[int, memoryview], bytes], scratch: list[bytearray]) -> Moved | None | object:
+        """``shift`` when no number changes its count of digits: the id lines found (where they
+        are, in C: splitting the old bytes around them and joining the parts again copied every
+        byte twice, into fresh memory) and the pieces renumbered alone, as patches of the old
+        bytes; each piece's CRC-32 taken from the old bytes patched in a buffer used again for
+        every stretch of the file (``scratch``). ``_LONGER`` when a piece renumbered alone changed its length."""
+        import numpy as np
+
+        starts: list[int] = []
+        news: list[bytes] = []
+        at, since = 0, i
+        for k in chain(singles, (stop,)):
+            upto = ends[k - i - 1] if k > i else 0
+            if upto > at:
+                lines = int(self.lines[since:k].sum())
+                if self.pattern is None:
+                    if lines:
+                        return None
+                else:
+                    found = list(self.pattern.finditer(old, at, upto))
+                    if len(found) != lines:
+                        return None
+                    starts += map(_start, found)
+                    news += map(self.numbers.__getitem__, map(_group, found))
+            if k == stop:
+                break
+            at, since = ends[k - i], k + 1
+            if not same[k - i]:  # a piece whose place is the same has the same bytes
+                piece = alone(k, old[upto:at])
+                if len(piece) != at - upto:
+                    return _LONGER
+                starts.append(upto)
+                news.append(piece)
+        size = ends[-1] if ends else 0
+        sizes = np.fromiter(map(len, news), dtype=np.int64, count=len(news))
+        # Each replaced byte's offset: its part's start, and its place within the part.
+        offsets = np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(sizes) - sizes), sizes) \
+            + np.arange(int(sizes.sum()), dtype=np.int64)
+        data = np.frombuffer(b"".join(news), dtype=np.uint8)
+        if not scratch or len(scratch[0]) < size:
+            scratch[:] = [bytearray(max(size, _SHIFT_BYTES))]
+        buffer = scratch[0]
+        view = memoryview(buffer)[:size]
+        view[:] = old
+        patched = np.frombuffer(buffer, dtype=np.uint8, count=size)
+        patched[offsets] = data
+        del patched
+        bounds = [0, *ends]
+        crcs = list(map(zlib.crc32, map(view.__getitem__, map(slice, bounds[:-1], bounds[1:]))))
+        view.release()
+        return Moved(None, lengths, (offsets, data), crcs)
+
+
+_LONGER = object()
+"""``_Moves._patches``: a piece renumbered alone changed its length (the stretch is written)."""
+_start, _group = re.Match.start, re.Match.group
 
 
 _ALTERNATIVES = 64

@@ -221,3 +221,21 @@ def test_ids_moved_in_stretches_at_once_equal_them_piece_by_piece_and_a_cold_bui
         assert results[True].spliced == results[False].spliced, why
         if step:  # patched where no number moved to another count of digits
             assert any(patched) == (patch and "longer" not in why and "shorter" not in why), why
+
+
+def test_old_positions_are_shared_only_by_tables_that_list_the_same_keys():
+    # GraphML's and GEXF's tables list the same keys in the same rows: the second file takes the
+    # first one's old positions (and moves); a table listing other keys finds its own.
+    keys = {node: bytes([k]) * 16 for k, node in enumerate("abcd", 1)}
+    ids = {node: i for i, node in enumerate("abcd")}
+    rows = lambda order: splice._KeyIndex(bytearray(b"".join(b"n" + keys[node] for node in order)))
+    shared = {}
+    first = splice._LastPositions(keys, ids, shared=shared)(rows("abcd"))
+    assert first.moved == set() and shared["was"][1] is first.was
+    same = splice._LastPositions(keys, ids, shared=shared)(rows("abcd"))
+    assert same.was is first.was
+    other = splice._LastPositions(keys, ids, shared=shared)(rows("bacd"))
+    assert other.was == {"a": 1, "b": 0, "c": 2, "d": 3} and other.moved == {"a", "b"}
+    assert other.was == splice._LastPositions(keys, ids)(rows("bacd")).was
+    pred = {node: {} for node in "abcd"}
+    assert same.moves([], pred) is first.moves([], pred) and other.moves([], pred).was is other.was
