@@ -61,10 +61,11 @@ class Run(NamedTuple):
     render: Callable[[int], str]
     places: list[bytes] | None = None
     renumber: Callable[[bytes, int, object], bytes] | None = None
-    shift: Callable[[memoryview, int, int, list[int], object, object], Moved | None] | None = None
-    """``shift(old bytes, i, stop, their lengths, rows, same)``: the pieces ``i`` to ``stop``,
-    copied in place and in order, with their ids moved, at once (``same[k]``: piece ``i + k``
-    keeps its place), as ``Moved``; or None to take them one by one."""
+    shift: Callable[[memoryview, int, int, list[int], object, object, int], Moved | None] | None = None
+    """``shift(old bytes, i, stop, their lengths, rows, same, start)``: the pieces ``i`` to
+    ``stop``, copied in place and in order from ``start`` in the previous file, with their ids
+    moved, at once (``same[k]``: piece ``i + k`` keeps its place), as ``Moved``; or None to take
+    them one by one."""
 
     def pieces(self) -> Iterator[tuple]:
         """The run as single pieces, (key, render, i, place, renumber) each."""
@@ -228,6 +229,9 @@ class WriteMemo:
         self.files: dict[str, tuple] = {}
         """File name -> (its stamp, its chunk table's stamp) as the last published build wrote them."""
         self.fields: dict[str, tuple] = {}
+        self.lines: dict[str, dict] = {}
+        """File name -> where the id lines the last rebuild patched are in it, and its table's
+        digest (``numbered_pieces``)."""
         """Field name of the related index -> (its value, its place, its key) as the last build
         wrote it (``graph.exporters.related``)."""
 
@@ -244,6 +248,8 @@ class Table:
 
     def __init__(self, context: bytes) -> None:
         self.context = context
+        self.digest: bytes | None = None
+        """The BLAKE2b of its payload, as its file holds it (once loaded or dumped)."""
         self.keys = bytearray()
         self.places = bytearray()
         self.offsets = array("Q")
@@ -266,7 +272,8 @@ class Table:
     def dump(self) -> bytes:
         payload = (len(self.offsets).to_bytes(8, "big") + bytes(self.keys) + bytes(self.places)
                    + b"".join(_little(column) for column in (self.offsets, self.lengths, self.crcs)))
-        return _MAGIC + self.context + len(payload).to_bytes(8, "big") + digest(payload) + payload
+        self.digest = digest(payload)
+        return _MAGIC + self.context + len(payload).to_bytes(8, "big") + self.digest + payload
 
     @classmethod
     def load(cls, data: bytes) -> Table | None:
@@ -282,6 +289,7 @@ class Table:
         if length != 8 + n * _ROW:
             return None
         table = cls(context)
+        table.digest = data[len(_MAGIC) + 24:_HEADER]
         at = 8
         table.keys = bytearray(payload[at:at + n * _KEY])
         at += n * _KEY
@@ -349,7 +357,7 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
     context = next(pieces)
     last = previous.table if previous is not None and previous.table.context == context else Table(context)
     rows = len(last.offsets)
-    old = _KeyIndex(last.keys)  # key -> row
+    old = _KeyIndex(last.keys, last.digest)  # key -> row
     matching = trusted and rows > 0  # runs matched in bulk (``_Matcher``): few single pieces, few rows read
     row_keys, row_places = _RowBytes(last.keys, _KEY), _RowBytes(last.places, _PLACE)
     if not matching:
@@ -368,6 +376,8 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
     # it; ``end``: where it ends in the previous file; ``at``: where it starts in the new one.
     first, following, end, at = -1, 0, 0, 0
     patched: list[tuple[int, tuple]] = []  # where a stretch copied starts, and its patches (``Moved``)
+    lined: list[tuple] = []  # the id lines patched, where they are in the new file (``Moved.found``)
+    keep = None
     try:
         with _mapped(previous.path if rows else None) as (before, src, release), open(path, "wb") as out:
             sink = _Sink(out, before, src, lambda: free(path))
@@ -397,6 +407,9 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
                         sink.copy(start, bounds[-1])
                         patched.append((pos, moved.patches))
                         table.crcs.extend(moved.crcs)
+                        if moved.keep is not None:
+                            lined.append((moved.found[0] + pos, moved.found[1]))
+                            keep = moved.keep
                     else:
                         sink.data(moved.data)
                         table.crcs.extend(map(crc32, map(memoryview(moved.data).__getitem__,
@@ -476,6 +489,10 @@ def write_spliced(path: Path, pieces: Iterable[Piece], state: Path, previous: Pr
         free(table_path(state, path.name))
         with open(table_path(state, path.name), "wb") as f:
             f.write(table.dump())
+        if keep is not None:
+            import numpy as np  # as the matcher that made them
+
+            keep(table.digest, np.concatenate([o for o, _ in lined]), np.concatenate([n for _, n in lined]))
     except OSError as exc:
         raise OutputError(f"cannot write {shown or path}: {exc.strerror or exc}") from None
     return Spliced(rendered, copied, renumbered, stale)
@@ -495,8 +512,10 @@ class _KeyIndex:
     under ``--watch``: those are found in the table's bytes (``rfind``, in C), and a dict of every
     key (a tenth of a second for the eight graph files at 50,000 files) is made only past ``_FINDS``."""
 
-    def __init__(self, keys: bytes | bytearray) -> None:
+    def __init__(self, keys: bytes | bytearray, table: bytes | None = None) -> None:
         self.keys = keys
+        self.table = table
+        """The digest of the table the keys are of (``Table.digest``)."""
         self.rows: dict[bytes, int] | None = None
         self.asked = 0
 
@@ -553,6 +572,12 @@ class Moved(NamedTuple):
     """(offsets, bytes): numpy arrays, ``bytes[k]`` goes at ``offsets[k]`` of the old bytes (None: ``data`` is given)."""
     crcs: list[int] | None = None
     """Each piece's CRC-32, with ``patches``."""
+    found: tuple | None = None
+    """(offsets, numbers): where the id lines patched are in the old bytes and the positions they
+    show now, numpy arrays, for ``keep``."""
+    keep: Callable[[bytes, object, object], None] | None = None
+    """Called once the file is written, with the digest of its table and where its patched id
+    lines are in it (``found`` of every stretch, offsets in the file) and their numbers."""
 
 
 class _Shifted(NamedTuple):
@@ -671,7 +696,8 @@ class _Matcher:
             else:
                 lengths = self.last.lengths[first + a:first + b].tolist()
                 start = int(starts[a])
-                done = run.shift(self.before[start:start + sum(lengths)], i + a, i + b, lengths, self.index, part)
+                done = run.shift(self.before[start:start + sum(lengths)], i + a, i + b, lengths, self.index, part,
+                                 start)
                 if done is None:
                     yield from map(single, range(i + a, i + b))
                 else:
@@ -889,14 +915,16 @@ class IdLines:
         return "".join(self.edge(e + j, u, v, edge_fields(data)) for j, (v, data) in enumerate(zip(targets, edges)))
 
 
-def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
+def numbered_pieces(G, writer: IdLines, between: str = "", kept: dict | None = None) -> Iterator[Piece]:
     """The pieces of a graph file whose elements carry positional ids (GraphML, GEXF): one per
     node, then ``between``, then one per node's edges and one per node's related pairs, numbered
     on from its edges (``IdLines``). A copied piece whose ids moved (a node inserted before it
     or before one of its edges' targets) is renumbered, not rendered: its id lines are rewritten.
 
     ``writer`` (an ``IdLines``) renders ``node(node, i)`` and ``edge(e, u, v, fields)`` with node
-    positions ``u`` and ``v``, each element starting with its id line."""
+    positions ``u`` and ``v``, each element starting with its id line. ``kept`` (``--watch``: the
+    file's entry of ``WriteMemo.lines``) keeps where the id lines a rebuild patched are in the
+    file it wrote, for the next rebuild from that file (``_Moves.shift``)."""
     keys = node_keys(G)
     ids, places, edge_places = positions(G)
     nodes, node_pieces = _node_order(G)  # node i is at position i
@@ -913,10 +941,18 @@ def numbered_pieces(G, writer: IdLines, between: str = "") -> Iterator[Piece]:
         # The positions its ids show are looked up only when it is rendered or renumbered.
         return writer, ids, sources[i], succ[sources[i]], last
 
-    def shift(old: memoryview, i: int, stop: int, lengths: list[int], rows, same) -> tuple | None:
+    def shift(old: memoryview, i: int, stop: int, lengths: list[int], rows, same, start: int) -> Moved | None:
         moves = last(rows).moves(sources, G._pred)
-        return moves.shift(old, i, stop, lengths, same, lambda k, piece: _renumber_out(piece, edges(k), rows),
-                           last.scratch)
+        table = getattr(rows, "table", None)
+        lines = kept["lines"] if kept and table is not None and kept["table"] == table else None
+        done = moves.shift(old, i, stop, lengths, same, lambda k, piece: _renumber_out(piece, edges(k), rows),
+                           last.scratch, start, lines)
+        return done._replace(keep=keep) if done is not None and done.found is not None and kept is not None else done
+
+    def keep(table: bytes, offsets, numbers) -> None:
+        kept.clear()
+        kept.update(table=table, lines=(offsets, numbers))
+
 
     yield Run(edge_pieces, lambda i: _edges(edges(i)), list(map(edge_places.__getitem__, sources)),
               lambda old, i, rows: _renumber_out(old, edges(i), rows), shift)
@@ -1071,18 +1107,25 @@ class _Moves:
         self.numbers = {f'target="n{before}"'.encode(): f'target="n{ids[v]}"'.encode() for v, before in known.items()}
         self.same_width = all(len(f"{before}") == len(f"{ids[v]}") for v, before in known.items())
         """No number changes its count of digits: the new bytes are the old ones patched in place."""
+        self.texts = {before: f'target="n{before}"'.encode() for before in known.values()}
+        """The old number of each node looked up -> what the pattern finds of it."""
+        self.now = {f'target="n{before}"'.encode(): ids[v] for v, before in known.items()}
+        """What the pattern finds -> the position it shows now."""
+        self.befores = np.array(sorted(known.values()), dtype=np.int64)
 
     def shift(self, old: memoryview, i: int, stop: int, lengths: list[int], same,
-              alone: Callable[[int, memoryview], bytes], scratch: list[bytearray]) -> Moved | None:
+              alone: Callable[[int, memoryview], bytes], scratch: list[bytearray], start: int = 0,
+              lines: tuple | None = None) -> Moved | None:
         """The edge pieces ``i`` to ``stop`` (``old``: their bytes, of ``lengths``) with their new
         ids (``Moved``): as patches of the old bytes when every number kept its count of digits
         (and ``_PATCH``), else as new bytes; ``alone(k, old bytes)`` renumbers piece ``k`` by
-        itself; ``scratch`` holds a buffer used again for each stretch of one file. None when the
-        id lines found are not those expected."""
+        itself; ``scratch`` holds a buffer used again for each stretch of one file; ``lines``, where
+        the last rebuild patched id lines in the previous file, which ``old`` is from ``start`` on
+        (``Moved.found``). None when the id lines found are not those expected."""
         ends = [*accumulate(lengths)]
         singles = self.alone[self.alone.searchsorted(i):self.alone.searchsorted(stop)].tolist()
         if self.same_width and _PATCH:
-            done = self._patches(old, i, stop, lengths, ends, singles, same, alone, scratch)
+            done = self._patches(old, i, stop, lengths, ends, singles, same, alone, scratch, start, lines)
             if done is not _LONGER:
                 return done
         new_lengths = (self.grow[i:stop] + lengths).tolist() if self.grow[i:stop].any() else lengths
@@ -1117,30 +1160,43 @@ class _Moves:
         return parts
 
     def _patches(self, old: memoryview, i: int, stop: int, lengths: list[int], ends: list[int], singles: list[int],
-                 same, alone: Callable[[int, memoryview], bytes], scratch: list[bytearray]) -> Moved | None | object:
+                 same, alone: Callable[[int, memoryview], bytes], scratch: list[bytearray], start: int,
+                 lines: tuple | None) -> Moved | None | object:
         """``shift`` when no number changes its count of digits: the id lines found (where they
         are, in C: splitting the old bytes around them and joining the parts again copied every
         byte twice, into fresh memory) and the pieces renumbered alone, as patches of the old
         bytes; each piece's CRC-32 taken from the old bytes patched in a buffer used again for
-        every stretch of the file (``scratch``). ``_LONGER`` when a piece renumbered alone changed its length."""
+        every stretch of the file (``scratch``). ``_LONGER`` when a piece renumbered alone changed
+        its length.
+
+        The id lines are first looked for where the last rebuild patched some (``lines``: a link
+        to a new target and its removal, or a target retyped, move the same nodes back and forth),
+        the bytes there compared; the text is searched only where those are not as many as expected."""
         import numpy as np
 
-        starts: list[int] = []
-        news: list[bytes] = []
+        found_at: list[int] = []  # the id lines found, where they start in ``old``
+        found: list[bytes] = []  # and their old bytes (``self.numbers``)
+        piece_at: list[int] = []  # the pieces renumbered alone
+        pieces: list[bytes] = []
         at, since = 0, i
+        size = ends[-1] if ends else 0
+        near = self._near(lines, start, start + size) if lines is not None else None
         for k in chain(singles, (stop,)):
             upto = ends[k - i - 1] if k > i else 0
             if upto > at:
-                lines = int(self.lines[since:k].sum())
+                expected = int(self.lines[since:k].sum())
                 if self.pattern is None:
-                    if lines:
+                    if expected:
                         return None
                 else:
-                    found = list(self.pattern.finditer(old, at, upto))
-                    if len(found) != lines:
-                        return None
-                    starts += map(_start, found)
-                    news += map(self.numbers.__getitem__, map(_group, found))
+                    there = self._there(old, at, upto, expected, near)
+                    if there is None:
+                        matches = list(self.pattern.finditer(old, at, upto))
+                        if len(matches) != expected:
+                            return None
+                        there = list(map(_start, matches)), list(map(_group, matches))
+                    found_at += there[0]
+                    found += there[1]
             if k == stop:
                 break
             at, since = ends[k - i], k + 1
@@ -1148,12 +1204,12 @@ class _Moves:
                 piece = alone(k, old[upto:at])
                 if len(piece) != at - upto:
                     return _LONGER
-                starts.append(upto)
-                news.append(piece)
-        size = ends[-1] if ends else 0
+                piece_at.append(upto)
+                pieces.append(piece)
+        news = [*map(self.numbers.__getitem__, found), *pieces]
         sizes = np.fromiter(map(len, news), dtype=np.int64, count=len(news))
         # Each replaced byte's offset: its part's start, and its place within the part.
-        offsets = np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(sizes) - sizes), sizes) \
+        offsets = np.repeat(np.asarray(found_at + piece_at, dtype=np.int64) - (np.cumsum(sizes) - sizes), sizes) \
             + np.arange(int(sizes.sum()), dtype=np.int64)
         data = np.frombuffer(b"".join(news), dtype=np.uint8)
         if not scratch or len(scratch[0]) < size:
@@ -1167,7 +1223,45 @@ class _Moves:
         bounds = [0, *ends]
         crcs = list(map(zlib.crc32, map(view.__getitem__, map(slice, bounds[:-1], bounds[1:]))))
         view.release()
-        return Moved(None, lengths, (offsets, data), crcs)
+        lined = (np.asarray(found_at, dtype=np.int64),
+                 np.fromiter(map(self.now.__getitem__, found), dtype=np.int64, count=len(found)))
+        return Moved(None, lengths, (offsets, data), crcs, lined)
+
+    def _near(self, lines: tuple, start: int, stop: int) -> tuple:
+        """Of ``lines`` (offsets in the previous file, numbers), those from ``start`` to ``stop``
+        that show the old number of a node looked up, their offsets from ``start``."""
+        import numpy as np
+
+        offsets, numbers = lines
+        lo, hi = int(offsets.searchsorted(start)), int(offsets.searchsorted(stop))
+        offsets, numbers = offsets[lo:hi], numbers[lo:hi]
+        which = np.isin(numbers, self.befores)
+        return offsets[which] - start, numbers[which]
+
+    def _there(self, old: memoryview, at: int, upto: int, expected: int, near: tuple | None) -> tuple | None:
+        """The id lines from ``at`` to ``upto`` of ``old`` where the last rebuild found some
+        (``near``), if there are ``expected`` of them and each is there: (offsets, old bytes)."""
+        if not expected:
+            return [], []  # no edge to a node looked up: no id line changes (there is none to search)
+        if near is None:
+            return None
+        import numpy as np
+
+        offsets, numbers = near
+        lo, hi = int(offsets.searchsorted(at)), int(offsets.searchsorted(upto))
+        if hi - lo != expected:
+            return None
+        offsets = offsets[lo:hi]
+        if len(offsets) > 1 and not (offsets[1:] > offsets[:-1]).all():
+            return None
+        texts = list(map(self.texts.__getitem__, numbers[lo:hi].tolist()))
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        if int(offsets[-1]) + int(sizes[-1]) > upto:
+            return None
+        where = np.repeat(offsets - (np.cumsum(sizes) - sizes), sizes) + np.arange(int(sizes.sum()), dtype=np.int64)
+        if not (np.frombuffer(old, dtype=np.uint8)[where] == np.frombuffer(b"".join(texts), dtype=np.uint8)).all():
+            return None
+        return offsets.tolist(), texts
 
 
 _LONGER = object()

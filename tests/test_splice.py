@@ -239,3 +239,57 @@ def test_old_positions_are_shared_only_by_tables_that_list_the_same_keys():
     assert other.was == splice._LastPositions(keys, ids)(rows("bacd")).was
     pred = {node: {} for node in "abcd"}
     assert same.moves([], pred) is first.moves([], pred) and other.moves([], pred).was is other.was
+
+
+@pytest.mark.parametrize("damage", [None, "offsets", "numbers", "dropped", "table"])
+def test_id_lines_are_found_where_the_last_rebuild_patched_them_and_checked_there(tmp_path, monkeypatch, damage):
+    # A new target and its removal move the same nodes back and forth: the removal finds the id
+    # lines where the insertion patched them (WriteMemo.lines), without searching the text. What
+    # is kept is used only for the table it describes, and only where as many lines as expected
+    # are there: kept offsets or numbers that are wrong, a line missing, or another table's, are
+    # searched instead.
+    import numpy as np
+
+    import graph.cache as cache_module
+    from graph.memo import Memo
+    from graph.pipeline import build
+    from tests.conftest import snapshot
+
+    monkeypatch.setattr(cache_module, "RACY_NS", 0)
+    root = tmp_path / "in"
+    _watch_corpus(root, random.Random(5))
+    victim = root / "t-017.md"
+    original = victim.read_bytes()
+    there, found = splice._Moves._there, []
+
+    def watched(self, old, at, upto, expected, near):
+        done = there(self, old, at, upto, expected, near)
+        found.append(expected and done is not None)
+        return done
+
+    monkeypatch.setattr(splice._Moves, "_there", watched)
+    memo, formats = Memo(), ["graphml", "gexf"]
+    build([root], tmp_path / "out", memo=memo, formats=formats)
+    for step, text in enumerate([original + b"\n[new](/zzz)\n", original, original + b"\n[new](/zzz)\n"]):
+        if step == 2 and damage:
+            for kept in memo.write.lines.values():
+                offsets, numbers = kept["lines"]
+                if damage == "offsets":
+                    kept["lines"] = offsets + 1, numbers
+                elif damage == "dropped":  # one line fewer than there are
+                    kept["lines"] = offsets[1:], numbers[1:]
+                elif damage == "numbers":
+                    kept["lines"] = offsets, np.where(numbers == numbers.max(), numbers.min(), numbers)
+                else:
+                    kept["table"] = bytes(16)
+        victim.write_bytes(text)
+        del found[:]
+        build([root], tmp_path / "out", memo=memo, formats=formats, touched={victim})
+        build([root], tmp_path / f"cold-{step}", formats=formats)
+        assert snapshot(tmp_path / "out") == snapshot(tmp_path / f"cold-{step}"), (step, damage)
+        assert set(memo.write.lines) == set(["graph.graphml", "graph.gexf"])
+        searched = [f is False for f in found]  # a stretch's id lines not found where kept
+        if step == 2 and damage:
+            assert any(searched) and any(found) == (damage in ("numbers", "dropped")), damage
+        else:  # found where kept: each stretch's id lines, after the first insertion
+            assert any(found) == (step > 0) and not any(searched) == (step > 0), (step, damage)

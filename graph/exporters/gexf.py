@@ -48,8 +48,13 @@ def pieces(G: nx.DiGraph, options=None) -> Iterator[Piece]:
             head.append(f"      <attribute id={quoteattr(name)} title={quoteattr(name)} type=\"{_TYPES[kind]}\"/>\n")
         head.append("    </attributes>\n")
     yield "".join(head) + "    <nodes>\n"
-    yield from numbered_pieces(G, _Writer(G, node_types, edge_types), "    </nodes>\n    <edges>\n")
+    yield from numbered_pieces(G, _Writer(G, node_types, edge_types), "    </nodes>\n    <edges>\n", _kept(options))
     yield "    </edges>\n  </graph>\n</gexf>\n"
+
+
+def _kept(options) -> dict | None:
+    memo = options.memo if options is not None else None
+    return memo.lines.setdefault("graph.gexf", {}) if memo is not None else None
 
 
 class _Writer(IdLines):

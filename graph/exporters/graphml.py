@@ -43,8 +43,13 @@ def pieces(G: nx.DiGraph, options=None) -> Iterator[Piece]:
             head.append(f'  <key id="{key}" for="{domain}" attr.name={quoteattr(name)} attr.type="{types[name]}"/>\n')
     head.append('  <graph id="G" edgedefault="directed">\n')
     yield "".join(head)
-    yield from numbered_pieces(G, _Writer(G, node_keys, edge_keys))
+    yield from numbered_pieces(G, _Writer(G, node_keys, edge_keys), kept=_kept(options))
     yield "  </graph>\n</graphml>\n"
+
+
+def _kept(options) -> dict | None:
+    memo = options.memo if options is not None else None
+    return memo.lines.setdefault("graph.graphml", {}) if memo is not None else None
 
 
 class _Writer(IdLines):
