@@ -23,12 +23,14 @@ import json
 import random
 from collections.abc import Mapping
 from dataclasses import replace
+from itertools import repeat
 
 import numpy as np
 
 from graph.model import NodeKind
 from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, SCORES, SIGNALS, Scores, hub_discount, pagerank_walk
 from graph.related_index import IndexedGraph, RelatedModel, distinct
+from graph.textindex import spans
 
 SEED = 0
 HIDE = 0.2
@@ -128,7 +130,8 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None, kept
     folds: tuple[list[_Query], list[_Query]] = ([], [])
     asked: tuple[list[int], list[int]] = ([], [])  # the concept of each query, by its place in ``sources``
     place: dict[str, int] = {}  # made when a later pass needs it: a large corpus's budget is spent in the first
-    slugs = _slug_order(G)
+    slugs = None  # made when a query is scored: under a memo most are given again
+    memo = _Asked(G, kept) if kept is not None else None
     work = 0
     articles = sum(1 for kind in G.data["kinds"] if kind == NodeKind.ARTICLE[0])
     budget = min(MAX_WORK, max(MIN_WORK, WORK_PER_ARTICLE * articles))
@@ -147,16 +150,26 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None, kept
             for u in batch:
                 targets = sorted(set(G.links_out(u)) - {u})
                 hidden[u] = set(rng.sample(targets, max(1, round(HIDE * len(targets)))))
-            H = G.without_links(hidden)
+            H = None  # made when a query is scored: under a memo most are given again
             said = _said(G, hidden)
             if round_ and not place:
                 place = dict(zip(sources, range(len(sources))))
+            drawn = memo.batch(hidden) if memo is not None else None
             for k, u in enumerate(batch):
                 at = start + k if round_ == 0 else place[u]  # its place in ``sources``; the fold is its parity
-                query = _Query.of(H, u, hidden[u], said.get(u, {}), slugs)
+                query = memo.given(drawn, round_, u, hidden[u], said.get(u, {})) if memo is not None else None
+                if query is None:
+                    if H is None:
+                        H, slugs = G.without_links(hidden), _slug_order(G) if slugs is None else slugs
+                    reads = {} if memo is not None else None
+                    query = _Query.of(H, u, hidden[u], said.get(u, {}), slugs, reads)
+                    if memo is not None:
+                        memo.made(drawn, round_, u, hidden[u], said.get(u, {}), query, reads)
                 folds[at % 2].append(query)
                 asked[at % 2].append(at)
                 work += query.work
+    if memo is not None:
+        memo.keep()
     key = _queries_digest(folds, asked)
     if kept is not None and kept.get("search", (None,))[0] == key:
         return replace(kept["search"][1], inputs=inputs)
@@ -311,12 +324,17 @@ class _Query:
         self.columns, self.hidden, self.n_hidden, self.work = columns, hidden, n_hidden, work
 
     @classmethod
-    def of(cls, H: IndexedGraph, u: str, hidden: set[str], said: Mapping[str, float], slugs: np.ndarray) -> _Query:
-        """``slugs``: each node id's place in slug order (``_slug_order``)."""
+    def of(cls, H: IndexedGraph, u: str, hidden: set[str], said: Mapping[str, float], slugs: np.ndarray,
+           reads: dict | None = None) -> _Query:
+        """``slugs``: each node id's place in slug order (``_slug_order``). ``reads``, when given, is
+        filled with what the query read (``_Asked.made``): the ids of the nodes whose rows it read,
+        and digests of the signals that read more than rows."""
         # Each signal as arrays of node ids and scores: picking and scaling candidates one
         # dictionary lookup at a time was most of the fit's time on large graphs.
         i = H.id(u)
         arrays: dict[object, Scores] = {name: SCORES[name](H, i) for name in SIGNALS if name != "pagerank"}
+        if reads is not None:
+            reads.update((name, _digest(*arrays[name])) for name in _READ_WHOLE)
         if said:
             ids, scores = arrays["mentions"]
             total, present = np.zeros(len(H)), np.zeros(len(H), bool)
@@ -328,6 +346,8 @@ class _Query:
             arrays["mentions"] = ids, total[ids]
         rank = pagerank_walk(H, i, DEFAULT_MODEL.alpha)
         ids, scores = np.fromiter(rank, np.intp, len(rank)), np.fromiter(rank.values(), float, len(rank))
+        if reads is not None:
+            reads["rows"] = _rows_read(H, i, ids)
         for hub in HUBS:
             arrays[("pagerank", hub)] = ids, hub_discount(H, ids, scores, hub) if hub else scores
         excluded = np.zeros(len(H), bool)
@@ -361,6 +381,141 @@ class _Query:
         work += int(H.degrees("links")[reached].sum() + H.degrees("links_in")[reached].sum())
         return cls({key: column[keep] for key, column in columns.items()},
                    np.isin(order[keep], H.ids(hidden)), len(hidden), work)
+
+
+_READ_WHOLE = ("text", "mentions", "section")
+"""The signals that read more than rows of nodes (the text index, every concept's mentions, the
+nodes of a folder): a memo compares their answers, not what they read."""
+_ADJACENCIES = ("links", "links_in", "keywords", "members")
+
+
+def _rows_read(H: IndexedGraph, i: int, pushed: np.ndarray) -> np.ndarray:
+    """The ids of the nodes whose rows (of ``_ADJACENCIES``, or their lengths) a query of node id
+    ``i`` reads on ``H`` in the signals not in ``_READ_WHOLE``: itself, the nodes it links with
+    (co-citation, coupling and common neighbours read their rows and degrees, no further), its
+    keywords (shared keywords reads their members), and those PageRank's push reached: each node
+    it ``pushed`` (every node taken from its queue but the start, whose links are read anyway) and
+    every node those link with, whose degree sets when they are queued."""
+    nodes = np.concatenate(([i], pushed)).astype(np.intp)
+    return distinct(np.concatenate((nodes, H.rows("links", nodes)[0], H.rows("links_in", nodes)[0],
+                                    H.row("keywords", i))))
+
+
+def _digest(ids: np.ndarray, scores: np.ndarray, inv: np.ndarray | None = None) -> bytes | None:
+    """A digest of a signal's answer, by node id (``inv``: each id's in another numbering, where
+    the answer is None if it names a node that numbering has not)."""
+    ids = ids.astype(np.int64)
+    if inv is not None:
+        ids = inv[ids]
+        if (ids < 0).any():
+            return None
+    order = np.argsort(ids, kind="stable")
+    return hashlib.blake2b(ids[order].tobytes() + scores[order].astype(float).tobytes(), digest_size=16).digest()
+
+
+def _changed_rows(old: IndexedGraph, new: IndexedGraph, remap: np.ndarray | None) -> np.ndarray:
+    """Per node id of ``old``: gone from ``new``, or a row of it (``_ADJACENCIES``) holds other
+    nodes there, or the same in another order. ``remap``: each old id's id in ``new`` (-1: gone);
+    None when both have the same nodes in the same order."""
+    n = len(old)
+    dirty = np.zeros(n, bool) if remap is None else remap < 0
+    for name in _ADJACENCIES:
+        if remap is None and old.data[name] == new.data[name]:  # the same text: the same rows
+            continue
+        old_near, old_lengths = old.rows(name, np.arange(n))
+        new_near, new_lengths = new.rows(name, np.arange(len(new)))
+        rows = np.arange(n) if remap is None else np.flatnonzero(remap >= 0)
+        now = rows if remap is None else remap[rows]
+        same = old_lengths[rows] == new_lengths[now]
+        dirty[rows[~same]] = True
+        rows, now = rows[same], now[same]
+        at_old, lengths = spans(np.concatenate(([0], np.cumsum(old_lengths))), rows)
+        at_new, _ = spans(np.concatenate(([0], np.cumsum(new_lengths))), now)
+        before = old_near[at_old] if remap is None else remap[old_near[at_old]]
+        dirty[np.repeat(rows, lengths)[before != new_near[at_new]]] = True
+    return dirty
+
+
+class _Asked:
+    """What a memo (``fit_model``'s ``kept``) keeps of the last fit's queries, to give a query
+    again when nothing it read changed: exactly the arrays scoring it would make.
+
+    A query reads the graph without its batch's hidden links (``H``): the rows of the nodes of
+    ``_rows_read``, and the answers of ``_READ_WHOLE``. Its ``_Query`` has no node ids (its rows
+    are candidates in slug order), so it stays right when a node inserted moves the ids. Kept per
+    (pass, concept): the query, its hidden targets, what they would say as mentions (``_said``),
+    its batch's hidden links, the ids of the nodes it read, digests of the answers of
+    ``_READ_WHOLE``. A query of the same pass and concept is given again when its hidden targets
+    and their mentions are the same, and none of the nodes it read is gone, has another row (of
+    the graph; or of ``H``: an end of a hidden link of one batch and not the other), or whose
+    answers differ. Anything else is scored again: the hidden sample itself is always drawn
+    afresh (a link edit of one concept moves what the generator gives every later one)."""
+
+    def __init__(self, G: IndexedGraph, kept: dict) -> None:
+        self.G, self.kept, self.now = G, kept, {}
+        self.last = kept.get("queries")
+        self.given_count = 0
+        if self.last is None:
+            return
+        old = self.old = self.last["view"]
+        keys, old_keys = G.data["keys"], old.data["keys"]
+        same = keys is old_keys or keys == old_keys
+        self.remap = self.inv = None
+        if not same:
+            ids = dict(zip(keys, range(len(keys))))
+            self.remap = np.fromiter(map(ids.get, old_keys, repeat(-1)), np.int64, len(old_keys))
+            self.inv = np.full(len(keys), -1, np.int64)
+            kept_ids = np.flatnonzero(self.remap >= 0)
+            self.inv[self.remap[kept_ids]] = kept_ids
+        self.dirty = _changed_rows(old, G, self.remap)
+        # Answers asked again, and compared, unless what they read is the same (and so are the nodes).
+        self.again = {"text": not same or G.data["text"] != old.data["text"],
+                      "mentions": not same or G.data["mentions"] != old.data["mentions"],
+                      "section": not same or G.data["kinds"] != old.data["kinds"]}
+
+    def batch(self, hidden: Mapping[str, set[str]]) -> dict:
+        """What ``given`` and ``made`` need of a batch: its hidden links, and per hidden links of
+        a last batch, which old node ids read otherwise now."""
+        return {"pairs": frozenset((s, t) for s, targets in hidden.items() for t in targets), "dirty": {}}
+
+    def given(self, batch: dict, round_: int, u: str, hidden: set[str], said: Mapping[str, float]) -> _Query | None:
+        """The last fit's query of ``u`` in pass ``round_``, when it is the one scoring it now would make; else None."""
+        last = self.last["records"].get((round_, u)) if self.last is not None else None
+        if last is None or last["hidden"] != hidden or last["said"] != said:
+            return None
+        pairs = last["pairs"]
+        dirty = batch["dirty"].get(id(pairs))
+        if dirty is None:
+            dirty = self.dirty
+            if pairs != batch["pairs"]:
+                ends = {v for pair in pairs ^ batch["pairs"] for v in pair if v in self.old}
+                dirty = dirty.copy()
+                dirty[self.old.ids(ends)] = True
+            batch["dirty"][id(pairs)] = dirty
+        if dirty[last["rows"]].any():
+            return None
+        digests = dict(last["digests"])
+        i = self.G.id(u)
+        for name in _READ_WHOLE:
+            if self.again[name]:
+                answer = SCORES[name](self.G, i)
+                if _digest(*answer, self.inv) != digests[name]:
+                    return None
+                digests[name] = _digest(*answer)
+        rows = last["rows"] if self.remap is None else self.remap[last["rows"]]
+        self.now[round_, u] = {**last, "pairs": batch["pairs"], "rows": rows, "digests": digests}
+        self.given_count += 1
+        return last["query"]
+
+    def made(self, batch: dict, round_: int, u: str, hidden: set[str], said: Mapping[str, float], query: _Query,
+             reads: dict) -> None:
+        """Keep a query just scored, with what it read (``_Query.of``'s ``reads``)."""
+        self.now[round_, u] = {"query": query, "hidden": frozenset(hidden), "said": said, "pairs": batch["pairs"],
+                               "rows": reads["rows"], "digests": {name: reads[name] for name in _READ_WHOLE}}
+
+    def keep(self) -> None:
+        """This fit's queries, for the next: those of the last that were not asked again are dropped."""
+        self.kept["queries"] = {"view": self.G, "records": self.now, "given": self.given_count}
 
 
 def _undominated(rows: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from graph import related_fit
 from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, SIGNALS, rank
 from graph.related_fit import MIN_QUERIES, fit_inputs, fit_model, fit_related
 from graph.related_index import IndexedGraph, RelatedModel, read_index, write_index
+from graph.textindex import build_text_index
 from tests.test_related import nx_graph
 
 
@@ -271,3 +272,92 @@ def test_a_memo_s_shuffle_is_random_s_own_and_leaves_the_generator_as_it_would(n
         assert related_fit._shuffled(given, memo_rng, kept) == expected
         assert memo_rng.getstate() == rng.getstate()
         assert related_fit._shuffled(given, random.Random(seed), None) == expected
+
+
+class _Corpus:
+    """A graph shaped like a build's, edited at random: links added and removed (new nodes among
+    them, inserted in slug order so that the ids after them move, and nodes gone), keywords, texts,
+    mentions and what links would say as mentions. Groups link only within themselves, so that
+    PageRank reaches one group and an edit leaves the queries of the others."""
+
+    def __init__(self, seed: int, groups: int = 6, size: int = 12) -> None:
+        self.rng = rng = random.Random(seed)
+        self.members = [[f"g{g}-{i:02d}" for i in range(size)] for g in range(groups)]
+        self.links = {(u, v) for group in self.members for u in group for v in rng.sample(group, 5) if u != v}
+        self.keywords = {f"k{k}": set(rng.sample(sum(self.members, []), 10)) for k in range(5)}
+        self.words = [f"w{i}" for i in range(40)]
+        self.texts = {u: " ".join(rng.sample(self.words, 6)) for group in self.members for u in group}
+        self.mentions: dict[str, dict[str, tuple[int, float]]] = {}
+        self.said: dict[tuple[str, str], float] = {}
+        self.inserted = 0
+
+    def graph(self):
+        G = nx_graph(sorted(self.links), {k: sorted(m) for k, m in self.keywords.items()})
+        G.graph["text_index"] = build_text_index([self.texts.get(n, "") for n in G])
+        G.graph["mentions"] = {u: dict(m) for u, m in self.mentions.items() if u in G and all(v in G for v in m)}
+        G.graph["link_mentions"] = {pair: c for pair, c in self.said.items() if pair in self.links}
+        return G
+
+    def edit(self, step: int) -> None:
+        rng, group = self.rng, self.rng.choice(self.members)
+        u, v = rng.sample(group, 2)
+        kind = rng.choice(["link", "unlink", "new", "new", "keyword", "text", "mention", "said"])
+        if kind == "link":
+            self.links.add((u, v))
+        elif kind == "unlink":  # a new node's last link gone: the node is gone
+            self.links.discard(rng.choice(sorted(link for link in self.links if link[0] == u)))
+        elif kind == "new":  # sorts among the group's: every id after it moves
+            self.links.add((u, f"{u}-new{step}"))
+            self.inserted += 1
+        elif kind == "keyword":
+            self.keywords[rng.choice(sorted(self.keywords))] ^= {u}
+        elif kind == "text":
+            self.texts[u] = " ".join(rng.sample(self.words, 6))
+        elif kind == "mention":
+            self.mentions.setdefault(u, {})[v] = (rng.randrange(1, 9), rng.choice([0.5, 0.75]))
+        else:
+            out = sorted(link for link in self.links if link[0] == u)
+            self.said[rng.choice(out)] = rng.choice([0.5, 0.8])
+
+
+def _scored(monkeypatch) -> list:
+    """The sampled queries of each fit from now on (``_queries_digest``'s arguments), one list per fit."""
+    fits: list = []
+    digest = related_fit._queries_digest
+    monkeypatch.setattr(related_fit, "_queries_digest", lambda folds, asked: fits.append((folds, asked))
+                        or digest(folds, asked))
+    return fits
+
+
+def _same_queries(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(
+        p.columns.keys() == q.columns.keys() and all(np.array_equal(p.columns[k], q.columns[k]) for k in p.columns)
+        and np.array_equal(p.hidden, q.hidden) and (p.n_hidden, p.work) == (q.n_hidden, q.work) for p, q in zip(a, b))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_memo_gives_each_query_again_only_while_it_is_the_one_scoring_it_would_make(seed, monkeypatch):
+    # Under --watch each sampled query whose reads did not change is given again (_Asked): after
+    # every random edit, the memo's fit must have every query (columns, hidden rows, counts) and
+    # the model of a fit without a memo, through new nodes that renumber the ids and nodes gone,
+    # on views made as the build makes them (unchanged index parts given again) and afresh.
+    monkeypatch.setattr(related_fit, "PASSES", 2)
+    monkeypatch.setattr(related_fit, "BATCH", 16)  # several batches, each with its own hidden links
+    corpus, kept, parts, last = _Corpus(seed), {}, {}, None
+    fits = _scored(monkeypatch)
+    given = made = 0
+    for step in range(24):
+        if step:
+            corpus.edit(step)
+        G = corpus.graph()
+        view = IndexedGraph.from_graph(G, parts=parts, last=last) if step % 3 else IndexedGraph.from_graph(G)
+        last = view
+        model = fit_model(view, kept=kept)
+        assert model == fit_model(IndexedGraph.from_graph(corpus.graph())), step
+        (memo_folds, memo_asked), (folds, asked) = fits[-2:]
+        assert memo_asked == asked
+        assert all(_same_queries(a, b) for a, b in zip(memo_folds, folds)), step
+        given += kept["queries"]["given"]
+        made += sum(map(len, folds)) - kept["queries"]["given"]
+    assert corpus.inserted >= 3
+    assert given > made > 0  # both ways were taken, often
