@@ -208,8 +208,12 @@ def personalized_pagerank(G: IndexedGraph, u: str, alpha: float = PAGERANK_ALPHA
 
 
 def pagerank_walk(G: IndexedGraph, start: int, alpha: float = PAGERANK_ALPHA,
-                  epsilon: float = PAGERANK_EPSILON) -> dict[int, float]:
-    """``personalized_pagerank`` on node ids, before any hub discount."""
+                  epsilon: float = PAGERANK_EPSILON, left: list | None = None) -> dict[int, float]:
+    """``personalized_pagerank`` on node ids, before any hub discount.
+
+    ``left``, when given, gets the residual left at each node id appended (one list): a node
+    never queued read only its degree, and the walk would be the same with any degree whose
+    limit (``epsilon`` × degree) stays above that residual (``graph.related_fit._Asked``)."""
     # On node ids, in lists rather than dicts: this loop is most of a query's time, and of the fit's.
     degree = G.link_degrees()
     neighbours = G.link_lists()
@@ -235,6 +239,8 @@ def pagerank_walk(G: IndexedGraph, start: int, alpha: float = PAGERANK_ALPHA,
             if before < limit <= after:
                 queue.append(w)
     rank.pop(start, None)
+    if left is not None:
+        left.append(residual)
     return rank
 
 

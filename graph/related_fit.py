@@ -29,7 +29,8 @@ from operator import is_
 import numpy as np
 
 from graph.model import NodeKind
-from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, SCORES, SIGNALS, Scores, hub_discount, pagerank_walk
+from graph.related import (DEFAULT_MODEL, HUB_AWARE_MODEL, PAGERANK_EPSILON, SCORES, SIGNALS, Scores, hub_discount,
+                           pagerank_walk)
 from graph.related_index import IndexedGraph, RelatedModel, distinct
 from graph.textindex import spans
 
@@ -361,10 +362,11 @@ class _Query:
             present[ids] = True
             ids = np.flatnonzero(present)
             arrays["mentions"] = ids, total[ids]
-        rank = pagerank_walk(H, i, DEFAULT_MODEL.alpha)
+        left: list[list[float]] = []
+        rank = pagerank_walk(H, i, DEFAULT_MODEL.alpha, left=left if reads is not None else None)
         ids, scores = np.fromiter(rank, np.intp, len(rank)), np.fromiter(rank.values(), float, len(rank))
         if reads is not None:
-            reads["rows"] = _rows_read(H, i, ids)
+            reads["rows"], reads["degrees"], reads["left"] = _rows_read(H, i, ids, left[0])
         for hub in HUBS:
             arrays[("pagerank", hub)] = ids, hub_discount(H, ids, scores, hub) if hub else scores
         excluded = np.zeros(len(H), bool)
@@ -406,16 +408,22 @@ nodes of a folder): a memo compares their answers, not what they read."""
 _ADJACENCIES = ("links", "links_in", "keywords", "members")
 
 
-def _rows_read(H: IndexedGraph, i: int, pushed: np.ndarray) -> np.ndarray:
-    """The ids of the nodes whose rows (of ``_ADJACENCIES``, or their lengths) a query of node id
-    ``i`` reads on ``H`` in the signals not in ``_READ_WHOLE``: itself, the nodes it links with
-    (co-citation, coupling and common neighbours read their rows and degrees, no further), its
-    keywords (shared keywords reads their members), and those PageRank's push reached: each node
-    it ``pushed`` (every node taken from its queue but the start, whose links are read anyway) and
-    every node those link with, whose degree sets when they are queued."""
+def _rows_read(H: IndexedGraph, i: int, pushed: np.ndarray, left: list[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What a query of node id ``i`` reads on ``H`` in the signals not in ``_READ_WHOLE``: the ids
+    of the nodes whose rows (of ``_ADJACENCIES``) it reads, then of those it reads only the
+    degree of (links both ways), with the residual PageRank's push ``left`` at each.
+
+    Rows: of itself, of the nodes it links with (co-citation, coupling and common neighbours read
+    their rows and degrees, no further), of its keywords (shared keywords reads their members),
+    and of each node the push ``pushed`` (every node taken from its queue but the start). Degrees
+    only: the other nodes those link with, never queued: each time the walk added to such a
+    node's residual it compared it with its limit (``epsilon`` × its degree) and found it below,
+    so the walk is the same while the limit stays above the residual left there."""
     nodes = np.concatenate(([i], pushed)).astype(np.intp)
-    return distinct(np.concatenate((nodes, H.rows("links", nodes)[0], H.rows("links_in", nodes)[0],
-                                    H.row("keywords", i))))
+    rows = distinct(np.concatenate((nodes, H.row("links", i), H.row("links_in", i), H.row("keywords", i))))
+    near = distinct(np.concatenate((H.rows("links", nodes)[0], H.rows("links_in", nodes)[0])))
+    near = near[~np.isin(near, rows, assume_unique=True)]
+    return rows, near, np.array([left[w] for w in near.tolist()], dtype=float)
 
 
 def _digest(ids: np.ndarray, scores: np.ndarray, inv: np.ndarray | None = None) -> bytes | None:
@@ -478,7 +486,7 @@ class _Asked:
     def __init__(self, G: IndexedGraph, kept: dict) -> None:
         self.G, self.kept, self.now = G, kept, {}
         self.last = kept.get("queries")
-        self.given_count = 0
+        self.given_count, self.degrees = 0, None
         if self.last is None:
             return
         old = self.old = self.last["view"]
@@ -518,6 +526,9 @@ class _Asked:
             batch["dirty"][id(pairs)] = dirty
         if dirty[last["rows"]].any():
             return None
+        touched = dirty[last["degrees"]]
+        if touched.any() and not self._below(batch, last["degrees"][touched], last["left"][touched]):
+            return None
         digests = dict(last["digests"])
         i = self.G.id(u)
         for name in _READ_WHOLE:
@@ -526,16 +537,31 @@ class _Asked:
                 if _digest(*answer, self.inv) != digests[name]:
                     return None
                 digests[name] = _digest(*answer)
-        rows = last["rows"] if self.remap is None else self.remap[last["rows"]]
-        self.now[round_, u] = {**last, "pairs": batch["pairs"], "rows": rows, "digests": digests}
+        moved = {} if self.remap is None else {name: self.remap[last[name]] for name in ("rows", "degrees")}
+        self.now[round_, u] = {**last, "pairs": batch["pairs"], **moved, "digests": digests}
         self.given_count += 1
         return last["query"]
+
+    def _below(self, batch: dict, nodes: np.ndarray, left: np.ndarray) -> bool:
+        """Whether the residual ``left`` at each of ``nodes`` (old ids) a walk read the degree of
+        stays below its limit with its degree now on the graph without this batch's hidden links."""
+        now = nodes if self.remap is None else self.remap[nodes]
+        if (now < 0).any():
+            return False
+        if self.degrees is None:
+            self.degrees = self.G.degrees("links") + self.G.degrees("links_in")
+        if "ends" not in batch:  # a hidden link is one fewer link for both its ends
+            ends = [v for pair in batch["pairs"] for v in pair]
+            batch["ends"] = np.bincount(self.G.ids(ends), minlength=len(self.G))
+        # As the walk computes each limit: a float times an int, here in numpy (the same product).
+        return bool((PAGERANK_EPSILON * (self.degrees[now] - batch["ends"][now]) > left).all())
 
     def made(self, batch: dict, round_: int, u: str, hidden: set[str], said: Mapping[str, float], query: _Query,
              reads: dict) -> None:
         """Keep a query just scored, with what it read (``_Query.of``'s ``reads``)."""
         self.now[round_, u] = {"query": query, "hidden": frozenset(hidden), "said": said, "pairs": batch["pairs"],
-                               "rows": reads["rows"], "digests": {name: reads[name] for name in _READ_WHOLE}}
+                               "rows": reads["rows"], "degrees": reads["degrees"], "left": reads["left"],
+                               "digests": {name: reads[name] for name in _READ_WHOLE}}
 
     def keep(self) -> None:
         """This fit's queries, for the next: those of the last that were not asked again are dropped."""

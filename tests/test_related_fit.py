@@ -372,3 +372,25 @@ def test_a_memo_gives_each_query_again_only_while_it_is_the_one_scoring_it_would
         made += sum(map(len, folds)) - kept["queries"]["given"]
     assert corpus.inserted >= 3
     assert given > made > 0  # both ways were taken, often
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_the_rows_changed_are_those_a_row_by_row_comparison_finds(seed):
+    # _changed_rows compares runs of rows as slices of the whole arrays: it must find exactly the
+    # nodes gone or with a row (links, links in, keywords, members) that holds other nodes or the
+    # same in another order, compared by name, through ids that new nodes move.
+    corpus = _Corpus(seed)
+    old = IndexedGraph.from_graph(corpus.graph())
+    changed = 0
+    for step in range(1, 40):
+        corpus.edit(step)
+        new = IndexedGraph.from_graph(corpus.graph())
+        keys, old_keys = new.data["keys"], old.data["keys"]
+        remap = None if keys == old_keys else np.array([keys.index(k) if k in new else -1 for k in old_keys])
+        found = related_fit._changed_rows(old, new, remap)
+        rows = {name: getattr(IndexedGraph, {"links": "links_out"}.get(name, name)) for name in related_fit._ADJACENCIES}
+        expected = [k not in new or any(row(old, k) != row(new, k) for row in rows.values()) for k in old_keys]
+        assert found.tolist() == expected, step
+        changed += sum(expected)
+        old = new
+    assert 0 < changed < 40 * 5  # a few nodes per edit, not every one
