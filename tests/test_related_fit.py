@@ -394,3 +394,28 @@ def test_the_rows_changed_are_those_a_row_by_row_comparison_finds(seed):
         changed += sum(expected)
         old = new
     assert 0 < changed < 40 * 5  # a few nodes per edit, not every one
+
+
+def test_a_memo_gives_a_walk_again_while_the_degrees_it_read_keep_their_limits_above_its_residuals(monkeypatch):
+    # One concept of group 0 links a hub of 200 far nodes, each linked from k nodes further off.
+    # Its walk reaches the far nodes without queueing them (a small share each, below its limit:
+    # epsilon x the node's degree) while k is large: their degrees are all it reads of them. As k
+    # falls the walk is given again until the limits of the far nodes fall to their residuals,
+    # where it queues them and must be walked again (k = 3).
+    monkeypatch.setattr(related_fit, "PASSES", 2)
+    monkeypatch.setattr(related_fit, "BATCH", 16)
+    corpus, kept = _Corpus(1), {}
+    far = [f"far/{j:03d}" for j in range(200)]
+    links = corpus.links + [(corpus.members[0][0], "hub")] + [(f, "hub") for f in far]
+    fits = _scored(monkeypatch)
+    given = []
+    for k in (12, 8, 5, 3, 2):
+        corpus.links = links + [(f"{f}/{m:02d}", f) for f in far for m in range(k)]
+        view = IndexedGraph.from_graph(corpus.graph())
+        assert fit_model(view, kept=kept) == fit_model(IndexedGraph.from_graph(corpus.graph())), k
+        (memo_folds, memo_asked), (folds, asked) = fits[-2:]
+        assert memo_asked == asked and all(_same_queries(a, b) for a, b in zip(memo_folds, folds)), k
+        given.append(kept["queries"]["given"])
+    everything = sum(map(len, folds))
+    assert given[0] == 0 and given[1] == given[2] == everything  # nothing but the far nodes' degrees changed
+    assert given[3] < everything  # the walk that now queues the far nodes is walked again
