@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from itertools import repeat
 from operator import is_
@@ -426,6 +426,14 @@ def _rows_read(H: IndexedGraph, i: int, pushed: np.ndarray, left: list[float]) -
     return rows, near, np.array([left[w] for w in near.tolist()], dtype=float)
 
 
+def _degrees_without(G: IndexedGraph, degrees: np.ndarray, pairs: Collection[tuple[str, str]]) -> np.ndarray:
+    """``G.without_links(hidden).link_degrees()`` as an array, from ``G``'s ``degrees`` (links both
+    ways) and the hidden links as (source, target) ``pairs``: each is a link of ``G``, one fewer
+    for both its ends."""
+    ends = [v for pair in pairs for v in pair]
+    return degrees - np.bincount(G.ids(ends), minlength=len(G))
+
+
 def _digest(ids: np.ndarray, scores: np.ndarray, inv: np.ndarray | None = None) -> bytes | None:
     """A digest of a signal's answer, by node id (``inv``: each id's in another numbering, where
     the answer is None if it names a node that numbering has not)."""
@@ -550,11 +558,10 @@ class _Asked:
             return False
         if self.degrees is None:
             self.degrees = self.G.degrees("links") + self.G.degrees("links_in")
-        if "ends" not in batch:  # a hidden link is one fewer link for both its ends
-            ends = [v for pair in batch["pairs"] for v in pair]
-            batch["ends"] = np.bincount(self.G.ids(ends), minlength=len(self.G))
+        if "degrees" not in batch:
+            batch["degrees"] = _degrees_without(self.G, self.degrees, batch["pairs"])
         # As the walk computes each limit: a float times an int, here in numpy (the same product).
-        return bool((PAGERANK_EPSILON * (self.degrees[now] - batch["ends"][now]) > left).all())
+        return bool((PAGERANK_EPSILON * batch["degrees"][now] > left).all())
 
     def made(self, batch: dict, round_: int, u: str, hidden: set[str], said: Mapping[str, float], query: _Query,
              reads: dict) -> None:

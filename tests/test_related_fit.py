@@ -419,3 +419,17 @@ def test_a_memo_gives_a_walk_again_while_the_degrees_it_read_keep_their_limits_a
     everything = sum(map(len, folds))
     assert given[0] == 0 and given[1] == given[2] == everything  # nothing but the far nodes' degrees changed
     assert given[3] < everything  # the walk that now queues the far nodes is walked again
+
+
+def test_degrees_without_hidden_links_are_those_of_the_graph_without_them():
+    # _Asked compares a walk's residuals with the limits of the degrees on the graph without the
+    # batch's hidden links, found from the whole graph's degrees and the hidden links.
+    G = IndexedGraph.from_graph(_Corpus(5).graph())
+    rng = random.Random(5)
+    degrees = G.degrees("links") + G.degrees("links_in")
+    for _ in range(20):
+        hidden = {u: set(rng.sample(G.links_out(u), rng.randint(1, len(G.links_out(u)))))
+                  for u in rng.sample([u for u in G if G.links_out(u)], 8)}
+        pairs = {(u, v) for u, targets in hidden.items() for v in targets}
+        found = related_fit._degrees_without(G, degrees, pairs)
+        assert found.tolist() == G.without_links(hidden).link_degrees()
