@@ -1,6 +1,8 @@
 """The pipeline: parallel writing gives the same bytes as serial writing, and errors surface."""
 
 import gc
+import os
+import shutil
 import weakref
 
 import pytest
@@ -8,7 +10,7 @@ import pytest
 import graph.pipeline as pipeline
 from graph.memo import Memo
 from graph.pipeline import build
-from tests.conftest import GLOSSARY, assert_same_files
+from tests.conftest import FIXTURES, GLOSSARY, assert_same_files
 
 
 def test_parallel_writes_equal_serial_writes(tmp_path, monkeypatch):
@@ -231,3 +233,31 @@ def test_a_failure_beside_the_writes_ahead_keeps_the_last_outputs_and_leaves_not
     build([corpus], tmp_path / "out", memo=memo)
     build([corpus], tmp_path / "cold")
     assert unplaced(snapshot(tmp_path / "out")) == unplaced(snapshot(tmp_path / "cold"))
+
+
+def test_a_watch_s_first_build_lays_the_explorer_out_in_its_own_process_when_its_writers_fork(tmp_path, monkeypatch):
+    # The page's writer is forked in a cold build large enough to pay for it; the positions it
+    # would lay out there die with it. Laid out in the build's process first, the watch's memo
+    # keeps them: the first rebuild after a new link places nothing anew and lays nothing out.
+    from graph.exporters import html_layout
+    from tests.conftest import snapshot, unplaced
+
+    if not pipeline.fork_available():
+        pytest.skip("the writers fork only where fork is available")
+    laid = []
+    lay_out = html_layout._laid_out
+    monkeypatch.setattr(html_layout, "_laid_out", lambda *a: laid.append(os.getpid()) or lay_out(*a))
+    monkeypatch.setattr(pipeline, "write_jobs", lambda *a: 2)
+    corpus = tmp_path / "in"
+    shutil.copytree(FIXTURES / "explorer" / "Texts", corpus)
+    memo, out = Memo(), tmp_path / "out"
+    build([corpus], out, jobs=2, memo=memo)
+    assert laid == [os.getpid()]  # once, here: the forked writer found the positions made
+    broker = corpus / "Arabic" / "broker.md"
+    broker.write_text(broker.read_text(encoding="utf-8") + "\nSee [a fund](/hedge-fund).\n", encoding="utf-8")
+    laid.clear()
+    build([corpus], out, jobs=2, memo=memo)
+    assert laid == []
+    cold = tmp_path / "cold"
+    build([corpus], cold, jobs=1)
+    assert unplaced(snapshot(out)) == unplaced(snapshot(cold))
