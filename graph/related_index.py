@@ -517,39 +517,58 @@ def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> 
     links: dict[tuple[str, str], float] = {}
     mentions = corpus_mentions(leads, memo=memo, links=links)
     nodes = tuple(G)
-    if memo is not None and memo.refound is not None and memo.attached is not None and memo.attached[0] == nodes:
+    last = memo.attached if memo is not None and memo.refound is not None else None
+    if last is not None:
         # Only the concepts of the articles whose mentions were made again: each is gathered
-        # again from all of its articles, as below (in path order, the first mention of a target kept).
-        _, found, sources = memo.attached
-        found, sources, redo = dict(found), dict(sources), set()
+        # again from all of its articles, as below (in path order, the first mention of a target
+        # kept). Nodes that came or went (a link to a new target, or its removal) change what is
+        # kept of the others' only where they name one: the concepts naming a node gone, naming
+        # one that came (their mentions of it were left out as of no node: ``dropped``) or being one.
+        last_nodes, found, sources, dropped = last
+        found, sources, dropped, redo = dict(found), dict(sources), dict(dropped), set()
         for path in memo.refound:
             slug = leads.articles[memo.places[path]].slug
             redo.update((sources.get(path), slug))
             sources[path] = slug
+        if last_nodes != nodes:
+            now, before = set(nodes), set(last_nodes)
+            came, gone = now - before, before - now
+            redo |= came | gone
+            if gone:
+                redo.update(slug for slug, said in found.items() if not gone.isdisjoint(said))
+            redo.update(slug for slug, left in dropped.items() if not came.isdisjoint(left))
         for slug in redo - {None}:
-            said = _said(G, mentions, sorted(memo.slugs.get(slug, ())))
+            dropped.pop(slug, None)
+            said = _said(G, mentions, sorted(memo.slugs.get(slug, ())), dropped)
             if said:
                 found[slug] = said[slug]
             else:
                 found.pop(slug, None)
     else:
-        found = _said(G, mentions, sorted(mentions))
+        dropped = {}
+        found = _said(G, mentions, sorted(mentions), dropped)
         sources = {a.path: a.slug for a in leads.articles} if memo is not None else None
     if memo is not None:
-        memo.attached = (nodes, found, sources)
+        # With what ``_said`` left out, by concept: ``ScanMemo.attached``'s three, and a fourth.
+        memo.attached = (nodes, found, sources, dropped)
     G.graph["mentions"] = found
     G.graph["link_mentions"] = links
 
 
-def _said(G, mentions: dict[str, tuple], paths: Iterable[str]) -> dict[str, dict[str, tuple[int, float]]]:
+def _said(G, mentions: dict[str, tuple], paths: Iterable[str],
+          dropped: dict[str, set[str]] | None = None) -> dict[str, dict[str, tuple[int, float]]]:
     """Concept -> concept it names without linking -> (line, confidence) of the first mention, of
-    the articles at ``paths`` (in path order: the first path's mention of a target is kept)."""
+    the articles at ``paths`` (in path order: the first path's mention of a target is kept).
+    ``dropped`` gets, per concept, the targets of the mentions left out for naming what is no
+    node of ``G`` (the concept itself, when it is none)."""
     found: dict[str, dict[str, tuple[int, float]]] = {}
     nodes = G._node  # looked up in C: G's own ``in`` is a Python call, twice per mention
     for path in paths:
         for m in mentions.get(path, ()):
             if m.source in nodes and m.target in nodes:
                 found.setdefault(m.source, {}).setdefault(m.target, (m.line, m.confidence))
+            elif dropped is not None:
+                dropped.setdefault(m.source, set()).update((m.target, m.source))
     return found
 
 
