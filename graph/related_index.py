@@ -681,7 +681,8 @@ class _Shift:
         """Per node id now, whether its entry of ``new`` is its entry of ``old`` itself (False for a new node)."""
         if self.unmoved:  # node i was node i: compared in C
             return np.fromiter(map(is_, new, old), dtype=bool, count=len(new))
-        return np.fromiter((j >= 0 and new[i] is old[j] for i, j in enumerate(self._inv)), dtype=bool, count=len(new))
+        # In C too, each node's old entry found by its old id (a new node's, -1, is not used)
+        return np.fromiter(map(is_, new, map(old.__getitem__, self._inv)), dtype=bool, count=len(new)) & (self.inv >= 0)
 
     def carried(self, kept: np.ndarray, ptr: np.ndarray, columns: list[np.ndarray], fresh_ptr: np.ndarray,
                 fresh: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]] | None:
@@ -922,9 +923,11 @@ def _mentions(keys: list[str], ids: Mapping[str, int], said: Mapping, last: tupl
             kept = np.fromiter(map(is_, map(said.get, keys), map(before.get, keys)), dtype=bool, count=n)
             for i in np.flatnonzero(~kept).tolist():
                 kept[i] = said.get(keys[i], empty) == before.get(keys[i], empty)
-        else:
-            kept = np.fromiter((j >= 0 and said.get(k, empty) == before.get(k, empty)
-                                for k, j in zip(keys, shift.inv.tolist())), dtype=bool, count=n)
+        else:  # by name; most rows are the same objects here too, found in C, the others compared
+            now, then = list(map(said.get, keys)), list(map(before.get, keys))
+            kept = np.fromiter(map(is_, now, then), dtype=bool, count=n) & (shift.inv >= 0)
+            for i in np.flatnonzero(~kept & (shift.inv >= 0)).tolist():
+                kept[i] = (now[i] or empty) == (then[i] or empty)
         fresh = _mention_rows([keys[i] for i in np.flatnonzero(~kept).tolist()], ids, said)
         carried = shift.carried(kept, kept_last["ptr"], kept_last["columns"], fresh[0], fresh[1])
         if carried is not None:

@@ -48,3 +48,17 @@ def test_attached_mentions_when_nodes_come_and_go_equal_a_fresh_attach(monkeypat
     assert "bank" in {t for said in memo.attached[1].values() for t in said}
     assert same("a concept that names others left out", without="stock") < every
     assert same("and back") < every
+
+
+def test_a_shift_tells_entries_that_are_the_same_objects_by_old_id():
+    # rows of the last index are carried by node (their old ids), a new node's never: not even
+    # when its entry is the very object the last node's was
+    from graph.related_index import _Shift
+
+    x, y, z = {"x": 1}, {"y": 1}, {"z": 1}
+    keys = ["a", "b", "c"]
+    shift = _Shift(["b", "a"], keys, {k: i for i, k in enumerate(keys)})
+    assert shift.same([x, y, z], [y, z]).tolist() == [False, True, False]
+    assert shift.same([z, y, x], [y, z]).tolist() == [True, True, False]
+    unmoved = _Shift(keys, keys, {k: i for i, k in enumerate(keys)})
+    assert unmoved.same([x, y, z], [x, z, z]).tolist() == [True, False, True]
