@@ -17,6 +17,7 @@ import os
 import re
 from array import array
 from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import asdict, dataclass, field
 from itertools import chain, compress, repeat
@@ -770,6 +771,28 @@ def _nodes(keys: list[str], ids: Mapping[str, int], attrs: list[dict], memo: Mut
                 langs[lang] = langs.get(lang, 0) + 1
         contributions = _objects((_contribution(k, d, name_keys_of) for k, d in zip(keys, attrs)), n)
         labels = {lang: _objects((d["labels"].get(lang, "") for d in attrs), n) for lang in langs}
+    again = _names_again(keys, ids, contributions, fresh, np.flatnonzero(dropped).tolist(), kept_last, shift) \
+        if last is not None else None
+    if again is not None:
+        found, names_sorted, name_ids, counts = again
+    else:
+        found, names_sorted, name_ids, counts = _names(keys, ids, contributions, last)
+    order = sorted(langs, key=lambda x: x or "")
+    value = {
+        # Flat lists and one string of kind letters: JSON parses them several times faster
+        # than a list per node.
+        "keys": keys,
+        "kinds": "".join(d["kind"][0] for d in attrs),
+        "labels": {lang or "": labels[lang].tolist() for lang in order},
+        "names": {"keys": names_sorted, "ids": pack(_array("I", name_ids))},
+    }
+    return value, {"attrs": attrs, "langs": langs, "contributions": contributions, "labels": labels,
+                   "names": found, "names_sorted": names_sorted, "name_ids": name_ids, "counts": counts}
+
+
+def _names(keys: list[str], ids: Mapping[str, int], contributions: np.ndarray, last: tuple | None) -> tuple:
+    """(name -> the node it finds, the names sorted, their nodes' ids, how many times each name is
+    given) of every node's contribution."""
     # Slugs win, then aliases, then titles, each in node order: the first to give a key keeps it,
     # which is the last one in the reversed order a dict keeps. Listed in C (a step per node in
     # Python was a tenth of a second at 50,000 files, for every node inserted under --watch).
@@ -783,18 +806,85 @@ def _nodes(keys: list[str], ids: Mapping[str, int], attrs: list[dict], memo: Mut
     found = dict(zip(reversed(given), reversed(givers)))
     found.pop("", None)
     names_sorted = _sorted_names(found, last[0]["names"], last[0]["names_sorted"]) if last is not None else sorted(found)
-    order = sorted(langs, key=lambda x: x or "")
-    value = {
-        # Flat lists and one string of kind letters: JSON parses them several times faster
-        # than a list per node.
-        "keys": keys,
-        "kinds": "".join(d["kind"][0] for d in attrs),
-        "labels": {lang or "": labels[lang].tolist() for lang in order},
-        "names": {"keys": names_sorted,
-                  "ids": pack(array("I", map(ids.__getitem__, map(found.__getitem__, names_sorted))))},
-    }
-    return value, {"attrs": attrs, "langs": langs, "contributions": contributions, "labels": labels,
-                   "names": found, "names_sorted": names_sorted}
+    name_ids = np.fromiter(map(ids.__getitem__, map(found.__getitem__, names_sorted)), dtype=np.int64,
+                           count=len(names_sorted))
+    return found, names_sorted, name_ids, Counter(given)
+
+
+_FEW = 64
+"""Nodes come or gone (attributes changed count as both) up to which ``_names_again`` is tried."""
+
+
+def _names_again(keys: list[str], ids: Mapping[str, int], contributions: np.ndarray, fresh: list[int],
+                 dropped: list[int], kept_last: dict, shift: _Shift) -> tuple | None:
+    """``_names`` from the last ones when few nodes came or went (``fresh``: ids now; ``dropped``:
+    old ids) and the others kept their order: a name none of those gives finds the node it found
+    (its givers and their order are the same); one they give finds the first, by kind of name
+    then node order, of the node it found, if still there and giving it, and the nodes that came.
+    None when a name's node went and other nodes give it (the next one is not known here)."""
+    if not shift.ordered or len(fresh) + len(dropped) > _FEW or "counts" not in kept_last:
+        return None
+    last_found, old_keys, old_contributions = kept_last["names"], kept_last["keys"], kept_last["contributions"]
+    counts, named, gone = dict(kept_last["counts"]), set(), {old_keys[j] for j in dropped}
+    for j in dropped:
+        for name in _given(old_contributions[j]):
+            counts[name] -= 1
+            named.add(name)
+    coming = []
+    for i in fresh:
+        given = _given(contributions[i])
+        for name in given:
+            counts[name] = counts.get(name, 0) + 1
+            named.add(name)
+        if given:
+            coming.append((i, contributions[i]))
+    named.discard("")
+    found, came, went = dict(last_found), [], []
+    for name in named:
+        was = last_found.get(name)
+        best = None
+        if was is not None and was not in gone:
+            best = (_kind(contributions[ids[was]], name), ids[was])
+        elif counts.get(name, 0) > sum(_given(c).count(name) for _, c in coming):
+            return None  # given by nodes still there, the first of which is not known here
+        for i, c in coming:
+            kind = _kind(c, name)
+            if kind is not None and (best is None or (kind, i) < best):
+                best = (kind, i)
+        if best is None:
+            if was is not None:
+                del found[name]
+                went.append(name)
+        else:
+            if was is None:
+                came.append(name)
+            found[name] = keys[best[1]]
+    names_sorted = list(kept_last["names_sorted"])
+    name_ids = shift.remap[kept_last["name_ids"]]
+    at = sorted(bisect_left(names_sorted, name) for name in went)
+    for k in reversed(at):
+        del names_sorted[k]
+    name_ids = np.delete(name_ids, at)
+    for name in sorted(came):
+        k = bisect_left(names_sorted, name)
+        names_sorted.insert(k, name)
+        name_ids = np.insert(name_ids, k, 0)
+    for name in named:
+        if name in found:
+            name_ids[bisect_left(names_sorted, name)] = ids[found[name]]
+    return found, names_sorted, name_ids, counts
+
+
+def _given(contribution: tuple | None) -> list[str]:
+    """The names a node's contribution gives, in the order ``_names`` lists them (a keyword: none)."""
+    return [] if contribution is None else [contribution[0], *contribution[1], *contribution[2]]
+
+
+def _kind(contribution: tuple | None, name: str) -> int | None:
+    """0 when ``name`` is the node's slug's, 1 an alias's, 2 a title's; None when it gives none."""
+    if contribution is None:
+        return None
+    return 0 if contribution[0] == name else 1 if name in contribution[1] else 2 if name in contribution[2] else None
 
 
 def _sorted_names(found: dict, last: dict, last_sorted: list[str]) -> list[str]:

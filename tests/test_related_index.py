@@ -62,3 +62,50 @@ def test_a_shift_tells_entries_that_are_the_same_objects_by_old_id():
     assert shift.same([z, y, x], [y, z]).tolist() == [True, True, False]
     unmoved = _Shift(keys, keys, {k: i for i, k in enumerate(keys)})
     assert unmoved.same([x, y, z], [x, z, z]).tolist() == [True, False, True]
+
+
+def test_names_made_from_the_last_when_few_nodes_come_and_go_are_what_a_fresh_index_makes(monkeypatch):
+    # Names given by several nodes (a slug, an alias, a title: the first by kind, then node
+    # order, finds its node): after nodes inserted, removed, retitled or given aliases, a few at a
+    # time, the names part made from the last one equals a fresh one, and is made so most times.
+    import random
+
+    import networkx as nx
+
+    import graph.related_index as related_index
+    from graph.related_index import index_data
+    from tests.test_related import _sharing, nx_graph
+
+    again, made = [], related_index._names_again
+    monkeypatch.setattr(related_index, "_names_again", lambda *a: again.append(r := made(*a)) or r)
+    rng = random.Random(2)
+    words = ["bank", "bond", "fund", "stock", "risk", "bank bond", "fund (risk)", "ب", "سهم"]
+    nodes = {f"n{i:02d}": rng.choice(words) for i in range(30)}
+    aliases: dict[str, tuple] = {}
+    parts: dict = {}
+    last = None
+    for step in range(60):
+        kind = rng.choice(["add", "remove", "title", "alias", "none"])
+        name = rng.choice(sorted(nodes))
+        if kind == "add":
+            nodes[rng.choice(words).replace(" ", "-") + f"-{step}"] = rng.choice(words)
+        elif kind == "remove" and len(nodes) > 5:
+            del nodes[name]
+            aliases.pop(name, None)
+        elif kind == "title":
+            nodes[name] = rng.choice(words)
+        elif kind == "alias":
+            aliases[name] = tuple(rng.sample(words, rng.randrange(0, 3)))
+        G = nx_graph(links=[(a, b) for a, b in zip(sorted(nodes), sorted(nodes)[1:])],
+                     labels={n: {"en": title} for n, title in nodes.items()},
+                     missing=[n for n in nodes if n.endswith(("3", "7"))])
+        for n, found in aliases.items():
+            G.nodes[n]["aliases"] = found
+        if step % 10 == 9:  # the same nodes in another order: which node a name finds may change
+            H = nx.DiGraph(**G.graph)
+            H.add_nodes_from(sorted(G.nodes(data=True), key=lambda item: item[1]["labels"]["en"] + item[0]))
+            H.add_edges_from(G.edges(data=True))
+            G = H
+        G = last = _sharing(G, last)
+        assert index_data(G, parts=parts) == index_data(G), (step, kind, name)
+    assert sum(r is not None for r in again) > 20 and None in again
