@@ -350,8 +350,8 @@ class ScanMemo:
         self.refound: list[str] | None = None
         """Paths whose ``corpus_mentions`` the last call made again (None: all)."""
         self.attached: tuple | None = None
-        """(the graph's nodes, concept -> what it mentions, article path -> its concept) that
-        ``graph.related_index.attach_mentions`` last made."""
+        """(the graph's nodes, concept -> what it mentions, article path -> its concept, concept ->
+        the mentions left out as of no node) that ``graph.related_index.attach_mentions`` last made."""
 
     def lead(self, articles: Iterable[Article], chars: int) -> tuple[Article, ...]:
         """The articles with their bodies cut to ``chars`` characters, the last build's while the same."""

@@ -550,7 +550,6 @@ def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> 
         found = _said(G, mentions, sorted(mentions), dropped)
         sources = {a.path: a.slug for a in leads.articles} if memo is not None else None
     if memo is not None:
-        # With what ``_said`` left out, by concept: ``ScanMemo.attached``'s three, and a fourth.
         memo.attached = (nodes, found, sources, dropped)
     G.graph["mentions"] = found
     G.graph["link_mentions"] = links

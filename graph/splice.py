@@ -229,11 +229,11 @@ class WriteMemo:
         self.files: dict[str, tuple] = {}
         """File name -> (its stamp, its chunk table's stamp) as the last published build wrote them."""
         self.fields: dict[str, tuple] = {}
+        """Field name of the related index -> (its value, its place, its key) as the last build
+        wrote it (``graph.exporters.related``)."""
         self.lines: dict[str, dict] = {}
         """File name -> where the id lines the last rebuild patched are in it, and its table's
         digest (``numbered_pieces``)."""
-        """Field name of the related index -> (its value, its place, its key) as the last build
-        wrote it (``graph.exporters.related``)."""
 
 
 def file_context(filename: str, *parts: object) -> bytes:
