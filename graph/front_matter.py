@@ -20,7 +20,27 @@ from graph.model import Problem
 MAX_DEPTH = 100
 """Nesting depth of front matter given to a loader by default (``ParseOptions.max_yaml_depth``)."""
 
-_YAML = YAMLHandler()  # python-frontmatter's loader: yaml.CSafeLoader when libyaml is present
+
+
+class _TextLoader(SafeLoader):
+    """python-frontmatter's safe loader (yaml.CSafeLoader when libyaml is present) reading a plain
+    scalar as the text written: YAML 1.1 would make ``title: Yes`` True, ``1.10`` 1.1, ``010`` 8,
+    ``12:30`` 750 and ``2024-01-02`` a date, and every field linkgraph reads is text, so the label
+    would silently say what the author did not write (docs/link-rules.md). Nulls (``~``, ``null``,
+    an empty value) stay no value and ``<<`` still merges; a tag (``!!int 5``) still makes its type."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, pattern) for tag, pattern in resolvers
+                if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")]
+        for first, resolvers in SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
+def load_yaml(block: str) -> object:
+    """What front matter YAML ``block`` holds, its plain scalars as text (``_TextLoader``)."""
+    return yaml.load(block, Loader=_TextLoader)
+
+
 _FENCE = YAMLHandler.FM_BOUNDARY
 # The closing fence: a line of 3+ dashes or 3 dots, trailing blanks allowed (the line's own
 # end is its newline, so [^\S\n] stands for the \s of a single line).
@@ -111,7 +131,7 @@ def _yaml_meta(block: str, path: str, max_depth: int) -> tuple[dict, list[Proble
             meta, refused = _flat_front_matter(block.split("\n"), path)
             return meta, [problem, *refused]
         try:
-            meta = _YAML.load(block)
+            meta = load_yaml(block)
         except (yaml.YAMLError, ValueError) as exc:  # ValueError: a value the loader cannot make (a
             # 13th month, an integer past int()'s 4,300 digits) escaped it and stopped the build
             mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
@@ -350,8 +370,9 @@ def simple_yaml(block: str) -> dict[str, object] | None:
 
 
 def _implicit(plain: str) -> bool:
-    """True when YAML resolves this plain scalar to something other than a string (a number, a
-    boolean, null, a date...): the loader's own implicit resolvers are asked."""
+    """True when YAML 1.1 resolves this plain scalar to something other than a string (a number, a
+    boolean, null, a date...): PyYAML's own implicit resolvers are asked, and such a value is left
+    to the loader (``_TextLoader``, which keeps all but null as the text written)."""
     resolvers = SafeLoader.yaml_implicit_resolvers  # read each time: a library may add resolvers
     for _, pattern in (*resolvers.get(plain[0], ()), *resolvers.get(None, ())):
         if pattern.match(plain):

@@ -247,3 +247,20 @@ def test_item_lines_point_at_each_list_item_else_the_key(text, items, lines):
     from graph.front_matter import item_lines
     body_line = text.count("\n", 0, text.rindex("\n", 0, len(text) - 1)) + 2
     assert item_lines(text, body_line, "aliases", items) == lines
+
+
+@pytest.mark.parametrize("written", ["yes", "No", "on", "1.10", "010", "0x1F", "12:30", "1e3", "2024-01-02", ".inf",
+                                     "1_000"])
+def test_yaml_plain_values_are_the_text_written_not_a_number_date_or_boolean(written):
+    # YAML 1.1 reads these as True, 1.1, 8, 31, 750, 1000.0, a date...: a title, keyword or slug
+    # would show another text than the author's ("Yes" as "True"), silently; docs/link-rules.md.
+    page = "---\ntitle: {0}\nkeywords: [{0}, x]\ntags:\n  - {0}\nslug: {0}\n---\nbody\n"
+    plain, problems = parse_article(page.format(written), "p.md", ParseOptions())
+    assert (plain.title, set(plain.keywords), problems) == (written, {written, "x"}, [])
+    assert plain == parse_article(page.format(f'"{written}"'), "p.md", ParseOptions())[0]  # as if quoted
+
+
+def test_yaml_nulls_are_still_no_value():
+    article, problems = parse_article("---\ntitle: ~\ndescription: null\nkeywords: Null\n---\n# Heading\n", "p.md",
+                                      ParseOptions())
+    assert (article.title, article.description, article.keywords, problems) == ("Heading", "", (), [])
