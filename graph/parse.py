@@ -97,9 +97,15 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         body = _without_esm(body)
     site_dir, folder_lang, site_path = language_root(path, options.root_name)
 
+    lines: dict[str, int] = {}
+
     def line_of(name: str) -> int:
-        """The file line of a front matter key, for problems about its value (only problems ask)."""
-        return key_line(text, body_line, name) if meta else 1
+        """The file line of a front matter key, for problems about its value (only problems ask).
+        Kept per key: a list of many items that are not text asks once per item, and each search
+        reads the front matter (quadratic: 32,000 such items took 88 s)."""
+        if name not in lines:
+            lines[name] = key_line(text, body_line, name) if meta else 1
+        return lines[name]
 
     def field(name: str) -> str:
         value = meta.get(name)
