@@ -35,7 +35,7 @@ from graph.workers import pool, release_free_memory
 # O_NOFOLLOW: a file swapped for a symlink after discovery is refused, not followed;
 # O_NONBLOCK: a file swapped for a FIFO cannot block the open (fstat then refuses it).
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class Source(NamedTuple):
@@ -308,7 +308,8 @@ def safe_name(rel: str) -> tuple[str, bool]:
     """(the spelling of a relative path used in outputs, whether it is the name itself).
 
     NFC, so a file stored in NFD (macOS) resolves from links typed in NFC; bytes that are not
-    UTF-8 (which os.fsdecode keeps as lone surrogates) and control characters become ``\\xNN``,
+    UTF-8 (which os.fsdecode keeps as lone surrogates) and control characters become ``\\xNN``
+    (U+FFFE and U+FFFF, which XML forbids, ``\\ufffe``),
     so no output, XML or CSV or terminal, ever receives them raw.
     """
     try:
@@ -319,7 +320,8 @@ def safe_name(rel: str) -> tuple[str, bool]:
     else:
         exact = True
     if _UNSAFE_NAME.search(rel):
-        rel = _UNSAFE_NAME.sub(lambda m: f"\\x{ord(m.group()):02x}", rel)
+        rel = _UNSAFE_NAME.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100
+                               else f"\\u{ord(m.group()):04x}", rel)
         exact = False
     return unicodedata.normalize("NFC", rel), exact
 

@@ -18,8 +18,8 @@ from operator import attrgetter, is_not, itemgetter
 
 from graph.model import Article, Changes, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
 from graph.parse import language_root
-from graph.slugs import TEMPLATE_SYNTAX, decode_path, page_path, site_address
-from graph.text import INVISIBLE, field_lang, shown
+from graph.slugs import NOT_IN_SLUGS, TEMPLATE_SYNTAX, decode_path, page_path, site_address
+from graph.text import field_lang, shown
 
 RESOLVED, MISSING, SELF = LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF
 EXTERNAL, UNSAFE, TEMPLATE = LinkClass.EXTERNAL, LinkClass.UNSAFE, LinkClass.TEMPLATE
@@ -424,7 +424,7 @@ def _classify(href: str, lang: str | None, site_dir: str, folder: str, index: _I
 
 def invisible(href: str) -> bool:
     """Whether an href holds invisible or control characters (dropped before lookup)."""
-    return INVISIBLE.search(href.strip()) is not None or ("%" in href and INVISIBLE.search(decode_path(href).strip()) is not None)
+    return NOT_IN_SLUGS.search(href.strip()) is not None or ("%" in href and NOT_IN_SLUGS.search(decode_path(href).strip()) is not None)
 
 
 def invisible_problem(path: str, link: Link, target: str | None) -> Problem:

@@ -58,6 +58,12 @@ README = "readme"
 and Docusaurus show it for the folder; an index file of the folder claims it first (``folder_page``)."""
 
 
+NOT_IN_SLUGS = re.compile(f"{INVISIBLE.pattern}|[\ud800-\udfff\ufffe\uffff]")
+"""What a slug drops: the invisible characters (``text.INVISIBLE``), and lone surrogates (a JSON
+front matter's escape) and U+FFFE/U+FFFF, which XML and strict RDF parsers reject: an alias
+holding a surrogate stopped the build, and a link holding U+FFFE made graph.graphml no XML."""
+
+
 def decode_path(href: str) -> str:
     """Percent-decode as UTF-8 (keeping the text as written when it is not valid UTF-8), NFC."""
     try:
@@ -71,10 +77,11 @@ def page_path(path: str) -> str:
     """Turn a site path (``functions/_index.md``, ``/finra/``) into a slug (``functions``, ``finra``).
 
     The path must already be decoded and free of ``?query``/``#fragment``. Invisible characters
-    (``text.INVISIBLE``) are dropped, so a link and a file name that look alike are alike.
+    (``text.INVISIBLE``) are dropped, so a link and a file name that look alike are alike, and
+    characters no XML or RDF output may hold (``NOT_IN_SLUGS``) with them.
     """
-    if INVISIBLE.search(path):
-        path = INVISIBLE.sub("", path)
+    if NOT_IN_SLUGS.search(path):
+        path = NOT_IN_SLUGS.sub("", path)
     path = posixpath.normpath("/" + path).strip("/")
     path = _EXTENSION.sub("", path)
     head, _, last = path.rpartition("/")

@@ -112,3 +112,41 @@ def test_nfd_and_nfc_spellings_of_links_and_files_meet(tmp_path: Path):
     (tmp_path / "a.md").write_text(f"[a](/{unicodedata.normalize('NFD', 'café')}) [b](/café) [c](/caf%C3%A9)\n")
     resolution = resolve(read_corpus([tmp_path]))
     assert {(o.kind, o.target) for o in resolution.occurrences} == {("resolved", "café")}
+
+
+XML_FORBIDDEN = ("\ufffe", "\uffff", "\ud800", "\udfff")
+
+
+def test_noncharacters_and_lone_surrogates_in_links_names_and_aliases_reach_no_output(tmp_path):
+    """U+FFFE, U+FFFF (valid UTF-8 in a file) and lone surrogates (a JSON front matter escape) are
+    forbidden in XML and rejected by strict RDF parsers: text fields dropped them, but a link's
+    target, a file name or an alias became a slug holding them, and graph.graphml was no XML."""
+    import json
+
+    import pyoxigraph
+
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.md").write_text("# A\n[x](/b\ufffeb) [y](/c%EF%BF%BFc) [z](/name\ufffe)\n", encoding="utf-8")
+    (root / "name\ufffe.md").write_text("# Named\n", encoding="utf-8")
+    (root / "j.md").write_text('{"title": "J", "aliases": ["/al\\ud800ias", "/x\\uffff"], "slug": "j\\udfffj"}\n[a](/a)\n',
+                               encoding="utf-8")
+    out = tmp_path / "out"
+    result = build([root], out)
+    assert {"bb", "cc", "name", "alias", "x", "jj"} <= set(result.graph) | {
+        a for _, d in result.graph.nodes(data=True) for a in d.get("aliases", ())}
+    for path in out.iterdir():
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")  # a lone surrogate cannot be written in UTF-8
+            if path.suffix in (".json", ".jsonl"):  # JSON may hold U+FFFE as any character (the audit's hrefs)
+                [json.loads(line) for line in text.split("\n")[:-1]] if path.suffix == ".jsonl" else json.loads(text)
+            else:
+                assert not any(c in text for c in XML_FORBIDDEN), path.name
+    ElementTree.parse(out / "graph.graphml")
+    ElementTree.parse(out / "graph.gexf")
+    if GRAPHML_XSD.exists():
+        xmlschema.XMLSchema(str(GRAPHML_XSD)).validate(str(out / "graph.graphml"))
+    for name, fmt in (("graph.nt", pyoxigraph.RdfFormat.N_TRIPLES), ("graph.ttl", pyoxigraph.RdfFormat.TURTLE)):
+        list(pyoxigraph.parse(path=str(out / name), format=fmt))
+    codes = {(p.path, p.code) for p in result.resolution.problems}
+    assert ("a.md", "invisible-in-link") in codes
