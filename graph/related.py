@@ -272,15 +272,24 @@ of thousands of queries, scores as arrays rather than dictionaries of slugs."""
 
 
 def find(G: IndexedGraph, term: str) -> tuple[str, str | None]:
-    """(node, language of the matched label or None) for a slug, alias or title; UnknownTerm otherwise."""
+    """(node, language of the matched label or None) for a slug, alias or title, or the last part of
+    one nested slug; UnknownTerm otherwise."""
     if term in G and G.nodes[term]["kind"] != KEYWORD:
         return term, None
     key = name_key(term)
-    node = G.names.get(key)
+    node = G.names.get(key) or _by_last_segment(G, key)
     if node is None:
         raise UnknownTerm(term, suggest(G, term))
     lang = next((lang for lang, text in G.nodes[node]["labels"].items() if key in name_keys(text)), None)
     return node, lang
+
+
+def _by_last_segment(G: IndexedGraph, key: str) -> str | None:
+    """The one concept whose nested slug ends in ``key``: documentation sites name a page by its
+    path (``functions/collections/Where``), and their readers by its last part (``where``)."""
+    found = {node for node in G if "/" in node and G.nodes[node]["kind"] != KEYWORD
+             and name_key(node.rsplit("/", 1)[1]) == key}
+    return found.pop() if len(found) == 1 else None
 
 
 def suggest(G: IndexedGraph, term: str, n: int = 5) -> tuple[tuple[str, str], ...]:

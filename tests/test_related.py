@@ -438,6 +438,14 @@ def test_find_by_slug_or_title_in_any_language(term, lang):
     assert find(G, term) == ("finra", lang)
 
 
+def test_find_by_the_last_part_of_one_nested_slug():
+    G = graph([("functions/collections/Where", "methods/page/Date"), ("a/index", "b/index"), ("a/index", "date")])
+    assert find(G, "where") == ("functions/collections/Where", None)
+    assert find(G, "date") == ("date", None)  # a whole slug or name comes first
+    with pytest.raises(UnknownTerm):
+        find(G, "index")  # two slugs end in it: neither is meant more than the other
+
+
 def test_results_are_labelled_in_the_query_language():
     G = graph([("finra", "sec")], labels=ARABIC)
     assert related(G, "Financial Industry Regulatory Authority")[0].label == "SEC"
