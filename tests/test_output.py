@@ -8,6 +8,7 @@ import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -221,12 +222,16 @@ def test_a_spare_file_is_removed_right_before_bytes_of_its_name_are_written(tmp_
     kept = spare(out)
     freed = {}
     free = OutputFolder.free
+    one_at_a_time = threading.Lock()
 
     def record(folder, path):
-        free(folder, path)
-        folder.settle()  # the removal runs in a thread beside the writer: done by now
-        name = path.relative_to(folder.staging).as_posix()
-        freed[name] = (path.stat().st_size if path.exists() else None, name in spare(out))
+        # The write-ahead thread frees files too: unserialised, one thread's listing of the spare
+        # folder races the other's removals, and its settle returns while the other waits.
+        with one_at_a_time:
+            free(folder, path)
+            folder.settle()  # the removal runs in a thread beside the writer: done by now
+            name = path.relative_to(folder.staging).as_posix()
+            freed[name] = (path.stat().st_size if path.exists() else None, name in spare(out))
 
     monkeypatch.setattr(OutputFolder, "free", record)
     add_link(root, "d")
