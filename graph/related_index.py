@@ -456,10 +456,11 @@ def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | Non
                 bodies.pop(slug, None)
         attrs = list(map(G._node.__getitem__, nodes))
         if same_nodes:
-            last_attrs, last_docs = last["attrs"], last["docs"]
-        else:  # by name, in C; a new node's are None, so it is looked at
-            last_attrs = list(map(dict(zip(last["nodes"], last["attrs"])).get, nodes))
-            last_docs = list(map(dict(zip(last["nodes"], last["docs"])).get, nodes))
+            last_attrs, last_docs, was = last["attrs"], last["docs"], None
+        else:  # by name, in C: each node's last position (a new node's -1, which finds None: it is looked at)
+            was = list(map(last["ids"].get, nodes, repeat(-1)))
+            last_attrs = list(map([*last["attrs"], None].__getitem__, was))
+            last_docs = list(map([*last["docs"], None].__getitem__, was))
         look = set(compress(range(len(nodes)), map(is_not, attrs, last_attrs)))
         look.update(ids[slug] for slug in slugs if slug in ids)
         look = sorted(look)
@@ -486,7 +487,8 @@ def attach_text_index(G, articles: Iterable[Article], memo: MutableMapping | Non
         # Other nodes: every document's counts are looked up (by text: those not looked at are
         # the last build's strings, their hashes kept), and the last index renumbered if it can be.
         G.graph["text_index"] = build_text_index(
-            docs, memo, previous, None if moved is None or not same_nodes else [i for i in look if docs[i] is not last_docs[i]])
+            docs, memo, previous, None if moved is None else [i for i in look if docs[i] is not last_docs[i]],
+            None if moved is None else was)
         if kept is not None:
             kept["last"] = {"nodes": nodes, "articles": articles, "bodies": bodies, "ids": ids, "attrs": attrs,
                             "docs": docs, "places": places, "index": G.graph["text_index"]}

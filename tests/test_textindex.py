@@ -121,6 +121,7 @@ def test_the_last_index_is_kept_or_renumbered_only_when_the_documents_with_terms
     monkeypatch.undo()
     for changed in (["a b c stock", "", "stock c d", "b c d", "a d"],  # a document's terms
                     ["stock c", "", "a b c stock", "b c d", "a d"],  # their order
+                    ["bonds", "", "stock c", "b c d", "a d"],  # other terms, as many documents with terms
                     docs[:-1], [*docs, "a"]):  # one with terms gone or new: all weights may change
         assert build_text_index(changed, memo, last) == build_text_index(changed), changed
 
