@@ -39,7 +39,8 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from itertools import accumulate, chain, compress, count, repeat
-from operator import ne
+from functools import partial
+from operator import is_, methodcaller, ne
 from pathlib import Path
 from typing import NamedTuple, Union
 
@@ -226,6 +227,11 @@ class WriteMemo:
         """Article path -> (its links, their classes, their targets, its key) in the last link audit."""
         self.positions: tuple[dict, dict, list, dict] | None = None
         """(node -> position, node -> key, position -> node place, node -> edge place) of the last graph."""
+        self.targets: tuple | None = None
+        """(the nodes in order, the nodes with out-edges, their out-edge dicts, node -> its row
+        there, and the positions of their targets in that order as compressed sparse rows:
+        pointers, positions) of the last graph whose nodes moved (``_edge_places``); an out-edge
+        dict changed since is None (not held)."""
         self.files: dict[str, tuple] = {}
         """File name -> (its stamp, its chunk table's stamp) as the last published build wrote them."""
         self.fields: dict[str, tuple] = {}
@@ -978,11 +984,16 @@ def positions(G, memo: WriteMemo | None = None) -> tuple[dict[str, int], list[by
             # Every node where it was: only a node whose key changed can have other out-edges
             # (its key digests them), found in C (a step per node was 0.06 s at 50,000 files).
             edges = dict(last_edges)
+            rows = memo.targets[3] if memo is not None and memo.targets is not None else None
             for u, _ in keys.items() - last_keys.items():
                 if succ[u]:
                     edges[u] = _place([0, ids[u], *map(ids.__getitem__, succ[u])])
                 else:
                     edges.pop(u, None)
+                if rows is not None and u in rows:
+                    memo.targets[2][rows[u]] = None  # not held: it is made again when nodes move
+        elif memo is not None:
+            edges = _edge_places(succ, ids, memo)
         else:
             edges = {u: _place([0, ids[u], *map(ids.__getitem__, out)]) for u, out in succ.items() if out}
         found = G.graph["splice_positions"] = ids, places, edges
@@ -993,6 +1004,57 @@ def positions(G, memo: WriteMemo | None = None) -> tuple[dict[str, int], list[by
 
 def _place(numbers) -> bytes:
     return hashlib.blake2b(array("Q", numbers).tobytes(), digest_size=_PLACE).digest()
+
+
+def _edge_places(succ: dict, ids: dict[str, int], memo: WriteMemo) -> dict[str, bytes]:
+    """Node -> the place of its out-edges' piece (``_place([0, its position, its targets'...])``,
+    the same bytes digested), for a graph whose nodes moved, under a memo. The targets' positions
+    of an out-edge dict that is the one the memo saw are its positions then, moved in numpy
+    (looking up each of a million targets in a dict cost most of the 0.13 s this took at 50,000
+    files); only the other dicts' are looked up. The memo keeps them for the next graph."""
+    import numpy as np  # as the matcher
+
+    sources = list(filter(succ.__getitem__, succ))  # a dict is true when not empty
+    rows = list(map(succ.__getitem__, sources))
+    lengths = np.fromiter(map(len, rows), np.int64, len(rows))
+    ptr = np.zeros(len(rows) + 1, np.int64)
+    np.cumsum(lengths, out=ptr[1:])
+    look = ids.__getitem__
+    targets = None
+    if memo.targets is not None:
+        nodes0, _, rows0, row_of, ptr0, targets0 = memo.targets
+        at = list(map(row_of.get, sources, repeat(-1)))
+        same = np.fromiter(map(is_, rows, map([*rows0, None].__getitem__, at)), bool, len(rows))
+        kept, fresh = np.flatnonzero(same), np.flatnonzero(~same)
+        remap = np.fromiter(map(ids.get, nodes0, repeat(-1)), np.int64, len(nodes0))
+        moved = remap[targets0[_spans(ptr0, np.array(at, np.int64)[kept])]]
+        if not (moved < 0).any():  # the same dict links the same nodes: none can be gone
+            targets = np.empty(int(ptr[-1]), np.int64)
+            targets[_spans(ptr, kept)] = moved
+            targets[_spans(ptr, fresh)] = np.fromiter(chain.from_iterable(
+                map(map, repeat(look), map(rows.__getitem__, fresh.tolist()))), np.int64, int(lengths[fresh].sum()))
+    if targets is None:
+        targets = np.fromiter(chain.from_iterable(map(map, repeat(look), rows)), np.int64, int(ptr[-1]))
+    memo.targets = (list(ids), sources, rows, dict(zip(sources, count())), ptr, targets)
+    # Each source's numbers end to end, as _place lays them out: 0, its position, its targets'.
+    heads = ptr[:-1] + 2 * np.arange(len(rows), dtype=np.int64)
+    numbers = np.zeros(int(ptr[-1]) + 2 * len(rows), np.uint64)
+    numbers[heads + 1] = np.fromiter(map(look, sources), np.int64, len(sources))
+    numbers[np.repeat(heads + 2 - ptr[:-1], lengths) + np.arange(int(ptr[-1]), dtype=np.int64)] = targets
+    data = memoryview(numbers.astype(np.dtype("Q")).tobytes())  # array("Q"): native byte order
+    bounds = [*(heads * 8).tolist(), len(data)]
+    return dict(zip(sources, map(methodcaller("digest"), map(
+        partial(hashlib.blake2b, digest_size=_PLACE), map(data.__getitem__, map(slice, bounds[:-1], bounds[1:]))))))
+
+
+def _spans(ptr, rows):
+    """Where the entries of ``rows`` of compressed sparse rows (``ptr``) lie, end to end, in order."""
+    import numpy as np
+
+    starts = ptr[rows]
+    lengths = ptr[rows + 1] - starts
+    ends = np.cumsum(lengths)
+    return np.arange(int(ends[-1]) if len(ends) else 0, dtype=np.int64) + np.repeat(starts - ends + lengths, lengths)
 
 
 def _node(args) -> str:

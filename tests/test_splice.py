@@ -146,6 +146,54 @@ def test_positions_kept_for_a_node_that_lost_or_gained_all_its_out_edges(tmp_pat
         assert splice.positions(G) == kept, edges
 
 
+def test_edge_places_of_moved_nodes_under_a_memo_equal_those_made_afresh():
+    # Where nodes moved, positions(G, memo) takes the target positions of an out-edge dict the memo
+    # saw (the same object: graph.build keeps unchanged rows) from then, moved (``_edge_places``);
+    # through insertions, removals, new rows and steps where no node moves, each graph's positions
+    # equal those made without the memo.
+    import networkx as nx
+
+    rng = random.Random(7)
+    memo = splice.WriteMemo()
+    attrs = {}
+    succ = {f"n{i:03d}": {} for i in range(0, 80, 2)}
+
+    def relinked(u: str) -> None:
+        succ[u] = {v: {"kind": "links_to"} for v in sorted(rng.sample(sorted(succ), rng.randrange(4)))}
+
+    for u in succ:
+        relinked(u)
+    for step in range(60):
+        op = rng.choice(["insert", "remove", "relink", "copy", "none", "none"])
+        if op == "insert":
+            new = f"n{rng.randrange(80):03d}x"
+            succ[new] = {}
+            relinked(rng.choice(sorted(succ)))
+            succ[rng.choice(sorted(succ))] = {**rng.choice(list(succ.values())), new: {"kind": "links_to"}}
+        elif op == "remove" and len(succ) > 5:
+            gone = rng.choice(sorted(succ))
+            del succ[gone]
+            for u, row in list(succ.items()):
+                if gone in row:
+                    succ[u] = {v: d for v, d in row.items() if v != gone}
+        elif op == "relink":
+            relinked(rng.choice(sorted(succ)))
+        elif op == "copy":  # an equal row, another dict
+            u = rng.choice(sorted(succ))
+            succ[u] = dict(succ[u])
+        G = nx.DiGraph()
+        for n in sorted(succ):
+            G._node[n] = attrs.setdefault(n, {"kind": "article"})
+            G._succ[n], G._pred[n] = succ[n], {}
+        for u, row in G._succ.items():
+            for v, data in row.items():
+                G._pred[v][u] = data
+        splice.node_keys(G, memo)
+        kept = splice.positions(G, memo)
+        G.graph.pop("splice_positions")
+        assert splice.positions(G) == kept, (step, op)
+
+
 # A watch's rebuilds after a node is inserted or removed: stretches of edge pieces renumbered at
 # once (``Run.shift``) against the same pieces one by one and a cold build.
 MOVES = [  # (what one article's link goes to, or None: the link removed), in order
