@@ -1041,7 +1041,7 @@ def _edge_places(succ: dict, ids: dict[str, int], memo: WriteMemo) -> dict[str, 
     numbers = np.zeros(int(ptr[-1]) + 2 * len(rows), np.uint64)
     numbers[heads + 1] = np.fromiter(map(look, sources), np.int64, len(sources))
     numbers[np.repeat(heads + 2 - ptr[:-1], lengths) + np.arange(int(ptr[-1]), dtype=np.int64)] = targets
-    data = memoryview(numbers.astype(np.dtype("Q")).tobytes())  # array("Q"): native byte order
+    data = memoryview(numbers).cast("B")  # as array("Q") holds them: 8 bytes each, native byte order
     bounds = [*(heads * 8).tolist(), len(data)]
     return dict(zip(sources, map(methodcaller("digest"), map(
         partial(hashlib.blake2b, digest_size=_PLACE), map(data.__getitem__, map(slice, bounds[:-1], bounds[1:]))))))
