@@ -31,7 +31,7 @@ import numpy as np
 from graph.model import NodeKind
 from graph.related import (DEFAULT_MODEL, HUB_AWARE_MODEL, PAGERANK_EPSILON, SCORES, SIGNALS, Scores, hub_discount,
                            pagerank_walk)
-from graph.related_index import IndexedGraph, RelatedModel, distinct
+from graph.related_index import IndexedGraph, RelatedModel, distinct, field_text
 from graph.textindex import spans
 
 SEED = 0
@@ -86,6 +86,8 @@ def fit_inputs(G: IndexedGraph, seed: int = SEED, kept: dict | None = None) -> s
     settings = [FIT_VERSION, seed, HIDE, MIN_LINKS, BATCH, PASSES, Z, WORK_PER_ARTICLE, MIN_WORK, MAX_WORK,
                 MIN_QUERIES, HUBS, GRID, ROUNDS, CANDIDATES, TOP, DEFAULT_MODEL.to_json(), HUB_AWARE_MODEL.to_json()]
     h.update(json.dumps(settings, sort_keys=True).encode())
+    if kept is not None and getattr(G, "texts", False) is None:
+        G.texts = {}  # the values' texts kept for the index file, which encodes them too (``field_text``)
     for name in _INPUTS:
         data = G.data[name]
         last = kept.get(name) if kept is not None else None
@@ -93,9 +95,8 @@ def fit_inputs(G: IndexedGraph, seed: int = SEED, kept: dict | None = None) -> s
             h.update(last[1])
             continue
         given = data
-        if name == "mentions":  # where a mention is does not change its score: a prose edit above it keeps the model
-            data = {k: v for k, v in data.items() if k != "lines"}
-        text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+        # Where a mention is does not change its score: a prose edit above it keeps the model.
+        text = field_text(G, data, sort_keys=True, leave="lines" if name == "mentions" else None).encode()
         if kept is not None and name in _KEPT:
             kept[name] = (given, text)
         h.update(text)

@@ -135,6 +135,8 @@ class IndexedGraph:
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.model: RelatedModel | None = RelatedModel.from_json(data["model"]) if data.get("model") else None
         """How to combine the signals for this corpus, when the build fitted or chose one."""
+        self.texts: dict[int, tuple] | None = None
+        """While not None: the JSON text of the index's values encoded so far (``field_text``)."""
 
     @classmethod
     def from_graph(cls, G, memo: MutableMapping | None = None, parts: dict | None = None,
@@ -599,6 +601,51 @@ def index_view(G, memo: MutableMapping | None = None, parts: dict | None = None,
     if view is None:
         view = G.graph["index_view"] = IndexedGraph.from_graph(G, memo, parts, last)
     return view
+
+
+def field_text(view: IndexedGraph, value: object, sort_keys: bool = False, leave: str | None = None) -> str:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=sort_keys)``, ``value``
+    a field of ``view``'s index (a dict without its key ``leave``). While ``view.texts`` is a dict,
+    each of the field's values (a string, or a list of strings or numbers) is encoded once and kept
+    there: the fit digests the fields it reads (keys sorted) and the index file writes them (in
+    order), and after a node came or went every field is new (~55 ms of encoding shared at 50,000
+    files). Anything else is encoded whole, as ``json.dumps`` would."""
+    texts = getattr(view, "texts", None)
+    if texts is not None:
+        if type(value) is not dict:
+            found = _value_text(texts, value)
+            if found is not None:
+                return found
+        else:
+            parts = []
+            for key in (sorted(value) if sort_keys else value):
+                found = _value_text(texts, value[key]) if key != leave else ""
+                if found is None:
+                    break
+                if key != leave:
+                    parts.append(json.dumps(key, ensure_ascii=False) + ":" + found)
+            else:
+                return "{" + ",".join(parts) + "}"
+    if leave is not None and type(value) is dict:
+        value = {k: v for k, v in value.items() if k != leave}
+    return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, separators=(",", ":"))
+
+
+_FLAT = {str, int, float}
+"""Types of a list's items whose JSON text does not depend on ``sort_keys``."""
+
+
+def _value_text(texts: dict[int, tuple], value: object) -> str | None:
+    """The JSON text of a string, or a list of ``_FLAT`` items, kept in ``texts`` by identity (with
+    the value, so that its id is not reused); None for anything else."""
+    found = texts.get(id(value))
+    if found is not None and found[0] is value:
+        return found[1]
+    if type(value) is not str and not (type(value) is list and set(map(type, value)) <= _FLAT):
+        return None
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    texts[id(value)] = (value, text)
+    return text
 
 
 def write_index(G, out: TextIO) -> None:

@@ -109,3 +109,36 @@ def test_names_made_from_the_last_when_few_nodes_come_and_go_are_what_a_fresh_in
         G = last = _sharing(G, last)
         assert index_data(G, parts=parts) == index_data(G), (step, kind, name)
     assert sum(r is not None for r in again) > 20 and None in again
+
+
+def test_field_texts_shared_by_the_fit_and_the_index_file_are_what_json_writes():
+    # field_text encodes each value of a field once while the view keeps texts (the fit digests
+    # the fields with their keys sorted, the index file writes them in order): each text is
+    # json.dumps's, sorted or not, with a key left out; what holds a dict or a bool is encoded whole.
+    import json
+
+    from graph.related_fit import fit_inputs
+    from graph.related_index import IndexedGraph, field_text, index_data
+
+    edits = Edits({**LINKED, "English/stock.md": article("Stock", "Shares. A bond is not one; a bank sells them.")})
+    from graph.build import build_graph
+    from graph.related_index import attach_mentions, attach_text_index
+
+    resolution = edits.resolution()
+    G = build_graph(resolution)
+    attach_text_index(G, resolution.articles)
+    attach_mentions(G, resolution)
+    data = {**index_data(G), "other": {"b": [1, 2.5, "x"], "a": {"z": 1, "y": [True]}, "c": "é"}, "flags": [True]}
+    shared, plain = IndexedGraph(data), IndexedGraph(data)
+    shared.texts = {}
+    for sort_keys in (True, False, True):
+        for name, value in data.items():
+            for leave in (None, "lines", "b"):
+                left = {k: v for k, v in value.items() if k != leave} if type(value) is dict else value
+                want = json.dumps(left, ensure_ascii=False, sort_keys=sort_keys, separators=(",", ":"))
+                assert field_text(shared, value, sort_keys, leave) == want, (name, sort_keys, leave)
+                assert field_text(plain, value, sort_keys, leave) == want, (name, sort_keys, leave)
+    assert shared.texts and plain.texts is None
+    assert id(data["keys"]) in shared.texts and id(data["other"]["a"]) not in shared.texts
+    kept: dict = {}
+    assert fit_inputs(IndexedGraph(data), kept=kept) == fit_inputs(IndexedGraph(data))
