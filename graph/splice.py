@@ -62,11 +62,11 @@ class Run(NamedTuple):
     render: Callable[[int], str]
     places: list[bytes] | None = None
     renumber: Callable[[bytes, int, object], bytes] | None = None
-    shift: Callable[[memoryview, int, int, list[int], object, object, int], Moved | None] | None = None
-    """``shift(old bytes, i, stop, their lengths, rows, same, start)``: the pieces ``i`` to
-    ``stop``, copied in place and in order from ``start`` in the previous file, with their ids
-    moved, at once (``same[k]``: piece ``i + k`` keeps its place), as ``Moved``; or None to take
-    them one by one."""
+    shift: Callable[[memoryview, int, int, list[int], object, object, int, object], Moved | None] | None = None
+    """``shift(old bytes, i, stop, their lengths, rows, same, start, their CRC-32s)``: the pieces
+    ``i`` to ``stop``, copied in place and in order from ``start`` in the previous file, with their
+    ids moved, at once (``same[k]``: piece ``i + k`` keeps its place), as ``Moved``; or None to
+    take them one by one."""
 
     def pieces(self) -> Iterator[tuple]:
         """The run as single pieces, (key, render, i, place, renumber) each."""
@@ -703,7 +703,7 @@ class _Matcher:
                 lengths = self.last.lengths[first + a:first + b].tolist()
                 start = int(starts[a])
                 done = run.shift(self.before[start:start + sum(lengths)], i + a, i + b, lengths, self.index, part,
-                                 start)
+                                 start, self.last.crcs[first + a:first + b])
                 if done is None:
                     yield from map(single, range(i + a, i + b))
                 else:
@@ -947,12 +947,12 @@ def numbered_pieces(G, writer: IdLines, between: str = "", kept: dict | None = N
         # The positions its ids show are looked up only when it is rendered or renumbered.
         return writer, ids, sources[i], succ[sources[i]], last
 
-    def shift(old: memoryview, i: int, stop: int, lengths: list[int], rows, same, start: int) -> Moved | None:
+    def shift(old: memoryview, i: int, stop: int, lengths: list[int], rows, same, start: int, crcs) -> Moved | None:
         moves = last(rows).moves(sources, G._pred)
         table = getattr(rows, "table", None)
         lines = kept["lines"] if kept and table is not None and kept["table"] == table else None
         done = moves.shift(old, i, stop, lengths, same, lambda k, piece: _renumber_out(piece, edges(k), rows),
-                           last.scratch, start, lines)
+                           crcs, start, lines)
         return done._replace(keep=keep) if done is not None and done.found is not None and kept is not None else done
 
     def keep(table: bytes, offsets, numbers) -> None:
@@ -1093,8 +1093,6 @@ class _LastPositions:
         self.moved: set[str] = set()
         self._moves: _Moves | None = None
         self.shared = {} if shared is None else shared
-        self.scratch: list[bytearray] = []
-        """This file's buffer for ``_Moves.shift`` (not shared: it is written into)."""
 
     def __call__(self, rows: dict[bytes, int]) -> _LastPositions:
         """These positions for the previous table's ``rows`` (key -> row)."""
@@ -1176,18 +1174,18 @@ class _Moves:
         self.befores = np.array(sorted(known.values()), dtype=np.int64)
 
     def shift(self, old: memoryview, i: int, stop: int, lengths: list[int], same,
-              alone: Callable[[int, memoryview], bytes], scratch: list[bytearray], start: int = 0,
+              alone: Callable[[int, memoryview], bytes], crcs, start: int = 0,
               lines: tuple | None = None) -> Moved | None:
         """The edge pieces ``i`` to ``stop`` (``old``: their bytes, of ``lengths``) with their new
         ids (``Moved``): as patches of the old bytes when every number kept its count of digits
         (and ``_PATCH``), else as new bytes; ``alone(k, old bytes)`` renumbers piece ``k`` by
-        itself; ``scratch`` holds a buffer used again for each stretch of one file; ``lines``, where
+        itself; ``crcs``, the CRC-32 of each piece's old bytes, as the table says; ``lines``, where
         the last rebuild patched id lines in the previous file, which ``old`` is from ``start`` on
         (``Moved.found``). None when the id lines found are not those expected."""
         ends = [*accumulate(lengths)]
         singles = self.alone[self.alone.searchsorted(i):self.alone.searchsorted(stop)].tolist()
         if self.same_width and _PATCH:
-            done = self._patches(old, i, stop, lengths, ends, singles, same, alone, scratch, start, lines)
+            done = self._patches(old, i, stop, lengths, ends, singles, same, alone, crcs, start, lines)
             if done is not _LONGER:
                 return done
         new_lengths = (self.grow[i:stop] + lengths).tolist() if self.grow[i:stop].any() else lengths
@@ -1222,14 +1220,15 @@ class _Moves:
         return parts
 
     def _patches(self, old: memoryview, i: int, stop: int, lengths: list[int], ends: list[int], singles: list[int],
-                 same, alone: Callable[[int, memoryview], bytes], scratch: list[bytearray], start: int,
+                 same, alone: Callable[[int, memoryview], bytes], crcs, start: int,
                  lines: tuple | None) -> Moved | None | object:
         """``shift`` when no number changes its count of digits: the id lines found (where they
         are, in C: splitting the old bytes around them and joining the parts again copied every
         byte twice, into fresh memory) and the pieces renumbered alone, as patches of the old
-        bytes; each piece's CRC-32 taken from the old bytes patched in a buffer used again for
-        every stretch of the file (``scratch``). ``_LONGER`` when a piece renumbered alone changed
-        its length.
+        bytes; each piece's CRC-32 made from its old one (``crcs``) and the bytes patched
+        (``_crc_patched``), not read again: a stretch's bytes copied and checksummed piece by piece
+        held the interpreter lock (pieces of a few kilobytes). ``_LONGER`` when a piece renumbered
+        alone changed its length.
 
         The id lines are first looked for where the last rebuild patched some (``lines``: a link
         to a new target and its removal, or a target retyped, move the same nodes back and forth),
@@ -1274,17 +1273,8 @@ class _Moves:
         offsets = np.repeat(np.asarray(found_at + piece_at, dtype=np.int64) - (np.cumsum(sizes) - sizes), sizes) \
             + np.arange(int(sizes.sum()), dtype=np.int64)
         data = np.frombuffer(b"".join(news), dtype=np.uint8)
-        if not scratch or len(scratch[0]) < size:
-            scratch[:] = [bytearray(max(size, _SHIFT_BYTES))]
-        buffer = scratch[0]
-        view = memoryview(buffer)[:size]
-        view[:] = old
-        patched = np.frombuffer(buffer, dtype=np.uint8, count=size)
-        patched[offsets] = data
-        del patched
-        bounds = [0, *ends]
-        crcs = list(map(zlib.crc32, map(view.__getitem__, map(slice, bounds[:-1], bounds[1:]))))
-        view.release()
+        crcs = _crc_patched(np.frombuffer(crcs, dtype=np.uint32), np.asarray(ends, dtype=np.int64), offsets,
+                           np.frombuffer(old, dtype=np.uint8, count=size)[offsets] ^ data).tolist()
         lined = (np.asarray(found_at, dtype=np.int64),
                  np.fromiter(map(self.now.__getitem__, found), dtype=np.int64, count=len(found)))
         return Moved(None, lengths, (offsets, data), crcs, lined)
@@ -1324,6 +1314,53 @@ class _Moves:
         if not (np.frombuffer(old, dtype=np.uint8)[where] == np.frombuffer(b"".join(texts), dtype=np.uint8)).all():
             return None
         return offsets.tolist(), texts
+
+
+def _crc_patched(crcs, ends, offsets, changes):
+    """The CRC-32 of pieces end to end (``ends``: where each ends) whose CRC-32 was ``crcs`` before
+    the byte at each of ``offsets`` was XORed with ``changes`` (numpy arrays): a CRC is linear, so
+    each piece's is its old one XOR the CRC (no initial value, no final XOR) of its changes alone,
+    which is each changed byte's table entry carried through as many zero bytes as follow it in
+    its piece (``_zeros``: 2 ** i zero bytes at once)."""
+    import numpy as np
+
+    changed = np.flatnonzero(changes)
+    piece = np.searchsorted(ends, offsets[changed], side="right")
+    follow = ends[piece] - 1 - offsets[changed]
+    zeros = _zeros()
+    value = zeros[0][changes[changed]]
+    for i in range(1, len(zeros)):
+        if not (follow >> (i - 1)).any():
+            break
+        take = (follow >> (i - 1)) & 1 == 1
+        tables = zeros[i]
+        moved = tables[0][value & 0xFF] ^ tables[1][(value >> 8) & 0xFF] ^ tables[2][(value >> 16) & 0xFF] \
+            ^ tables[3][value >> 24]
+        value = np.where(take, moved, value)
+    out = np.array(crcs, dtype=np.uint32)
+    np.bitwise_xor.at(out, piece, value)
+    return out
+
+
+_ZERO_TABLES: list = []
+
+
+def _zeros() -> list:
+    """The CRC-32 table of a byte (no initial value, no final XOR: ``[0]``), then for each i, four
+    tables of 256 that carry a register through 2 ** i zero bytes, a byte of it at a time (made once)."""
+    if not _ZERO_TABLES:
+        import numpy as np
+
+        table = np.array([zlib.crc32(bytes([b])) ^ zlib.crc32(b"\0") for b in range(256)], dtype=np.uint32)
+        one = lambda v: table[v & 0xFF] ^ (v >> np.uint32(8))  # noqa: E731  one zero byte
+        basis = np.arange(256, dtype=np.uint32)[None, :] << (8 * np.arange(4, dtype=np.uint32))[:, None]
+        tables = one(basis)  # 4 x 256: one zero byte after each byte of the register
+        _ZERO_TABLES.append(table)
+        for _ in range(48):
+            _ZERO_TABLES.append(tables)
+            tables = tables[0][tables & 0xFF] ^ tables[1][(tables >> 8) & 0xFF] ^ tables[2][(tables >> 16) & 0xFF] \
+                ^ tables[3][tables >> 24]
+    return _ZERO_TABLES
 
 
 _LONGER = object()
