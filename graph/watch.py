@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from graph.errors import LinkgraphError
+from graph.errors import LinkgraphError, UsageError
 from graph.model import Problem, Resolution
 from graph.memo import Memo
 from graph.output import drop_spare
@@ -64,6 +64,12 @@ def watch_build(
     inputs = [p.resolve() for p in paths]
     root = Path(os.path.commonpath([p if p.is_dir() else p.parent for p in inputs]))
     out = Path(os.path.realpath(out_dir))
+    for folder in (p if p.is_dir() else p.parent for p in inputs):
+        if out == folder or out in folder.parents:
+            # Each build puts a new folder in the output's place (graph.output): the watcher
+            # would watch the first build's input folder, gone, and never rebuild again.
+            raise UsageError(f"--watch cannot write into {out}: it holds the input folder {folder}, and each build "
+                             "replaces the output folder; choose an output folder outside the input with -o")
     ignored = (out, out.parent / f".{out.name}.linkgraph-staging")
     published: dict[str, Counter] = {}  # problem codes per file in the outputs now published
     memo = Memo()  # what one build computed that the next can reuse (the same bytes either way)

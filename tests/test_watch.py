@@ -146,3 +146,23 @@ def test_ctrl_c_ends_the_watch_with_exit_0_and_nothing_left(tmp_path):
     assert "Traceback" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "out"]
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.parametrize("where", ["in", ".", "file's folder"])
+def test_an_output_folder_that_is_or_holds_an_input_folder_is_refused(tmp_path, where, capsys):
+    # Each build swaps the output folder for a new one: a watch writing into its input folder
+    # (`-o` the flat notes folder it reads) watched a folder gone after the first build and never
+    # rebuilt again, silently. A one-shot build may (its Markdown files are carried over).
+    from graph.cli import main
+    from graph.errors import UsageError
+
+    root = write_files(tmp_path / "in", FILES)
+    paths, out = {"in": ([root], root), ".": ([root], tmp_path), "file's folder": ([root / "a.md"], root)}[where]
+    before = snapshot(tmp_path)
+    stop = threading.Event()  # set by a first build, so that a watch that does start ends
+    with pytest.raises(UsageError, match="input"):
+        watch_build(paths, out, lambda rebuild: stop.set(), stop)
+    assert snapshot(tmp_path) == before  # nothing written
+    assert main(["build", *map(str, paths), "-o", str(out), "--watch", "--no-cache"]) == 2
+    assert "--watch" in capsys.readouterr().err
+    assert snapshot(tmp_path) == before  # nothing written
