@@ -69,11 +69,25 @@ def too_large(rel: str, options: ParseOptions) -> Problem:
                    f"file is larger than {options.max_file_bytes:,} bytes (docs/faults.md); not read")
 
 
+# Byte order marks of the encodings besides UTF-8 a text editor writes (Windows PowerShell 5
+# writes UTF-16LE with its BOM), the longer first: UTF-32LE's starts with UTF-16LE's.
+_WIDE_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+              (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
 def parse_bytes(data: bytes, rel: str, options: ParseOptions = ParseOptions()) -> tuple[Article | None, list[Problem]]:
-    """Decode the bytes of the file at ``rel`` and parse them; binary files are refused."""
+    """Decode the bytes of the file at ``rel`` and parse them; binary files are refused. UTF-8,
+    or UTF-16 or UTF-32 when the file starts with its byte order mark."""
+    problems: list[Problem] = []
+    wide = next(((bom, codec) for bom, codec in _WIDE_BOMS if data.startswith(bom)), None)
+    if wide is not None:
+        text = _decode_wide(data, rel, *wide, problems)
+        if "\x00" in text[:8192]:
+            return None, [Problem(rel, 0, "binary-file", "file contains NUL characters (binary, not Markdown); skipped")]
+        article, found = parse_article(text, rel, options)
+        return article, problems + found
     if b"\x00" in data[:8192]:
         return None, [Problem(rel, 0, "binary-file", "file contains NUL bytes (binary, not Markdown); skipped")]
-    problems: list[Problem] = []
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -83,6 +97,18 @@ def parse_bytes(data: bytes, rel: str, options: ParseOptions = ParseOptions()) -
         text = data.decode("utf-8", errors="replace")
     article, found = parse_article(text, rel, options)
     return article, problems + found
+
+
+def _decode_wide(data: bytes, rel: str, bom: bytes, codec: str, problems: list[Problem]) -> str:
+    """The text of UTF-16 or UTF-32 ``data`` after its ``bom``; what cannot be decoded is U+FFFD and a problem."""
+    body = data[len(bom):]
+    try:
+        return body.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = body[:exc.start].decode(codec, errors="replace").count("\n") + 1
+        problems.append(Problem(rel, line, "invalid-encoding", f"invalid {codec[:6].upper()} at byte "
+                                f"{len(bom) + exc.start}; undecodable bytes replaced by U+FFFD"))
+        return body.decode(codec, errors="replace")
 
 
 def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) -> tuple[Article | None, list[Problem]]:

@@ -240,3 +240,24 @@ def test_with_wikilinks_a_page_also_answers_to_its_file_name_an_implied_alias():
     assert (readme.aliases, readme.alias_lines) == (("docs", "README"), (0, 0))
     off = parse_article("# Note\n[[Other]]\n", "notes/sub/My Note.md")[0]
     assert (off.aliases, off.links) == ((), ())
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_file_in_utf16_or_utf32_with_its_bom_is_read_as_its_text(codec):
+    # Windows PowerShell 5 writes UTF-16LE with a BOM (`"# Note" > note.md`, Out-File): it was
+    # refused as binary (its NUL bytes), and the page was missing from the graph.
+    from graph.parse import parse_bytes
+
+    text = "---\ntitle: سوق Note\n---\nSee [b](/b).\r\n"
+    data = ("\ufeff" + text).encode(codec) if codec != "utf-16" else text.encode(codec)
+    article, problems = parse_bytes(data, "a.md")
+    assert (article.title, [link.href for link in article.links], problems) == ("سوق Note", ["/b"], [])
+    broken, problems = parse_bytes(data[:-1] if codec != "utf-32" else data[:-2], "a.md")
+    assert broken.title == "سوق Note" and [p.code for p in problems] == ["invalid-encoding"]
+
+
+def test_nul_bytes_without_a_utf16_or_utf32_bom_are_still_a_binary_file():
+    from graph.parse import parse_bytes
+
+    assert [p.code for p in parse_bytes("# A".encode("utf-16-le"), "a.md")[1]] == ["binary-file"]
+    assert [p.code for p in parse_bytes(b"\xff\xfe\x00\x00\xff\xff\x11\x00", "a.md")[1]] == ["invalid-encoding"]
