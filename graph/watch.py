@@ -7,8 +7,8 @@ parse cache, so its outputs are byte-identical to a cold build of the same files
 stats only the files the watcher reported, and once it is published, a listing of every file
 finds what the watcher missed, which is rebuilt at once. While a
 changed file has problems it did not have in the last published build (a half-typed front
-matter, say), the outputs are left as they were and the problems are reported; the next save
-that fixes it publishes again.
+matter, say; a file renamed or moved brings its own along), the outputs are left as they were
+and the problems are reported; the next save that fixes it publishes again.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def watch_build(
 
         def publish(resolution: Resolution) -> bool:
             now = _problem_codes(resolution)
-            fresh = tuple(p for p in resolution.problems
-                          if p.path in changed and now[p.path][p.code] > published.get(p.path, Counter())[p.code])
+            grown = _grown(resolution, now, published, changed)
+            fresh = tuple(p for p in resolution.problems if p.code in grown.get(p.path, ()))
             verdict.update(new=fresh, ok=not (changed and fresh))
             if verdict["ok"]:
                 published.clear()
@@ -178,6 +178,27 @@ def _problem_codes(resolution: Resolution) -> dict[str, Counter]:
     for p in resolution.problems:
         codes.setdefault(p.path, Counter())[p.code] += 1
     return codes
+
+
+def _grown(resolution: Resolution, now: dict[str, Counter], published: dict[str, Counter],
+           changed: tuple[str, ...]) -> dict[str, Counter]:
+    """Per changed file, the problem codes it has more of than in the published build. A file
+    that was not there then is compared with the problems of the files gone since (a rename or a
+    move, ``git mv`` of a folder): the problems it brought along are not new."""
+    articles = {article.path for article in resolution.corpus.articles}
+    gone = Counter()
+    for path in published.keys() - now.keys() - articles:
+        gone += published[path]
+    grown = {}
+    for path in sorted({p.path for p in resolution.problems} & set(changed)):
+        more = now[path] - published.get(path, Counter())
+        if path not in published:
+            moved = more & gone
+            gone -= moved
+            more -= moved
+        if more:
+            grown[path] = more
+    return grown
 
 
 def _relative(path: str, root: Path) -> str:

@@ -166,3 +166,34 @@ def test_an_output_folder_that_is_or_holds_an_input_folder_is_refused(tmp_path, 
     assert main(["build", *map(str, paths), "-o", str(out), "--watch", "--no-cache"]) == 2
     assert "--watch" in capsys.readouterr().err
     assert snapshot(tmp_path) == before  # nothing written
+
+
+def test_a_file_renamed_or_moved_with_the_problems_it_had_is_published(tmp_path):
+    # Its problems were new by path only: a watch of the Hugo docs (41 template-link problems in
+    # files people keep) kept its previous outputs after `git mv` of such a file, until another
+    # save, and said that a changed file had new problems.
+    shortcode = b"---\ntitle: Code\n---\nSee [it]({{% eturl code %}}) and [alpha](/a).\n"
+    root = write_files(tmp_path / "in", {**FILES, "c.md": shortcode})
+    builds: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_build, args=([root], tmp_path / "out", builds.put, stop), daemon=True)
+    thread.start()
+    try:
+        assert builds.get(timeout=60).published
+        (root / "c.md").rename(root / "d.md")
+        while (rebuild := builds.get(timeout=60)).changed != ("c.md", "d.md"):
+            pass  # the watcher may report the two names apart
+        assert rebuild.published and not rebuild.new_problems and same_as_cold(tmp_path, root)
+        (root / "sub").mkdir()
+        (root / "d.md").rename(root / "sub" / "d.md")
+        while "sub/d.md" not in (rebuild := builds.get(timeout=60)).changed:
+            pass
+        assert rebuild.published and same_as_cold(tmp_path, root)
+        (root / "sub" / "d.md").write_bytes(b"---\ntitle: [Code\n---\n")  # then a real new problem
+        (root / "sub" / "d.md").rename(root / "e.md")
+        while "e.md" not in (rebuild := builds.get(timeout=60)).changed:
+            pass
+        assert not rebuild.published and {p.code for p in rebuild.new_problems} == {"yaml-error"}
+    finally:
+        stop.set()
+        thread.join(timeout=30)
