@@ -72,6 +72,7 @@ def watch_build(
                              "replaces the output folder; choose an output folder outside the input with -o")
     ignored = (out, out.parent / f".{out.name}.linkgraph-staging")
     published: dict[str, Counter] = {}  # problem codes per file in the outputs now published
+    departed: Counter = Counter()  # problem codes of the files the last published build saw go
     memo = Memo()  # what one build computed that the next can reuse (the same bytes either way)
 
     def run(changed: tuple[str, ...], touched: frozenset[str] | None = None, first: bool = False) -> None:
@@ -80,10 +81,13 @@ def watch_build(
 
         def publish(resolution: Resolution) -> bool:
             now = _problem_codes(resolution)
-            grown = _grown(resolution, now, published, changed)
+            gone = _gone(resolution, now, published)
+            grown = _grown(now, published, changed, gone + departed)
             fresh = tuple(p for p in resolution.problems if p.code in grown.get(p.path, ()))
             verdict.update(new=fresh, ok=not (changed and fresh))
             if verdict["ok"]:
+                departed.clear()  # kept one build: a rename's two names may come in two batches
+                departed.update(gone)
                 published.clear()
                 published.update(now)
             return bool(verdict["ok"])
@@ -98,7 +102,7 @@ def watch_build(
         on_build(Rebuild(changed, time.perf_counter() - start, result, bool(verdict["ok"]), verdict["new"]))
 
     def wanted(change: object, path: str) -> bool:
-        p = Path(path)
+        p = _real(path)
         if any(p == folder or folder in p.parents for folder in ignored):
             return False
         parts = p.relative_to(root).parts if root in p.parents else p.parts[-1:]
@@ -180,17 +184,22 @@ def _problem_codes(resolution: Resolution) -> dict[str, Counter]:
     return codes
 
 
-def _grown(resolution: Resolution, now: dict[str, Counter], published: dict[str, Counter],
-           changed: tuple[str, ...]) -> dict[str, Counter]:
-    """Per changed file, the problem codes it has more of than in the published build. A file
-    that was not there then is compared with the problems of the files gone since (a rename or a
-    move, ``git mv`` of a folder): the problems it brought along are not new."""
+def _gone(resolution: Resolution, now: dict[str, Counter], published: dict[str, Counter]) -> Counter:
+    """The problem codes of the files in the published build that this one no longer reads."""
     articles = {article.path for article in resolution.corpus.articles}
     gone = Counter()
     for path in published.keys() - now.keys() - articles:
         gone += published[path]
+    return gone
+
+
+def _grown(now: dict[str, Counter], published: dict[str, Counter], changed: tuple[str, ...],
+           gone: Counter) -> dict[str, Counter]:
+    """Per changed file, the problem codes it has more of than in the published build. A file
+    that was not there then is compared with the problems of the files ``gone`` since (a rename or
+    a move, ``git mv`` of a folder): the problems it brought along are not new."""
     grown = {}
-    for path in sorted({p.path for p in resolution.problems} & set(changed)):
+    for path in sorted(now.keys() & set(changed)):
         more = now[path] - published.get(path, Counter())
         if path not in published:
             moved = more & gone
@@ -201,9 +210,17 @@ def _grown(resolution: Resolution, now: dict[str, Counter], published: dict[str,
     return grown
 
 
+def _real(path: str) -> Path:
+    """A reported path with its folder's symbolic links resolved: the watcher reports paths through
+    the link a watch was given, and the root, the output folder and the problems' paths are resolved.
+    (Compared unresolved, a watch through a link wrote into an output folder inside its input and
+    was woken by its own writes, rebuilding without end, and took changed files for others.)"""
+    return Path(os.path.realpath(os.path.dirname(os.path.abspath(path)))) / os.path.basename(path)
+
+
 def _relative(path: str, root: Path) -> str:
     """A changed path as problems name it: relative to the input root, POSIX separators."""
     try:
-        return Path(path).relative_to(root).as_posix()
+        return _real(path).relative_to(root).as_posix()
     except ValueError:
         return path

@@ -173,7 +173,7 @@ def test_a_file_renamed_or_moved_with_the_problems_it_had_is_published(tmp_path)
     # files people keep) kept its previous outputs after `git mv` of such a file, until another
     # save, and said that a changed file had new problems.
     shortcode = b"---\ntitle: Code\n---\nSee [it]({{% eturl code %}}) and [alpha](/a).\n"
-    root = write_files(tmp_path / "in", {**FILES, "c.md": shortcode})
+    root = write_files(tmp_path / "in", {**FILES, "c.md": shortcode, "sub/b2.md": FILES["b.md"]})
     builds: queue.Queue = queue.Queue()
     stop = threading.Event()
     thread = threading.Thread(target=watch_build, args=([root], tmp_path / "out", builds.put, stop), daemon=True)
@@ -181,19 +181,69 @@ def test_a_file_renamed_or_moved_with_the_problems_it_had_is_published(tmp_path)
     try:
         assert builds.get(timeout=60).published
         (root / "c.md").rename(root / "d.md")
-        while (rebuild := builds.get(timeout=60)).changed != ("c.md", "d.md"):
-            pass  # the watcher may report the two names apart
+        while "d.md" not in (rebuild := builds.get(timeout=60)).changed:
+            pass  # the watcher may report the two names in two batches
         assert rebuild.published and not rebuild.new_problems and same_as_cold(tmp_path, root)
-        (root / "sub").mkdir()
-        (root / "d.md").rename(root / "sub" / "d.md")
+        (root / "d.md").rename(root / "sub" / "d.md")  # a folder watched from the start
         while "sub/d.md" not in (rebuild := builds.get(timeout=60)).changed:
             pass
         assert rebuild.published and same_as_cold(tmp_path, root)
-        (root / "sub" / "d.md").write_bytes(b"---\ntitle: [Code\n---\n")  # then a real new problem
-        (root / "sub" / "d.md").rename(root / "e.md")
+        (root / "sub" / "d.md").unlink()  # a move the watcher reports in two batches, as two builds
+        while (rebuild := builds.get(timeout=60)).changed != ("sub/d.md",):
+            pass
+        (root / "d2.md").write_bytes(shortcode)
+        while "d2.md" not in (rebuild := builds.get(timeout=60)).changed:
+            pass
+        assert rebuild.published and same_as_cold(tmp_path, root)
+        (root / "d2.md").write_bytes(b"---\ntitle: [Code\n---\n")  # then a real new problem
+        (root / "d2.md").rename(root / "e.md")
         while "e.md" not in (rebuild := builds.get(timeout=60)).changed:
             pass
         assert not rebuild.published and {p.code for p in rebuild.new_problems} == {"yaml-error"}
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def test_a_watch_through_a_symbolic_link_names_changed_files_as_problems_do(tmp_path):
+    # The watcher reports paths through the link the watch was given; they were compared with
+    # the problems' paths (relative to the resolved root) as absolute paths, so a file broken
+    # mid-edit was never a changed file with new problems: its broken state was published.
+    write_files(tmp_path / "real", FILES)
+    link = tmp_path / "link"
+    link.symlink_to("real")
+    builds: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_build, args=([link], tmp_path / "out", builds.put, stop), daemon=True)
+    thread.start()
+    try:
+        assert builds.get(timeout=60).published
+        good = snapshot(tmp_path / "out")
+        (link / "a.md").write_bytes(b"---\ntitle: [Alpha\n---\nSee [beta](/b).\n")  # invalid YAML
+        rebuild = builds.get(timeout=60)
+        assert rebuild.changed == ("a.md",)
+        assert not rebuild.published and {p.path for p in rebuild.new_problems} == {"a.md"}
+        assert snapshot(tmp_path / "out") == good
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def test_a_watch_through_a_symbolic_link_is_not_woken_by_its_own_outputs(tmp_path):
+    # An output folder inside the input, the input given through a link: the watch's own
+    # writes (its output and staging folders, by their unresolved names) woke it: 57 rebuilds in
+    # 12 s with no edit, without end.
+    write_files(tmp_path / "real", FILES)
+    link = tmp_path / "link"
+    link.symlink_to("real")
+    builds: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_build, args=([link], link / "out", builds.put, stop), daemon=True)
+    thread.start()
+    try:
+        assert builds.get(timeout=60).published
+        with pytest.raises(queue.Empty):
+            builds.get(timeout=3)
     finally:
         stop.set()
         thread.join(timeout=30)
