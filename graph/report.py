@@ -121,17 +121,30 @@ def _lines(values: tuple) -> str:
     path, links, kinds, targets = values
     s = encode_basestring  # the C string encoder behind json.dumps(..., ensure_ascii=False)
     path, classes = s(path), [s(kind) for kind in LinkClass.ALL]
-    return "".join(
+    return _one_line("".join(
         f'{{"path": {path}, "line": {link.line}, "href": {s(link.href)}, "text": {s(link.text)}, '
         f'"section": {s(link.section)}, "syntax": {s(link.syntax)}, "class": {classes[kind]}, '
         f'"target": {"null" if target is None else s(target)}}}\n'
-        for link, kind, target in zip(links, kinds, targets))
+        for link, kind, target in zip(links, kinds, targets)))
+
+
+_SEPARATORS = str.maketrans({"\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def _one_line(text: str) -> str:
+    """JSON ``text`` with U+2028 and U+2029 escaped: JSON allows them raw, but they end a line for
+    ``str.splitlines()`` (and for JavaScript before ES2019), so a record would read as two."""
+    return text.translate(_SEPARATORS) if "\u2028" in text or "\u2029" in text else text
 
 
 def write_report(report: dict, out: TextIO) -> None:
     """Write the report as JSON, one list item per line: readable, diffable, and fast, since
     each line goes through the C encoder."""
-    encode = json.JSONEncoder(ensure_ascii=False).encode
+    encoder = json.JSONEncoder(ensure_ascii=False).encode
+
+    def encode(value: object) -> str:
+        return _one_line(encoder(value))
+
     out.write("{\n")
     for i, (key, value) in enumerate(report.items()):
         out.write(f" {encode(key)}: ")

@@ -23,6 +23,18 @@ def test_links_jsonl_holds_every_occurrence_and_report_json_every_problem(bad_co
     assert unsafe and all(link["target"] is None for link in unsafe)
 
 
+def test_line_and_paragraph_separators_never_split_a_record(tmp_path):
+    # JSON allows U+2028 and U+2029 raw, but str.splitlines() (and JavaScript before ES2019) ends
+    # a line at each: a JSON Lines reader would get half a record.
+    write_files(tmp_path / "in", {"a.md": "# A\u2028B\n[x\u2028y](/b\u2029c) [z](/d)\n".encode()})
+    result = build([tmp_path / "in"], tmp_path / "out")
+    text = written_file(result, "links.jsonl").read_text(encoding="utf-8")
+    records = [json.loads(line) for line in text.splitlines()]
+    assert [r["href"] for r in records] == ["/b\u2029c", "/d"] and records[0]["target"] == "b\u2029c"
+    report = written_file(result, "report.json").read_text(encoding="utf-8")
+    assert "\u2028" not in report and "\u2029" not in report and json.loads(report)["counts"]["files"] == 1
+
+
 def test_most_wanted_missing_is_ordered_by_demand(tmp_path):
     result = build([GLOSSARY], tmp_path)
     wanted = result.report["most_wanted_missing"]
