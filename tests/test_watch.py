@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 import pytest
 
@@ -23,26 +24,30 @@ FILES = {
 }
 
 
+@contextmanager
+def watch_thread(roots: list, out, **options):
+    """``watch_build`` of ``roots`` into ``out`` in a thread; yields ``next_build(timeout=60)``,
+    and stops the watch on leaving."""
+    builds: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    thread = threading.Thread(target=watch_build, args=(roots, out, builds.put, stop), kwargs=options, daemon=True)
+    thread.start()
+    try:
+        yield lambda timeout=60: builds.get(timeout=timeout)
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+
 
 @pytest.fixture
 def watching(tmp_path):
     """A watch of tmp_path/in into tmp_path/out in a thread; yields (input root, next build)."""
     root = write_files(tmp_path / "in", FILES)
-    builds: queue.Queue = queue.Queue()
-    stop = threading.Event()
-    thread = threading.Thread(target=watch_build, args=([root], tmp_path / "out", builds.put, stop),
-                              kwargs={"cache_dir": tmp_path / "cache"}, daemon=True)
-    thread.start()
-
-    def next_build():
-        return builds.get(timeout=60)
-
-    first = next_build()
-    assert first.changed == () and first.published
-    yield root, next_build
-    stop.set()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
+    with watch_thread([root], tmp_path / "out", cache_dir=tmp_path / "cache") as next_build:
+        first = next_build()
+        assert first.changed == () and first.published
+        yield root, next_build
     assert not (tmp_path / ".out.linkgraph-staging").exists()  # what the watch kept went with it
 
 
@@ -174,76 +179,58 @@ def test_a_file_renamed_or_moved_with_the_problems_it_had_is_published(tmp_path)
     # save, and said that a changed file had new problems.
     shortcode = b"---\ntitle: Code\n---\nSee [it]({{% eturl code %}}) and [alpha](/a).\n"
     root = write_files(tmp_path / "in", {**FILES, "c.md": shortcode, "sub/b2.md": FILES["b.md"]})
-    builds: queue.Queue = queue.Queue()
-    stop = threading.Event()
-    thread = threading.Thread(target=watch_build, args=([root], tmp_path / "out", builds.put, stop), daemon=True)
-    thread.start()
-    try:
-        assert builds.get(timeout=60).published
+    with watch_thread([root], tmp_path / "out") as next_build:
+        assert next_build().published
         (root / "c.md").rename(root / "d.md")
-        while "d.md" not in (rebuild := builds.get(timeout=60)).changed:
+        while "d.md" not in (rebuild := next_build()).changed:
             pass  # the watcher may report the two names in two batches
         assert rebuild.published and not rebuild.new_problems and same_as_cold(tmp_path, root)
         (root / "d.md").rename(root / "sub" / "d.md")  # a folder watched from the start
-        while "sub/d.md" not in (rebuild := builds.get(timeout=60)).changed:
+        while "sub/d.md" not in (rebuild := next_build()).changed:
             pass
         assert rebuild.published and same_as_cold(tmp_path, root)
         (root / "sub" / "d.md").unlink()  # a move the watcher reports in two batches, as two builds
-        while (rebuild := builds.get(timeout=60)).changed != ("sub/d.md",):
+        while (rebuild := next_build()).changed != ("sub/d.md",):
             pass
         (root / "d2.md").write_bytes(shortcode)
-        while "d2.md" not in (rebuild := builds.get(timeout=60)).changed:
+        while "d2.md" not in (rebuild := next_build()).changed:
             pass
         assert rebuild.published and same_as_cold(tmp_path, root)
         (root / "d2.md").write_bytes(b"---\ntitle: [Code\n---\n")  # then a real new problem
         (root / "d2.md").rename(root / "e.md")
-        while "e.md" not in (rebuild := builds.get(timeout=60)).changed:
+        while "e.md" not in (rebuild := next_build()).changed:
             pass
         assert not rebuild.published and {p.code for p in rebuild.new_problems} == {"yaml-error"}
-    finally:
-        stop.set()
-        thread.join(timeout=30)
+
+
+def linked(tmp_path):
+    """FILES in tmp_path/real, given as tmp_path/link, a symbolic link to that folder."""
+    write_files(tmp_path / "real", FILES)
+    (tmp_path / "link").symlink_to("real")
+    return tmp_path / "link"
 
 
 def test_a_watch_through_a_symbolic_link_names_changed_files_as_problems_do(tmp_path):
     # The watcher reports paths through the link the watch was given; they were compared with
     # the problems' paths (relative to the resolved root) as absolute paths, so a file broken
     # mid-edit was never a changed file with new problems: its broken state was published.
-    write_files(tmp_path / "real", FILES)
-    link = tmp_path / "link"
-    link.symlink_to("real")
-    builds: queue.Queue = queue.Queue()
-    stop = threading.Event()
-    thread = threading.Thread(target=watch_build, args=([link], tmp_path / "out", builds.put, stop), daemon=True)
-    thread.start()
-    try:
-        assert builds.get(timeout=60).published
+    link = linked(tmp_path)
+    with watch_thread([link], tmp_path / "out") as next_build:
+        assert next_build().published
         good = snapshot(tmp_path / "out")
         (link / "a.md").write_bytes(b"---\ntitle: [Alpha\n---\nSee [beta](/b).\n")  # invalid YAML
-        rebuild = builds.get(timeout=60)
+        rebuild = next_build()
         assert rebuild.changed == ("a.md",)
         assert not rebuild.published and {p.path for p in rebuild.new_problems} == {"a.md"}
         assert snapshot(tmp_path / "out") == good
-    finally:
-        stop.set()
-        thread.join(timeout=30)
 
 
 def test_a_watch_through_a_symbolic_link_is_not_woken_by_its_own_outputs(tmp_path):
     # An output folder inside the input, the input given through a link: the watch's own
     # writes (its output and staging folders, by their unresolved names) woke it: 57 rebuilds in
     # 12 s with no edit, without end.
-    write_files(tmp_path / "real", FILES)
-    link = tmp_path / "link"
-    link.symlink_to("real")
-    builds: queue.Queue = queue.Queue()
-    stop = threading.Event()
-    thread = threading.Thread(target=watch_build, args=([link], link / "out", builds.put, stop), daemon=True)
-    thread.start()
-    try:
-        assert builds.get(timeout=60).published
+    link = linked(tmp_path)
+    with watch_thread([link], link / "out") as next_build:
+        assert next_build().published
         with pytest.raises(queue.Empty):
-            builds.get(timeout=3)
-    finally:
-        stop.set()
-        thread.join(timeout=30)
+            next_build(timeout=3)
