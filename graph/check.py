@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, replace
 from graph.mentions import MIN_CONFIDENCE, Mention, all_mentions, format_mentions
 from graph.parse import ParseOptions
 from graph.reader import discover, read_corpus
-from graph.model import LinkClass, Resolution
+from graph.model import LinkClass, Problem, Resolution
 from graph.resolve import resolve
 from graph.text import shown
 
@@ -47,6 +47,9 @@ class CheckResult:
     """Unsafe links always fail; missing ones fail unless allowed or within the threshold."""
     mentions: tuple[Mention, ...] = ()
     """Unlinked mentions, when asked for (they never fail the check)."""
+    problems: tuple[Problem, ...] = ()
+    """The input's problems, as a build reports them (paths as ``bad``'s); they do not fail the
+    check: a file it could not read is said, not passed over in silence."""
 
 
 def check_links(
@@ -61,13 +64,19 @@ def check_links(
     ``mentions`` also lists unlinked mentions; ``wikilinks`` reads ``[[Page]]`` links too."""
     root, resolution = _read(paths, default_lang, wikilinks)
     listed = _mentions(resolution, root, MIN_CONFIDENCE) if mentions else ()
-    bad = tuple(BadLink(os.path.join(root, o.path) if root != "." else o.path, o.link.line, o.link.href, o.kind, o.target if o.kind == MISSING else None)
+    bad = tuple(BadLink(_at(root, o.path), o.link.line, o.link.href, o.kind, o.target if o.kind == MISSING else None)
                 for o in resolution.occurrences if o.kind in (MISSING, UNSAFE))
     missing = sum(1 for b in bad if b.kind == MISSING)
     unsafe = len(bad) - missing
     missing_fails = not allow_missing and missing > (max_missing or 0)
+    problems = tuple(replace(p, path=_at(root, p.path)) for p in resolution.problems)
     return CheckResult(resolution.corpus.files, len(resolution.occurrences), bad, missing, unsafe,
-                       failed=bool(unsafe) or missing_fails, mentions=listed)
+                       failed=bool(unsafe) or missing_fails, mentions=listed, problems=problems)
+
+
+def _at(root: str, path: str) -> str:
+    """A path relative to the input root as an editor in the current folder opens it."""
+    return os.path.join(root, path) if root != "." else path
 
 
 def find_mentions(paths: Iterable[str | os.PathLike[str]], default_lang: str | None = None,
@@ -87,7 +96,7 @@ def _read(paths: Iterable[str | os.PathLike[str]], default_lang: str | None,
 
 def _mentions(resolution: Resolution, root: str, min_confidence: float) -> tuple[Mention, ...]:
     found = all_mentions(resolution, min_confidence)
-    return found if root == "." else tuple(replace(m, path=os.path.join(root, m.path)) for m in found)
+    return found if root == "." else tuple(replace(m, path=_at(root, m.path)) for m in found)
 
 
 def _shown(root) -> str:

@@ -283,13 +283,18 @@ def _build_spark(args: argparse.Namespace) -> int:
     return 1 if args.strict and report["counts"]["problems"] else 0
 
 
+def _print_problems(problems) -> None:
+    """Each problem on stderr as ``path:line: message [code]``, as every command reports them."""
+    for p in problems:
+        print(shown(f"{p.path}:{p.line}: {p.message} [{p.code}]"), file=sys.stderr)
+
+
 def _print_build(result, problems) -> None:
     from graph.report import summary
 
     for warning in result.warnings:
         print(f"linkgraph build: warning: {shown(warning)}", file=sys.stderr)
-    for p in problems:
-        print(shown(f"{p.path}:{p.line}: {p.message} [{p.code}]"), file=sys.stderr)
+    _print_problems(problems)
     print(summary(result.report), file=sys.stderr)
     if result.model is not None:
         print(f"related terms: {result.model.note}", file=sys.stderr)
@@ -312,8 +317,7 @@ def _watch(args: argparse.Namespace, options: dict) -> int:
         if rebuild.error:
             print(f"{names} changed: error: {shown(rebuild.error)}; previous outputs kept", file=sys.stderr)
             return
-        for p in rebuild.new_problems:
-            print(shown(f"{p.path}:{p.line}: {p.message} [{p.code}]"), file=sys.stderr)
+        _print_problems(rebuild.new_problems)
         total = len(rebuild.result.resolution.problems)
         outcome = "rebuilt" if rebuild.published else "previous outputs kept, a changed file has new problems"
         print(f"{names} changed: {outcome} in {rebuild.seconds:.2f} s, {total} problems", file=sys.stderr)
@@ -388,6 +392,7 @@ def _check(args: argparse.Namespace) -> int:
     text = format_check(result, args.result_format)
     if text:
         print(text)
+    _print_problems(result.problems)
     print(verdict(result), file=sys.stderr)
     return 1 if result.failed else 0
 

@@ -67,5 +67,20 @@ def test_json_and_writes_nothing(corpus, capsys):
     assert format_check(check_links([corpus / "en" / "sec.md"])).endswith("en/sec.md:4: /finra (missing)")
 
 
+def test_problems_in_the_input_are_reported_and_do_not_fail_it(tmp_path, capsys, monkeypatch):
+    # A file the check could not read was passed over in silence: "2 files ... -> ok".
+    root = write_files(tmp_path / "in", {"a.md": b"---\ntitle: [A\n---\n[b](/b)\n", "b.md": b"# B\n"})
+    (root / "loop.md").symlink_to("loop.md")
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "in"]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("in/a.md:3: front matter is not valid YAML") and err[0].endswith("[yaml-error]")
+    assert err[1].startswith("in/loop.md:0: ") and err[1].endswith("[unreadable]")
+    assert err[2] == "2 files, 1 links: 0 missing, 0 unsafe -> ok"
+    assert main(["check", "in", "--format", "json"]) == 0
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    assert [(p["path"], p["code"]) for p in problems] == [("in/a.md", "yaml-error"), ("in/loop.md", "unreadable")]
+
+
 def test_unknown_path_is_a_usage_error(tmp_path, capsys):
     assert main(["check", str(tmp_path / "nope")]) == 2
