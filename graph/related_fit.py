@@ -32,7 +32,6 @@ from graph.model import NodeKind
 from graph.related import (DEFAULT_MODEL, HUB_AWARE_MODEL, PAGERANK_EPSILON, SCORES, SIGNALS, Scores, hub_discount,
                            pagerank_walk)
 from graph.related_index import IndexedGraph, RelatedModel, distinct, field_text
-from graph.textindex import spans
 
 SEED = 0
 HIDE = 0.2

@@ -14,7 +14,7 @@ from bisect import insort
 from collections import Counter, defaultdict
 from dataclasses import replace
 from itertools import chain, compress, count
-from operator import attrgetter, is_not, itemgetter
+from operator import attrgetter, is_not
 
 from graph.model import Article, Changes, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
 from graph.parse import language_root
