@@ -19,6 +19,7 @@ from graph.exporters import EXPORTERS, ExportOptions, get_exporter
 from graph.index_state import INDEX_STATE, index_digest, index_inputs, state_text, stored_index
 from graph.memo import Memo
 from graph.model import Resolution
+from graph.numbered import positions
 from graph.output import STATE_DIR, OutputFolder, read_state_file, write_file
 from graph.parse import ParseOptions
 from graph.reader import Discovery, discover, read_corpus, rediscover
@@ -27,7 +28,7 @@ from graph.related_fit import fit_related
 from graph.related_index import INDEX_FILE, RelatedModel, attach_mentions, attach_text_index, index_view
 from graph.report import LINKS_FILE, REPORT_FILE, link_keys, make_report, pieces_links, write_links, write_report
 from graph.resolve import resolve
-from graph.splice import Previous, Spliced, node_keys, positions, read_table, table_path, write_spliced
+from graph.splice import Previous, Spliced, node_keys, read_table, table_path, write_spliced
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
 from graph.workers import fork_available, memory_used, pool
 
@@ -134,7 +135,7 @@ _TASKS: list[Callable[[], object]] = []
 
 
 NUMBERED = ("graph.graphml", "graph.gexf")
-"""Files of ``graph.splice.numbered_pieces``, which share the positions of the nodes."""
+"""Files of ``graph.numbered.numbered_pieces``, which share the positions of the nodes."""
 EXPLORER_FILE = EXPORTERS["html"].filename
 
 

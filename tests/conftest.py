@@ -144,7 +144,8 @@ def rendered_both_ways(module, G, monkeypatch) -> str:
     """The graph file of exporter ``module`` (GraphML, GEXF), rendered with its writer's own
     edge_run and with the generic one; asserts they are the same text and returns it."""
     from graph.exporters import ExportOptions
-    from graph.splice import IdLines, render
+    from graph.numbered import IdLines
+    from graph.splice import render
 
     fast = "".join(render(module.pieces(G, ExportOptions("https://example.org/"))))
     monkeypatch.setattr(module._Writer, "edge_run", IdLines.edge_run)

@@ -7,6 +7,7 @@ import os
 
 import pytest
 
+import graph.numbered as numbered
 import graph.pipeline as pipeline
 import graph.splice as splice
 from graph.pipeline import build
@@ -152,7 +153,7 @@ def test_a_node_inserted_late_rewrites_only_the_id_lines_that_changed(tmp_path, 
     # "zzz" sorts after every concept: the keywords move, no article does, so each piece with an
     # edge to a keyword has those id lines rewritten in place, and none is renumbered whole
     link = edit("ar/bank.md", "[فينرا](/finra)", "[فينرا](/finra) [زد](/zzz)")
-    monkeypatch.setattr(splice, "_renumbered", None)
+    monkeypatch.setattr(numbered, "_renumbered", None)
     warm, _ = rebuild_equals_cold(tmp_path, corpus, link)
     assert warm.spliced[name].renumbered == 4  # finra's edges, and the nodes of the 3 keywords
     # and back: zzz deleted, the keywords move back
@@ -176,7 +177,7 @@ def test_old_positions_that_do_not_match_the_old_bytes_are_not_used(tmp_path, co
         self.rows, self.moved = rows, set() if guess == "none-moved" else set(self.ids) - {"finra"}
         self.was = {node: i + 1 for node, i in self.ids.items()}
         return self
-    monkeypatch.setattr(splice._LastPositions, "__call__", wrong)
+    monkeypatch.setattr(numbered._LastPositions, "__call__", wrong)
     warm, _ = rebuild_equals_cold(tmp_path, corpus, edit("ar/bank.md", "[فينرا](/finra)", "[فينرا](/finra) [زد](/zzz)"))
     assert warm.spliced["graph.gexf"].renumbered == 4
 

@@ -15,7 +15,8 @@ from xml.sax.saxutils import escape, quoteattr
 import networkx as nx
 
 from graph.fields import JOIN, edge_field_types, node_field_types, node_fields
-from graph.splice import IdLines, Piece, file_context, numbered_pieces, render
+from graph.numbered import IdLines, numbered_pieces
+from graph.splice import Piece, file_context, render
 
 _HEADER = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -58,7 +59,7 @@ def _kept(options) -> dict | None:
 
 
 class _Writer(IdLines):
-    """How GEXF writes the numbered elements (``graph.splice.numbered_pieces``)."""
+    """How GEXF writes the numbered elements (``graph.numbered.numbered_pieces``)."""
 
     indent = "      "
 
