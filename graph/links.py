@@ -20,7 +20,7 @@ from html.parser import HTMLParser
 import pyromark
 
 from graph.model import Link, Problem, new_record
-from graph.slugs import SITE_ADDRESSES
+from graph.slugs import ADDRESS_SUFFIX, SITE_ADDRESSES
 from graph.text import plain
 
 _OPTIONS = pyromark.Options.ENABLE_TABLES
@@ -32,7 +32,8 @@ as written, without the ``|shown text`` (graph.resolve reads that form)."""
 _LOOKS_LIKE_LINK = re.compile(r"\[[^\]\n]*\]\(([^)\n]*)(\)|$)", re.MULTILINE)
 _SYNTAX = {"Inline": "inline", "Reference": "reference", "Collapsed": "reference",
            "Shortcut": "reference", "Autolink": "autolink", "Email": "autolink"}
-_ADDRESS_DESTINATION = re.compile(r"\]\(\s*(%s)\s*\)" % "|".join(f"(?:{p.pattern})" for _, p in SITE_ADDRESSES))
+_ADDRESS_DESTINATION = re.compile(r"\]\(\s*((?:%s)(?:%s)?)\s*\)" % (
+    "|".join(f"(?:{p.pattern})" for _, p in SITE_ADDRESSES), ADDRESS_SUFFIX.pattern))
 _HTML_BLOCK_WHY = "it sits inside a raw HTML block, which only a blank line ends"
 # The keywords _markupbase.parse_marked_section accepts after "<![" (any other raises AssertionError).
 _MARKED_SECTION = re.compile(r"(?i:temp|cdata|ignore|include|rcdata|if|else|endif)(?![-_.a-zA-Z0-9])")

@@ -348,6 +348,8 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     if scheme:
         name = scheme.group(1).lower()
         return ((UNSAFE, f"{name}: scheme", None) if name in UNSAFE_SCHEMES else (EXTERNAL, None, None))
+    if "\\" in href:
+        href = _windows_path(href)
     if href.startswith("//"):
         return EXTERNAL, None, None
     path = decode_path(href.split("#", 1)[0].split("?", 1)[0])
@@ -371,6 +373,14 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     return LOOKUP, page_path(below if other_root else joined), page_path(joined)
 
 
+def _windows_path(href: str) -> str:
+    """A path written with Windows' separators (``..\\guide\\setup.md``) as browsers read it: the
+    WHATWG URL parser takes a backslash in a web address's path for "/" (so ``\\\\host\\x`` is
+    ``//host/x``, another site); one in the ``?query`` or ``#fragment`` stays, as does ``%5C``."""
+    end = min((i for i in (href.find("?"), href.find("#")) if i >= 0), default=len(href))
+    return href[:end].replace("\\", "/") + href[end:]
+
+
 def _site_address(how: str, path: str, site_dir: str, folder: str) -> tuple[str, str | None, str | None]:
     """``href_target`` of the page a site generator's address (``graph.slugs.site_address``) names.
 
@@ -386,14 +396,14 @@ def _site_address(how: str, path: str, site_dir: str, folder: str) -> tuple[str,
         kind, key, file_key = href_target(path, site_dir, folder)
         if kind != LOOKUP or path.startswith("."):
             return kind, key, file_key
-        beside = page_path(posixpath.normpath(posixpath.join(folder, decode_path(path.split("#", 1)[0]))))
+        beside = page_path(posixpath.normpath(posixpath.join(folder, decode_path(path.split("#", 1)[0].split("?", 1)[0]))))
         return href_target("/" + path, site_dir, folder)[:2] + (beside,)
     if how == "post":
         path = "_posts/" + path.lstrip("/")
     kind, key, _ = href_target("/" + path.lstrip("/"), site_dir, folder)
     if kind != LOOKUP or how == "url" or how == "ref":
         return kind, key, None
-    return kind, key, page_path(decode_path(path.lstrip("/").split("#", 1)[0]))  # from the corpus root
+    return kind, key, page_path(decode_path(path.lstrip("/").split("#", 1)[0].split("?", 1)[0]))  # from the corpus root
 
 
 def _wikilink(name: str, site_dir: str, folder: str) -> tuple[str, str | None, str | None]:

@@ -39,15 +39,23 @@ generator replaces with that address before it reads the Markdown: so a link wri
 is a link to that page (``site_address``). Hugo's ``.Site.BaseURL`` is not among them: Hugo runs
 no template in a page's Markdown, where it stays text."""
 
+ADDRESS_SUFFIX = re.compile(r"[?#][^\s()<>]*")
+"""A ``?query`` or ``#anchor`` written after a generator's address (``{% post_url x %}#intro``):
+part of the page's address the generator writes out, so of the link."""
+
 
 def site_address(href: str) -> tuple[str, str] | None:
-    """(how, path) of an href made of one of ``SITE_ADDRESSES`` and nothing else, path unquoted;
+    """(how, path) of an href made of one of ``SITE_ADDRESSES`` and nothing else but an
+    ``ADDRESS_SUFFIX`` (kept on the path), path unquoted;
     how: ``ref`` (Hugo: beside the page, then from the language root), ``file`` (a file from the
     site's root), ``post`` (a post's name, Jekyll's ``_posts``), ``url`` (an address from the site root)."""
     for how, pattern in SITE_ADDRESSES:
-        if m := pattern.fullmatch(href):
+        if m := pattern.fullmatch(href) or pattern.match(href):
+            suffix = href[m.end():]
+            if suffix and ADDRESS_SUFFIX.fullmatch(suffix) is None:
+                continue
             path = m[1]
-            return how, path[1:-1] if path[0] in "\"'`" else path
+            return how, (path[1:-1] if path[0] in "\"'`" else path) + suffix
     return None
 
 

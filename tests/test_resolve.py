@@ -70,6 +70,15 @@ SITE = {
     ("https://{{ site.host }}/x", "template", None),
     ("{% url 'finra' %}", "template", None),
     ("/a{b}", "missing", "a{b}"),
+    # A path written on Windows: browsers (the WHATWG URL parser) read a backslash as "/" in an
+    # address's path, so these are the links they follow, and "..\\" climbing out is unsafe.
+    ("sub\\deep.md", "resolved", "sub/deep"),
+    (".\\sub\\deep.md#h", "resolved", "sub/deep"),
+    ("..\\English\\Series7.md", "resolved", "Series7"),
+    ("/\\\\cdn.example/x", "external", None),  # Markdown's escaped backslash: the href /\h is //h, https://h
+    ("../../..\\etc\\passwd", "unsafe", None),  # (a Markdown "..\.." is "...." as "\." is an escaped ".")
+    ("sub%5Cdeep.md", "missing", "sub\\deep"),  # an escaped backslash stays one
+    ("/finra#a\\b", "resolved", "finra"),
 ])
 def test_link_classes(href, kind, target):
     files = dict(SITE)
@@ -95,6 +104,11 @@ def test_link_classes(href, kind, target):
     ("{{site.url}}{{site.baseurl}}/finra/", "resolved", "finra"),
     ("{{ 'bank' | relative_url }}", "resolved", "bank"),
     ("{% post_url 2024-01-02-hi %}", "missing", "_posts/2024-01-02-hi"),
+    # An anchor or query after the tag is on the page's address, as Jekyll writes it out.
+    ("{% link Texts/Arabic/sub/deep.md %}#part", "resolved", "sub/deep"),
+    ("{{ site.baseurl }}{% link Texts/Arabic/bank.md %}?x=1#y", "resolved", "bank"),
+    ("{{ '/bank/' | relative_url }}#z", "resolved", "bank"),
+    ('{{< ref "finra" >}}#history', "resolved", "finra"),
     ("{{ site.baseurl }}/../../x", "unsafe", None),
 ])
 def test_a_site_generator_address_as_destination_is_the_link_the_site_makes(href, kind, target):
