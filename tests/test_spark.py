@@ -9,6 +9,7 @@ why, when PySpark or Java is missing (.ci/run installs the ``spark`` extra; Java
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import networkx as nx
+import pyoxigraph
 import pytest
 
 from conftest import BAD_FILES, GLOSSARY, HUGO, INVESTORSWIKI, PROJECT, need, snapshot, write_files
@@ -156,13 +158,24 @@ RULES = {
 
 # Names Spark's file sources treat apart: hidden, '_' first (Hugo's _index.md), URI-escaped characters.
 ZERO_BYTE = {"Texts/bad/_index.md": b"", "Texts/bad/.hidden.md": b"", "Texts/bad/a+b c%41.md": b""}
+# Names the local build spells otherwise: NFC (a name stored in NFD, as macOS writes it), controls as \xNN.
+RESPELT = {"Texts/bad/cafe\u0301.md": "# NFD\n[c](/bad/caf\u00e9)\n".encode(),
+           "Texts/bad/esc\x1b.md": b"# Esc\n[g](/good)\n"}
 
 
-def test_rules_bad_input_and_zero_byte_files_give_the_same_graph_and_report(spark, tmp_path):
+@pytest.mark.parametrize("listing", ["local", "spark"])
+def test_rules_bad_input_and_zero_byte_files_give_the_same_graph_and_report(spark, tmp_path, monkeypatch,
+                                                                             listing):
+    """``listing``: who lists the files — the local build's listing (inputs on the local file
+    system) or Spark's own (any other file system: HDFS, S3), made to list local files here."""
+    if listing == "spark":
+        monkeypatch.setattr("graph.spark.engine._local_inputs", lambda inputs: None)
     # Spark's file scan leaves zero-byte files out: the engine finds them in its listing.
     bad = {f"Texts/bad/{k}": v for k, v in BAD_FILES.items()}
-    corpus = write_files(tmp_path / "in", {**RULES, **bad, **ZERO_BYTE})
+    corpus = write_files(tmp_path / "in", {**RULES, **bad, **ZERO_BYTE, **RESPELT})
     report = assert_equivalent(spark, [corpus / "Texts"], tmp_path)
+    audit = [json.loads(line) for line in parts(tmp_path / "spark out%41" / "links.jsonl")]
+    assert {"bad/café.md", "bad/esc\\x1b.md"} <= {x["path"] for x in audit}
     codes = {p["code"] for p in report["problems"]}
     assert {"duplicate-slug", "case-variant-slug", "unsafe-link", "template-link", "yaml-error", "binary-file",
             "empty-file", "alias-conflict", "case-variant-alias"} <= codes
@@ -170,6 +183,53 @@ def test_rules_bad_input_and_zero_byte_files_give_the_same_graph_and_report(spar
         ("English/lender.md", 3), ("English/new.md", 3), ("English/shared-a.md", 3), ("English/shared-b.md", 5)]
     empty = {p["path"] for p in report["problems"] if p["code"] == "empty-file"}
     assert {"bad/empty.md", "bad/_index.md", "bad/.hidden.md", "bad/a+b c%41.md"} <= empty
+
+
+# Names Hadoop's paths and listing treat apart, bytes the local reader decodes, entries the local
+# listing refuses (links to folders, out of the root, dangling or looping; a FIFO; a folder named
+# like a file); under two roots with the same relative paths and a single file given as a root.
+HOSTILE_NAMES = ["sp ace", "pct%20", "pct%", "hash#x", "q?x", "col:on", "br[a]", "cur{l}", "st*ar", "_draft",
+                 "_posts/p", ".hidden/h", ".dot", "part-00000", "back\\slash", "new\nline", "x\ufffe", "a" * 240,
+                 "caf\u00e9", "nfd/cafe\u0301", "nfd/caf\u00e9", "plus+x", "semi;x", "quote'x", 'dq"x', "tilde~x"]
+HOSTILE_BYTES = {
+    "u16.md": b"\xff\xfe" + "# Sixteen\n[a](/good)\n".encode("utf-16-le"),
+    "u32.md": b"\xff\xfe\x00\x00" + "# Thirty-two\n".encode("utf-32-le"),
+    "u16-bad.md": b"\xff\xfe\x00\xd8\x41\x00",
+    "surrogate.md": b'{\n "title": "S", "aliases": ["\\ud800", "ok\\udfffx"]\n}\n[x](/good)\n',
+    "nonchar.md": "# F\n[x](/a\ufffeb) [y](/c\uffff)\n".encode(),
+    "yes.md": b"---\ntitle: Yes\nkeywords: [yes, 1.10, 010, 12:30, 2024-01-02]\n---\n",
+    "bom.md": b"\xef\xbb\xbf# Bom\n", "cr.md": b"# Cr\r[a](/good)\r", "invalid.md": b"# Inv \xff\xfe\n",
+    "big.md": b"# Big\n" + b"x" * (8 * 1024 * 1024), "good.md": b"# Good\n",
+}
+
+
+def hostile_corpus(root: Path) -> list[Path]:
+    one = write_files(root / "in" / "one", {**{f"{n}.md": f"# {n}\n[g](/good) [n](/{n})\n".encode()
+                                               for n in HOSTILE_NAMES}, **HOSTILE_BYTES})
+    (one / os.fsdecode(b"latin\xe9.md")).write_bytes(b"# Latin-1 name\n")
+    write_files(root / "in" / "two", {"sp ace.md": b"# Two\n[o](../one/sp%20ace.md)\n", "good.md": b"# Good 2\n"})
+    write_files(root / "outside", {"o.md": b"# Outside\n"})
+    for name, target in (("loop1.md", "loop2.md"), ("loop2.md", "loop1.md"), ("dangling.md", "nowhere.md"),
+                         ("inside.md", "good.md"), ("out.md", str(root / "outside" / "o.md")),
+                         ("linked", "_posts"), ("_posts/up", "..")):
+        os.symlink(target, one / name)
+    os.mkfifo(one / "fifo.md")
+    (one / "folder.md").mkdir()
+    single = write_files(root / "in" / "three", {"single.md": b"# Single\n[t](../two/good.md)\n"})
+    return [one, root / "in" / "two", single / "single.md"]
+
+
+def test_hostile_names_bytes_and_entries_give_the_same_graph_and_report(spark, tmp_path):
+    report = assert_equivalent(spark, hostile_corpus(tmp_path), tmp_path)
+    codes = {p["code"] for p in report["problems"]}
+    assert {"unsafe-file-name", "duplicate-file-name", "symlink-folder", "outside-root", "unreadable", "not-a-file",
+            "file-too-large", "invalid-encoding", "invisible-in-link"} <= codes
+    assert report["counts"]["files"] == len(HOSTILE_NAMES) - 2 + len(HOSTILE_BYTES) + 5  # no NFD twin, hidden
+    # Strict N-Triples readers take every part as it is.
+    out = tmp_path / "spark out%41"
+    n = sum(1 for f in (out / "graph.nt").glob("part-*.nt")
+            for _ in pyoxigraph.parse(path=str(f), format=pyoxigraph.RdfFormat.N_TRIPLES))
+    assert n == len(parts(out / "graph.nt"))
 
 
 WIKI = {

@@ -73,6 +73,14 @@ def build_spark(
         spark = start_session(master, conf)
     fs = _FileSystem(spark)
     inputs, root = fs.inputs(paths)
+    listing = None
+    local = _local_inputs(inputs)
+    if local is not None:
+        # On the local file system the local build's listing: its rules for names, symbolic
+        # links and special files, which Hadoop's listing does not keep (graph/spark/read.py).
+        from graph.reader import discover
+        listing = discover(local)
+        root = fs.qualify(str(listing.root))
     options = ParseOptions(default_lang, root_name=_unquoted_name(root), wikilinks=wikilinks)
     out = fs.qualify(out)
     folder = _local_folder(out)
@@ -85,23 +93,26 @@ def build_spark(
         # .report.json.crc: the checksum Hadoop wrote beside report.json before this swap was used.
         with OutputFolder(folder, output_names() | {f".{REPORT_FILE}.crc"}, FOLDERS) as held:
             staging = fs.qualify(str(held.staging))
-            report = _write_outputs(spark, fs, inputs, root, options, staging, formats, base_iri, default_lang)
+            report = _write_outputs(spark, fs, inputs, root, listing, options, staging, formats, base_iri,
+                                    default_lang)
             written = sorted(f"{out}/{entry.name}" for entry in held.staging.iterdir())
             held.commit()
         return SparkBuildResult(report, tuple(written))
     # Elsewhere each output is moved into place whole when all are written (docs/spark.md).
     staging = f"{out}/.linkgraph-spark-{uuid.uuid4().hex}"
     try:
-        report = _write_outputs(spark, fs, inputs, root, options, staging, formats, base_iri, default_lang)
+        report = _write_outputs(spark, fs, inputs, root, listing, options, staging, formats, base_iri,
+                                    default_lang)
         written = fs.publish(staging, out)
     finally:
         fs.delete(staging)
     return SparkBuildResult(report, tuple(written))
 
 
-def _write_outputs(spark, fs: _FileSystem, inputs: list[str], root: str, options: ParseOptions, staging: str,
-                   formats: tuple[str, ...], base_iri: str, default_lang: str | None) -> dict:
-    """Run the job, writing every output into the folder ``staging``; returns the report."""
+def _write_outputs(spark, fs: _FileSystem, inputs: list[str], root: str, listing, options: ParseOptions,
+                   staging: str, formats: tuple[str, ...], base_iri: str, default_lang: str | None) -> dict:
+    """Run the job, writing every output into the folder ``staging``; returns the report.
+    ``listing``: the local build's ``Discovery`` of local inputs (None: Spark lists them)."""
     from pyspark import StorageLevel
     from pyspark.sql import functions as F
 
@@ -109,14 +120,17 @@ def _write_outputs(spark, fs: _FileSystem, inputs: list[str], root: str, options
     from graph.spark.export import (NEO4J_DIR, NT_DIR, csv_headers, field_types, node_outputs, write_graph,
                                     write_report_tables)
     from graph.spark.nodes import graph_tables
-    from graph.spark.read import read_files
+    from graph.spark.read import read_files, read_local
     from graph.spark.resolve import resolve_links
 
     keep = StorageLevel.MEMORY_AND_DISK
     cached = resolved = graph = nodes = wanted = None
     try:
-        files, cached = read_files(spark, inputs, root, options, keep)
-        resolved = resolve_links(files)
+        if listing is None:
+            files, cached, listed = read_files(spark, inputs, root, options, keep)
+        else:
+            files, cached, listed = read_local(spark, listing, options, keep)
+        resolved = resolve_links(files, listed)
         graph = graph_tables(resolved)
         # One job: the articles per language (the preferred label order) and the label languages.
         per_lang = resolved.articles.where(F.col("lang").isNotNull()).groupBy("lang").count()
@@ -149,6 +163,12 @@ def _local_folder(uri: str) -> Path | None:
         return None
     path = uri.removeprefix("file:")
     return Path("/" + path[2:].partition("/")[2] if path.startswith("//") else path)
+
+
+def _local_inputs(inputs: Sequence[str]) -> list[Path] | None:
+    """The local paths of qualified inputs when all are on the local file system, else None."""
+    local = [_local_folder(uri) for uri in inputs]
+    return None if None in local else local
 
 
 def _unpersist(*tables) -> None:

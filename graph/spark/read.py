@@ -1,6 +1,14 @@
-"""Files -> one row per file, on the executors: Spark lists and reads the bytes, and each executor
-runs ``graph.parse.parse_bytes`` (the local build's parser) and the index-free part of link
-resolution (``graph.resolve.href_target``) on them. Nothing per file reaches the driver.
+"""Files -> one row per file, on the executors: each executor runs ``graph.parse.parse_bytes``
+(the local build's parser) and the index-free part of link resolution (``graph.resolve.href_target``)
+on the files' bytes.
+
+Who lists and reads the files depends on where they are. On a distributed file system (``hdfs:``,
+``s3a:``…) Spark lists and reads them, and nothing per file reaches the driver. On the local file
+system (``file:``) the driver lists them with the local build's rules (``graph.reader.discover``)
+and the executors read them with its reader: Hadoop's listing follows symbolic links to folders
+(a link to ``..`` multiplies the corpus, two make it exponential) and to files outside the root,
+drops dangling links and names Java cannot decode without a word, reads a FIFO as an empty file,
+fails the build on a name holding ``:`` and keeps NFD names as they are (docs/spark.md).
 """
 
 from __future__ import annotations
@@ -12,8 +20,9 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from graph.model import keyword_key
+from graph.model import Article, Problem, keyword_key
 from graph.parse import ParseOptions, parse_bytes, too_large
+from graph.reader import Discovery, safe_name
 from graph.resolve import LOOKUP, anchor_lang, href_target, invisible, link_folder, link_problem
 from graph.slugs import MARKDOWN_SUFFIXES, page_path
 from graph.text import field_lang
@@ -61,10 +70,46 @@ FILES_PER_PARTITION = 2_000
 makes tasks of ~30 small files, whose scheduling costs more than their parsing."""
 
 
+PROBLEM_SCHEMA = T.StructType([
+    T.StructField("path", T.StringType()), T.StructField("line", T.IntegerType()),
+    T.StructField("code", T.StringType()), T.StructField("message", T.StringType()),
+    T.StructField("stage", T.IntegerType()), T.StructField("seq", T.IntegerType()),
+])
+"""The problems table (graph.spark.resolve): ``stage`` and ``seq`` order ties as the local build does."""
+LISTING_STAGE = -1
+"""The ``stage`` of the problems of the listing: the local build reports them before any file's."""
+
+
+def read_local(spark: SparkSession, found: Discovery, options: ParseOptions,
+               keep: StorageLevel) -> tuple[DataFrame, tuple[DataFrame, ...], DataFrame]:
+    """Every file of a local build's listing (``graph.reader.discover``), read and parsed on the
+    executors by the local reader: FILE_SCHEMA rows, the tables persisted at level ``keep`` for
+    them (the caller frees them), and the listing's problems (PROBLEM_SCHEMA)."""
+    partitions = max(spark.sparkContext.defaultParallelism, -(-len(found.files) // FILES_PER_PARTITION))
+    rows = spark.sparkContext.parallelize(found.files, partitions).mapPartitions(
+        lambda part: read_partition(part, options))
+    files = spark.createDataFrame(rows, FILE_SCHEMA, verifySchema=False).persist(keep)
+    refused = spark.createDataFrame([(p.path, p.line, p.code, p.message, LISTING_STAGE, seq)
+                                     for seq, p in enumerate(found.problems)], PROBLEM_SCHEMA)
+    return files, (files,), refused
+
+
+def read_partition(part: Iterable[tuple[str, str]], options: ParseOptions) -> Iterator[tuple]:
+    """Executor side: (name, file to open) -> FILE_SCHEMA tuples, read as the local build reads
+    (``graph.reader``'s own task: no symbolic link followed on open, the size limit, its problems)."""
+    from graph.reader import _read_task, unpack
+
+    for rel, file in part:
+        *_, parsed = _read_task((0, file, rel, options, None))
+        packed, problems = parsed
+        yield file_row(rel, unpack(packed), problems)
+
+
 def read_files(spark: SparkSession, inputs: list[str], root: str, options: ParseOptions,
-               keep: StorageLevel) -> tuple[DataFrame, tuple[DataFrame, ...]]:
-    """Every Markdown file under ``inputs`` (qualified URIs under ``root``), parsed: FILE_SCHEMA rows;
-    and the tables persisted at level ``keep`` for them (the caller frees them)."""
+               keep: StorageLevel) -> tuple[DataFrame, tuple[DataFrame, ...], DataFrame]:
+    """Every Markdown file under ``inputs`` (qualified URIs under ``root``), listed and read by
+    Spark, parsed: FILE_SCHEMA rows, the tables persisted at level ``keep`` for them (the caller
+    frees them), and the listing's problems (PROBLEM_SCHEMA): names spelled unsafely."""
     scan = (spark.read.format("binaryFile")
             .option("recursiveFileLookup", "true")
             .option("ignoredPathSegmentRegex", _SKIPPED_NAMES)
@@ -76,8 +121,9 @@ def read_files(spark: SparkSession, inputs: list[str], root: str, options: Parse
     # Too large: no content (Spark reads up to 2 GiB per file; the local build reads none).
     raw = scan.select("path", F.when(F.col("length") <= options.max_file_bytes, F.col("content")).alias("content"))
     files = _parsed(spark, raw.coalesce(partitions), root, options).persist(keep)
+    refused = spark.createDataFrame([], PROBLEM_SCHEMA)  # unsafe names: each file's own problem (file_row)
     if files.count() == len(listed):
-        return files, (files,)
+        return files, (files,), refused
     # The scan leaves zero-byte files out; the local build reads them (an empty-file problem each).
     jvm = spark._jvm
     paths = DataFrame(spark._jsparkSession.createDataset(jvm.scala.collection.immutable.ArraySeq.unsafeWrapArray(
@@ -87,7 +133,7 @@ def read_files(spark: SparkSession, inputs: list[str], root: str, options: Parse
     empty = (paths.select(path.alias("path")).join(scan.select("path"), "path", "left_anti")
              .select("path", F.lit(b"").alias("content")))
     empty = _parsed(spark, empty, root, options).persist(keep)
-    return files.unionByName(empty), (files, empty)
+    return files.unionByName(empty), (files, empty), refused
 
 
 def _parsed(spark: SparkSession, raw: DataFrame, root: str, options: ParseOptions) -> DataFrame:
@@ -97,15 +143,24 @@ def _parsed(spark: SparkSession, raw: DataFrame, root: str, options: ParseOption
 
 
 def parse_partition(part: Iterable, prefix: str, options: ParseOptions) -> Iterator[tuple]:
-    """Executor side: (uri, bytes) rows -> FILE_SCHEMA tuples."""
+    """Executor side: (uri, bytes) rows -> FILE_SCHEMA tuples, each file named as the local build
+    names it (``graph.reader.safe_name``: NFC, control characters spelled ``\\xNN``)."""
     for uri, content in part:
-        rel = uri[len(prefix):] if uri.startswith(prefix) else uri.rpartition("/")[2]
-        yield file_row(rel, None if content is None else bytes(content), options)
+        rel, exact = safe_name(uri[len(prefix):] if uri.startswith(prefix) else uri.rpartition("/")[2])
+        data = None if content is None else bytes(content)
+        article, problems = parse_bytes(data, rel, options) if data is not None else (None, [too_large(rel, options)])
+        if not exact:  # the listing's problem locally (graph.reader.discover), before the file's own
+            problems = [Problem(rel, 0, "unsafe-file-name", UNSAFE_FILE_NAME), *problems]
+        yield file_row(rel, article, problems)
 
 
-def file_row(rel: str, data: bytes | None, options: ParseOptions) -> tuple:
-    """The FILE_SCHEMA row of the file at ``rel`` (``data`` None: larger than options allow)."""
-    article, problems = parse_bytes(data, rel, options) if data is not None else (None, [too_large(rel, options)])
+UNSAFE_FILE_NAME = ("file name is not valid UTF-8 or holds control characters; read under the name shown "
+                    "(such bytes written as \\xNN)")
+"""graph.reader.discover's message for a name ``safe_name`` spelled otherwise."""
+
+
+def file_row(rel: str, article: Article | None, problems: list[Problem]) -> tuple:
+    """The FILE_SCHEMA row of the file at ``rel``, from what ``parse_bytes`` made of it."""
     found = [(seq, p.line, p.code, p.message) for seq, p in enumerate(problems)]
     if article is None:
         return (rel, False, None, None, None, None, None, [], None, [], [], None, [], [], found)

@@ -26,6 +26,7 @@ from pyspark.sql import types as T
 from graph.model import Link, LinkClass
 from graph.resolve import (LOOKUP, alias_conflict_problem, case_variant_alias_problem, case_variant_problem,
                            duplicate_problem, invisible_problem)
+from graph.spark.read import PROBLEM_SCHEMA
 
 _KEEP = StorageLevel.MEMORY_AND_DISK
 ANY_LANG = "*"
@@ -52,8 +53,9 @@ class Resolved:
     """The slug index (``_index``), persisted: links and aliases are looked up in it."""
 
 
-def resolve_links(files: DataFrame) -> Resolved:
-    """Classify every link of the parsed files and pick the article that defines each concept."""
+def resolve_links(files: DataFrame, listed: DataFrame) -> Resolved:
+    """Classify every link of the parsed files and pick the article that defines each concept;
+    ``listed``: the problems of the files' listing (PROBLEM_SCHEMA), reported with the others."""
     spark = files.sparkSession
     articles = files.where("is_article").drop("is_article", "problems")
     by_identity = Window.partitionBy("slug", _scope(F.col("lang"))).orderBy("path")
@@ -86,7 +88,8 @@ def resolve_links(files: DataFrame) -> Resolved:
     link_problems = occurrences.where(F.col("problem_code").isNotNull()).select(
         "path", "line", F.col("problem_code").alias("code"), F.col("problem").alias("message"),
         F.lit(1).alias("stage"), (F.col("idx") + 1).alias("seq"))
-    problems = reading.unionByName(link_problems).unionByName(_invisible_problems(occurrences)).unionByName(
+    problems = listed.unionByName(reading).unionByName(link_problems).unionByName(
+        _invisible_problems(occurrences)).unionByName(
         spark.createDataFrame(duplicates, _PROBLEM_SCHEMA)).unionByName(
         spark.createDataFrame(variants, _PROBLEM_SCHEMA)).unionByName(
         spark.createDataFrame(alias_problems, _PROBLEM_SCHEMA)).persist(_KEEP)
@@ -94,11 +97,7 @@ def resolve_links(files: DataFrame) -> Resolved:
                                               "first_target"), problems, kept, index)
 
 
-_PROBLEM_SCHEMA = T.StructType([
-    T.StructField("path", T.StringType()), T.StructField("line", T.IntegerType()),
-    T.StructField("code", T.StringType()), T.StructField("message", T.StringType()),
-    T.StructField("stage", T.IntegerType()), T.StructField("seq", T.IntegerType()),
-])
+_PROBLEM_SCHEMA = PROBLEM_SCHEMA
 
 
 def _duplicate_row(row) -> tuple:
