@@ -28,7 +28,8 @@ import pyromark
 
 from graph.links import WIKILINK, WIKILINK_OPTIONS, LineCounter
 from graph.model import Article, LinkClass, Occurrences, Resolution
-from graph.normalize import WORD, fold, normalize, strip_article, without_proclitic
+from graph.normalize import fold, normalize, spaced, strip_article, without_proclitic
+from graph.normalize import words as text_words
 from graph.normalize import stem as _stem
 from graph.text import shown
 
@@ -128,21 +129,22 @@ def _name_path(folded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``name_path`` of folded text."""
     words = folded.split(" ")
     # Letters and digits one space apart (most names): each piece is a WORD (``[^\W_]`` is what
-    # str.isalnum accepts) and each gap a plain space, so the keys are the stems, found in C.
-    if all(map(str.isalnum, words)):
+    # str.isalnum accepts) and each gap a plain space, so the keys are the stems, found in C; not
+    # so in scripts written without spaces, whose every character is a word (``graph.normalize.words``).
+    if all(map(str.isalnum, words)) and spaced(folded):
         return tuple(words), tuple(map(stem, words))
     return _spaced_path(folded)
 
 
 def _spaced_path(folded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """``name_path`` of folded text, whatever lies between its words."""
-    words, keys, end = [], [], None
-    for m in WORD.finditer(folded):
+    found, keys, end = [], [], None
+    for m in text_words(folded):
         word = m.group()
         keys.append(_key(folded[end:m.start()] if end is not None else "", stem(word)))
-        words.append(word)
+        found.append(word)
         end = m.end()
-    return tuple(words), tuple(keys)
+    return tuple(found), tuple(keys)
 
 
 def _key(gap: str, word_stem: str) -> str:
@@ -1247,8 +1249,9 @@ class LinkMentions:
     def _anchor(self, text: str, v: str, without: Callable[[Name], Name | None]) -> tuple[tuple[Name, str], ...]:
         """((name, tier), ...) of the first name of ``v`` that ``text`` would hold as prose (nothing if
         none); ``without`` drops or re-weights the names ``a``'s links to ``v`` made."""
-        spans = [m.span() for m in WORD.finditer(text)]
-        written = WORD.findall(text)
+        found = list(text_words(text))
+        spans = list(map(_SPAN, found))
+        written = list(map(_GROUP, found))
         info = [self.lexicon.analyse(w) for w in written]
         if self.reads is not None:  # the names it may meet are those of its words' groups
             self.reads.update(k for w in written for k, _ in word_keys(w)[2])
@@ -1405,7 +1408,7 @@ def scan(body: str, lexicon: Lexicon, first_line: int = 1, words: set[str] | Non
     Markdown body; ``words`` collects the words of the prose; ``wikilinks`` as for ``prose``."""
     trie, analysed, tier = lexicon.trie, lexicon._words.__getitem__, lexicon._tiers.tier
     for text, starts in prose(body, first_line, wikilinks):
-        found = list(WORD.finditer(text))  # one pass of the pattern, its spans and words read in C
+        found = list(text_words(text))  # one pass of the pattern, its spans and words read in C
         spans = list(map(_SPAN, found))
         written = list(map(_GROUP, found))
         if words is not None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 
 # Marks that change pronunciation, not the word: readers and search boxes rarely type them.
 TASHKEEL = "".join(map(chr, [*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670,
@@ -65,9 +66,45 @@ def fold(text: str) -> str:
 
 # --- Words and light stemming, for finding a concept's name inside running text -----------
 
-WORD = re.compile("(?:[^\\W_]|[" + re.escape(TASHKEEL + TATWEEL) + "])+(?:['\u2019][^\\W_]+)?")
-"""A word of running text, tashkeel and tatweel included (``\\w`` alone would split at them),
-with an English possessive or contraction kept on (``investor's``)."""
+def _class(codes: Iterable[int]) -> str:
+    """A regular expression character class's inside holding these code points, as ranges."""
+    codes, ranges = sorted(codes), []
+    for code in codes:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(re.escape(chr(a)) + ("-" + re.escape(chr(b)) if b > a else "") for a, b in ranges)
+
+
+MARKS = _class({*(c for c in range(0x10000) if unicodedata.category(chr(c))[0] == "M"), *map(ord, TASHKEEL + TATWEEL)})
+"""Combining marks (Unicode's M categories) of the Basic Multilingual Plane, which holds those of
+living scripts (beyond it the class is a list the matcher walks: twice as slow), with tashkeel and
+tatweel: part of the word they sit in. ``\\w`` alone splits at them, so a Devanagari word (नमस्ते:
+a virama and a vowel sign) was cut in pieces, as Arabic with tashkeel would be."""
+UNSPACED = ("\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff"
+            "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f")
+"""Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, Japanese kana and
+Chinese characters. Without a dictionary no word boundary is known there, so each character (with
+its marks) is a word of its own and a name is found wherever its characters stand in a row."""
+WORD = re.compile(f"(?:[^\\W_]|[{MARKS}])+(?:['\u2019][^\\W_]+)?")
+"""A word of running text, combining marks (``MARKS``: tashkeel, vowel signs) included, with an
+English possessive or contraction kept on (``investor's``)."""
+_UNSPACED = re.compile(f"[{UNSPACED}]")
+_UNSPACED_WORD = re.compile(f"[{UNSPACED}][{MARKS}]*|(?:(?![{UNSPACED}])(?:[^\\W_]|[{MARKS}]))+"
+                            f"(?:['\u2019](?:(?![{UNSPACED}])[^\\W_])+)?")
+
+
+def words(text: str) -> Iterator[re.Match]:
+    """The ``WORD``s of a text, each character of an ``UNSPACED`` script a word of its own."""
+    if text.isascii() or _UNSPACED.search(text) is None:
+        return WORD.finditer(text)
+    return _UNSPACED_WORD.finditer(text)
+
+
+def spaced(text: str) -> bool:
+    """True when ``words`` of the text are the ``WORD``s (no character of an ``UNSPACED`` script)."""
+    return text.isascii() or _UNSPACED.search(text) is None
 
 # The article and the letters that cling to it, longest first: a conjunction (wa, fa), then a
 # preposition (bi, ka, li; li + al is written lil), then al. On folded text (alef unified).

@@ -77,6 +77,43 @@ def test_no_match_inside_a_longer_word():
     assert not {"bank", "bond", "stock"} & set(mentions)
 
 
+
+SCRIPTS = {
+    "zh/ml.md": article("机器学习", "机器学习是一个领域。"),
+    "zh/ai.md": article("人工智能", "人工智能。"),
+    "ja/tokyo.md": article("東京", "東京は首都です。"),
+    "ja/katakana.md": article("コンピュータ", "機械。"),
+    "hi/namaste.md": article("नमस्ते", "अभिवादन।"),
+    "hi/kshatriya.md": article("क्षत्रिय", "वर्ण।"),
+    "th/bangkok.md": article("กรุงเทพ", "เมืองหลวง"),
+    "he/shalom.md": article("\u200fשלום\u200f", "ברכה"),
+}
+
+
+@pytest.mark.parametrize("body, path, target, text", [
+    # No spaces between words in Chinese, Japanese or Thai: a name is found inside a run of them,
+    # as a reader of those scripts reads it.
+    ("深度学习属于机器学习和人工智能。", "zh/dl.md", "ml", "机器学习"),
+    ("深度学习属于机器学习和人工智能。", "zh/dl.md", "ai", "人工智能"),
+    ("大阪は東京の西にあります。", "ja/osaka.md", "tokyo", "東京"),
+    ("このコンピュータは速い", "ja/osaka.md", "katakana", "コンピュータ"),
+    ("ไปกรุงเทพวันนี้", "th/x.md", "th/bangkok", "กรุงเทพ"),  # (th/ is no language folder here)
+    # Devanagari's vowel signs and virama are combining marks: part of the word, not a break in it.
+    ("हम नमस्ते कहते हैं।", "hi/x.md", "namaste", "नमस्ते"),
+    ("वह क्षत्रिय था।", "hi/x.md", "kshatriya", "क्षत्रिय"),
+    ("אמרו שלום לכולם", "he/x.md", "shalom", "שלום"),  # right-to-left marks around a title
+])
+def test_names_in_scripts_without_spaces_or_with_combining_marks(body, path, target, text):
+    mentions = found(body, "x", path, SCRIPTS)
+    assert target in mentions, mentions
+    assert mentions[target].text == text
+
+
+def test_a_name_is_not_found_in_part_of_a_word_with_combining_marks():
+    # नमस (without the vowel sign and virama) is not नमस्ते; a Devanagari word is not cut at its marks.
+    mentions = found("नमस्ते", "x", "hi/x.md", {**SCRIPTS, "hi/namas.md": article("नमस", "x")})
+    assert "namas" not in mentions and mentions["namaste"].text == "नमस्ते"
+
 def test_words_split_by_punctuation_are_not_a_name():
     mentions = found("We price the risk. Management decides.", "Page", "English/page.md")
     assert "risk-management" not in mentions
