@@ -150,6 +150,29 @@ class LineCounter:
         return self.first + self.count
 
 
+_ADMONITION = re.compile(r'^( *)(?:(?:!!!|\?\?\?\+?)[ \t]+[\w"-]|===\+?[ \t]+")', re.MULTILINE)
+
+
+def admonition_bodies(body: str) -> str:
+    """The body with the indented blocks under MkDocs' admonitions (``!!! note``, pymdownx's
+    ``??? note`` and ``???+ note``) and content tabs (``=== "Tab"``) moved four spaces left, as
+    Python-Markdown reads them: Markdown, where CommonMark alone reads an indented code block (a
+    blank line after the marker is the usual style). Lines and what is not under a marker stay."""
+    if _ADMONITION.search(body) is None:
+        return body
+    lines = body.split("\n")
+    for i, line in enumerate(lines):
+        if (m := _ADMONITION.match(line)) is None:
+            continue
+        inner = " " * (len(m[1]) + 4)
+        for j in range(i + 1, len(lines)):  # a nested marker is met again below, moved left once
+            if lines[j].startswith(inner):
+                lines[j] = m[1] + lines[j][len(inner):]
+            elif lines[j].strip():
+                break
+    return "\n".join(lines)
+
+
 def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | None = None,
                wikilinks: bool = False) -> tuple[list[Link], list[Problem], str]:
     """All link occurrences of a Markdown body, problems with link-like text, and the text of its
@@ -162,6 +185,7 @@ def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | 
     ``[[Page]]``, ``[[Page|shown text]]`` and ``[[folder/Page#Heading]]`` as links (``WIKILINK``).
     """
     limit = max_links if max_links is not None else float("inf")
+    body = admonition_bodies(body)
     if "{{" in body or "{%" in body:
         body = _ADDRESS_DESTINATION.sub(_pointed, body)
     line_of = LineCounter(body.encode("utf-8"), first_line)

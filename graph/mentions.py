@@ -26,7 +26,7 @@ from operator import attrgetter, is_not, itemgetter
 
 import pyromark
 
-from graph.links import WIKILINK, WIKILINK_OPTIONS, LineCounter
+from graph.links import WIKILINK, WIKILINK_OPTIONS, LineCounter, admonition_bodies
 from graph.model import Article, LinkClass, Occurrences, Resolution
 from graph.normalize import fold, normalize, spaced, strip_article, without_proclitic
 from graph.normalize import words as text_words
@@ -1474,9 +1474,11 @@ def prose(body: str, first_line: int = 1, wikilinks: bool = False) -> Iterator[t
     """Runs of prose in a Markdown body, each with (offset in the run, file line) of its pieces.
 
     A run is the text of one block between links, code spans and raw HTML; emphasis and line
-    breaks do not end it. Headings, code, link text, images and HTML are not prose; with
+    breaks do not end it; an admonition's body is prose (``graph.links.admonition_bodies``).
+    Headings, code, link text, images and HTML are not prose; with
     ``wikilinks``, nor is the text of a ``[[Page]]`` link (graph.links reads them as links).
     """
+    body = admonition_bodies(body)  # as links are read: their text is prose
     line_of = LineCounter(body.encode("utf-8"), first_line)
     parts: list[str] = []
     starts: list[tuple[int, int]] = []

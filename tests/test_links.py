@@ -220,3 +220,37 @@ def test_toml_tables_in_a_hugo_shortcode_are_wikilinks_which_is_why_they_are_opt
     body = "{{< code-toggle file=hugo >}}\n[[module.mounts]]\nsource = 'content'\n{{< /code-toggle >}}\n"
     assert find_links(body)[0] == []
     assert [x.href for x in find_links(body, wikilinks=True)[0]] == ["[[module.mounts]]"]
+
+
+ADMONITIONS = '''# Page
+
+!!! note "Heads up"
+
+    Inside [a](/a), after a blank line.
+
+??? tip
+    Directly under [b](/b).
+
+???+ warning
+
+    !!! danger
+
+        Nested [c](/c).
+
+=== "Tab 1"
+
+    Tab [d](/d)
+
+        code [not](/code) in the tab
+
+Back out of it: [e](/e)
+
+    plain indented code [x](/x)
+'''
+
+
+def test_the_bodies_of_mkdocs_admonitions_and_content_tabs_are_markdown():
+    # MkDocs (Python-Markdown's admonition, pymdownx's details and tabbed): an indented block under
+    # "!!! type", "??? type" or '=== "Tab"' is Markdown, where CommonMark alone reads code.
+    links, _, _ = find_links(ADMONITIONS)
+    assert [(link.href, link.line) for link in links] == [("/a", 5), ("/b", 8), ("/c", 14), ("/d", 18), ("/e", 22)]

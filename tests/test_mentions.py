@@ -590,3 +590,8 @@ def test_attached_mentions_under_a_memo_look_only_at_what_changed_and_equal_a_fr
     # resolution told against one the mentions never saw.
     assert told == ([True, True, True, True, False, True, True, True, False, False, True, False] if resolve_memo
                     else [False] * 12)
+
+
+def test_an_admonitions_body_is_prose():
+    mentions = found("!!! note\n\n    A bond is a debt.\n", "Page", "English/page.md")
+    assert mentions["bond"].line == 6
