@@ -19,7 +19,7 @@ from itertools import islice
 from graph.front_matter import MAX_DEPTH, item_lines, key_line, split_front_matter
 from graph.links import find_links
 from graph.model import Article, Link, Problem
-from graph.slugs import TEMPLATE_SYNTAX, decode_path, folder_page, page_path
+from graph.slugs import JEKYLL_PLACEHOLDER, TEMPLATE_SYNTAX, decode_path, folder_page, page_path
 from graph.text import LANGUAGE_FOLDERS, has_arabic_script, plain, written_lang
 
 _KEYWORD_SPLIT = re.compile("[,\u060c]")
@@ -151,7 +151,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     def address(name: str) -> str:
         """Front matter ``slug``, ``url`` or ``permalink``, unless it is template syntax."""
         value = field(name)
-        if TEMPLATE_SYNTAX.search(value):
+        if TEMPLATE_SYNTAX.search(value) or name == "permalink" and JEKYLL_PLACEHOLDER.search(value):
             problems.append(Problem(path, line_of(name), "template-field", f"front matter {name!r} is template "
                                     "syntax a site generator fills in, not an address; ignored"))
             return ""

@@ -23,6 +23,12 @@ TEMPLATE_SYNTAX = re.compile(r"\{\{|\{%")
 text a site generator replaces before any page exists, so no page is named by it (a link
 destination, a front matter slug, url, permalink or alias). A link destination made of one of
 the generators' own ways to write a page's address is the exception (``site_address``)."""
+JEKYLL_PLACEHOLDER = re.compile(
+    r":(?:year|short_year|month|i_month|short_month|long_month|day|i_day|y_day|short_day|long_day|week|w_year|"
+    r"w_day|hour|minute|second|title|slug|name|basename|path|categories|slugified_categories|collection|"
+    r"output_ext)(?![A-Za-z0-9_])")
+"""Jekyll's placeholders in a ``permalink`` (``/:categories/:year/:title/``): filled in per page by
+the generator, so such a permalink names no page, as template syntax does not."""
 _ARG = r"""(?:"[^"\n]*"|'[^'\n]*'|`[^`\n]*`|[^\s"'`<>%{}|]+)"""
 _REF = rf"\s*(?:rel)?ref\s+(?:path=)?({_ARG})(?:\s+(?:\w+=)?{_ARG})*\s*"
 _BASE = r"(?:\{\{-?\s*site\.(?:url|baseurl)\s*-?\}\})"  # Jekyll's site address, put before a path

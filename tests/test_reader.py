@@ -122,6 +122,8 @@ def test_slug_url_and_aliases():
     ("url: https://example.com/docs/full-page/?x=1#top", "docs/full-page"),  # an absolute url: its path
     ("permalink: //example.com/b/", "b"),
     ("url: /a%20b/#x", "a b"),
+    ("permalink: /wiki/Help:Contents/", "wiki/Help:Contents"),  # a colon is no placeholder
+    ("url: /:title/", ":title"),  # Hugo's url is the address, as written
 ])
 def test_permalink_is_a_url_and_a_url_names_a_path(front, slug):
     article, problems = parse(f"---\n{front}\n---\n", "docs/x.md")
@@ -134,6 +136,10 @@ def test_permalink_is_a_url_and_a_url_names_a_path(front, slug):
     ("---\npermalink: '/{% raw %}x/'\n---\n", 2, "docs/x"),
     ("---\nslug: '{{ x }}'\nurl: /kept/\n---\n", 2, "kept"),  # the next address is read
     ('+++\ntitle = "T"\nslug = "{{ .Name }}"\n+++\n', 3, "docs/x"),
+    # Jekyll's placeholders: every post with this permalink had one slug, and all but the first
+    # were left out of the graph as duplicates.
+    ("---\npermalink: /:categories/:year/:month/:day/:title/\n---\n", 2, "docs/x"),
+    ("---\ntitle: T\npermalink: /docs/:basename:output_ext\n---\n", 3, "docs/x"),
 ])
 def test_template_syntax_in_an_address_field_is_ignored_and_reported(text, line, slug):
     article, problems = parse(text, "docs/x.md")
