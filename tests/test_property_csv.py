@@ -178,3 +178,20 @@ def test_edge_rows_are_the_edge_record_of_each_edge(tmp_path):
     rows += [edge_record(u, v, fields, types) for u, v, fields in related_edges(G)]
     assert "".join(render(pieces_edges(G))) == "".join(row + "\n" for row in rows)
     assert ",\"'=SUM(1) | -x\"," in "".join(rows)
+
+
+def test_load_script_keys_for_region_tagged_languages_are_quoted(tmp_path):
+    """``lang: zh-Hans`` or ``en_US`` (read as ``en-us``) makes a ``label_zh-hans`` column: as a map key
+    in load.cypher it must be quoted, or Neo4j stops at the ``-`` (a syntax error, nothing loaded)."""
+    root = write_files(tmp_path / "in", {"a.md": b"---\ntitle: A\nlang: zh-Hans\n---\n[b](b.md)\n",
+                                         "b.md": b"---\ntitle: B\nlang: en_US\n---\n[a](a.md)\n"})
+    out = tmp_path / "out"
+    build([root], out, formats=["csv"])
+    script = (out / LOAD_FILE).read_text(encoding="utf-8")
+    assert "`label_zh-hans`: row.`label_zh-hans`" in script and "`label_en-us`: row.`label_en-us`" in script
+    assert "label_zh: row" not in script  # (one column per tag)
+    node = shutil.which("node")
+    if node is not None and (NODE_DIR / "node_modules" / "@neo4j-cypher" / "language-support").is_dir():
+        run = subprocess.run([node, str(NODE_DIR / "lint-cypher.mjs"), str(out / LOAD_FILE)], capture_output=True,
+                             text=True, timeout=300)
+        assert json.loads(run.stdout) == [], run.stdout

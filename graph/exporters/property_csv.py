@@ -15,6 +15,7 @@ keywords and missing targets are ``skos:Concept`` too) plus a label for its kind
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from typing import TextIO
@@ -202,8 +203,13 @@ def _text(value: str) -> str:
     return '"' + value.replace('"', '""') + '"'
 
 
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""A property name Cypher reads unquoted; others (a region-tagged language's ``label_en-us``) are quoted."""
+
+
 def _property(name: str, kind: str) -> str:
     # LOAD CSV reads every cell as text (empty cells as null, which sets no property).
     cell = f"row.`{column(name, kind)}`"
-    return f"{name}: " + {"int": f"toInteger({cell})", "double": f"toFloat({cell})",
+    key = name if _IDENTIFIER.fullmatch(name) else "`" + name.replace("`", "``") + "`"  # label_zh-hans
+    return f"{key}: " + {"int": f"toInteger({cell})", "double": f"toFloat({cell})",
                           "boolean": f"toBoolean({cell})"}.get(kind, cell)
