@@ -19,7 +19,7 @@ from operator import attrgetter, is_not
 from graph.model import Article, Changes, Corpus, Link, LinkClass, Occurrences, Problem, Resolution
 from graph.parse import language_root
 from graph.slugs import NOT_IN_SLUGS, TEMPLATE_SYNTAX, decode_path, page_path, site_address
-from graph.text import field_lang, shown
+from graph.text import LANGUAGE_FOLDERS, field_lang, shown
 
 RESOLVED, MISSING, SELF = LinkClass.RESOLVED, LinkClass.MISSING, LinkClass.SELF
 EXTERNAL, UNSAFE, TEMPLATE = LinkClass.EXTERNAL, LinkClass.UNSAFE, LinkClass.TEMPLATE
@@ -358,6 +358,8 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     if path.startswith("/"):
         if _escapes(path.lstrip("/")):
             return UNSAFE, "'..' climbs above the site root", None
+        if site_dir and path[1:].partition("/")[0].lower() in LANGUAGE_FOLDERS:
+            return _in_language(path, site_dir)
         return LOOKUP, page_path(path), None
     joined = posixpath.join(folder, path)
     if _escapes(joined):
@@ -371,6 +373,16 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     # file's slug would be; one missing concept, not one per language folder linked into.
     other_root, _, below = language_root(joined, "")
     return LOOKUP, page_path(below if other_root else joined), page_path(joined)
+
+
+def _in_language(path: str, site_dir: str) -> tuple[str, str, str]:
+    """``href_target`` of ``/en/x`` from a page below a language root: a multilingual site's address
+    (Hugo's languages in subfolders, Docusaurus' and MkDocs' i18n), so the language root of that
+    name beside the page's own, then ``x``, as for ``../English/x.md`` (the file itself when it
+    exists, else the concept below the language root it enters)."""
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(site_dir), path.lstrip("/")))
+    _, _, below = language_root(joined + "/", "")  # "/": /en itself is that language's home page
+    return LOOKUP, page_path(below), page_path(joined)
 
 
 def _windows_path(href: str) -> str:

@@ -120,6 +120,28 @@ def test_a_site_generator_address_as_destination_is_the_link_the_site_makes(href
     assert [p.code for p in resolution.problems] == (["unsafe-link"] if kind == "unsafe" else [])
 
 
+
+@pytest.mark.parametrize("href, kind, target", [
+    ("/en/london/", "resolved", "london"),  # a multilingual site's address: the language, then the page
+    ("/ru/piter", "resolved", "piter"),  # the page's own language
+    ("/EN/London", "resolved", "london"),
+    ("/fr/paris", "missing", "paris"),  # a language the corpus does not have: the page below it
+    ("/en/nowhere", "missing", "nowhere"),
+    ("/piter", "resolved", "piter"),
+    ("/english/london", "resolved", "london"),
+    ("/docs/x", "missing", "docs/x"),  # no language name: from the page's language root, as before
+    ("/en/", "missing", "index"),  # that language's home page
+    ("/en/../ru/piter", "resolved", "piter"),
+])
+def test_an_address_starting_with_a_language_folder_is_that_languages_page(href, kind, target):
+    # Hugo (defaultContentLanguageInSubdir), Docusaurus and MkDocs i18n sites write /en/x: it was a
+    # missing target en/x from every language folder.
+    files = {"content/ru/moskva.md": f"# M\n[x]({href})\n", "content/ru/piter.md": "# P\n",
+             "content/en/london.md": "# L\n"}
+    occurrence, = resolve(corpus(files)).occurrences
+    assert (occurrence.kind, occurrence.target) == (kind, target)
+
+
 def test_a_hugo_ref_is_looked_up_beside_the_page_first_then_from_the_language_root():
     files = {"content/en/docs/a.md": '# A\n[b]({{< ref "b" >}}) [g]({{< ref "guide/setup.md" >}}) [r]({{< ref "/b" >}})'
                                      ' [up]({{< ref "../b" >}})\n',
