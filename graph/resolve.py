@@ -358,7 +358,7 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
     if path.startswith("/"):
         if _escapes(path.lstrip("/")):
             return UNSAFE, "'..' climbs above the site root", None
-        if site_dir and path[1:].partition("/")[0].lower() in LANGUAGE_FOLDERS:
+        if path[1:].partition("/")[0].lower() in LANGUAGE_FOLDERS:
             return _in_language(path, site_dir)
         return LOOKUP, page_path(path), None
     joined = posixpath.join(folder, path)
@@ -366,7 +366,7 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
         return UNSAFE, "'..' climbs above the corpus root", None
     joined = posixpath.normpath(joined)
     prefix = site_dir + "/" if site_dir else ""
-    if joined.startswith(prefix):
+    if joined.startswith(prefix) and (site_dir or not language_root(joined, "")[0]):
         return LOOKUP, page_path(joined[len(prefix):]), None
     # Out of the article's language root: the file itself if it exists, else the concept its
     # path names below the language root it enters (``../English/x.md`` -> ``x``), as that
@@ -376,10 +376,11 @@ def href_target(href: str, site_dir: str, folder: str) -> tuple[str, str | None,
 
 
 def _in_language(path: str, site_dir: str) -> tuple[str, str, str]:
-    """``href_target`` of ``/en/x`` from a page below a language root: a multilingual site's address
-    (Hugo's languages in subfolders, Docusaurus' and MkDocs' i18n), so the language root of that
-    name beside the page's own, then ``x``, as for ``../English/x.md`` (the file itself when it
-    exists, else the concept below the language root it enters)."""
+    """``href_target`` of ``/en/x``: a multilingual site's address (Hugo's languages in subfolders,
+    Docusaurus' and MkDocs' i18n), so the language root of that name beside the page's own (or at
+    the corpus root, from a page above the language folders), then ``x``, as for
+    ``../English/x.md``: the file itself when it exists, else the concept below the language root
+    it enters."""
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(site_dir), path.lstrip("/")))
     _, _, below = language_root(joined + "/", "")  # "/": /en itself is that language's home page
     return LOOKUP, page_path(below), page_path(joined)

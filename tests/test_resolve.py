@@ -142,6 +142,22 @@ def test_an_address_starting_with_a_language_folder_is_that_languages_page(href,
     assert (occurrence.kind, occurrence.target) == (kind, target)
 
 
+
+@pytest.mark.parametrize("href, kind, target", [
+    ("en/london.md", "resolved", "london"),  # into a language folder, from a page above them all
+    ("./ru/piter.md#x", "resolved", "piter"),
+    ("ru/nowhere.md", "missing", "nowhere"),  # the concept below the language root it enters
+    ("/en/london/", "resolved", "london"),
+    ("docs/x.md", "missing", "docs/x"),
+    ("README.md", "self", "README"),
+])
+def test_a_page_above_the_language_folders_links_into_them(href, kind, target):
+    # A repository's README.md beside en/ and ru/: its links into them were missing targets en/london.
+    files = {"README.md": f"# Read me\n[x]({href})\n", "ru/piter.md": "# P\n", "en/london.md": "# L\n"}
+    occurrence, = resolve(corpus(files)).occurrences
+    assert (occurrence.kind, occurrence.target) == (kind, target)
+
+
 def test_a_hugo_ref_is_looked_up_beside_the_page_first_then_from_the_language_root():
     files = {"content/en/docs/a.md": '# A\n[b]({{< ref "b" >}}) [g]({{< ref "guide/setup.md" >}}) [r]({{< ref "/b" >}})'
                                      ' [up]({{< ref "../b" >}})\n',
