@@ -2,6 +2,8 @@ import _markupbase
 import random
 from html.parser import HTMLParser
 
+import pytest
+
 from graph.links import _Anchors, find_links
 
 
@@ -254,3 +256,12 @@ def test_the_bodies_of_mkdocs_admonitions_and_content_tabs_are_markdown():
     # "!!! type", "??? type" or '=== "Tab"' is Markdown, where CommonMark alone reads code.
     links, _, _ = find_links(ADMONITIONS)
     assert [(link.href, link.line) for link in links] == [("/a", 5), ("/b", 8), ("/c", 14), ("/d", 18), ("/e", 22)]
+
+
+@pytest.mark.parametrize("body", [ADMONITIONS, "Title\n===\n\n    code", "!!!note\n\n    x", "a\n\n=== \"T\"\n\n    [d](/d)\n",
+                                  "???+ tip \"T\"\n    [x](/x)\n", "plain [x](/x)\n"])
+def test_admonition_bodies_looks_for_the_markers_first_and_finds_what_its_pattern_finds(body):
+    # The substring test before the pattern is a shortcut: the same text as the pattern alone gives.
+    from graph import links
+    whole = links._ADMONITION.search(body) is not None
+    assert (links.admonition_bodies(body) != body) == whole

@@ -69,3 +69,26 @@ def test_stems_keep_three_letters_and_proclitics_are_optional():
 def test_word_pattern_keeps_tashkeel_and_possessives():
     assert WORD.findall("إِدَارَةُ الْمَخَاطِرِ, the investor's risk-free") == [
         "إِدَارَةُ", "الْمَخَاطِرِ", "the", "investor's", "risk", "free"]
+
+
+SPACED_TEXTS = [
+    "The investor's bonds, 401(k) and risk-management.", "إِدَارَةُ الْمَخَاطِرِ والسهم", "नमस्ते दुनिया, हिन्दी भाषा।",
+    "Москва — столица. שָׁלוֹם עולם", "Café résumé naïve e\u0301", "🚀 Launch 👩\u200d👩\u200d👧 plan", "x_y 3.14 ab'cd",
+    "한국어 문장입니다", "ελληνικά κείμενα", "",
+]
+
+
+@pytest.mark.parametrize("text", SPACED_TEXTS)
+def test_words_of_spaced_text_take_the_plain_pattern_and_it_finds_what_the_unspaced_one_does(text):
+    # words() uses WORD when a text has no character of an unspaced script (the usual case, faster):
+    # the same words as the pattern that splits unspaced scripts into characters.
+    from graph.normalize import _UNSPACED_WORD, spaced, words
+    assert spaced(text)
+    assert [m.span() for m in words(text)] == [m.span() for m in _UNSPACED_WORD.finditer(text)]
+
+
+def test_words_split_unspaced_scripts_into_characters_with_their_marks():
+    from graph.normalize import spaced, words
+    text = "深度学习 and ไปกรุงเทพ"
+    assert not spaced(text)
+    assert [m.group() for m in words(text)] == ["深", "度", "学", "习", "and", "ไ", "ป", "ก", "รุ", "ง", "เ", "ท", "พ"]
