@@ -32,8 +32,9 @@ as written, without the ``|shown text`` (graph.resolve reads that form)."""
 _LOOKS_LIKE_LINK = re.compile(r"\[[^\]\n]*\]\(([^)\n]*)(\)|$)", re.MULTILINE)
 _SYNTAX = {"Inline": "inline", "Reference": "reference", "Collapsed": "reference",
            "Shortcut": "reference", "Autolink": "autolink", "Email": "autolink"}
-_ADDRESS_DESTINATION = re.compile(r"\]\(\s*((?:%s)(?:%s)?)\s*\)" % (
-    "|".join(f"(?:{p.pattern})" for _, p in SITE_ADDRESSES), ADDRESS_SUFFIX.pattern))
+_ADDRESS = r"((?:%s)(?:%s)?)" % ("|".join(f"(?:{p.pattern})" for _, p in SITE_ADDRESSES), ADDRESS_SUFFIX.pattern)
+_ADDRESS_DESTINATION = re.compile(r"\]\(\s*%s\s*\)" % _ADDRESS)
+_ADDRESS_DEFINITION = re.compile(r"^( {0,3}\[[^\]\n]+\]:[ \t]*)%s(?=[ \t]|$)" % _ADDRESS, re.MULTILINE)
 _HTML_BLOCK_WHY = "it sits inside a raw HTML block, which only a blank line ends"
 # The keywords _markupbase.parse_marked_section accepts after "<![" (any other raises AssertionError).
 _MARKED_SECTION = re.compile(r"(?i:temp|cdata|ignore|include|rcdata|if|else|endif)(?![-_.a-zA-Z0-9])")
@@ -187,7 +188,7 @@ def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | 
     limit = max_links if max_links is not None else float("inf")
     body = admonition_bodies(body)
     if "{{" in body or "{%" in body:
-        body = _ADDRESS_DESTINATION.sub(_pointed, body)
+        body = _ADDRESS_DEFINITION.sub(_defined, _ADDRESS_DESTINATION.sub(_pointed, body))
     line_of = LineCounter(body.encode("utf-8"), first_line)
     links: list[Link] = []
     problems: list[Problem] = []
@@ -307,6 +308,12 @@ def _pointed(address: re.Match) -> str:
     for it this is a link (an image with ``!``); the destination read is the address as written,
     and no line moves (``graph.slugs.SITE_ADDRESSES``)."""
     return "](<" + address[1].replace("<", "\\<").replace(">", "\\>") + ">)"
+
+
+def _defined(address: re.Match) -> str:
+    """``_pointed`` for a reference definition (``[about]: {{ site.baseurl }}/about/``): the
+    address between angle brackets, where CommonMark reads a destination with spaces."""
+    return address[1] + "<" + address[2].replace("<", "\\<").replace(">", "\\>") + ">"
 
 
 def _flush(anchors: _Anchors, section: str, links: list[Link]) -> None:

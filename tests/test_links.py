@@ -265,3 +265,15 @@ def test_admonition_bodies_looks_for_the_markers_first_and_finds_what_its_patter
     from graph import links
     whole = links._ADMONITION.search(body) is not None
     assert (links.admonition_bodies(body) != body) == whole
+
+
+def test_a_reference_definition_to_a_site_generators_address_is_a_link():
+    # Jekyll sites define references as they write inline links: CommonMark reads no definition
+    # whose destination has spaces, so these links were lost without a word.
+    body = ("See [about][a], [post][p], [raw][r] and [h].\n\n[a]: {{ site.baseurl }}/about/\n"
+            "[p]: {% post_url 2024-01-02-x %}#top\n  [r]: {% link docs/x.md %} \"Title\"\n[h]: {{< ref \"finra\" >}}\n")
+    links, problems, _ = find_links(body)
+    assert [(link.href, link.syntax, link.line, link.text) for link in links] == [
+        ("{{ site.baseurl }}/about/", "reference", 1, "about"), ("{% post_url 2024-01-02-x %}#top", "reference", 1, "post"),
+        ("{% link docs/x.md %}", "reference", 1, "raw"), ('{{< ref "finra" >}}', "reference", 1, "h")]
+    assert problems == []
