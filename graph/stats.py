@@ -130,13 +130,14 @@ def format_stats(stats: Stats, fmt: str = "text") -> str:
     """The figures as text for a person, or as JSON."""
     if fmt == "json":
         return json.dumps(asdict(stats), ensure_ascii=False, indent=1)
-    lines = [
+    lines = [  # "none" where a graph without links or nodes has nothing to list, rather than a bare colon
         "nodes: " + ", ".join(f"{n} {kind}" for kind, n in stats.nodes.items()),
-        "edges: " + ", ".join(f"{n} {kind}" for kind, n in stats.edges.items()),
-        "labels by language: " + "; ".join(
-            f"{kind} " + ", ".join(f"{lang} {n}" for lang, n in c.items()) for kind, c in stats.languages.items()),
-        f"components (links only): {stats.components}; largest: "
-        + ", ".join(str(n) for n in stats.component_sizes),
+        "edges: " + (", ".join(f"{n} {kind}" for kind, n in stats.edges.items()) or "none"),
+        "labels by language: " + ("; ".join(
+            f"{kind} " + ", ".join(f"{lang} {n}" for lang, n in c.items()) for kind, c in stats.languages.items())
+            or "none"),
+        f"components (links only): {stats.components}"
+        + ("; largest: " + ", ".join(str(n) for n in stats.component_sizes) if stats.component_sizes else ""),
         f"orphans (articles with no links in or out): {len(stats.orphans)}"
         + (": " + ", ".join(stats.orphans[:20]) + (" …" if len(stats.orphans) > 20 else "") if stats.orphans else ""),
     ]
@@ -145,6 +146,6 @@ def format_stats(stats: Stats, fmt: str = "text") -> str:
         ("top concepts by PageRank", stats.top_pagerank, "{:.6f}"),
         ("most wanted missing targets (link occurrences)", stats.most_wanted, "{:.0f}"),
     ):
-        lines.append(f"{title}:")
+        lines.append(f"{title}:" + ("" if ranking else " none"))
         lines.extend(f"  {fmt_value.format(r.value):>8}  {r.slug}  {r.label}" for r in ranking)
     return "\n".join(lines)

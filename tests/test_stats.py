@@ -95,3 +95,17 @@ def test_a_damaged_graphml_is_one_line_exit_1(out_dir, tmp_path, capsys, damage)
     assert main(["stats", "--graph", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "graph.graphml" in err and "rebuild" in err
+
+
+def test_a_graph_without_links_or_nodes_says_none_rather_than_a_bare_colon(tmp_path):
+    # A corpus of one file, or none: every line still says something.
+    for files in ({}, {"a.md": "# A\nalone\n"}):
+        root = tmp_path / f"in{len(files)}"
+        root.mkdir()
+        for name, text in files.items():
+            (root / name).write_text(text, encoding="utf-8")
+        out = tmp_path / f"out{len(files)}"
+        build([root], out, formats=["graphml"])
+        text = format_stats(graph_stats(load_graph(out)))
+        assert not [line for line in text.splitlines() if line.rstrip().endswith(":")], text
+        assert "edges: none" in text and "most wanted missing targets (link occurrences): none" in text
