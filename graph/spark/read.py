@@ -13,7 +13,7 @@ fails the build on a name holding ``:`` and keeps NFD names as they are (docs/sp
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -120,7 +120,7 @@ def read_files(spark: SparkSession, inputs: list[str], root: str, options: Parse
     partitions = max(spark.sparkContext.defaultParallelism, -(-len(listed) // FILES_PER_PARTITION))
     # Too large: no content (Spark reads up to 2 GiB per file; the local build reads none).
     raw = scan.select("path", F.when(F.col("length") <= options.max_file_bytes, F.col("content")).alias("content"))
-    files = _parsed(spark, raw.coalesce(partitions), root, options).persist(keep)
+    files = _parsed(spark, raw.coalesce(partitions), root, inputs, options).persist(keep)
     refused = spark.createDataFrame([], PROBLEM_SCHEMA)  # unsafe names: each file's own problem (file_row)
     if files.count() == len(listed):
         return files, (files,), refused
@@ -132,26 +132,38 @@ def read_files(spark: SparkSession, inputs: list[str], root: str, options: Parse
     path = F.url_decode(F.replace(F.regexp_replace("value", "^file:///", "file:/"), F.lit("+"), F.lit("%2B")))
     empty = (paths.select(path.alias("path")).join(scan.select("path"), "path", "left_anti")
              .select("path", F.lit(b"").alias("content")))
-    empty = _parsed(spark, empty, root, options).persist(keep)
+    empty = _parsed(spark, empty, root, inputs, options).persist(keep)
     return files.unionByName(empty), (files, empty), refused
 
 
-def _parsed(spark: SparkSession, raw: DataFrame, root: str, options: ParseOptions) -> DataFrame:
+def _parsed(spark: SparkSession, raw: DataFrame, root: str, inputs: list[str], options: ParseOptions) -> DataFrame:
     prefix = root.rstrip("/") + "/"
-    rows = raw.rdd.mapPartitions(lambda part: parse_partition(part, prefix, options))
+    folders = [uri.rstrip("/") + "/" for uri in inputs]
+    rows = raw.rdd.mapPartitions(lambda part: parse_partition(part, prefix, options, folders))
     return spark.createDataFrame(rows, FILE_SCHEMA, verifySchema=False)
 
 
-def parse_partition(part: Iterable, prefix: str, options: ParseOptions) -> Iterator[tuple]:
+def parse_partition(part: Iterable, prefix: str, options: ParseOptions,
+                    folders: Sequence[str] = ()) -> Iterator[tuple]:
     """Executor side: (uri, bytes) rows -> FILE_SCHEMA tuples, each file named as the local build
-    names it (``graph.reader.safe_name``: NFC, control characters spelled ``\\xNN``)."""
+    names it (``graph.reader.safe_name``: NFC, control characters spelled ``\\xNN``). A file in a
+    hidden folder below one of ``folders`` (input URIs ending in ``/``) is left out, as locally:
+    Spark's listing keeps a hidden folder named like a Markdown file (``.notes.md/``)."""
     for uri, content in part:
+        if _in_hidden_folder(uri, folders):
+            continue
         rel, exact = safe_name(uri[len(prefix):] if uri.startswith(prefix) else uri.rpartition("/")[2])
         data = None if content is None else bytes(content)
         article, problems = parse_bytes(data, rel, options) if data is not None else (None, [too_large(rel, options)])
         if not exact:  # the listing's problem locally (graph.reader.discover), before the file's own
             problems = [Problem(rel, 0, "unsafe-file-name", UNSAFE_FILE_NAME), *problems]
         yield file_row(rel, article, problems)
+
+
+def _in_hidden_folder(uri: str, folders: Sequence[str]) -> bool:
+    """Whether a folder between the input folder holding ``uri`` and the file is hidden."""
+    below = max((f for f in folders if uri.startswith(f)), key=len, default=None)
+    return below is not None and any(part.startswith(".") for part in uri[len(below):].split("/")[:-1])
 
 
 UNSAFE_FILE_NAME = ("file name is not valid UTF-8 or holds control characters; read under the name shown "
