@@ -320,3 +320,12 @@ def test_cli_refuses_what_the_spark_engine_does_not_do(tmp_path, capsys, extra, 
     assert main(["build", str(GLOSSARY), "-o", str(tmp_path), *extra]) == 2
     assert message in capsys.readouterr().err
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
+
+
+def test_cli_refuses_a_file_that_is_not_markdown_as_a_local_build_does(spark, tmp_path, capsys):
+    (tmp_path / "notes.txt").write_text("# Notes\n", encoding="utf-8")
+    args = ["build", str(tmp_path / "notes.txt"), "-o", str(tmp_path / "out")]
+    for engine in ("local", "spark"):
+        assert main([*args, "--engine", engine]) == 2  # Spark's listing made an empty graph of it, exit 0
+        assert "notes.txt is not a Markdown file" in capsys.readouterr().err
+        assert not (tmp_path / "out").exists()
