@@ -159,10 +159,11 @@ RULES = {
 # Names Spark's file sources treat apart: hidden, '_' first (Hugo's _index.md), URI-escaped characters.
 ZERO_BYTE = {"Texts/bad/_index.md": b"", "Texts/bad/.hidden.md": b"", "Texts/bad/a+b c%41.md": b""}
 # Names the local build spells otherwise: NFC (a name stored in NFD, as macOS writes it), controls as \xNN;
-# a hidden folder named like a Markdown file, which Spark's listing keeps and the local build skips.
+# a hidden folder named like a Markdown file, which Spark's listing kept and the local build skips; '.md',
+# which Spark's listing skipped.
 RESPELT = {"Texts/bad/cafe\u0301.md": "# NFD\n[c](/bad/caf\u00e9)\n".encode(),
            "Texts/bad/esc\x1b.md": b"# Esc\n[g](/good)\n",
-           "Texts/bad/.notes.md/a.md": b"# Hidden\n", "Texts/bad/.notes.md/zero.md": b""}
+           "Texts/bad/.notes.md/a.md": b"# Hidden\n", "Texts/bad/.notes.md/zero.md": b"", "Texts/bad/.md": b"# Dot\n"}
 
 
 @pytest.mark.parametrize("listing", ["local", "spark"])

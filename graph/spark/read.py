@@ -29,7 +29,7 @@ from graph.text import field_lang
 
 # Spark's file sources skip names starting with '_' or '.' by default, which would lose Hugo's
 # _index.md; the local build skips only hidden folders (and reads hidden *.md files).
-_SKIPPED_NAMES = r"^\.(?!.*\.(?i:%s)$)" % "|".join(s[1:] for s in MARKDOWN_SUFFIXES)
+_SKIPPED_NAMES = r"^\.(?!(?:.*\.)?(?i:%s)$)" % "|".join(s[1:] for s in MARKDOWN_SUFFIXES)
 _MARKDOWN_GLOB = "*.{%s}" % ",".join("".join(f"[{c}{c.upper()}]" for c in s[1:]) for s in MARKDOWN_SUFFIXES)
 
 _TEXTS = T.ArrayType(T.StringType())
