@@ -59,6 +59,21 @@ class Discovery:
     """The names of the files read through a symbolic link (their ``path`` is its target)."""
 
 
+
+def _preferred(path: str) -> tuple[bool, str]:
+    """Sort key of two spellings of one file's path: the one in NFC first, then by code point."""
+    return not unicodedata.is_normalized("NFC", path), path
+
+
+def _form(path: str) -> str:
+    """How a file's path is written, for a problem about two paths that print alike."""
+    if unicodedata.is_normalized("NFC", path):
+        return "composed (NFC)"
+    if unicodedata.is_normalized("NFD", path):
+        return "decomposed (NFD, as macOS writes names)"
+    return "in neither NFC nor NFD"
+
+
 def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
     """The input root (common folder of the inputs), every Markdown file under it, and what was refused.
 
@@ -97,8 +112,14 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
                                     "characters; read under the name shown (such bytes written as \\xNN)"))
         first = found.setdefault(rel, Source(rel, target))
         if first.path != target:
+            # Which one is read must not hang on the order a folder lists them in: the name already
+            # in NFC (what links are compared in), else the first by code point; both print alike,
+            # so the problem says how the other one is written.
+            if _preferred(target) < _preferred(first.path):
+                found[rel], target = Source(rel, target), first.path
             problems.append(Problem(rel, 0, "duplicate-file-name", "another file has the same name once "
-                                    "Unicode-normalised (NFC) and safely spelled; this one is not read"))
+                                    f"Unicode-normalised (NFC) and safely spelled; the one written {_form(target)} "
+                                    "is not read"))
 
     for p in inputs:
         if p.is_file():

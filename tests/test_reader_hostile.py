@@ -158,6 +158,16 @@ def test_two_names_equal_once_normalised_are_both_reported(tmp_path: Path):
     assert len(corpus.articles) == 1 and codes(corpus) == {"é.md": "duplicate-file-name"}
 
 
+
+def test_of_two_names_equal_once_normalised_the_composed_one_is_read_and_the_problem_says_which(tmp_path: Path):
+    # Both names print alike: the problem says the one left out is the decomposed (NFD) spelling
+    # macOS writes, and which is read no longer depends on the order the folder lists them in.
+    corpus_of(tmp_path, **{unicodedata.normalize("NFC", "é.md"): "# C\n", unicodedata.normalize("NFD", "é.md"): "# D\n"})
+    corpus = read_corpus([tmp_path])
+    (article,), (problem,) = corpus.articles, corpus.problems
+    assert article.title == "C" and "decomposed (NFD" in problem.message, problem.message
+
+
 @pytest.mark.parametrize("make", [lambda d: "/dev/null", lambda d: d / "notes.txt", lambda d: d / "README"])
 def test_inputs_that_are_not_markdown_files_or_folders_are_usage_errors(tmp_path: Path, make):
     (tmp_path / "notes.txt").write_text("# not markdown\n")
