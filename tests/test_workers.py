@@ -1,10 +1,13 @@
-"""Worker processes and the memory figures that decide how many the write stage forks."""
+"""Worker processes, the memory figures that decide how many the write stage forks, and work shared with them."""
 
+import multiprocessing
+import os
 import platform
 
 import pytest
 
-from graph.workers import memory_used, release_free_memory
+from graph import workers
+from graph.workers import Sharing, memory_used, release_free_memory, share_jobs
 
 
 def test_memory_used_is_this_process_resident_set():
@@ -24,3 +27,44 @@ def test_release_free_memory_gives_freed_blocks_between_live_ones_back():
     release_free_memory()
     assert before - memory_used() >= 64 << 20
     assert len(kept) == 200
+
+
+def test_shared_work_is_the_one_process_s_in_order_and_its_workers_end_with_it():
+    seen = []
+
+    def square(x: int) -> tuple[int, int]:
+        seen.append(x)  # in this process only: the workers' appends stay in theirs
+        return x * x, os.getpid()
+
+    with Sharing(3, {"square": square}) as sharing:
+        done = sharing.map("square", list(range(11)))
+        assert [x for x, _ in done] == [x * x for x in range(11)]
+        mine = {i for i, (_, pid) in enumerate(done) if pid == os.getpid()}
+        assert mine == set(range(0, 11, 3))  # this process took every third item, the workers the others
+        assert sorted(seen) == list(range(0, 11, 3))
+        assert len(multiprocessing.active_children()) == 2
+        assert sharing.map("square", [4]) == [(16, os.getpid())]  # one item: no worker asked
+    assert multiprocessing.active_children() == []
+
+
+def test_a_worker_s_error_is_raised_and_no_worker_is_left():
+    def fail(x: int) -> int:
+        if x == 1:
+            raise ValueError("no one")
+        return x
+
+    with pytest.raises(ValueError, match="no one"):
+        with Sharing(2, {"fail": fail}) as sharing:
+            sharing.map("fail", [0, 1, 2])  # 1 is the worker's
+    assert multiprocessing.active_children() == []
+
+
+def test_one_process_or_a_full_budget_forks_nothing(monkeypatch):
+    assert share_jobs(1, 0) == 1
+    assert share_jobs(2, 100) == 2
+    monkeypatch.setattr(workers, "SHARE_MEMORY_BUDGET", 1000)
+    assert share_jobs(2, 800) == 1  # 800 × (1 + 1/3) > 1000
+    assert share_jobs(4, 700) == 2  # 700 × (1 + 2/3) > 1000 >= 700 × (1 + 1/3)
+    with Sharing(1, {"f": abs}) as sharing:
+        assert sharing.map("f", [-1, -2]) == [1, 2]
+        assert multiprocessing.active_children() == []
