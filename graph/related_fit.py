@@ -22,6 +22,7 @@ import hashlib
 import json
 import random
 from collections.abc import Collection, Mapping
+from contextlib import ExitStack
 from dataclasses import replace
 from itertools import repeat
 from operator import is_
@@ -32,6 +33,7 @@ from graph.model import NodeKind
 from graph.related import (DEFAULT_MODEL, HUB_AWARE_MODEL, PAGERANK_EPSILON, SCORES, SIGNALS, Scores, hub_discount,
                            pagerank_walk)
 from graph.related_index import IndexedGraph, RelatedModel, distinct, field_text
+from graph.workers import Sharing, share_jobs
 
 SEED = 0
 HIDE = 0.2
@@ -103,26 +105,33 @@ def fit_inputs(G: IndexedGraph, seed: int = SEED, kept: dict | None = None) -> s
 
 
 def fit_related(G: IndexedGraph, seed: int = SEED, previous: RelatedModel | None = None,
-                kept: dict | None = None) -> RelatedModel:
+                kept: dict | None = None, jobs: int = 1) -> RelatedModel:
     """Fit the model to ``G``'s own links, store it in ``G`` (and so in the index file), and return it.
 
     ``previous``, a model an earlier build stored, is kept without refitting when it was fitted
     to the same inputs (``fit_inputs``, with ``kept``): what a cold build would fit, at the cost of a digest.
+    ``jobs``: processes that may score the fit's queries (``fit_model``).
     """
     inputs = fit_inputs(G, seed, kept)
-    model = previous if previous is not None and previous.inputs == inputs else fit_model(G, seed, inputs, kept)
+    model = (previous if previous is not None and previous.inputs == inputs
+             else fit_model(G, seed, inputs, kept, jobs))
     G.with_model(model)
     return model
 
 
-def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None, kept: dict | None = None) -> RelatedModel:
+def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None, kept: dict | None = None,
+              jobs: int = 1) -> RelatedModel:
     """The model fitted to ``G``'s links (deterministic for a seed), or the defaults when they are too few.
 
     ``kept``, held by the caller across builds (``--watch``): the last fit's queries, each given
     again while nothing it read changed (``_Asked``), and the last search's queries (as a digest)
     and the model it chose, given again when this build's queries are the same. The search is a
     function of the queries alone, and a link edit often changes none of the sampled ones (at
-    50,000 files, one batch of 50 queries among 45,000 sources)."""
+    50,000 files, one batch of 50 queries among 45,000 sources).
+
+    ``jobs`` > 1: the queries a batch asks are scored by this process and as many forked ones as
+    ``share_jobs`` allows, and taken back in order: each is one ``_Query.of`` on the same graph, so
+    the model is the one process's (docs/performance.md#the-related-work-on-both-cores)."""
     inputs = fit_inputs(G, seed) if inputs is None else inputs
     sources = _sources(G)
     if len(sources) < MIN_QUERIES:
@@ -133,55 +142,65 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None, kept
     folds: tuple[list[_Query], list[_Query]] = ([], [])
     asked: tuple[list[int], list[int]] = ([], [])  # the concept of each query, by its place in ``sources``
     place: dict[str, int] = {}  # made when a later pass needs it: a large corpus's budget is spent in the first
-    slugs = None  # made when a query is scored: under a memo most are given again
+    scorer = None  # made when a query is scored: under a memo most are given again
+    sharing = None  # processes forked to score queries with this one, when ``jobs`` allows and enough are asked
+    share = share_jobs(jobs) if jobs > 1 else 1
     memo = _Asked(G, kept) if kept is not None else None
     work = 0
     articles = G.data["kinds"].count(NodeKind.ARTICLE[0])
     budget = min(MAX_WORK, max(MIN_WORK, WORK_PER_ARTICLE * articles))
-    for round_ in range(PASSES):
-        if work >= budget:
-            # Nothing more is drawn, so the generator is not needed again: shuffling every
-            # source for a pass that takes none of them was a tenth of the fit at 50,000 files.
-            break
-        # Later passes hide other links of the same concepts: more examples from a small corpus.
-        order = sources if round_ == 0 else rng.sample(sources, len(sources))
-        for start in range(0, len(order), BATCH):
+    with ExitStack() as stack:  # the workers of ``sharing`` end with the queries
+        for round_ in range(PASSES):
             if work >= budget:
+                # Nothing more is drawn, so the generator is not needed again: shuffling every
+                # source for a pass that takes none of them was a tenth of the fit at 50,000 files.
                 break
-            batch = order[start:start + BATCH]
-            hidden = {}
-            for u in batch:
-                targets = sorted(set(G.links_out(u)) - {u})
-                hidden[u] = set(rng.sample(targets, max(1, round(HIDE * len(targets)))))
-            H = None  # made when a query is scored: under a memo most are given again
-            said = _said(G, hidden)
-            if round_ and not place:
-                place = dict(zip(sources, range(len(sources))))
-            drawn = memo.batch(hidden) if memo is not None else None
-            for k, u in enumerate(batch):
-                at = start + k if round_ == 0 else place[u]  # its place in ``sources``; the fold is its parity
-                query = memo.given(drawn, round_, u, hidden[u], said.get(u, {})) if memo is not None else None
-                if query is None:
-                    if H is None:
-                        H, slugs = G.without_links(hidden), _slug_order(G) if slugs is None else slugs
-                    reads = {} if memo is not None else None
-                    query = _Query.of(H, u, hidden[u], said.get(u, {}), slugs, reads)
-                    if memo is not None:
-                        memo.made(drawn, round_, u, hidden[u], said.get(u, {}), query, reads)
-                folds[at % 2].append(query)
-                asked[at % 2].append(at)
-                work += query.work
-    if memo is not None:
-        memo.keep()
-    queries = folds[0] + folds[1]
-    last = kept.get("search") if kept is not None else None
-    if last is not None and last[3] == asked and len(last[2]) == len(queries) and all(map(is_, last[2], queries)):
-        return replace(last[1], inputs=inputs)  # the same queries, given again by the memo: no digest needed
-    key = _queries_digest(folds, asked)
-    if last is not None and last[0] == key:
-        kept["search"] = (key, last[1], queries, asked)
-        return replace(last[1], inputs=inputs)
-    model = _search(folds, asked, work, inputs)
+            # Later passes hide other links of the same concepts: more examples from a small corpus.
+            order = sources if round_ == 0 else rng.sample(sources, len(sources))
+            for start in range(0, len(order), BATCH):
+                if work >= budget:
+                    break
+                batch = order[start:start + BATCH]
+                hidden = {}
+                for u in batch:
+                    targets = sorted(set(G.links_out(u)) - {u})
+                    hidden[u] = set(rng.sample(targets, max(1, round(HIDE * len(targets)))))
+                said = _said(G, hidden)
+                if round_ and not place:
+                    place = dict(zip(sources, range(len(sources))))
+                drawn = memo.batch(hidden) if memo is not None else None
+                given = [memo.given(drawn, round_, u, hidden[u], said.get(u, {})) if memo is not None else None
+                         for u in batch]
+                asking = [(round_, start, hidden, u, said.get(u, {}), memo is not None)
+                          for u, query in zip(batch, given) if query is None]
+                if asking and scorer is None:
+                    scorer = _Scorer(G)
+                if sharing is None and share > 1 and len(asking) >= MIN_SHARED:
+                    # Forked once the scorer holds the slug order, which the workers then share.
+                    sharing = stack.enter_context(Sharing(share, {_SCORE: scorer, _ASCEND: _ascend_each}))
+                made = iter(sharing.map(_SCORE, asking) if sharing is not None else map(scorer, asking))
+                for k, (u, query) in enumerate(zip(batch, given)):
+                    at = start + k if round_ == 0 else place[u]  # its place in ``sources``; the fold is its parity
+                    if query is None:
+                        query, reads = next(made)
+                        if memo is not None:
+                            memo.made(drawn, round_, u, hidden[u], said.get(u, {}), query, reads)
+                    folds[at % 2].append(query)
+                    asked[at % 2].append(at)
+                    work += query.work
+        if memo is not None:
+            memo.keep()
+        queries = folds[0] + folds[1]
+        last = kept.get("search") if kept is not None else None
+        if last is not None and last[3] == asked and len(last[2]) == len(queries) and all(map(is_, last[2], queries)):
+            return replace(last[1], inputs=inputs)  # the same queries, given again by the memo: no digest needed
+        key = _queries_digest(folds, asked)
+        if last is not None and last[0] == key:
+            kept["search"] = (key, last[1], queries, asked)
+            return replace(last[1], inputs=inputs)
+        if sharing is None and share > 1 and len(queries) >= MIN_SHARED:
+            sharing = stack.enter_context(Sharing(share, {_SCORE: scorer, _ASCEND: _ascend_each}))
+        model = _search(folds, asked, work, inputs, sharing)
     if kept is not None:
         kept["search"] = (key, model, queries, asked)
     return model
@@ -214,19 +233,27 @@ def _queries_digest(folds: tuple[list[_Query], list[_Query]], asked: tuple[list[
 
 
 def _search(folds: tuple[list[_Query], list[_Query]], asked: tuple[list[int], list[int]], work: int,
-            inputs: str) -> RelatedModel:
-    """Choose the model from the sampled queries: two-fold cross-validation against the defaults."""
+            inputs: str, sharing: Sharing | None = None) -> RelatedModel:
+    """Choose the model from the sampled queries: two-fold cross-validation against the defaults.
+    ``sharing``: a forked process ascends on the two halves while this one ascends on the whole
+    (which is then needed only if the fit beats the defaults: the same time as the halves, on a core
+    that would idle)."""
     queries = folds[0] + folds[1]
     n_hidden = sum(q.n_hidden for q in queries)
     halves = (_Batch(folds[0]), _Batch(folds[1]))
     everything = _Batch.joined(*halves)  # queries = folds[0] + folds[1]
+    whole = None
+    if sharing is not None:
+        whole, by_halves = sharing.map(_ASCEND, [everything, halves])
+    else:
+        by_halves = tuple(map(_ascend, halves))
     defaults = _Choice.of(DEFAULT_MODEL)
     by_defaults = [half.found(defaults) for half in halves]
     # Two-fold cross-validation, the folds split by concept: each half is scored by what the
     # other half chose, so the recall reported (and the choice between fitting and the
     # defaults) is on concepts the fit never saw.
-    gain = np.concatenate([halves[1].found(_ascend(halves[0])) - by_defaults[1],
-                           halves[0].found(_ascend(halves[1])) - by_defaults[0]])
+    gain = np.concatenate([halves[1].found(by_halves[0]) - by_defaults[1],
+                           halves[0].found(by_halves[1]) - by_defaults[0]])
     default_found = int(by_defaults[0].sum() + by_defaults[1].sum())
     recall, default_recall = (default_found + int(gain.sum())) / n_hidden, default_found / n_hidden
     stats = {"queries": len(queries), "hidden": n_hidden, "work": work}
@@ -244,7 +271,7 @@ def _search(folds: tuple[list[_Query], list[_Query]], asked: tuple[list[int], li
                              stats=stats)
         return _defaults(f"default weights: {said}", inputs, recall=round(default_recall, 4),
                          default_recall=round(default_recall, 4), stats=stats)
-    choice = _ascend(everything)
+    choice = whole if whole is not None else _ascend(everything)
     weights = {name: w for name, w in zip(SIGNALS, choice.weights)}
     used = ", ".join(f"{name} {w:g}" for name, w in weights.items() if w)
     return RelatedModel(
@@ -400,6 +427,29 @@ class _Query:
         work += int(H.degrees("links")[reached].sum() + H.degrees("links_in")[reached].sum())
         return cls({key: column[keep] for key, column in columns.items()},
                    np.isin(order[keep], H.ids(hidden)), len(hidden), work)
+
+
+_SCORE = "related_fit.score"
+"""The name under which a fit shares the scoring of its queries (``graph.workers.Sharing``)."""
+MIN_SHARED = 8
+"""Fewer queries than this to score in a batch: not worth forking for (under a memo, most are given again)."""
+
+
+class _Scorer:
+    """Scores one query of a batch (``_Query.of``), on the graph without the batch's hidden links,
+    made once per batch in each process that scores its queries; with what it read (``reads``)
+    when asked, for the memo."""
+
+    def __init__(self, G: IndexedGraph) -> None:
+        self.G, self.slugs = G, _slug_order(G)
+        self._batch, self._H = None, None
+
+    def __call__(self, asked: tuple) -> tuple[_Query, dict | None]:
+        round_, start, hidden, u, said, reading = asked
+        if self._batch != (round_, start):
+            self._batch, self._H = (round_, start), self.G.without_links(hidden)
+        reads = {} if reading else None
+        return _Query.of(self._H, u, hidden[u], said, self.slugs, reads), reads
 
 
 _READ_WHOLE = ("text", "mentions", "section")
@@ -651,6 +701,15 @@ class _Batch:
         segment = self.segment[order]
         rank = np.arange(len(order)) - np.searchsorted(segment, segment)
         return np.bincount(segment[self.hidden[order] & (rank < TOP)], minlength=self.n)
+
+
+_ASCEND = "related_fit.ascend"
+"""The name under which a fit shares its search (``_ascend_each``, ``graph.workers.Sharing``)."""
+
+
+def _ascend_each(batches: _Batch | tuple[_Batch, ...]) -> _Choice | tuple[_Choice, ...]:
+    """``_ascend`` of a batch, or of each of several."""
+    return _ascend(batches) if isinstance(batches, _Batch) else tuple(map(_ascend, batches))
 
 
 def _ascend(queries: _Batch) -> _Choice:

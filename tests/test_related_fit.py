@@ -2,12 +2,13 @@
 
 import dataclasses
 import io
+import multiprocessing
 import random
 
 import numpy as np
 import pytest
 
-from graph import related_fit
+from graph import related_fit, workers
 
 from graph.related import DEFAULT_MODEL, HUB_AWARE_MODEL, SIGNALS, rank
 from graph.related_fit import MIN_QUERIES, fit_inputs, fit_model, fit_related
@@ -433,3 +434,50 @@ def test_degrees_without_hidden_links_are_those_of_the_graph_without_them():
         pairs = {(u, v) for u, targets in hidden.items() for v in targets}
         found = related_fit._degrees_without(G, degrees, pairs)
         assert found.tolist() == G.without_links(hidden).link_degrees()
+
+
+def _shared(monkeypatch) -> list:
+    """Share every batch's queries with a forked process (``Sharing``) at any size and memory;
+    returns, per map, its name and whether a worker took part."""
+    monkeypatch.setattr(related_fit, "MIN_SHARED", 2)
+    monkeypatch.setattr(workers, "SHARE_MEMORY_BUDGET", 1 << 50)
+    forked: list = []
+    shared = workers.Sharing.map
+    monkeypatch.setattr(workers.Sharing, "map", lambda self, name, items: forked.append((name, self._pool is not None))
+                        or shared(self, name, items))
+    return forked
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_queries_scored_by_forked_processes_are_the_one_process_s(seed, monkeypatch):
+    # jobs > 1: each batch's queries are shared with a forked process and taken back in order,
+    # and the search's ascents too. Every fit, cold or under a memo through random edits, must ask
+    # the same queries (columns, hidden rows, counts), keep the same in its memo and choose the
+    # model of one process.
+    monkeypatch.setattr(related_fit, "PASSES", 2)
+    monkeypatch.setattr(related_fit, "BATCH", 16)
+    forked = _shared(monkeypatch)
+    fits = _scored(monkeypatch)
+    corpus, kept = _Corpus(seed), {}
+    for step in range(12):
+        if step:
+            corpus.edit(step)
+        alone = fit_model(IndexedGraph.from_graph(corpus.graph()))
+        assert fit_model(IndexedGraph.from_graph(corpus.graph()), jobs=2) == alone, step
+        assert fit_model(IndexedGraph.from_graph(corpus.graph()), kept=kept, jobs=2) == alone, step
+        (one, one_asked), (two, two_asked), (memo, memo_asked) = fits[-3:]
+        assert one_asked == two_asked == memo_asked
+        assert all(_same_queries(a, b) and _same_queries(a, c) for a, b, c in zip(one, two, memo)), step
+    assert {name for name, pool in forked if pool} == {related_fit._SCORE, related_fit._ASCEND}
+    assert multiprocessing.active_children() == []
+
+
+def test_a_fit_shared_with_a_forked_process_chooses_the_one_process_s_weights(monkeypatch):
+    # Where the fit beats the defaults, the model is the ascent on the whole sample, made by this
+    # process while a forked one ascends on the halves.
+    forked = _shared(monkeypatch)
+    G = IndexedGraph.from_graph(communities())
+    model = fit_model(G)
+    assert model.fitted
+    assert fit_model(G, jobs=2) == model
+    assert {name for name, pool in forked if pool} == {related_fit._SCORE, related_fit._ASCEND}
