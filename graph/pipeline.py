@@ -30,7 +30,7 @@ from graph.report import LINKS_FILE, REPORT_FILE, link_keys, make_report, pieces
 from graph.resolve import resolve
 from graph.splice import Previous, Spliced, node_keys, read_table, table_path, write_spliced
 from graph.vocab import DEFAULT_BASE_IRI, check_base_iri
-from graph.workers import fork_available, memory_used, pool
+from graph.workers import Sharing, fork_available, memory_used, pool, share_jobs
 
 Observer = Callable[..., None]
 """``observe(stage, done=0, total=0)``: a stage starts (``read``, ``resolve``, ``graph``,
@@ -253,7 +253,9 @@ def _make(folder, paths, exporters, options, default_lang, related, jobs, cache_
         if not reused and keys is not None and kept is not None and kept.files:
             ahead = _write_ahead(folder, G, _writers(G, [e for e in exporters if not e.index], options)
                                  + [_links_writer(occurrences, audit)], kept)
-        model = reused or _index(G, resolution, memo, stored)
+        model = reused or _index(G, resolution, memo, stored, jobs)
+        if not reused and any(e.name == "html" for e in exporters):
+            _rank_hubs(G, jobs)
         if memo:
             memo.index = (inputs, G.graph["index_view"])
         folder.warnings += tuple(w for w in (warning, damaged) if w)
@@ -359,21 +361,36 @@ def _listed(paths, memo: Memo | None, touched: Collection[str] | None) -> tuple[
     return found, names
 
 
-def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: RelatedModel | None) -> RelatedModel:
+def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: RelatedModel | None,
+           jobs: int = 1) -> RelatedModel:
     """The index stage: text index and mentions attached to ``G``, and the related model fitted
     to the corpus's own links (docs/related.md#self-tuning), once for every output that reads
-    them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted to the same inputs."""
+    them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted to the same inputs.
+    ``jobs``: processes that may share the fit's queries (``graph.workers.share_jobs``)."""
     texts, names = (_Carried(memo.texts), _Carried(memo.names)) if memo else (None, None)
     attach_text_index(G, resolution.articles, memo=texts, previous=memo.text_index if memo else None,
                       texts=memo.node_texts if memo else None, kept=memo.text_state if memo else None)
     attach_mentions(G, resolution, memo=memo.scans if memo else None)
     view = index_view(G, names, memo.index_parts if memo else None, memo.index[1] if memo and memo.index else None)
-    model = fit_related(view, previous=previous, kept=memo.fit_inputs if memo else None)
+    model = fit_related(view, previous=previous, kept=memo.fit_inputs if memo else None, jobs=jobs)
     if memo:
         # Plain dicts: a _Carried keeps its predecessor, and a chain of them would hold every build's.
         memo.texts, memo.names, memo.model = dict(texts), dict(names), model
         memo.text_index = G.graph["text_index"]
     return model
+
+
+def _rank_hubs(G: nx.DiGraph, jobs: int) -> None:
+    """The explorer's hubs ranked now (``html.rank_hubs``), by this process and forked ones, when
+    ``jobs`` and the memory allow more than one (``share_jobs``): the explorer's writer, in this
+    process or forked, finds them in ``G``. Else its writer ranks them, as it always did."""
+    share = share_jobs(jobs)
+    if share <= 1:
+        return
+    from graph.exporters import html  # igraph: only for the page
+
+    with Sharing(share, {html.RANK_HUB: html.hub_ranker(G)}) as sharing:
+        html.rank_hubs(G, sharing)
 
 
 def _task(folder: OutputFolder, name: str, write, pieces, previous: Previous | None,

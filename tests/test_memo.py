@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 
 import graph.cache as cache_module
+from graph import related_fit, workers
+from graph.exporters import html
 from graph.memo import Memo
 from graph.pipeline import build
 from tests.conftest import snapshot, unplaced, write_files
@@ -122,10 +124,19 @@ def _stamps(root: Path) -> dict[str, tuple]:
             if (st := p.stat())}
 
 
-@pytest.mark.parametrize("seed, hinted", [(1, False), (2, True)])
-def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, monkeypatch, seed, hinted):
+@pytest.mark.parametrize("seed, hinted, jobs", [(1, False, 1), (2, True, 1), (3, True, 2)])
+def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, monkeypatch, seed, hinted, jobs):
     # hinted: each build is told the paths that changed, as --watch tells it what the watcher
-    # reported (graph.reader.rediscover), and lists and stats nothing else.
+    # reported (graph.reader.rediscover), and lists and stats nothing else. jobs 2: the fit's
+    # queries and the explorer's hubs are shared with a forked process at any size (the cold
+    # builds compared with are one process's), while the graph files are written ahead in a thread.
+    if jobs > 1:
+        monkeypatch.setattr(related_fit, "MIN_SHARED", 2)
+        monkeypatch.setattr(workers, "SHARE_MEMORY_BUDGET", 1 << 50)
+        forked = []
+        shared = workers.Sharing.map
+        monkeypatch.setattr(workers.Sharing, "map", lambda self, name, items: forked.append((name, self._pool is not None))
+                            or shared(self, name, items))
     # Files here are written moments before each build, so their stamps would be racy
     # (graph.cache.RACY_NS) and every file read again; in a watch, files are saved seconds apart,
     # and an unchanged file is the same article, whose links the memo keeps keys for by identity.
@@ -134,7 +145,7 @@ def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, mon
     root = tmp_path / "in"
     slugs = _corpus(rng, root)
     memo, out = Memo(), tmp_path / "out"
-    build([root], out, cache_dir=tmp_path / "cache", memo=memo)
+    build([root], out, cache_dir=tmp_path / "cache", memo=memo, jobs=jobs)
     assert "too few" not in memo.model.note  # the fit runs, and its memo is exercised too
     done = []
     for kind in rng.sample(EDITS, len(EDITS)):  # every kind of edit, in an order of the seed's
@@ -142,7 +153,7 @@ def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, mon
         done.append(_edit(rng, root, slugs, kind))
         after = _stamps(root)
         touched = {p for p in before.keys() | after.keys() if before.get(p) != after.get(p)} if hinted else None
-        build([root], out, cache_dir=tmp_path / "cache", memo=memo, touched=touched)
+        build([root], out, cache_dir=tmp_path / "cache", memo=memo, touched=touched, jobs=jobs)
         cold = tmp_path / "cold"
         build([root], cold)
         assert unplaced(snapshot(out)) == unplaced(snapshot(cold)), f"after {done}"
@@ -151,6 +162,8 @@ def test_random_edits_rebuilt_through_one_memo_give_the_cold_bytes(tmp_path, mon
         assert kept and {s.st_nlink for s in kept} == {1}
         assert not {s.st_ino for s in kept} & {p.stat().st_ino for p in out.rglob("*") if p.is_file()}
         shutil.rmtree(cold)
+    if jobs > 1:  # both were shared with a worker, in the first build and in rebuilds
+        assert {name for name, pool in forked if pool} == {related_fit._SCORE, html.RANK_HUB}
 
 
 @pytest.mark.parametrize("times_kept", [False, True])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import marshal
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib.resources import files
 from itertools import chain
 from operator import itemgetter
@@ -32,6 +32,7 @@ from graph.normalize import RULES
 from graph.related import rank
 from graph.related_index import index_text, index_view
 from graph.splice import Piece, digest, file_context, node_keys, render
+from graph.workers import Sharing
 
 ASSETS = files("graph.exporters") / "html_assets"
 KINDS = NodeKind.ALL
@@ -79,9 +80,7 @@ def pieces(G: nx.DiGraph, options: object = None) -> Iterator[Piece]:
             key = b"g" + digest(key + marshal.dumps(placed.positions, 2))
         yield key, _graph_data, (G, memo, placed.positions)
     yield '],"related":{\n'
-    articles = sum(1 for _, kind in G.nodes(data="kind") if kind == NodeKind.ARTICLE)
-    small, k, k_large = RELATED_LIMIT
-    limit = k if articles <= small else k_large
+    articles, limit = hub_limit(G)
     # The index holds all that ranking reads (``linkgraph related`` answers from it alone).
     yield b"r" + digest(code_digest(*_RANKING_MODULES) + index_text(G).encode()), _related_data, (G, limit)
     edges = Counter(map(itemgetter("kind"), chain.from_iterable(map(dict.values, G._succ.values()))))
@@ -213,12 +212,48 @@ def _json(value: object) -> str:
     return _ENCODE(value).replace("<", "\\u003c")
 
 
-def related_terms(G: nx.DiGraph, limit: int, n: int = RELATED_N) -> dict[str, list]:
-    """The ``n`` related terms, with reasons, of the ``limit`` most linked articles (``graph.related``)."""
+def hub_limit(G: nx.DiGraph) -> tuple[int, int]:
+    """The graph's articles, and how many of the most linked have their related terms on the page (RELATED_LIMIT)."""
+    articles = sum(1 for _, kind in G.nodes(data="kind") if kind == NodeKind.ARTICLE)
+    small, k, k_large = RELATED_LIMIT
+    return articles, k if articles <= small else k_large
+
+
+RANKED = "explorer_related"
+"""In ``G.graph``: the hubs' related terms ranked ahead (``rank_hubs``), as ``(view, model, (limit, n),
+rankings)``: used while the graph's index view and its model are those they were ranked from."""
+
+
+def related_terms(G: nx.DiGraph, limit: int, n: int = RELATED_N, sharing: Sharing | None = None) -> dict[str, list]:
+    """The ``n`` related terms, with reasons, of the ``limit`` most linked articles (``graph.related``);
+    ``sharing``: forked processes that rank a share of them (the same rankings: each is one ``rank``)."""
+    ahead = G.graph.get(RANKED)
+    view = index_view(G)
+    if ahead is not None and ahead[:3] == (view, view.model, (limit, n)):
+        return ahead[3]
     articles = [u for u, kind in G.nodes(data="kind") if kind == NodeKind.ARTICLE]
     # only links end at articles, so in-degree is in-links (as in graph.fields)
-    chosen = sorted(articles, key=lambda u: (-len(G._pred[u]), u))[:limit]
+    chosen = sorted(sorted(articles, key=lambda u: (-len(G._pred[u]), u))[:limit])
+    if sharing is not None:
+        return dict(zip(chosen, sharing.map(RANK_HUB, chosen)))
     # The index is what ``linkgraph related`` answers from, so the page shows the same results;
     # its arrays also rank hubs several times faster than the networkx graph.
+    return {u: rank(view, u, n, explain=True) for u in chosen}
+
+
+RANK_HUB = "html.rank_hub"
+"""The name under which ``rank_hubs`` shares the ranking of one hub (``graph.workers.Sharing``)."""
+
+
+def hub_ranker(G: nx.DiGraph, n: int = RELATED_N) -> Callable[[str], list]:
+    """One hub's related terms, as ``related_terms`` ranks them, for ``Sharing`` (RANK_HUB)."""
     view = index_view(G)
-    return {u: rank(view, u, n, explain=True) for u in sorted(chosen)}
+    return lambda u: rank(view, u, n, explain=True)
+
+
+def rank_hubs(G: nx.DiGraph, sharing: Sharing) -> None:
+    """Rank the page's hubs now, in this process and ``sharing``'s, for its writer to find in ``G``
+    (RANKED): a writer forked later, or one in this process, ranks nothing then."""
+    limit = hub_limit(G)[1]
+    view = index_view(G)
+    G.graph[RANKED] = (view, view.model, (limit, RELATED_N), related_terms(G, limit, RELATED_N, sharing))
