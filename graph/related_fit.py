@@ -177,7 +177,7 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None, kept
                     scorer = _Scorer(G)
                 if sharing is None and share > 1 and len(asking) >= MIN_SHARED:
                     # Forked once the scorer holds the slug order, which the workers then share.
-                    sharing = stack.enter_context(Sharing(share, {_SCORE: scorer, _ASCEND: _ascend_each}))
+                    sharing = stack.enter_context(Sharing(share, {_SCORE: scorer, _ASCEND: _ascend}))
                 made = iter(sharing.map(_SCORE, asking) if sharing is not None else map(scorer, asking))
                 for k, (u, query) in enumerate(zip(batch, given)):
                     at = start + k if round_ == 0 else place[u]  # its place in ``sources``; the fold is its parity
@@ -199,7 +199,7 @@ def fit_model(G: IndexedGraph, seed: int = SEED, inputs: str | None = None, kept
             kept["search"] = (key, last[1], queries, asked)
             return replace(last[1], inputs=inputs)
         if sharing is None and share > 1 and len(queries) >= MIN_SHARED:
-            sharing = stack.enter_context(Sharing(share, {_SCORE: scorer, _ASCEND: _ascend_each}))
+            sharing = stack.enter_context(Sharing(share, {_SCORE: scorer, _ASCEND: _ascend}))
         model = _search(folds, asked, work, inputs, sharing)
     if kept is not None:
         kept["search"] = (key, model, queries, asked)
@@ -235,18 +235,14 @@ def _queries_digest(folds: tuple[list[_Query], list[_Query]], asked: tuple[list[
 def _search(folds: tuple[list[_Query], list[_Query]], asked: tuple[list[int], list[int]], work: int,
             inputs: str, sharing: Sharing | None = None) -> RelatedModel:
     """Choose the model from the sampled queries: two-fold cross-validation against the defaults.
-    ``sharing``: a forked process ascends on the two halves while this one ascends on the whole
-    (which is then needed only if the fit beats the defaults: the same time as the halves, on a core
-    that would idle)."""
+    ``sharing``: a forked process ascends on one half while this one ascends on the other (the
+    ascent on the whole, needed only when the fit beats the defaults, follows in this process:
+    done ahead in the worker, it was wasted work wherever the defaults stay, as on the Hugo docs)."""
     queries = folds[0] + folds[1]
     n_hidden = sum(q.n_hidden for q in queries)
     halves = (_Batch(folds[0]), _Batch(folds[1]))
     everything = _Batch.joined(*halves)  # queries = folds[0] + folds[1]
-    whole = None
-    if sharing is not None:
-        whole, by_halves = sharing.map(_ASCEND, [everything, halves])
-    else:
-        by_halves = tuple(map(_ascend, halves))
+    by_halves = sharing.map(_ASCEND, halves) if sharing is not None else list(map(_ascend, halves))
     defaults = _Choice.of(DEFAULT_MODEL)
     by_defaults = [half.found(defaults) for half in halves]
     # Two-fold cross-validation, the folds split by concept: each half is scored by what the
@@ -271,7 +267,7 @@ def _search(folds: tuple[list[_Query], list[_Query]], asked: tuple[list[int], li
                              stats=stats)
         return _defaults(f"default weights: {said}", inputs, recall=round(default_recall, 4),
                          default_recall=round(default_recall, 4), stats=stats)
-    choice = whole if whole is not None else _ascend(everything)
+    choice = _ascend(everything)
     weights = {name: w for name, w in zip(SIGNALS, choice.weights)}
     used = ", ".join(f"{name} {w:g}" for name, w in weights.items() if w)
     return RelatedModel(
@@ -704,12 +700,7 @@ class _Batch:
 
 
 _ASCEND = "related_fit.ascend"
-"""The name under which a fit shares its search (``_ascend_each``, ``graph.workers.Sharing``)."""
-
-
-def _ascend_each(batches: _Batch | tuple[_Batch, ...]) -> _Choice | tuple[_Choice, ...]:
-    """``_ascend`` of a batch, or of each of several."""
-    return _ascend(batches) if isinstance(batches, _Batch) else tuple(map(_ascend, batches))
+"""The name under which a fit shares its search's ascents on the halves (``graph.workers.Sharing``)."""
 
 
 def _ascend(queries: _Batch) -> _Choice:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 import multiprocessing
 import multiprocessing.pool
+from multiprocessing.connection import Connection
 import os
 import signal
 import sys
@@ -77,12 +78,21 @@ COPIED_SHARE = 1 / 3
 measured for the writers (``graph.pipeline.COPIED_SHARE``)."""
 
 
-def share_jobs(jobs: int, used: int | None = None) -> int:
-    """How many processes may share a stage's work (``shared_map``) when the build holds ``used``
-    bytes (None: ``memory_used()``): up to ``jobs``, as many as SHARE_MEMORY_BUDGET allows, 1
-    where workers cannot be forked. At 50,000 files (~800 MB) none is forked."""
+def share_jobs(jobs: int, used: int | None = None, load: float | None = None) -> int:
+    """How many processes may share a stage's work (``Sharing``) when the build holds ``used``
+    bytes (None: ``memory_used()``) and the machine's load average is ``load`` (None: the last
+    minute's): up to ``jobs``, as many as SHARE_MEMORY_BUDGET allows (at 50,000 files, ~800 MB,
+    none is forked) and as there are cores the load leaves idle (one, this process, at least),
+    1 where workers cannot be forked. Sharing costs ~15% more CPU in all (pickling, pages copied
+    after the fork): where no core idles it only slows the build down."""
     if jobs <= 1 or not fork_available():
         return 1
+    if load is None:
+        try:
+            load = os.getloadavg()[0]
+        except OSError:  # unknown: as if idle
+            load = 0.0
+    jobs = min(jobs, max(1, 1 + round((os.cpu_count() or 1) - load)))
     used = memory_used() if used is None else used
     while jobs > 1 and used * (1 + (jobs - 1) * COPIED_SHARE) > SHARE_MEMORY_BUDGET:
         jobs -= 1
@@ -90,56 +100,92 @@ def share_jobs(jobs: int, used: int | None = None) -> int:
 
 
 class Sharing:
-    """Processes forked now that share the work of one stage with this one: ``map(fn, items)``
-    gives ``[fn(item) for item in items]`` in order, ``fn`` run by this process on a share of
-    the items and by each worker on another. ``fn`` need not be picklable (a closure): it is
-    handed over by a global the workers read after the fork, with what it reads (the graph,
-    shared copy-on-write); the items and results are pickled. The workers die with the build
-    (``pool``) and are ended when the ``with`` block leaves, even on Ctrl-C or an error. The
-    results do not depend on how the items are shared: each is one call of ``fn``."""
+    """Processes forked now that share the work of one stage with this one: ``map(name, items)``
+    gives ``[functions[name](item) for item in items]`` in order, run by this process on a share
+    of the items and by each worker on another. The functions need not be picklable (closures):
+    the workers are forked with them and with what they read (the graph, shared copy-on-write);
+    only items and results are pickled, through one pipe per worker (no pool: its threads made
+    four hand-offs of each share where a pipe makes two, each a wait for a core on a busy
+    machine). The workers die with the build (``_die_with_parent``) and are killed when the
+    ``with`` block leaves, even on Ctrl-C or an error. The results do not depend on how the
+    items are shared: each is one call of a function of the same data."""
 
     def __init__(self, processes: int, functions: Mapping[str, Callable]) -> None:
         self.processes, self.functions = processes, functions
-        self._pool = None
+        self._workers: list[tuple[int, Connection]] = []
+
+    @property
+    def forked(self) -> bool:
+        """Whether workers share the work (else ``map`` runs in this process alone)."""
+        return bool(self._workers)
 
     def __enter__(self) -> Sharing:
-        global _SHARED
-        # A worker (daemonic) may not have workers of its own: there the work is done alone.
-        if self.processes > 1 and not multiprocessing.current_process().daemon:
-            _SHARED = self.functions  # read by the forked workers
+        # A pool's worker (daemonic) may not have workers of its own: there the work is done alone.
+        if self.processes > 1 and fork_available() and not multiprocessing.current_process().daemon:
             try:
-                self._pool = pool(self.processes - 1)
+                for _ in range(self.processes - 1):
+                    self._workers.append(self._fork())
             except BaseException:
-                _SHARED = {}
+                self.__exit__()
                 raise
         return self
 
+    def _fork(self) -> tuple[int, Connection]:
+        mine, theirs = multiprocessing.Pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the worker: it never returns from here
+            code = 1
+            try:
+                mine.close()
+                _die_with_parent(parent)
+                _serve(theirs, self.functions)
+                code = 0
+            finally:
+                os._exit(code)  # no atexit, no flush of the parent's buffers
+        theirs.close()
+        return pid, mine
+
     def __exit__(self, *exc) -> None:
-        global _SHARED
-        if self._pool is not None:
-            _SHARED = {}
-            self._pool.terminate()  # nothing is left running: every map waited for its results
-            self._pool.join()
-            self._pool = None
+        workers, self._workers = self._workers, []
+        for pid, conn in workers:
+            conn.close()
+            try:
+                os.kill(pid, signal.SIGKILL)  # idle, or busy with a share no one will read
+            except ProcessLookupError:
+                pass
+            os.waitpid(pid, 0)
 
     def map(self, name: str, items: Sequence) -> list:
         """``[functions[name](item) for item in items]``, shared: the items alternate between this
         process and the workers (neighbours in the list often cost alike), and are put back in order."""
         fn = self.functions[name]
-        if self._pool is None or len(items) < 2:
+        if not self._workers or len(items) < 2:
             return [fn(item) for item in items]
-        shares = self.processes
-        theirs = [(name, list(items[k::shares])) for k in range(1, shares)]
-        pending = self._pool.map_async(_shared_task, theirs, chunksize=1)
-        mine = [fn(item) for item in items[::shares]]
-        done = [mine, *pending.get()]  # a worker's exception is raised here
+        shares = len(self._workers) + 1
+        for k, (_, conn) in enumerate(self._workers, 1):
+            conn.send((name, list(items[k::shares])))
+        done = [[fn(item) for item in items[::shares]]]
+        for _, conn in self._workers:
+            ok, result = conn.recv()
+            if not ok:
+                raise result  # a worker's error fails the stage
+            done.append(result)
         return [done[i % shares][i // shares] for i in range(len(items))]
 
 
-_SHARED: Mapping[str, Callable] = {}
-
-
-def _shared_task(task: tuple[str, list]) -> list:
-    name, items = task
-    fn = _SHARED[name]
-    return [fn(item) for item in items]
+def _serve(conn: Connection, functions: Mapping[str, Callable]) -> None:
+    """A worker's loop: each share received is answered with its results, or the error raised."""
+    while True:
+        try:
+            name, items = conn.recv()
+        except EOFError:  # the build closed its end
+            return
+        try:
+            reply = True, [functions[name](item) for item in items]
+        except Exception as exc:
+            reply = False, exc
+        try:
+            conn.send(reply)
+        except Exception as exc:  # an error or result that does not pickle
+            conn.send((False, RuntimeError(f"a shared task failed: {exc!r}")))

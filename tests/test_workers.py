@@ -1,8 +1,8 @@
 """Worker processes, the memory figures that decide how many the write stage forks, and work shared with them."""
 
-import multiprocessing
 import os
 import platform
+from pathlib import Path
 
 import pytest
 
@@ -29,6 +29,12 @@ def test_release_free_memory_gives_freed_blocks_between_live_ones_back():
     assert len(kept) == 200
 
 
+def _children() -> set[int]:
+    """This process's children (Linux: ``Sharing`` forks them itself, unseen by multiprocessing)."""
+    return {int(pid) for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="children are listed from /proc")
 def test_shared_work_is_the_one_process_s_in_order_and_its_workers_end_with_it():
     seen = []
 
@@ -42,11 +48,12 @@ def test_shared_work_is_the_one_process_s_in_order_and_its_workers_end_with_it()
         mine = {i for i, (_, pid) in enumerate(done) if pid == os.getpid()}
         assert mine == set(range(0, 11, 3))  # this process took every third item, the workers the others
         assert sorted(seen) == list(range(0, 11, 3))
-        assert len(multiprocessing.active_children()) == 2
+        assert len(_children()) == 2
         assert sharing.map("square", [4]) == [(16, os.getpid())]  # one item: no worker asked
-    assert multiprocessing.active_children() == []
+    assert _children() == set()
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="children are listed from /proc")
 def test_a_worker_s_error_is_raised_and_no_worker_is_left():
     def fail(x: int) -> int:
         if x == 1:
@@ -56,15 +63,33 @@ def test_a_worker_s_error_is_raised_and_no_worker_is_left():
     with pytest.raises(ValueError, match="no one"):
         with Sharing(2, {"fail": fail}) as sharing:
             sharing.map("fail", [0, 1, 2])  # 1 is the worker's
-    assert multiprocessing.active_children() == []
+    assert _children() == set()
 
 
-def test_one_process_or_a_full_budget_forks_nothing(monkeypatch):
-    assert share_jobs(1, 0) == 1
-    assert share_jobs(2, 100) == 2
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="children are listed from /proc")
+def test_one_process_a_full_budget_or_a_busy_machine_forks_nothing(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert share_jobs(1, 0, 0.0) == 1
+    assert share_jobs(2, 100, 0.0) == 2
+    assert share_jobs(4, 100, 1.2) == 4  # three cores idle, this process on the fourth
+    assert share_jobs(4, 100, 2.9) == 2
+    assert share_jobs(4, 100, 3.6) == 1  # no core idles: a worker would only slow the build
     monkeypatch.setattr(workers, "SHARE_MEMORY_BUDGET", 1000)
-    assert share_jobs(2, 800) == 1  # 800 × (1 + 1/3) > 1000
-    assert share_jobs(4, 700) == 2  # 700 × (1 + 2/3) > 1000 >= 700 × (1 + 1/3)
+    assert share_jobs(2, 800, 0.0) == 1  # 800 × (1 + 1/3) > 1000
+    assert share_jobs(4, 700, 0.0) == 2  # 700 × (1 + 2/3) > 1000 >= 700 × (1 + 1/3)
     with Sharing(1, {"f": abs}) as sharing:
         assert sharing.map("f", [-1, -2]) == [1, 2]
-        assert multiprocessing.active_children() == []
+        assert _children() == set()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="children are listed from /proc")
+def test_ctrl_c_in_this_process_s_share_ends_the_workers():
+    def stop(x: int) -> int:
+        if x == 0:  # this process's first item
+            raise KeyboardInterrupt
+        return x
+
+    with pytest.raises(KeyboardInterrupt):
+        with Sharing(2, {"stop": stop}) as sharing:
+            sharing.map("stop", [0, 1, 2, 3])
+    assert _children() == set()
