@@ -30,13 +30,14 @@ def test_release_free_memory_gives_freed_blocks_between_live_ones_back():
 
 
 def _children() -> set[int]:
-    """This process's children (Linux: ``Sharing`` forks them itself, unseen by multiprocessing)."""
+    """This process's children (Linux: ``Sharing`` forks them itself, unseen by multiprocessing).
+    Other tests may leave servers running (a SPARQL store, Spark): compare with a set taken before."""
     return {int(pid) for task in Path("/proc/self/task").iterdir() for pid in (task / "children").read_text().split()}
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="children are listed from /proc")
 def test_shared_work_is_the_one_process_s_in_order_and_its_workers_end_with_it():
-    seen = []
+    before, seen = _children(), []
 
     def square(x: int) -> tuple[int, int]:
         seen.append(x)  # in this process only: the workers' appends stay in theirs
@@ -48,13 +49,14 @@ def test_shared_work_is_the_one_process_s_in_order_and_its_workers_end_with_it()
         mine = {i for i, (_, pid) in enumerate(done) if pid == os.getpid()}
         assert mine == set(range(0, 11, 3))  # this process took every third item, the workers the others
         assert sorted(seen) == list(range(0, 11, 3))
-        assert len(_children()) == 2
+        assert len(_children() - before) == 2
         assert sharing.map("square", [4]) == [(16, os.getpid())]  # one item: no worker asked
-    assert _children() == set()
+    assert _children() == before
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="children are listed from /proc")
 def test_a_worker_s_error_is_raised_and_no_worker_is_left():
+    before = _children()
     def fail(x: int) -> int:
         if x == 1:
             raise ValueError("no one")
@@ -63,11 +65,12 @@ def test_a_worker_s_error_is_raised_and_no_worker_is_left():
     with pytest.raises(ValueError, match="no one"):
         with Sharing(2, {"fail": fail}) as sharing:
             sharing.map("fail", [0, 1, 2])  # 1 is the worker's
-    assert _children() == set()
+    assert _children() == before
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="children are listed from /proc")
 def test_one_process_a_full_budget_or_a_busy_machine_forks_nothing(monkeypatch):
+    before = _children()
     monkeypatch.setattr(os, "cpu_count", lambda: 4)
     assert share_jobs(1, 0, 0.0) == 1
     assert share_jobs(2, 100, 0.0) == 2
@@ -79,11 +82,12 @@ def test_one_process_a_full_budget_or_a_busy_machine_forks_nothing(monkeypatch):
     assert share_jobs(4, 700, 0.0) == 2  # 700 × (1 + 2/3) > 1000 >= 700 × (1 + 1/3)
     with Sharing(1, {"f": abs}) as sharing:
         assert sharing.map("f", [-1, -2]) == [1, 2]
-        assert _children() == set()
+        assert _children() == before
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="children are listed from /proc")
 def test_ctrl_c_in_this_process_s_share_ends_the_workers():
+    before = _children()
     def stop(x: int) -> int:
         if x == 0:  # this process's first item
             raise KeyboardInterrupt
@@ -92,4 +96,4 @@ def test_ctrl_c_in_this_process_s_share_ends_the_workers():
     with pytest.raises(KeyboardInterrupt):
         with Sharing(2, {"stop": stop}) as sharing:
             sharing.map("stop", [0, 1, 2, 3])
-    assert _children() == set()
+    assert _children() == before
