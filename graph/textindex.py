@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from graph.normalize import fold
+from graph.normalize import MARKS, UNSPACED, fold, spaced
 
 TERMS_PER_DOC = 64
 POSTINGS_PER_TERM = 1000
@@ -53,7 +53,14 @@ SCALE = 65535
 # slowest step of indexing.
 _NOT_TEXT = (("](", re.compile(r"\]\([^)]*\)")), ("]:", re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)),
              ("://", re.compile(r"://\S*")), ("<", re.compile(r"<[^>]*>")))
-_WORD = re.compile(r"\w\w+")
+# Two or more word characters, combining marks (a Devanagari vowel sign or virama) part of the
+# word: ``\w`` alone cut नमस्ते in pieces and dropped दुनिया (no two letters in a row).
+_WORD = re.compile(f"\\w(?:\\w|[{MARKS}])+")
+# A run of a script written without spaces (Chinese, Japanese, Thai...): no dictionary tells its
+# words, so it is indexed as overlapping pairs of characters, as Lucene's CJK analyser does (a
+# character alone is a term of its own): a sentence was one term, shared by no other text.
+_UNSPACED_RUN = re.compile(f"((?:[{UNSPACED}][{MARKS}]*)+)")
+_UNSPACED_CHAR = re.compile(f"[{UNSPACED}][{MARKS}]*")
 # The Arabic article (and a clinging wa/fa/bi/ka/li) when at least three letters remain:
 # "السوق", "والسوق" and "سوق" are one term. Applied per distinct word, not per occurrence.
 _ARTICLE = re.compile(r"^(?:[وفبكل]?ال|لل)(?=\w\w\w)")
@@ -72,7 +79,8 @@ which while who will with would you your http https www com org
 
 
 def tokens(text: str) -> list[str]:
-    """Normalised word tokens of a text: no link addresses, stop words, one-letter words or Arabic article."""
+    """Normalised word tokens of a text: no link addresses, stop words, one-letter words or Arabic
+    article; pairs of characters in a script written without spaces."""
     return [term for chunk in _chunks(text) for term in _terms(chunk)]
 
 
@@ -102,8 +110,22 @@ def _chunks(text: str) -> list[str]:
 
 
 def _terms(chunk: str) -> tuple[str, ...]:
-    """Terms of a whitespace-free chunk such as '(finra),': words without the article, no stop words."""
-    return tuple(_ARTICLE.sub("", w) for w in _WORD.findall(chunk) if w not in STOPWORDS)
+    """Terms of a whitespace-free chunk such as '(finra),': words without the article, no stop
+    words; in a script written without spaces, pairs of characters."""
+    if spaced(chunk):
+        return _words(chunk)
+    terms: list[str] = []
+    for i, part in enumerate(_UNSPACED_RUN.split(chunk)):
+        if i % 2 == 0:
+            terms += _words(part)
+        else:
+            chars = _UNSPACED_CHAR.findall(part)
+            terms += map("".join, zip(chars, chars[1:])) if len(chars) > 1 else chars
+    return tuple(terms)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_ARTICLE.sub("", w) for w in _WORD.findall(text) if w not in STOPWORDS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -162,3 +162,17 @@ def test_one_sort_of_a_packed_key_orders_as_a_lexsort(monkeypatch):
     want = np.lexsort((third, second, first))
     assert (textindex._order(first, second, third, 40, 111) == want).all()
     assert (textindex._order(first, second, third, 1 << 30, 1 << 30) == want).all()  # too wide: a lexsort
+
+
+def test_words_keep_their_combining_marks():
+    # a virama and vowel signs are marks, not word characters: दुनिया has no two letters in a row
+    assert tokens("नमस्ते दुनिया") == ["नमस्ते", "दुनिया"]
+
+
+def test_a_script_written_without_spaces_is_indexed_as_pairs_of_characters():
+    assert tokens("机器学习") == ["机器", "器学", "学习"]
+    assert tokens("東京とtokyo 大") == ["東京", "京と", "tokyo", "大"]  # a character alone is a term
+    assert tokens("ภาษาไทย") == ["ภา", "าษ", "ษา", "าไ", "ไท", "ทย"]
+    index = build_text_index(["深度学习属于机器学习。", "机器学习需要数据。", "东京是首都。", "大阪很大。"])
+    ids, _ = similar(index, 0)
+    assert ids.tolist()[:1] == [1]
