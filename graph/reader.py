@@ -108,8 +108,7 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> Discovery:
     def add(file: str, target: str) -> None:
         rel, exact = safe_name(relative(file))
         if not exact:
-            problems.append(Problem(rel, 0, "unsafe-file-name", "file name is not valid UTF-8 or holds control "
-                                    "characters; read under the name shown (such bytes written as \\xNN)"))
+            problems.append(unsafe_name(rel))
         first = found.setdefault(rel, Source(rel, target))
         if first.path != target:
             # Which one is read must not hang on the order a folder lists them in: the name already
@@ -568,16 +567,36 @@ def read_bounded(file: str, limit: int) -> tuple[os.stat_result, bytes]:
         os.close(fd)
 
 
+def unsafe_name(rel: str) -> Problem:
+    """The problem of a file whose name ``safe_name`` spelled otherwise than it is written."""
+    return Problem(rel, 0, "unsafe-file-name", "file name is not valid UTF-8 or holds control characters; "
+                   "read under the name shown (such bytes written as \\xNN)")
+
+
+def read_article(file: str, rel: str, options: ParseOptions) -> tuple[Article | None, list[Problem]]:
+    """One file read as a build reads it (never through a symbolic link, at most the size
+    ``options`` allow) and parsed: what ``graph.spark`` runs on its executors for local inputs."""
+    try:
+        _, data = read_bounded(file, options.max_file_bytes)
+    except (ValueError, OSError) as exc:
+        return None, [_unread(rel, options, exc)]
+    return parse_bytes(data, rel, options)
+
+
+def _unread(rel: str, options: ParseOptions, exc: ValueError | OSError) -> Problem:
+    if isinstance(exc, ValueError):
+        return too_large(rel, options)
+    return Problem(rel, 0, "unreadable", f"cannot read file: {exc.strerror}")
+
+
 def _read_task(task: tuple) -> tuple:
     """Worker: read, hash and (unless the content is the cached one) parse one file."""
     i, file, rel, options, cached_digest = task
     read_ns = time.time_ns()  # before the stat: a stamp is racy sooner, never later
     try:
         st, data = read_bounded(file, options.max_file_bytes)
-    except ValueError:
-        return i, rel, None, None, (None, [too_large(rel, options)])
-    except OSError as exc:
-        return i, rel, None, None, (None, [Problem(rel, 0, "unreadable", f"cannot read file: {exc.strerror}")])
+    except (ValueError, OSError) as exc:
+        return i, rel, None, None, (None, [_unread(rel, options, exc)])
     digest = content_digest(data)
     recorded = file_stamp(st, read_ns)
     if digest == cached_digest:

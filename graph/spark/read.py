@@ -22,7 +22,7 @@ from pyspark.sql import types as T
 
 from graph.model import Article, Problem, keyword_key
 from graph.parse import ParseOptions, parse_bytes, too_large
-from graph.reader import Discovery, safe_name
+from graph.reader import Discovery, read_article, safe_name, unsafe_name
 from graph.resolve import LOOKUP, anchor_lang, href_target, invisible, link_folder, link_problem
 from graph.slugs import MARKDOWN_SUFFIXES, page_path
 from graph.text import field_lang
@@ -97,12 +97,8 @@ def read_local(spark: SparkSession, found: Discovery, options: ParseOptions,
 def read_partition(part: Iterable[tuple[str, str]], options: ParseOptions) -> Iterator[tuple]:
     """Executor side: (name, file to open) -> FILE_SCHEMA tuples, read as the local build reads
     (``graph.reader``'s own task: no symbolic link followed on open, the size limit, its problems)."""
-    from graph.reader import _read_task, unpack
-
     for rel, file in part:
-        *_, parsed = _read_task((0, file, rel, options, None))
-        packed, problems = parsed
-        yield file_row(rel, unpack(packed), problems)
+        yield file_row(rel, *read_article(file, rel, options))
 
 
 def read_files(spark: SparkSession, inputs: list[str], root: str, options: ParseOptions,
@@ -156,7 +152,7 @@ def parse_partition(part: Iterable, prefix: str, options: ParseOptions,
         data = None if content is None else bytes(content)
         article, problems = parse_bytes(data, rel, options) if data is not None else (None, [too_large(rel, options)])
         if not exact:  # the listing's problem locally (graph.reader.discover), before the file's own
-            problems = [Problem(rel, 0, "unsafe-file-name", UNSAFE_FILE_NAME), *problems]
+            problems = [unsafe_name(rel), *problems]
         yield file_row(rel, article, problems)
 
 
@@ -164,11 +160,6 @@ def _in_hidden_folder(uri: str, folders: Sequence[str]) -> bool:
     """Whether a folder between the input folder holding ``uri`` and the file is hidden."""
     below = max((f for f in folders if uri.startswith(f)), key=len, default=None)
     return below is not None and any(part.startswith(".") for part in uri[len(below):].split("/")[:-1])
-
-
-UNSAFE_FILE_NAME = ("file name is not valid UTF-8 or holds control characters; read under the name shown "
-                    "(such bytes written as \\xNN)")
-"""graph.reader.discover's message for a name ``safe_name`` spelled otherwise."""
 
 
 def file_row(rel: str, article: Article | None, problems: list[Problem]) -> tuple:
