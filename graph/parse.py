@@ -160,9 +160,9 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
     path_slug = page_path(site_path)
     slug = path_slug
     if fm_slug := address("slug"):
-        slug = page_path(_join(posixpath.dirname(path_slug), fm_slug))
+        slug = page_path(_join(posixpath.dirname(path_slug), _below_language(fm_slug)))
     elif fm_url := address("url") or address("permalink"):  # permalink: Jekyll's and Eleventy's url
-        slug = page_path(_url_path(fm_url))
+        slug = page_path(_below_language(_url_path(fm_url)))
     # Alias -> its front matter line; 0 for those the path implies, which are never reported:
     # a README's folder is meant to lose to the folder's index file (docs/link-rules.md).
     aliases = dict.fromkeys([path_slug] if path_slug != slug else [], 0)
@@ -213,6 +213,15 @@ def _url_path(url: str) -> str:
     return decode_path(url.split("#")[0].split("?")[0])
 
 
+def _below_language(path: str) -> str:
+    """A front matter address from the site root under a language folder (``/en/x``, as
+    multilingual Hugo, Docusaurus and MkDocs sites write them) as the address below it (``/x``):
+    slugs start at the language root, and a link ``/en/x`` is read so too (``graph.resolve``), so
+    ``aliases: [/en/old/]`` is reached by the links ``/en/old/`` and ``/old/`` in its language."""
+    first, _, rest = path[1:].partition("/") if path.startswith("/") else ("", "", "")
+    return "/" + rest if first.lower() in LANGUAGE_FOLDERS else path
+
+
 def _join(folder: str, path: str) -> str:
     """Join a path to a folder; an absolute (``/``) path is taken from the site root."""
     return path if path.startswith("/") else f"{folder}/{path}"
@@ -246,7 +255,7 @@ def _aliases(value: object, key: str, path_slug: str, at: Callable[[], Problem],
     found: dict[str, str] = {}
     for a in items:
         if a.strip():
-            found.setdefault(page_path(_join(folder, _url_path(a))), a.strip())
+            found.setdefault(page_path(_join(folder, _below_language(_url_path(a)))), a.strip())
     if len(found) > limit:
         problems.append(replace(at(), code="too-many-aliases",
                                 message=f"more than {limit:,} {key}; the rest are left out"))

@@ -144,6 +144,24 @@ def test_an_address_starting_with_a_language_folder_is_that_languages_page(href,
 
 
 @pytest.mark.parametrize("href, kind, target", [
+    ("/en/old-london/", "resolved", "london"),  # an alias written with its language, as the link is
+    ("/old-london", "resolved", "london"),
+    ("/en/city/", "resolved", "city"),  # a url written so
+    ("/city", "resolved", "city"),
+    ("/ru/staryi-piter", "resolved", "piter"),
+])
+def test_a_front_matter_address_starting_with_a_language_folder_is_read_as_such_a_link(href, kind, target):
+    # aliases: [/en/old-london/] and url: /en/city/ made the slugs en/old-london and en/city, which
+    # the link /en/old-london/ (read below the language root) no longer reached.
+    files = {"content/ru/moskva.md": f"# M\n[x]({href})\n",
+             "content/ru/piter.md": "---\ntitle: P\naliases: [/ru/staryi-piter]\n---\n",
+             "content/en/london.md": "---\ntitle: L\naliases: [/en/old-london/]\n---\n",
+             "content/en/town.md": "---\ntitle: T\nurl: /en/city/\n---\n"}
+    occurrence, = resolve(corpus(files)).occurrences
+    assert (occurrence.kind, occurrence.target) == (kind, target)
+
+
+@pytest.mark.parametrize("href, kind, target", [
     ("en/london.md", "resolved", "london"),  # into a language folder, from a page above them all
     ("./ru/piter.md#x", "resolved", "piter"),
     ("ru/nowhere.md", "missing", "nowhere"),  # the concept below the language root it enters
