@@ -96,7 +96,7 @@ def read_local(spark: SparkSession, found: Discovery, options: ParseOptions,
 
 def read_partition(part: Iterable[tuple[str, str]], options: ParseOptions) -> Iterator[tuple]:
     """Executor side: (name, file to open) -> FILE_SCHEMA tuples, read as the local build reads
-    (``graph.reader``'s own task: no symbolic link followed on open, the size limit, its problems)."""
+    (``graph.reader.read_article``: no symbolic link followed on open, the size limit, its problems)."""
     for rel, file in part:
         yield file_row(rel, *read_article(file, rel, options))
 
