@@ -97,7 +97,7 @@ _UNSPACED_WORD = re.compile(f"[{UNSPACED}][{MARKS}]*|(?:(?![{UNSPACED}])(?:[^\\W
 
 def words(text: str) -> Iterator[re.Match]:
     """The ``WORD``s of a text, each character of an ``UNSPACED`` script a word of its own."""
-    if text.isascii() or _UNSPACED.search(text) is None:
+    if spaced(text):
         return WORD.finditer(text)
     return _UNSPACED_WORD.finditer(text)
 

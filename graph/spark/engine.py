@@ -102,7 +102,7 @@ def build_spark(
     staging = f"{out}/.linkgraph-spark-{uuid.uuid4().hex}"
     try:
         report = _write_outputs(spark, fs, inputs, root, listing, options, staging, formats, base_iri,
-                                    default_lang)
+                                default_lang)
         written = fs.publish(staging, out)
     finally:
         fs.delete(staging)

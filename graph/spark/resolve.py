@@ -90,14 +90,11 @@ def resolve_links(files: DataFrame, listed: DataFrame) -> Resolved:
         F.lit(1).alias("stage"), (F.col("idx") + 1).alias("seq"))
     problems = listed.unionByName(reading).unionByName(link_problems).unionByName(
         _invisible_problems(occurrences)).unionByName(
-        spark.createDataFrame(duplicates, _PROBLEM_SCHEMA)).unionByName(
-        spark.createDataFrame(variants, _PROBLEM_SCHEMA)).unionByName(
-        spark.createDataFrame(alias_problems, _PROBLEM_SCHEMA)).persist(_KEEP)
+        spark.createDataFrame(duplicates, PROBLEM_SCHEMA)).unionByName(
+        spark.createDataFrame(variants, PROBLEM_SCHEMA)).unionByName(
+        spark.createDataFrame(alias_problems, PROBLEM_SCHEMA)).persist(_KEEP)
     return Resolved(trimmed, occurrences.drop("problem_code", "problem", "file_key", "key", "invisible",
                                               "first_target"), problems, kept, index)
-
-
-_PROBLEM_SCHEMA = PROBLEM_SCHEMA
 
 
 def _duplicate_row(row) -> tuple:
