@@ -37,8 +37,8 @@ _CHUNK = 2_000  # articles or nodes serialised at a time: the digest never holds
 # Modules whose code the index stage runs (the graph and the resolution are digested themselves,
 # so what made them is not here). pipeline.py holds _index; splice.py and report.py make the keys
 # they are digested by; related_fit.py, related.py and related_index.py fit the model read back with the index.
-_INDEX_MODULES = ("graph.related_index", "graph.textindex", "graph.mentions", "graph.normalize", "graph.text",
-                  "graph.related", "graph.related_fit", "graph.links", "graph.model", "graph.pipeline",
+_INDEX_MODULES = ("graph.related_index", "graph.textindex", "graph.mentions", "graph.code_names", "graph.normalize",
+                  "graph.text", "graph.related", "graph.related_fit", "graph.links", "graph.model", "graph.pipeline",
                   "graph.index_state", "graph.splice", "graph.report")
 
 
@@ -55,8 +55,8 @@ def _code() -> bytes:
 def index_inputs(G, resolution: Resolution, link_keys: Sequence[bytes],
                  node_keys: Mapping[str, bytes] | None = None, kept: dict | None = None) -> str:
     """A digest of everything the index stage reads: the graph (nodes, attributes, adjacency with
-    edge attributes, label order), the resolved articles and the part of each body that is
-    indexed, their links with their classes and targets, the missing targets' labels and demand,
+    edge attributes, label order), the resolved articles, the part of each body that is indexed
+    and its names in code, their links with their classes and targets, the missing targets' labels and demand,
     and the code (with the versions of the libraries it calls).
 
     ``marshal`` version 2 gives equal bytes for equal values, and different bytes for different
@@ -86,7 +86,7 @@ def index_inputs(G, resolution: Resolution, link_keys: Sequence[bytes],
         if last is None or last[0] != chars or len(last[1]) != len(run) or not all(map(is_, last[1], run)):
             last = chars, run, hashlib.blake2b(dumps([
                 (a.path, a.slug, a.lang, a.site_dir, a.title, a.description, a.keywords, a.aliases, a.body[:chars],
-                 a.body_line, len(a.links)) for a in run], 2), digest_size=16).digest()
+                 a.body_line, len(a.links), a.code) for a in run], 2), digest_size=16).digest()
         made[start] = last
         h.update(last[2])
     if kept is not None:

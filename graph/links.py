@@ -175,7 +175,7 @@ def admonition_bodies(body: str) -> str:
 
 
 def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | None = None,
-               wikilinks: bool = False) -> tuple[list[Link], list[Problem], str]:
+               wikilinks: bool = False, code: list[tuple[int, str]] | None = None) -> tuple[list[Link], list[Problem], str]:
     """All link occurrences of a Markdown body, problems with link-like text, and the text of its
     first level-1 heading ('' if none; ATX or setext, never a ``#`` line in code), as a section
     name is read: what a page without a front matter title is called.
@@ -184,6 +184,8 @@ def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | 
     Past ``max_links`` links (or as many link-like problems), the rest of the body is not read
     and one ``too-many-links`` problem says where it stopped. ``wikilinks`` also reads
     ``[[Page]]``, ``[[Page|shown text]]`` and ``[[folder/Page#Heading]]`` as links (``WIKILINK``).
+    ``code``, when given, gets the line and text of each inline code span but in image text, in the
+    same pass (``graph.code_names``).
     """
     limit = max_links if max_links is not None else float("inf")
     body = admonition_bodies(body)
@@ -217,6 +219,8 @@ def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | 
         key, = event
         if key == "Text" or key == "Code":
             text = event[key]
+            if key == "Code" and code is not None and not images:
+                code.append((line_of(span["start"]), text))
             if link is not None:
                 if not (in_code or images):
                     link[2].append(text)

@@ -4,6 +4,7 @@ only what changed (docs/performance.md#--watch-keeps-a-memo). Outputs are the sa
 from __future__ import annotations
 
 from graph.build import GraphMemo
+from graph.code_names import CodeMemo
 from graph.mentions import ScanMemo
 from graph.output import Spare
 from graph.reader import Discovery
@@ -42,6 +43,8 @@ class Memo:
         """Each part of the related index with what it was made from (``index_view``)."""
         self.scans = ScanMemo()
         """What each article gave the unlinked mentions, and the lexicon."""
+        self.code = CodeMemo()
+        """Each body's code spans, and the last names in code."""
         self.index_inputs: dict = {}
         """The digest of each run of articles the index stage read (``graph.index_state``)."""
         self.model: RelatedModel | None = None

@@ -116,6 +116,9 @@ class Article:
     """File line of each of ``aliases`` in the front matter; 0 for one the path implies (the path
     before a front matter ``slug``, a README's folder), which is never reported; an alias past its
     end is reported at line 1. Where an alias that resolves elsewhere is reported (``graph.resolve``)."""
+    code: tuple[tuple[int, str], ...] = ()
+    """(file line, lookup key) of the first inline code span of the whole body written like an
+    identifier, per key (``graph.code_names``): what a build needs of the body past the lead it keeps."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from itertools import islice
 
+from graph.code_names import code_keys
 from graph.front_matter import MAX_DEPTH, item_lines, key_line, split_front_matter
 from graph.links import find_links
 from graph.model import Article, Link, Problem
@@ -177,7 +178,8 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
             aliases[alias] = aliases.get(alias) or line
     aliases.pop(slug, None)  # a page's own address is no alias of it
 
-    links, link_problems, heading = find_links(body, path, body_line, options.max_links, options.wikilinks)
+    spans: list[tuple[int, str]] = []
+    links, link_problems, heading = find_links(body, path, body_line, options.max_links, options.wikilinks, spans)
     links = _few_targets(links, options.max_targets, path, link_problems)
     title = field("title") or field("linkTitle") or heading or slug.rpartition("/")[2]
 
@@ -202,6 +204,7 @@ def parse_article(text: str, path: str, options: ParseOptions = ParseOptions()) 
         body=body,
         body_line=body_line,
         alias_lines=tuple(aliases.values()),
+        code=code_keys(spans),
     ), problems + link_problems
 
 

@@ -25,7 +25,8 @@ from graph.parse import ParseOptions
 from graph.reader import Discovery, discover, read_corpus, rediscover
 from graph.related import related_table
 from graph.related_fit import fit_related
-from graph.related_index import INDEX_FILE, RelatedModel, attach_mentions, attach_text_index, index_view
+from graph.related_index import (INDEX_FILE, RelatedModel, attach_code_names, attach_mentions, attach_text_index,
+                                 index_view)
 from graph.report import LINKS_FILE, REPORT_FILE, link_keys, make_report, pieces_links, write_links, write_report
 from graph.resolve import resolve
 from graph.splice import Previous, Spliced, node_keys, read_table, table_path, write_spliced
@@ -363,7 +364,7 @@ def _listed(paths, memo: Memo | None, touched: Collection[str] | None) -> tuple[
 
 def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: RelatedModel | None,
            jobs: int = 1) -> RelatedModel:
-    """The index stage: text index and mentions attached to ``G``, and the related model fitted
+    """The index stage: text index, mentions and names in code attached to ``G``, and the related model fitted
     to the corpus's own links (docs/related.md#self-tuning), once for every output that reads
     them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted to the same inputs.
     ``jobs``: processes that may share the fit's queries (``graph.workers.share_jobs``)."""
@@ -371,6 +372,7 @@ def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: R
     attach_text_index(G, resolution.articles, memo=texts, previous=memo.text_index if memo else None,
                       texts=memo.node_texts if memo else None, kept=memo.text_state if memo else None)
     attach_mentions(G, resolution, memo=memo.scans if memo else None)
+    attach_code_names(G, resolution.articles, memo=memo.code if memo else None)
     view = index_view(G, names, memo.index_parts if memo else None, memo.index[1] if memo and memo.index else None)
     model = fit_related(view, previous=previous, kept=memo.fit_inputs if memo else None, jobs=jobs)
     if memo:

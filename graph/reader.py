@@ -500,7 +500,8 @@ def pack(article: Article | None) -> tuple | None:
         return None
     columns = tuple(zip(*article.links)) if article.links else ((),) * 5
     return (article.path, article.slug, article.lang, article.site_dir, article.title, article.description,
-            article.keywords, article.aliases, *columns, article.body, article.body_line, article.alias_lines)
+            article.keywords, article.aliases, *columns, article.body, article.body_line, article.alias_lines,
+            article.code)
 
 
 def unpack(packed: tuple | None, body_chars: int | None = None) -> Article | None:
@@ -511,11 +512,12 @@ def unpack(packed: tuple | None, body_chars: int | None = None) -> Article | Non
     if packed is None:
         return None
     path, slug, lang, site_dir, title, description, keywords, aliases, hrefs, texts, lines, sections, syntaxes, \
-        body, body_line, alias_lines = packed
+        body, body_line, alias_lines, code = packed
     links = tuple(map(new_record, repeat(Link), zip(map(intern, hrefs), map(intern, texts), lines,
                                                     map(intern, sections), map(intern, syntaxes))))
     return Article(path, slug, lang, site_dir, title, description, tuple(keywords), tuple(aliases), links,
-                   body if body_chars is None else body[:body_chars], body_line, tuple(alias_lines))
+                   body if body_chars is None else body[:body_chars], body_line, tuple(alias_lines),
+                   tuple(map(tuple, code)))
 
 
 

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 WEIGHTS: dict[str, float] = {
     "links": 0.05, "cocitation": 0.1, "coupling": 0.0, "neighbours": 0.0, "keywords": 0.2, "text": 0.5,
-    "pagerank": 1.5, "section": 0.05, "mentions": 0.5,
+    "pagerank": 1.5, "section": 0.05, "mentions": 0.5, "code": 0.5,
 }
 """Signal -> weight of its score (scaled to 0..1 per query) in the combined score, when the build
 could not fit weights to the corpus (too few links). Chosen by ``tests/benchmarks/related_eval.py``
@@ -192,6 +192,17 @@ def _mentions(G: IndexedGraph, i: int) -> Scores:
     return _summed(G, near[keep], confidences[keep])
 
 
+def names_in_code(G: IndexedGraph, u: str) -> dict[str, float]:
+    """Concepts ``u``'s text names in code, and those whose text names ``u`` in code (``graph.code_names``):
+    1 / the concepts sharing each name."""
+    return _keyed(G, _code(G, G.id(u)))
+
+
+def _code(G: IndexedGraph, i: int) -> Scores:
+    near, shares = G.mention_scores(i, "code")
+    return _summed(G, near, shares)  # code_names never lists a concept as naming itself
+
+
 def text_similarity(G: IndexedGraph, u: str) -> dict[str, float]:
     """TF-IDF similarity of title, description and body (``graph.textindex``) to ``u``'s."""
     return _keyed(G, G.similar_text(G.id(u)))
@@ -260,12 +271,12 @@ def hub_discount(G: IndexedGraph, ids: np.ndarray, scores: np.ndarray, hub: floa
 SIGNALS: dict[str, Callable[..., dict[str, float]]] = {
     "links": direct_links, "cocitation": co_citation, "coupling": coupling, "neighbours": common_neighbours,
     "keywords": shared_keywords, "text": text_similarity, "pagerank": personalized_pagerank,
-    "section": same_section, "mentions": mentions,
+    "section": same_section, "mentions": mentions, "code": names_in_code,
 }
 SCORES: dict[str, Callable[[IndexedGraph, int], Scores]] = {
     "links": _direct_links, "cocitation": _co_citation, "coupling": _coupling, "neighbours": _common_neighbours,
     "keywords": _shared_keywords, "text": lambda G, i: G.similar_text(i), "section": _same_section,
-    "mentions": _mentions,
+    "mentions": _mentions, "code": _code,
 }
 """The signals but PageRank on node ids (``pagerank_walk`` is its own): what the build's fit asks
 of thousands of queries, scores as arrays rather than dictionaries of slugs."""
@@ -465,6 +476,10 @@ class _Near:
             said, said_by = self._mentions
             lines += [f"mentions {v} on line {line}" for w, line, _ in said if w == v]
             lines += [f"{v} mentions {u} on line {line}" for w, line, _ in said_by if w == v]
+        if signals.get("code"):
+            named, named_by = G.mentions(u, "code"), G.mentioned_by(u, "code")
+            lines += [f"names {v} in code on line {line}" for w, line, _ in named if w == v]
+            lines += [f"{v} names {u} in code on line {line}" for w, line, _ in named_by if w == v]
         return tuple(lines)
 
     def _common(self, mine: np.ndarray, theirs: np.ndarray, first: int | None = None) -> tuple[list[str], int]:

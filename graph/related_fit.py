@@ -64,10 +64,10 @@ ROUNDS = 3
 CANDIDATES = 30
 """Candidates kept per signal and query: only a signal's best can reach a combined top 10."""
 TOP = 10
-FIT_VERSION = 5
+FIT_VERSION = 6
 """Changes whenever the fit would choose differently from the same inputs (its code or constants)."""
-_INPUTS = ("keys", "kinds", "links", "links_in", "keywords", "members", "text", "mentions", "link_mentions")
-"""The index fields the fit reads (of mentions, not their lines): not labels nor names."""
+_INPUTS = ("keys", "kinds", "links", "links_in", "keywords", "members", "text", "mentions", "code", "link_mentions")
+"""The index fields the fit reads (of mentions and names in code, not their lines): not labels nor names."""
 
 
 _KEPT = ("keys", "text")
@@ -97,7 +97,7 @@ def fit_inputs(G: IndexedGraph, seed: int = SEED, kept: dict | None = None) -> s
             continue
         given = data
         # Where a mention is does not change its score: a prose edit above it keeps the model.
-        text = field_text(G, data, sort_keys=True, leave="lines" if name == "mentions" else None).encode()
+        text = field_text(G, data, sort_keys=True, leave="lines" if name in ("mentions", "code") else None).encode()
         if kept is not None and name in _KEPT:
             kept[name] = (given, text)
         h.update(text)
@@ -448,9 +448,9 @@ class _Scorer:
         return _Query.of(self._H, u, hidden[u], said, self.slugs, reads), reads
 
 
-_READ_WHOLE = ("text", "mentions", "section")
-"""The signals that read more than rows of nodes (the text index, every concept's mentions, the
-nodes of a folder): a memo compares their answers, not what they read."""
+_READ_WHOLE = ("text", "mentions", "section", "code")
+"""The signals that read more than rows of nodes (the text index, every concept's mentions or
+names in code, the nodes of a folder): a memo compares their answers, not what they read."""
 _ADJACENCIES = ("links", "links_in", "keywords", "members")
 
 
@@ -557,6 +557,7 @@ class _Asked:
         # Answers asked again, and compared, unless what they read is the same (and so are the nodes).
         self.again = {"text": not same or G.data["text"] != old.data["text"],
                       "mentions": not same or G.data["mentions"] != old.data["mentions"],
+                      "code": not same or G.data["code"] != old.data["code"],
                       "section": not same or G.data["kinds"] != old.data["kinds"]}
 
     def batch(self, hidden: Mapping[str, set[str]]) -> dict:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import numpy as np
 
+from graph.code_names import CodeMemo, code_names
 from graph.errors import GraphFolderError
 from graph.model import KEYWORD_PREFIX, Article, NodeKind, Resolution
 from graph.normalize import normalize
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
     from graph.mentions import ScanMemo
 
 INDEX_FILE = "related-index.json"
-INDEX_VERSION = 6
+INDEX_VERSION = 7
+SAID = ("mentions", "code")
+"""The index fields of concepts naming concepts: in prose (``graph.mentions``), in code (``graph.code_names``)."""
 _KINDS = {kind[0]: kind for kind in NodeKind.ALL}
 KEYWORD = NodeKind.KEYWORD
 _WORDS = re.compile(r"\w+")
@@ -127,6 +130,7 @@ class IndexedGraph:
         self._text = last._text if last is not None and last.data["text"] is data["text"] else \
             index_from_json(data["text"])
         self._mentions = tuple(decoded("mentions", key) for key in ("ptr", "ids", "lines", "confidence"))
+        self._code = tuple(decoded("code", key) for key in ("ptr", "ids", "lines", "confidence"))
         self._link_mentions = (decoded("link_mentions", "at"), decoded("link_mentions", "confidence"))
         self._said_links: dict[tuple[int, int], float] | None = None
         self._sections: dict[str, list[str]] | None = None
@@ -155,7 +159,7 @@ class IndexedGraph:
         view = IndexedGraph.__new__(IndexedGraph)
         self._link_said()  # read from this graph's links: the view's have fewer
         for name in ("data", "_decoded", "_keys", "_id", "nodes", "label_order", "names", "_text", "_sections", "model",
-                     "_mentions", "_link_mentions", "_said_links"):
+                     "_mentions", "_code", "_link_mentions", "_said_links"):
             setattr(view, name, getattr(self, name))
         n = len(self._keys)
         pairs = {(self._id[s], self._id[t]) for s, targets in hidden.items() for t in targets}
@@ -197,9 +201,9 @@ class IndexedGraph:
         return [keys[j] for j in ids[_row(ptr, self._id[node])]]
 
     def _numpy(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """An adjacency (or ``mentions``) as numpy arrays, row pointers widened so that lengths may be subtracted."""
+        """An adjacency (or ``mentions``, ``code``) as numpy arrays, row pointers widened so that lengths may be subtracted."""
         if name not in self._arrays:
-            ptr, ids = self._mentions[:2] if name == "mentions" else self._adjacency[name]
+            ptr, ids = self._said(name)[:2] if name in SAID else self._adjacency[name]
             self._arrays[name] = (np.asarray(ptr, dtype=np.int64), np.asarray(ids))
         return self._arrays[name]
 
@@ -303,30 +307,34 @@ class IndexedGraph:
             self._sections = sections
         return self._sections.get(name, [])
 
-    def mentions(self, node: str) -> list[tuple[str, int, float]]:
-        """(concept, line, confidence) of each concept ``node``'s text names without linking it."""
-        ptr, ids, lines, confidences = self._mentions
+    def _said(self, field: str) -> tuple[array, array, array, array]:
+        return self._mentions if field == "mentions" else self._code
+
+    def mentions(self, node: str, field: str = "mentions") -> list[tuple[str, int, float]]:
+        """(concept, line, confidence) of each concept ``node``'s text names without linking it; with
+        ``field="code"``, (concept, line, 1 / concepts sharing the name) of each it names in code."""
+        ptr, ids, lines, confidences = self._said(field)
         i = self._id[node]
         return [(self._keys[ids[k]], lines[k], confidences[k] / 65535) for k in range(ptr[i], ptr[i + 1])]
 
-    def mention_scores(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+    def mention_scores(self, i: int, field: str = "mentions") -> tuple[np.ndarray, np.ndarray]:
         """Ids and confidences of the concepts node id ``i``'s text names (``mentions``), then of those whose text names it (``mentioned_by``)."""
-        ptr, ids = self._numpy("mentions")
-        confidences = self._mentions[3]
+        ptr, ids = self._numpy(field)
+        confidences = self._said(field)[3]
         named_by = np.flatnonzero(ids == i)
         at = np.concatenate((np.arange(ptr[i], ptr[i + 1]), named_by))
         near = np.concatenate((ids[ptr[i]:ptr[i + 1]], np.searchsorted(ptr, named_by, "right") - 1))
         return self._within(near), np.asarray(confidences)[at] / 65535
 
-    def mentioned_by(self, node: str) -> list[tuple[str, int, float]]:
-        """(concept, line, confidence) of each concept whose text names ``node`` without linking it."""
+    def mentioned_by(self, node: str, field: str = "mentions") -> list[tuple[str, int, float]]:
+        """(concept, line, confidence) of each concept whose text names ``node`` without linking it (``field`` as for ``mentions``)."""
         # One scan of the target array in numpy, not a reverse table built in Python: building
         # one cost a fresh ``linkgraph related`` 0.1 s at 50,000 articles (and a scan per hit
         # with array.index, 1.5 ms for a hub of the 10,000-file corpus named 400 times).
-        ptr, ids = self._numpy("mentions")
+        ptr, ids = self._numpy(field)
         at = np.flatnonzero(ids == self._id[node])
         rows = (np.searchsorted(ptr, at, "right") - 1).tolist()
-        _, _, lines, confidences = self._mentions
+        _, _, lines, confidences = self._said(field)
         return [(self._keys[r], lines[k], confidences[k] / 65535) for r, k in zip(rows, at.tolist())]
 
     def link_mention(self, source: str, target: str) -> float:
@@ -559,6 +567,12 @@ def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> 
     G.graph["link_mentions"] = links
 
 
+def attach_code_names(G, articles: tuple[Article, ...], memo: CodeMemo | None = None) -> None:
+    """Find which concepts each concept's articles name in code (``graph.code_names``) into ``G.graph["code"]``;
+    ``memo`` as for ``code_names`` (``--watch``)."""
+    G.graph["code"] = code_names(articles, memo)  # every article's slug is a node (graph.build)
+
+
 def _said(G, mentions: dict[str, tuple], paths: Iterable[str],
           dropped: dict[str, set[str]] | None = None) -> dict[str, dict[str, tuple[int, float]]]:
     """Concept -> concept it names without linking -> (line, confidence) of the first mention, of
@@ -700,8 +714,9 @@ def index_data(G, memo: MutableMapping | None = None, parts: dict | None = None)
     data.update(adjacency)
     data["text"] = part("text", (G.graph.get("text_index"), len(keys)), lambda last: (index_to_json(
         G.graph.get("text_index") or build_text_index([""] * len(keys))), {}), carry=False)[0]
-    said = G.graph.get("mentions", {})
-    data["mentions"] = part("mentions", (keys, said), lambda last: _mentions(keys, ids, said, last))[0]
+    for name in SAID:  # the same rows: per concept, the concepts it names, with line and confidence
+        said = G.graph.get(name, {})
+        data[name] = part(name, (keys, said), lambda last: _mentions(keys, ids, said, last))[0]
     link_mentions = G.graph.get("link_mentions", {})
     data["link_mentions"] = part("link_mentions", (keys, kinds, rows, link_mentions),
                                  lambda last: _link_mentions(keys, ids, kinds, rows, made["links"], link_mentions,
@@ -1049,8 +1064,8 @@ def _link_mentions(keys: list[str], ids: Mapping[str, int], kinds: str, succ: li
 
 
 def _mentions(keys: list[str], ids: Mapping[str, int], said: Mapping, last: tuple | None) -> tuple[dict, dict]:
-    """Per concept, the concepts its text names without linking, with the line and confidence
-    (x 65535) of the first mention: three arrays of one row per node. ``last`` carries over the
+    """Per concept, the concepts its text names without linking (or in code), with the line and
+    confidence (x 65535) of the first mention: three arrays of one row per node. ``last`` carries over the
     rows of nodes whose mentions equal the last build's (rows are sorted by id: only while the
     nodes keep their order)."""
     n = len(keys)
@@ -1148,10 +1163,11 @@ def _checked(g: IndexedGraph) -> IndexedGraph:
     strings(names, "names")
     need(names == sorted(names), "names are not sorted")
     need(len(g.names._ids) == len(names) and g.names._ids.typecode in "IL", "names have the wrong number of ids")
-    ptr, ids, lines, confidences = g._mentions
-    rows(ptr, ids, n, "mentions", ordered=True)
-    need(lines.typecode in "IL" and confidences.typecode == "H" and len(lines) == len(confidences) == len(ids),
-         "mention lines or confidences have the wrong length")
+    for name in SAID:
+        ptr, ids, lines, confidences = g._said(name)
+        rows(ptr, ids, n, name, ordered=True)
+        need(lines.typecode in "IL" and confidences.typecode == "H" and len(lines) == len(confidences) == len(ids),
+             f"{name} lines or confidences have the wrong length")
     at, confidences = g._link_mentions
     need(at.typecode in "IL" and confidences.typecode == "H" and len(at) == len(confidences)
          and max(at, default=-1) < len(g._adjacency["links"][1]), "link mentions have the wrong length")

@@ -118,7 +118,7 @@ def test_related_json_shape(glossary_out, capsys):
     assert set(first) == {"rank", "slug", "label", "lang", "kind", "score", "signals", "reasons"}
     assert first["rank"] == 1 and first["kind"] in ("article", "missing")
     assert set(first["signals"]) == {"links", "cocitation", "coupling", "neighbours", "keywords", "text", "pagerank",
-                                     "section", "mentions"}
+                                     "section", "mentions", "code"}
     assert all(0 <= s <= 1 for s in first["signals"].values()) and first["reasons"]
     model = data["model"]  # the glossary is too small to fit weights to: the defaults, and why
     assert model["fitted"] is False and "too few to learn from" in model["note"] and model["weights"]["pagerank"] > 0

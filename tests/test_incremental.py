@@ -62,6 +62,7 @@ CASES = {
     "change-language": edit("en/finra.md", "lang: en", "lang: fr"),
     "touch-only": lambda root: (root / "ar/bank.md").touch(),
     "alias-conflict-appears": edit("ar/broker.md", "title: وسيط\n", "title: وسيط\naliases: [banks, finra]\n"),
+    "name-in-code": edit("en/finra.md", "Regulates", "`bank` regulates"),
 }
 
 

@@ -10,6 +10,7 @@ import graph.pipeline as pipeline
 import graph.textindex as textindex
 from graph.index_state import INDEX_STATE
 from graph.memo import Memo
+from graph.related_index import INDEX_VERSION
 from graph.pipeline import build
 from tests.conftest import snapshot, unplaced
 from tests.test_incremental import BASE, CASES, edit, write_files
@@ -107,7 +108,8 @@ def test_a_damaged_foreign_or_stale_state_runs_the_stage(tmp_path, corpus, runs,
         elif damage == "other-inputs":
             state.write_bytes(text.replace(b'"inputs": "', b'"inputs": "0'))
         elif damage == "index-edited":
-            index.write_bytes(index.read_bytes().replace(b'"index_version":6', b'"index_version":6,"x":1', 1))
+            version = f'"index_version":{INDEX_VERSION}'.encode()
+            index.write_bytes(index.read_bytes().replace(version, version + b',"x":1', 1))
         elif damage == "index-edited-same-size":
             data = index.read_bytes()
             at = data.index(b'"labels"') + 20
@@ -124,7 +126,7 @@ def test_a_damaged_foreign_or_stale_state_runs_the_stage(tmp_path, corpus, runs,
 
 # The fit's modules count here alone: the related model is read back with the index.
 @pytest.mark.parametrize("module", ["graph.related_fit", "graph.related", "graph.related_index", "graph.textindex",
-                                    "graph.mentions", "graph.pipeline"])
+                                    "graph.mentions", "graph.code_names", "graph.pipeline"])
 def test_other_index_code_runs_it(tmp_path, corpus, runs, upgrade, module):
     rebuild(tmp_path, corpus, lambda root: upgrade(module))
     assert len(runs) == 3

@@ -193,11 +193,12 @@ def test_index_parts_carried_over_when_ids_move_are_what_a_fresh_index_makes(mon
     for i, (step, mentions, link_mentions) in enumerate(zip(steps, said, anchors)):
         G = last = _sharing(nx_graph(**step), last)
         G.graph["mentions"], G.graph["link_mentions"] = mentions, link_mentions
+        G.graph["code"] = {slug: row for slug, row in mentions.items() if slug != "d"}  # the same rows for names in code
         carried.clear()
         assert index_data(G, parts=parts) == index_data(G), f"step {i}"
         if i:
-            # the successor and predecessor rows, the mentions: each made from the last, rows carried over
-            assert len(carried) == 3 and min(carried) > 0, f"step {i}"
+            # the successor and predecessor rows, the mentions, the names in code: each made from the last, rows carried over
+            assert len(carried) == 4 and min(carried) > 0, f"step {i}"
 
 
 
@@ -647,6 +648,16 @@ def test_what_a_link_would_say_as_a_mention_is_kept_in_the_index(tmp_path):
     assert index.link_mention("alpha", "bravo") > 0.4 and index.link_mention("alpha", "carol") == 0.0
     hidden = index.without_links({"alpha": {"bravo"}})  # as the fit hides it
     assert hidden.link_mention("alpha", "bravo") == index.link_mention("alpha", "bravo")
+
+
+def test_a_name_in_code_is_a_signal_with_its_line_both_ways(tmp_path):
+    index = built_alpha(tmp_path, "Intro line.\n\nCall `carol()` or [`bravo`](/bravo) here.")
+    assert index.mentions("alpha", "code") == [("bravo", 6, 1.0), ("carol", 6, 1.0)]  # link text counts
+    assert index.mentioned_by("carol", "code") == [("alpha", 6, 1.0)] and index.mentions("alpha") == []
+    top = rank(index, "carol", 1)[0]
+    assert top.slug == "alpha" and top.signals["code"] == 1.0
+    assert "alpha names carol in code on line 6" in top.reasons
+    assert "names carol in code on line 6" in rank(index, "alpha", 2)[1].reasons
 
 
 def reference_rank(G, u, n=10, weights=None, exclude=(), explain=True, lang=None, round=round):

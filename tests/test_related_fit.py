@@ -156,6 +156,22 @@ def test_the_weight_of_mentions_is_fitted_from_what_hidden_links_would_say(one_p
     assert told.inputs != blind.inputs  # what links would say is an input of the fit
 
 
+def test_the_weight_of_names_in_code_is_fitted_when_link_anchors_are_code(one_pass):
+    # Names in code include what an article links to (its anchor written as code): hiding a
+    # link leaves its name in code, so the fit measures the signal on the links it hides.
+    shape = {"size": 40, "within": 5, "hubs": 10, "per_hub": 4}
+    G = communities(**shape)
+    rng = random.Random(1)
+    named: dict = {}
+    for u, v in sorted(G.edges):
+        if v.startswith("g") and rng.random() < 0.5:
+            named.setdefault(u, {})[v] = (3, 1.0)
+    G.graph["code"] = named
+    told, blind = fit_model(IndexedGraph.from_graph(G)), fit_model(IndexedGraph.from_graph(communities(**shape)))
+    assert told.fitted and told.weights["code"] == max(told.weights.values())
+    assert told.recall > blind.recall and told.inputs != blind.inputs
+
+
 def test_scoring_a_choice_counts_the_hidden_targets_a_full_ranking_puts_in_the_top_10():
     # _Batch.found ranks only the rows that can reach a top 10, of queries whose rows equal to
     # 10 earlier ones were dropped (_undominated): it must count what ranking every row of every

@@ -27,8 +27,8 @@ from graph.output import write_file  # noqa: E402
 from graph.reader import read_corpus  # noqa: E402
 from graph.related import rank  # noqa: E402
 from graph.related_fit import fit_related  # noqa: E402
-from graph.related_index import (INDEX_FILE, attach_mentions, attach_text_index, index_view, load_index,  # noqa: E402
-                                 write_index)
+from graph.related_index import (INDEX_FILE, attach_code_names, attach_mentions, attach_text_index, index_view,  # noqa: E402
+                                 load_index, write_index)
 from graph.resolve import resolve  # noqa: E402
 
 
@@ -46,6 +46,7 @@ def main() -> None:
     attach_text_index(G, resolution.articles)
     t_text = time.perf_counter()
     attach_mentions(G, resolution)
+    attach_code_names(G, resolution.articles)
     t2, c2 = time.perf_counter(), time.process_time()
     model = fit_related(index_view(G))
     t_fit, c_fit = time.perf_counter(), time.process_time()

@@ -35,7 +35,8 @@ from graph.build import build_graph  # noqa: E402
 from graph.reader import read_corpus  # noqa: E402
 from graph.related import DEFAULT_MODEL, SIGNALS, signal_scores  # noqa: E402
 from graph.related_fit import fit_model  # noqa: E402
-from graph.related_index import attach_mentions, attach_text_index, read_index, write_index  # noqa: E402
+from graph.related_index import (attach_code_names, attach_mentions, attach_text_index, read_index,  # noqa: E402
+                                 write_index)
 from graph.resolve import MISSING, RESOLVED, resolve  # noqa: E402
 
 HIDE = 0.2
@@ -89,6 +90,7 @@ def rebuilt(corpus: Path, seed: int, graph_only: bool = False):
     G = build_graph(resolution)
     attach_text_index(G, resolution.articles)
     attach_mentions(G, resolution)
+    attach_code_names(G, resolution.articles)
     buf = io.StringIO()
     write_index(G, buf)
     return read_index(buf.getvalue()), hidden  # evaluate what `linkgraph related` reads
