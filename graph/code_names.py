@@ -7,12 +7,14 @@ span names a concept when its text, or the last part of a dotted or slashed path
 the last segment of its slug, or the last part of either. Only spans written like an identifier
 count (no spaces once ``{{ }}``, a leading ``.`` or ``$`` and a trailing ``()`` are taken off):
 a span of prose or a command line names nothing. A name several concepts share counts 1/n for
-each. Code inside link text counts too: ``related`` leaves out what the asking article already
+each; one shared by more than ``MAX_OWNERS`` names none (it would say little, and ``overview``
+written in thousands of articles, naming thousands of pages, would cost their product). Code inside link text counts too: ``related`` leaves out what the asking article already
 links to, and the build's fit, hiding a link, must see what its anchor would say once unlinked.
 
 The spans are found while the parser reads the links (``graph.links.find_links``), in the whole
-body, and kept on the article (``Article.code``): a build keeps only the lead of each body, and
-API names sit anywhere in a reference page.
+body (its first ``ParseOptions.max_links`` spans, as many as links are read), and kept on the
+article (``Article.code``): a build keeps only the lead of each body, and API names sit anywhere
+in a reference page.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ from graph.model import Article
 
 Named = dict[str, dict[str, tuple[int, float]]]
 """Concept -> concept it names in code -> (line of the first such span, 1 / concepts sharing the name)."""
+
+MAX_OWNERS = 32
+"""A name shared by more concepts names none of them (a bound on cost: the real corpora's most
+shared, ``page`` in the Hugo docs, names 7)."""
 
 _IDENTIFIER = re.compile(r"[\w.\-/:$]*[^\W\d_][\w.\-/:$]*")  # at least one letter
 _PARTS = re.compile(r"[./:]")
@@ -62,7 +68,8 @@ class CodeMemo:
 
 
 def name_owners(articles: Iterable[Article], memo: CodeMemo | None = None) -> dict[str, tuple[str, ...]]:
-    """Lookup key -> the concepts (slugs, sorted) whose title or slug's last segment it is (or the last part of)."""
+    """Lookup key -> the concepts (slugs, sorted) whose title or slug's last segment it is (or the
+    last part of), for keys of at most ``MAX_OWNERS`` concepts."""
     known = memo.keys if memo is not None else {}
     made: dict[str, tuple[str, ...]] = {}
     owners: dict[str, set[str]] = {}
@@ -75,7 +82,7 @@ def name_owners(articles: Iterable[Article], memo: CodeMemo | None = None) -> di
                 owners.setdefault(key, set()).add(a.slug)
     if memo is not None:
         memo.keys = made
-    return {key: tuple(sorted(slugs)) for key, slugs in owners.items()}
+    return {key: tuple(sorted(slugs)) for key, slugs in owners.items() if len(slugs) <= MAX_OWNERS}
 
 
 def code_names(articles: tuple[Article, ...], memo: CodeMemo | None = None) -> Named:

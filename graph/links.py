@@ -185,7 +185,7 @@ def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | 
     and one ``too-many-links`` problem says where it stopped. ``wikilinks`` also reads
     ``[[Page]]``, ``[[Page|shown text]]`` and ``[[folder/Page#Heading]]`` as links (``WIKILINK``).
     ``code``, when given, gets the line and text of each inline code span but in image text, in the
-    same pass (``graph.code_names``).
+    same pass (``graph.code_names``), the first ``max_links`` of them.
     """
     limit = max_links if max_links is not None else float("inf")
     body = admonition_bodies(body)
@@ -219,7 +219,7 @@ def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | 
         key, = event
         if key == "Text" or key == "Code":
             text = event[key]
-            if key == "Code" and code is not None and not images:
+            if key == "Code" and code is not None and not images and len(code) < limit:
                 code.append((line_of(span["start"]), text))
             if link is not None:
                 if not (in_code or images):

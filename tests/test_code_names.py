@@ -2,8 +2,9 @@
 
 import pytest
 
+import graph.code_names as code_names_module
 from graph.code_names import CodeMemo, code_names, keys, name_owners
-from graph.parse import parse_article
+from graph.parse import ParseOptions, parse_article
 from graph.reader import read_corpus
 
 
@@ -100,3 +101,17 @@ def test_a_memo_lends_the_rows_that_are_equal_and_keeps_the_keys_of_the_names():
     assert again == code_names(two) == {"a": {"b": (5, 1.0)}, "b": {"a": (4, 1.0)}}
     assert again["b"] is first["b"] and again["a"] is not first["a"]
     assert memo.keys == {"A": ("a",), "a": ("a",), "B": ("b",), "b": ("b",)}
+
+
+def test_a_name_shared_by_more_than_max_owners_concepts_names_none(monkeypatch):
+    monkeypatch.setattr(code_names_module, "MAX_OWNERS", 2)
+    articles = tuple(article(f"{folder}/overview.md", "---\ntitle: Overview\n---\nx\n") for folder in "abc")
+    guide = article("guide.md", "---\ntitle: Guide\n---\n`overview` and `a/overview`\n")
+    assert code_names(articles + (guide,)) == {}  # 3 concepts; `a/overview`'s last part is that name too
+    assert code_names(articles[:2] + (guide,)) == {"guide": {"a/overview": (4, 0.5), "b/overview": (4, 0.5)}}
+
+
+def test_only_the_first_max_links_spans_of_a_body_are_read():
+    body = "".join(f"`name{i}` " for i in range(30))
+    found, _ = parse_article("---\ntitle: Many\n---\n" + body, "many.md", ParseOptions(max_links=20))
+    assert [key for _, key in found.code] == [f"name{i}" for i in range(20)]
