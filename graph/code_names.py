@@ -8,8 +8,9 @@ the last segment of its slug, or the last part of either. Only spans written lik
 count (no spaces once ``{{ }}``, a leading ``.`` or ``$`` and a trailing ``()`` are taken off):
 a span of prose or a command line names nothing. A name several concepts share counts 1/n for
 each; one shared by more than ``MAX_OWNERS`` names none (it would say little, and ``overview``
-written in thousands of articles, naming thousands of pages, would cost their product). Code inside link text counts too: ``related`` leaves out what the asking article already
-links to, and the build's fit, hiding a link, must see what its anchor would say once unlinked.
+written in thousands of articles, naming thousands of pages, would cost their product). Code
+inside link text counts too: ``related`` leaves out what the asking article already links to,
+and the build's fit, hiding a link, must see what its anchor would say once unlinked.
 
 The spans are found while the parser reads the links (``graph.links.find_links``), in the whole
 body (its first ``ParseOptions.max_links`` spans, as many as links are read), and kept on the

@@ -175,7 +175,8 @@ def admonition_bodies(body: str) -> str:
 
 
 def find_links(body: str, path: str = "", first_line: int = 1, max_links: int | None = None,
-               wikilinks: bool = False, code: list[tuple[int, str]] | None = None) -> tuple[list[Link], list[Problem], str]:
+               wikilinks: bool = False,
+               code: list[tuple[int, str]] | None = None) -> tuple[list[Link], list[Problem], str]:
     """All link occurrences of a Markdown body, problems with link-like text, and the text of its
     first level-1 heading ('' if none; ATX or setext, never a ``#`` line in code), as a section
     name is read: what a page without a front matter title is called.

@@ -44,7 +44,7 @@ class Memo:
         self.scans = ScanMemo()
         """What each article gave the unlinked mentions, and the lexicon."""
         self.code = CodeMemo()
-        """Each body's code spans, and the last names in code."""
+        """Each title's lookup keys as a name in code, and the last names in code."""
         self.index_inputs: dict = {}
         """The digest of each run of articles the index stage read (``graph.index_state``)."""
         self.model: RelatedModel | None = None

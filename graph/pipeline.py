@@ -364,9 +364,10 @@ def _listed(paths, memo: Memo | None, touched: Collection[str] | None) -> tuple[
 
 def _index(G: nx.DiGraph, resolution: Resolution, memo: Memo | None, previous: RelatedModel | None,
            jobs: int = 1) -> RelatedModel:
-    """The index stage: text index, mentions and names in code attached to ``G``, and the related model fitted
-    to the corpus's own links (docs/related.md#self-tuning), once for every output that reads
-    them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted to the same inputs.
+    """The index stage: text index, mentions and names in code attached to ``G``, and the related
+    model fitted to the corpus's own links (docs/related.md#self-tuning), once for every output
+    that reads them (the index file, ``--related``, the explorer); ``previous`` is kept if fitted
+    to the same inputs.
     ``jobs``: processes that may share the fit's queries (``graph.workers.share_jobs``)."""
     texts, names = (_Carried(memo.texts), _Carried(memo.names)) if memo else (None, None)
     attach_text_index(G, resolution.articles, memo=texts, previous=memo.text_index if memo else None,

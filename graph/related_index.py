@@ -201,7 +201,8 @@ class IndexedGraph:
         return [keys[j] for j in ids[_row(ptr, self._id[node])]]
 
     def _numpy(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """An adjacency (or ``mentions``, ``code``) as numpy arrays, row pointers widened so that lengths may be subtracted."""
+        """An adjacency (or ``mentions``, ``code``) as numpy arrays, row pointers widened so that
+        lengths may be subtracted."""
         if name not in self._arrays:
             ptr, ids = self._said(name)[:2] if name in SAID else self._adjacency[name]
             self._arrays[name] = (np.asarray(ptr, dtype=np.int64), np.asarray(ids))
@@ -318,7 +319,8 @@ class IndexedGraph:
         return [(self._keys[ids[k]], lines[k], confidences[k] / 65535) for k in range(ptr[i], ptr[i + 1])]
 
     def mention_scores(self, i: int, field: str = "mentions") -> tuple[np.ndarray, np.ndarray]:
-        """Ids and confidences of the concepts node id ``i``'s text names (``mentions``), then of those whose text names it (``mentioned_by``)."""
+        """Ids and confidences of the concepts node id ``i``'s text names (``mentions``), then of
+        those whose text names it (``mentioned_by``); ``field`` as for ``mentions``."""
         ptr, ids = self._numpy(field)
         confidences = self._said(field)[3]
         named_by = np.flatnonzero(ids == i)
@@ -327,7 +329,8 @@ class IndexedGraph:
         return self._within(near), np.asarray(confidences)[at] / 65535
 
     def mentioned_by(self, node: str, field: str = "mentions") -> list[tuple[str, int, float]]:
-        """(concept, line, confidence) of each concept whose text names ``node`` without linking it (``field`` as for ``mentions``)."""
+        """(concept, line, confidence) of each concept whose text names ``node`` without linking it
+        (``field`` as for ``mentions``)."""
         # One scan of the target array in numpy, not a reverse table built in Python: building
         # one cost a fresh ``linkgraph related`` 0.1 s at 50,000 articles (and a scan per hit
         # with array.index, 1.5 ms for a hub of the 10,000-file corpus named 400 times).
@@ -568,8 +571,8 @@ def attach_mentions(G, resolution: Resolution, memo: ScanMemo | None = None) -> 
 
 
 def attach_code_names(G, articles: tuple[Article, ...], memo: CodeMemo | None = None) -> None:
-    """Find which concepts each concept's articles name in code (``graph.code_names``) into ``G.graph["code"]``;
-    ``memo`` as for ``code_names`` (``--watch``)."""
+    """Find which concepts each concept's articles name in code (``graph.code_names``) into
+    ``G.graph["code"]``; ``memo`` as for ``code_names`` (``--watch``)."""
     G.graph["code"] = code_names(articles, memo)  # every article's slug is a node (graph.build)
 
 
@@ -1065,9 +1068,9 @@ def _link_mentions(keys: list[str], ids: Mapping[str, int], kinds: str, succ: li
 
 def _mentions(keys: list[str], ids: Mapping[str, int], said: Mapping, last: tuple | None) -> tuple[dict, dict]:
     """Per concept, the concepts its text names without linking (or in code), with the line and
-    confidence (x 65535) of the first mention: three arrays of one row per node. ``last`` carries over the
-    rows of nodes whose mentions equal the last build's (rows are sorted by id: only while the
-    nodes keep their order)."""
+    confidence (x 65535) of the first mention: three arrays of one row per node. ``last`` carries
+    over the rows of nodes whose mentions equal the last build's (rows are sorted by id: only
+    while the nodes keep their order)."""
     n = len(keys)
     if last is not None and last[1].ordered:
         kept_last, shift = last
