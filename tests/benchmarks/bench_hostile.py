@@ -6,7 +6,8 @@
 Each case runs ``linkgraph build --no-cache -q`` (or the cache case with its cache) in a fresh
 process beside a small ordinary corpus, so its peak RSS is that build's own. The tests use the
 same shapes at small sizes; these are the sizes the issue measured (76 MB, 7 M links; 1 M
-targets; 20,000 and 100,000 keywords; random cache shards under 300 files).
+targets; 20,000 and 100,000 keywords; random cache shards under 300 files), and two for names
+in code (8 MB of distinct code spans; a name written as code by, and naming, 5,000 pages).
 """
 
 from __future__ import annotations
@@ -45,12 +46,30 @@ def keywords_file(root: Path, n: int) -> None:
     (root / "keywords.md").write_text("---\ntitle: K\nkeywords: " + ", ".join(f"kw {i}" for i in range(n)) + "\n---\n")
 
 
+def code_file(root: Path, mb: int) -> None:
+    """A file of about ``mb`` MB of distinct inline code spans (``graph.code_names`` reads the first 10,000)."""
+    with open(root / "code.md", "w") as f:
+        f.write("---\ntitle: Code\n---\n")
+        for i in range(mb * 1_000_000 // 12):
+            f.write(f"`n{i:07d}` ")
+
+
+def shared_names(root: Path, n: int) -> None:
+    """``n`` pages named ``overview`` in their own folders, each writing `overview` in code: a name
+    of ``n`` concepts in ``n`` articles (``graph.code_names.MAX_OWNERS``: it names none)."""
+    for i in range(n):
+        (root / f"f{i}").mkdir()
+        (root / f"f{i}" / "overview.md").write_text(f"---\ntitle: Overview {i}\n---\nSee `overview`.\n")
+
+
 CASES = {
     "links-76mb": lambda root: links_file(root, 76),
     "links-8mb": lambda root: links_file(root, 8),
     "targets-500k": lambda root: targets_file(root, 500_000),
     "keywords-20k": lambda root: keywords_file(root, 20_000),
     "keywords-100k": lambda root: keywords_file(root, 100_000),
+    "code-spans-8mb": lambda root: code_file(root, 8),
+    "shared-code-name-5k": lambda root: shared_names(root, 5_000),
     "cache-random-shards": None,
 }
 
