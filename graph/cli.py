@@ -349,6 +349,9 @@ def _related(args: argparse.Namespace) -> int:
         return 0
     if args.explain:
         print(f"scored with {model_of(G).note}")
+    if not results:  # an empty answer would look like a failure
+        print(shown(f"nothing related to {args.term}: no other concept shares a link, keyword, words, folder, "
+                    "mention or name in code with it"))
     width = max((len(r.slug) for r in results), default=0)
     for i, r in enumerate(results, 1):
         print(shown(f"{i:>3}  {r.slug:<{width}}  {r.score:.3f}  {r.label}"))

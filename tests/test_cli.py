@@ -124,6 +124,16 @@ def test_related_json_shape(glossary_out, capsys):
     assert model["fitted"] is False and "too few to learn from" in model["note"] and model["weights"]["pagerank"] > 0
 
 
+def test_related_with_nothing_related_says_so(tmp_path, capsys):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "alone.md").write_text("---\ntitle: Alone\n---\nNothing here.\n", encoding="utf-8")
+    (tmp_path / "in" / "other.md").write_text("---\ntitle: Other\n---\nZebra quantum.\n", encoding="utf-8")
+    assert main(["build", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["related", "alone", "--graph", str(tmp_path / "out")]) == 0
+    assert capsys.readouterr().out.startswith("nothing related to alone: ")
+
+
 def test_related_by_arabic_title_with_explain(glossary_out, capsys):
     assert main(["related", "هيئه تنظيم الصناعه الماليه", "--graph", str(glossary_out), "--explain"]) == 0
     out = capsys.readouterr().out
