@@ -6,7 +6,7 @@ rules in JavaScript (``RULES`` lists them):
 
 1. ``casefold`` (Latin, Greek, Cyrillic … lose case);
 2. delete tashkeel (harakat, tanwin, shadda, sukun, hamza and madda marks, superscript alef,
-   Quranic marks) and tatweel;
+   Quranic marks), tatweel, and Hebrew points (niqqud, dagesh, shin and sin dots, cantillation);
 3. Unicode NFKC (Arabic presentation forms and ligatures become plain letters; full-width
    Latin becomes ASCII). After step 2 almost all text is already NFKC, which Python checks
    quickly: NFKC of text still carrying tashkeel is the slowest step by far;
@@ -26,6 +26,9 @@ TASHKEEL = "".join(map(chr, [*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0
                              *range(0x06D6, 0x06DD), *range(0x06DF, 0x06E5), 0x06E7, 0x06E8,
                              *range(0x06EA, 0x06EE)]))
 TATWEEL = "\u0640"
+# Hebrew's vowel points, dagesh, shin/sin dots and cantillation marks, which most Hebrew text
+# leaves out as Arabic leaves out tashkeel; not its punctuation (maqaf, paseq, sof pasuq).
+HEBREW_POINTS = "".join(map(chr, [*range(0x0591, 0x05BE), 0x05BF, 0x05C1, 0x05C2, 0x05C4, 0x05C5, 0x05C7]))
 LETTERS = {
     "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",  # alef forms
     "\u0629": "\u0647",  # taa marbuta -> haa
@@ -36,18 +39,18 @@ DIGITS = {
     **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
     **{chr(0x06F0 + d): str(d) for d in range(10)},  # Extended Arabic-Indic digits
 }
-RULES: dict[str, str] = {**{c: "" for c in TASHKEEL + TATWEEL}, **LETTERS, **DIGITS}
+RULES: dict[str, str] = {**{c: "" for c in TASHKEEL + TATWEEL + HEBREW_POINTS}, **LETTERS, **DIGITS}
 """Every character the rules change: character -> replacement ('' deletes)."""
 
 # A character class and plain replaces: str.translate walks non-ASCII text one code point
 # at a time through a dict and is 2-3x slower on Arabic.
-_MARKS = re.compile("[" + re.escape(TASHKEEL + TATWEEL) + "]+")
+_MARKS = re.compile("[" + re.escape(TASHKEEL + TATWEEL + HEBREW_POINTS) + "]+")
 _DIGITS = re.compile("[" + "".join(DIGITS) + "]")
 _DIGIT_TABLE = str.maketrans(DIGITS)
 
 
 def normalize(text: str) -> str:
-    """Text folded for matching: casefold, no tashkeel or tatweel, NFKC, unified letters, single spaces."""
+    """Text folded for matching: casefold, no tashkeel, tatweel or Hebrew points, NFKC, unified letters, single spaces."""
     return " ".join(fold(text).split())
 
 

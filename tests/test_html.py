@@ -26,7 +26,7 @@ NORMALIZE_JS = Path(html.__file__).parent / "html_assets" / "normalize.js"
 CASES = [
     "إدارة الأصول", "اداره الاصول", "هيئة", "هيئه", "إِسْتِثْمَار", "مُسْتَشَارٌ", "مصطفى", "ی ک",
     "مـــال", "ﻻ ﷲ", "١٢٣ ۴۵", "Ｆｕｌｌ  Width", "Straße ΣΊΣΥΦΟΣ", "FINRA (هيئة تنظيم)", "e\u0301 café",
-    "  spaced\tout\n", "snake_case-slug", "Asset Management (AM)", "",
+    "  spaced\tout\n", "snake_case-slug", "Asset Management (AM)", "שָׁלוֹם עוֹלָם", "",
 ]
 
 

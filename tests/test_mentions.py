@@ -102,6 +102,7 @@ SCRIPTS = {
     ("हम नमस्ते कहते हैं।", "hi/x.md", "namaste", "नमस्ते"),
     ("वह क्षत्रिय था।", "hi/x.md", "kshatriya", "क्षत्रिय"),
     ("אמרו שלום לכולם", "he/x.md", "shalom", "שלום"),  # right-to-left marks around a title
+    ("אָמְרוּ שָׁלוֹם לְכֻלָּם", "he/x.md", "shalom", "שָׁלוֹם"),  # pointed text names the unpointed title
 ])
 def test_names_in_scripts_without_spaces_or_with_combining_marks(body, path, target, text):
     mentions = found(body, "x", path, SCRIPTS)

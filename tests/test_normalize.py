@@ -15,6 +15,7 @@ from graph.normalize import RULES, WORD, normalize, stem, strip_article, without
     ("strasse", "STRASSE"), ("straße".casefold(), "Straße"),
     ("123", "١٢٣"), ("لا", "ﻻ"),  # Arabic-Indic digits, presentation-form ligature
     ("كتاب", "کتاب"), ("علي", "علی"),  # Persian keheh and yeh
+    ("שלום", "שָׁלוֹם"), ("בית המשפט", "בֵּית הַמִּשְׁפָּט"), ("בראשית", "בְּרֵאשִׁ֖ית"),  # Hebrew points, cantillation
 ])
 def test_variants_fold_to_one_form(typed, written):
     assert normalize(typed) == normalize(written)
@@ -27,6 +28,7 @@ def test_exact_output():
 
 
 def test_distinct_words_stay_distinct():
+    assert normalize("סוף־סוף") == "סוף־סוף"  # the maqaf is punctuation, kept
     assert normalize("سوق") != normalize("سواق")
     assert normalize("bank") != normalize("banks")
 
