@@ -30,7 +30,7 @@ AR = ["سوق", "الأسهم", "بنك", "وسيط", "المخاطر", "إدا�
 EN = ["market", "stock", "bank", "broker", "risk", "bond", "yield", "fund", "capital", "interest", "equity"]
 ARTICLES = 48  # past the fit's 40 concepts with 3 links or more: the model is fitted, not defaulted
 EDITS = ["prose", "add-link", "drop-link", "anchor", "retitle", "keywords", "new-file", "new-file", "delete",
-         "rename", "break", "touch", "add-link", "prose", "alias", "alias"]
+         "rename", "break", "touch", "add-link", "prose", "alias", "alias", "code", "code"]
 
 
 def _title(rng: random.Random, words: list[str]) -> str:
@@ -52,7 +52,14 @@ def _article(rng: random.Random, slugs: list[str], lang: str, title: str | None 
         prefix = rng.choice(("", "و", "بال", "ل")) if lang == "ar" else ""
         body.append(f"{' '.join(rng.sample(words, 3))} {prefix}[{anchor}](/{target}).")
     body.append(" ".join(rng.choice(words) for _ in range(12)))
+    if rng.random() < 0.3:
+        body.append(_code(rng, slugs))
     return "---\n" + "\n".join(lines) + "\n---\n" + "\n".join(body) + "\n"
+
+
+def _code(rng: random.Random, slugs: list[str]) -> str:
+    """A line naming a concept in code (graph.code_names): by its slug, or a word a title may be."""
+    return f"Use `{rng.choice(slugs + EN)}` or [`{rng.choice(EN)}`](/{rng.choice(slugs)})."
 
 
 def _corpus(rng: random.Random, root: Path) -> list[str]:
@@ -75,6 +82,8 @@ def _edit(rng: random.Random, root: Path, slugs: list[str], kind: str) -> str:
     words = AR if lang == "ar" else EN
     if kind == "prose":
         text += f"{' '.join(rng.choice(words) for _ in range(6))} {rng.choice(words)}.\n"
+    elif kind == "code":
+        text += _code(rng, slugs) + "\n"
     elif kind == "add-link":
         text += f"{rng.choice(words)} [{_title(rng, words)}](/{rng.choice(slugs + ['missing-new'])}).\n"
     elif kind == "drop-link":
