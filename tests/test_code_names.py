@@ -8,6 +8,12 @@ from graph.parse import ParseOptions, parse_article
 from graph.reader import read_corpus
 
 
+def article(path: str, text: str):
+    found, problems = parse_article(text, path)
+    assert problems == []
+    return found
+
+
 @pytest.mark.parametrize("text, expected", [
     ("GetPage", ("getpage",)),
     (".Page.GetPage", ("page.getpage", "getpage")),
@@ -51,12 +57,6 @@ def test_spans_past_the_lead_a_build_keeps_are_kept(tmp_path):
     (tmp_path / "long.md").write_text("---\ntitle: Long\n---\n" + "word " * 2000 + "\n\n`far`\n", encoding="utf-8")
     corpus = read_corpus([tmp_path], lead_only=True)
     assert len(corpus.articles[0].body) < 10_000 and corpus.articles[0].code == ((6, "far"),)
-
-
-def article(path: str, text: str):
-    found, problems = parse_article(text, path)
-    assert problems == []
-    return found
 
 
 def test_a_concept_is_named_by_its_title_or_the_last_segment_of_its_slug_not_by_itself():
