@@ -434,14 +434,15 @@ def reasons(G: IndexedGraph, u: str, v: str, signals: Mapping[str, float]) -> tu
 
 class _Near:
     """What the reasons for one query read of the query itself, read once for all its results:
-    its rows of links, links in and keywords as id arrays, and its mentions when first asked."""
+    its rows of links, links in and keywords as id arrays, and its mentions and names in code when
+    first asked."""
 
     def __init__(self, G: IndexedGraph, u: str, i: int) -> None:
         self.G, self.u, self.i = G, u, i
         self.out, self.back = distinct(G.row("links", i)), distinct(G.row("links_in", i))
         self.both = np.union1d(self.out, self.back)
         self.keywords = distinct(G.row("keywords", i))
-        self._mentions: tuple[list, list] | None = None
+        self._said: dict[str, tuple[list, list]] = {}
 
     def reasons(self, v: str, j: int, signals: Mapping[str, float]) -> tuple[str, ...]:
         """``reasons(G, u, v, signals)``, ``j`` the id of ``v``: the same lines, with sets of ids for sets of slugs."""
@@ -471,16 +472,20 @@ class _Near:
         if signals.get("section"):
             lines.append(f"same section: {u.rpartition('/')[0]}")
         if signals.get("mentions"):
-            if self._mentions is None:
-                self._mentions = G.mentions(u), G.mentioned_by(u)
-            said, said_by = self._mentions
+            said, said_by = self._named("mentions")
             lines += [f"mentions {v} on line {line}" for w, line, _ in said if w == v]
             lines += [f"{v} mentions {u} on line {line}" for w, line, _ in said_by if w == v]
         if signals.get("code"):
-            named, named_by = G.mentions(u, "code"), G.mentioned_by(u, "code")
+            named, named_by = self._named("code")
             lines += [f"names {v} in code on line {line}" for w, line, _ in named if w == v]
             lines += [f"{v} names {u} in code on line {line}" for w, line, _ in named_by if w == v]
         return tuple(lines)
+
+    def _named(self, field: str) -> tuple[list, list]:
+        """The query's mentions (or names in code) and those of it, read once for all its results."""
+        if field not in self._said:
+            self._said[field] = self.G.mentions(self.u, field), self.G.mentioned_by(self.u, field)
+        return self._said[field]
 
     def _common(self, mine: np.ndarray, theirs: np.ndarray, first: int | None = None) -> tuple[list[str], int]:
         """The nodes in both rows (distinct ids of ``mine`` and ids of ``theirs``) sorted by slug,
