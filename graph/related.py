@@ -442,7 +442,7 @@ class _Near:
         self.out, self.back = distinct(G.row("links", i)), distinct(G.row("links_in", i))
         self.both = np.union1d(self.out, self.back)
         self.keywords = distinct(G.row("keywords", i))
-        self._said: dict[str, tuple[list, list]] = {}
+        self._named_by_field: dict[str, tuple[list, list]] = {}
 
     def reasons(self, v: str, j: int, signals: Mapping[str, float]) -> tuple[str, ...]:
         """``reasons(G, u, v, signals)``, ``j`` the id of ``v``: the same lines, with sets of ids for sets of slugs."""
@@ -483,9 +483,9 @@ class _Near:
 
     def _named(self, field: str) -> tuple[list, list]:
         """The query's mentions (or names in code) and those of it, read once for all its results."""
-        if field not in self._said:
-            self._said[field] = self.G.mentions(self.u, field), self.G.mentioned_by(self.u, field)
-        return self._said[field]
+        if field not in self._named_by_field:
+            self._named_by_field[field] = self.G.mentions(self.u, field), self.G.mentioned_by(self.u, field)
+        return self._named_by_field[field]
 
     def _common(self, mine: np.ndarray, theirs: np.ndarray, first: int | None = None) -> tuple[list[str], int]:
         """The nodes in both rows (distinct ids of ``mine`` and ids of ``theirs``) sorted by slug,

@@ -204,7 +204,7 @@ class IndexedGraph:
         """An adjacency (or ``mentions``, ``code``) as numpy arrays, row pointers widened so that
         lengths may be subtracted."""
         if name not in self._arrays:
-            ptr, ids = self._said(name)[:2] if name in SAID else self._adjacency[name]
+            ptr, ids = self._naming(name)[:2] if name in SAID else self._adjacency[name]
             self._arrays[name] = (np.asarray(ptr, dtype=np.int64), np.asarray(ids))
         return self._arrays[name]
 
@@ -308,13 +308,14 @@ class IndexedGraph:
             self._sections = sections
         return self._sections.get(name, [])
 
-    def _said(self, field: str) -> tuple[array, array, array, array]:
+    def _naming(self, field: str) -> tuple[array, array, array, array]:
+        """The arrays (row pointers, ids, lines, confidences) of ``mentions`` or ``code``."""
         return self._mentions if field == "mentions" else self._code
 
     def mentions(self, node: str, field: str = "mentions") -> list[tuple[str, int, float]]:
         """(concept, line, confidence) of each concept ``node``'s text names without linking it; with
         ``field="code"``, (concept, line, 1 / concepts sharing the name) of each it names in code."""
-        ptr, ids, lines, confidences = self._said(field)
+        ptr, ids, lines, confidences = self._naming(field)
         i = self._id[node]
         return [(self._keys[ids[k]], lines[k], confidences[k] / 65535) for k in range(ptr[i], ptr[i + 1])]
 
@@ -322,7 +323,7 @@ class IndexedGraph:
         """Ids and confidences of the concepts node id ``i``'s text names (``mentions``), then of
         those whose text names it (``mentioned_by``); ``field`` as for ``mentions``."""
         ptr, ids = self._numpy(field)
-        confidences = self._said(field)[3]
+        confidences = self._naming(field)[3]
         named_by = np.flatnonzero(ids == i)
         at = np.concatenate((np.arange(ptr[i], ptr[i + 1]), named_by))
         near = np.concatenate((ids[ptr[i]:ptr[i + 1]], np.searchsorted(ptr, named_by, "right") - 1))
@@ -337,7 +338,7 @@ class IndexedGraph:
         ptr, ids = self._numpy(field)
         at = np.flatnonzero(ids == self._id[node])
         rows = (np.searchsorted(ptr, at, "right") - 1).tolist()
-        _, _, lines, confidences = self._said(field)
+        _, _, lines, confidences = self._naming(field)
         return [(self._keys[r], lines[k], confidences[k] / 65535) for r, k in zip(rows, at.tolist())]
 
     def link_mention(self, source: str, target: str) -> float:
@@ -1167,7 +1168,7 @@ def _checked(g: IndexedGraph) -> IndexedGraph:
     need(names == sorted(names), "names are not sorted")
     need(len(g.names._ids) == len(names) and g.names._ids.typecode in "IL", "names have the wrong number of ids")
     for name in SAID:
-        ptr, ids, lines, confidences = g._said(name)
+        ptr, ids, lines, confidences = g._naming(name)
         rows(ptr, ids, n, name, ordered=True)
         need(lines.typecode in "IL" and confidences.typecode == "H" and len(lines) == len(confidences) == len(ids),
              f"{name} lines or confidences have the wrong length")
